@@ -1,0 +1,116 @@
+package realtimekit_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/core"
+)
+
+const apiToken = "cf-api-token-SECRET-123"
+
+// logBuffer collects log output from several goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+type env struct {
+	t      *testing.T
+	client *realtimekit.Client
+	srv    *sandbox.Server
+	logs   *logBuffer
+	url    string
+}
+
+// setup starts a sandbox behind httptest and a Client that talks to it
+// through the SDK. cfg's zero fields get test values; both the client and
+// the sandbox log at debug level into env.logs.
+func setup(t *testing.T, cfg realtimekit.Config, opts sandbox.Options) *env {
+	t.Helper()
+	logs := &logBuffer{}
+	logger := zerolog.New(logs).Level(zerolog.DebugLevel)
+	opts.Logger = logger
+	if opts.APIToken == "" {
+		opts.APIToken = apiToken
+	}
+	srv := sandbox.New(opts)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = ts.URL + "/client/v4/"
+	}
+	cfg.AccountID, cfg.AppID = "acc-1", "app-1"
+	if cfg.APIToken == "" {
+		cfg.APIToken = apiToken
+	}
+	c, err := realtimekit.New(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, client: c, srv: srv, logs: logs, url: ts.URL}
+}
+
+// wantCode fails the test unless err carries code; it returns the *core.Error.
+func wantCode(t *testing.T, err error, code core.Code) *core.Error {
+	t.Helper()
+	if got := core.ErrorCode(err); got != code {
+		t.Fatalf("error code %q (%v), want %q", got, err, code)
+	}
+	e, _ := core.AsError(err)
+	return e
+}
+
+func (e *env) room(status core.RoomStatus) core.Room {
+	e.t.Helper()
+	r, err := e.client.CreateRoom(e.t.Context(), core.CreateRoomRequest{Title: "Standup", Tag: "tag-" + e.t.Name(), Status: status})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+func (e *env) participant(roomID, custom string) core.RemoteParticipant {
+	e.t.Helper()
+	p, err := e.client.AddParticipant(e.t.Context(), roomID, core.AddParticipantRequest{
+		CustomID: custom, Name: "Mary", Preset: "group_call_participant"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func background(ctx context.Context) context.Context {
+	return core.WithPriority(ctx, core.PriorityBackground)
+}
+
+// within fails the test if fn takes longer than limit, and returns fn's error.
+func within(t *testing.T, limit time.Duration, fn func() error) error {
+	t.Helper()
+	start := time.Now()
+	err := fn()
+	if el := time.Since(start); el > limit {
+		t.Fatalf("took %v, limit %v", el, limit)
+	}
+	return err
+}

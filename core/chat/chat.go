@@ -1,0 +1,173 @@
+// Package chat owns the text conversation every chat adapter shares: it
+// parses a "/meet …" line with core/command, calls core.Service, and returns
+// a Reply holding both the structured result and a plain-text rendering.
+// Adapters that can do better (Slack's <!date>, Discord's <t:…>) render the
+// structured fields themselves; the console prints Text as it is.
+package chat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/command"
+)
+
+// Reply is the answer to one command line.
+type Reply struct {
+	// OK is false when the command failed; Err then says why.
+	OK bool
+	// Text is the plain-text answer, one or a few lines.
+	Text string
+	// Err is the typed error when OK is false.
+	Err *core.Error
+	// Meeting is the meeting the command was about, if any.
+	Meeting *core.Meeting
+	// Meetings is set by list.
+	Meetings []*core.Meeting
+	// JoinURL is a personal link; it must be shown to the actor only.
+	JoinURL string
+	// Private is true when the reply must not be shown to anyone but the
+	// actor (it holds a personal link).
+	Private bool
+	// Verb is the command that was run ("" when the line did not parse).
+	Verb command.Verb
+}
+
+// Handler runs command lines against a Service.
+type Handler struct {
+	svc *core.Service
+}
+
+// New returns a Handler for svc.
+func New(svc *core.Service) *Handler { return &Handler{svc: svc} }
+
+// Handle parses and runs one line typed by a. It never returns a Go error:
+// failures become a Reply with OK false and a plain sentence, because every
+// adapter has to show something to the person who typed.
+func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
+	loc := h.svc.Location(ctx, a)
+	now := h.svc.Now()
+	cmd, err := command.Parse(line, command.Context{Now: now, Location: loc, MaxTitle: h.svc.Config().MaxTitle})
+	if err != nil {
+		return failure("", err)
+	}
+	r := h.run(ctx, a, cmd, loc, now)
+	r.Verb = cmd.Verb
+	return r
+}
+
+func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, loc *time.Location, now time.Time) Reply {
+	switch cmd.Verb {
+	case command.VerbHelp:
+		return Reply{OK: true, Text: command.Help()}
+	case command.VerbSchedule, command.VerbNow:
+		req := core.ScheduleRequest{
+			Title:    cmd.Title,
+			Start:    cmd.Start,
+			TimeZone: loc.String(),
+			Duration: cmd.Duration,
+			Invitees: cmd.Users,
+			Private:  cmd.Private,
+			Now:      cmd.Verb == command.VerbNow,
+		}
+		if req.Now && strings.TrimSpace(req.Title) == "" {
+			req.Title = "Quick meeting"
+		}
+		m, err := h.svc.Schedule(ctx, a, req)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		text := scheduledText(m, loc, now, h.svc.WindowOf(ctx, m))
+		if cmd.StartNote != "" {
+			text += "\nNote: " + cmd.StartNote
+		}
+		return Reply{OK: true, Text: text, Meeting: m}
+	case command.VerbList:
+		ms, err := h.svc.List(ctx, a)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		return Reply{OK: true, Text: listText(ms, loc, now), Meetings: ms}
+	case command.VerbInfo:
+		m, err := h.svc.Info(ctx, a, cmd.MeetingID)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		return Reply{OK: true, Text: infoText(m, loc, now, h.svc.WindowOf(ctx, m)), Meeting: m}
+	case command.VerbJoin:
+		id := cmd.MeetingID
+		if id == "" {
+			m, err := h.svc.CurrentMeeting(ctx, a)
+			if err != nil {
+				return failure(cmd.Verb, err)
+			}
+			id = m.ID
+		}
+		link, err := h.svc.Join(ctx, a, id)
+		if err != nil {
+			r := failure(cmd.Verb, err)
+			if m, ierr := h.svc.Info(ctx, a, id); ierr == nil {
+				r.Meeting = m
+			}
+			return r
+		}
+		text := fmt.Sprintf("Your personal link to %q (meeting %s, open until %s). It is for you only and works for %s:\n%s",
+			link.Meeting.Title, link.Meeting.ID, core.ClockTime(link.Window.Closes, loc.String(), now),
+			core.HumanDuration(link.Expires.Sub(now)), link.URL)
+		return Reply{OK: true, Text: text, Meeting: link.Meeting, JoinURL: link.URL, Private: true}
+	case command.VerbCancel:
+		res, err := h.svc.Cancel(ctx, a, cmd.MeetingID)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		text := fmt.Sprintf("Cancelled meeting %s, %q. No one can join it any more.", res.Meeting.ID, res.Meeting.Title)
+		if !res.RoomClosed {
+			text += " (The video service did not answer; its room will be closed as soon as it does. Links are refused already.)"
+		}
+		return Reply{OK: true, Text: text, Meeting: res.Meeting}
+	case command.VerbInvite:
+		m, err := h.svc.Invite(ctx, a, cmd.MeetingID, cmd.Users)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		return Reply{OK: true, Text: fmt.Sprintf("Invited %s to meeting %s, %q.", mentions(cmd.Users), m.ID, m.Title), Meeting: m}
+	case command.VerbRemove:
+		res, err := h.svc.Remove(ctx, a, cmd.MeetingID, cmd.Users)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		text := fmt.Sprintf("Removed %s from meeting %s, %q. They get no new links, and any link they had stops working.", mentions(cmd.Users), res.Meeting.ID, res.Meeting.Title)
+		if len(res.Pending) > 0 {
+			text += fmt.Sprintf(" (The video service did not answer for %s; their access will be revoked as soon as it does.)", mentions(res.Pending))
+		}
+		return Reply{OK: true, Text: text, Meeting: res.Meeting}
+	case command.VerbTZ:
+		l, err := h.svc.SetTimeZone(ctx, a, cmd.TimeZone)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		return Reply{OK: true, Text: fmt.Sprintf("Your time zone is now %s (it is %s there).", l.String(), now.In(l).Format("15:04 MST"))}
+	}
+	return failure(cmd.Verb, core.Errorf(core.EINVALID, "I don't know that command. Try \"/meet help\"."))
+}
+
+// failure turns err into a Reply. Internal errors get the generic sentence;
+// the adapter logs the cause.
+func failure(verb command.Verb, err error) Reply {
+	e, ok := core.AsError(err)
+	if !ok || e.Code == core.EINTERNAL {
+		e = &core.Error{Code: core.EINTERNAL, Message: core.ErrorMessage(err), Err: err}
+	}
+	return Reply{OK: false, Text: e.Message, Err: e, Verb: verb}
+}
+
+func mentions(users []string) string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = "@" + u
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,99 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// statusWord names where a meeting stands at now, for lists and info.
+func statusWord(m *core.Meeting, w core.Window, now time.Time) string {
+	switch {
+	case m.State == core.StateCancelled:
+		return "cancelled"
+	case w.PhaseAt(now) == core.PhaseOpen:
+		return "open now"
+	case w.PhaseAt(now) == core.PhaseAfter:
+		return "ended"
+	default:
+		return "upcoming"
+	}
+}
+
+// Status is the machine-readable status of a meeting at now: "scheduled",
+// "open", "ended" or "cancelled". The console's JSON uses it.
+func Status(m *core.Meeting, w core.Window, now time.Time) string {
+	switch {
+	case m.State == core.StateCancelled:
+		return "cancelled"
+	case w.PhaseAt(now) == core.PhaseOpen:
+		return "open"
+	case w.PhaseAt(now) == core.PhaseAfter:
+		return "ended"
+	default:
+		return "scheduled"
+	}
+}
+
+func scheduledText(m *core.Meeting, loc *time.Location, now time.Time, w core.Window) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Scheduled %q as meeting %s: %s, for %s.", m.Title, m.ID, core.FullTime(m.Start, loc.String()), core.HumanDuration(m.Duration))
+	if w.PhaseAt(now) == core.PhaseOpen {
+		fmt.Fprintf(&b, " It is open now: \"/meet join %s\" gives you your link.", m.ID)
+	} else {
+		fmt.Fprintf(&b, " Joining opens at %s; then \"/meet join %s\" gives each person their own link.", core.ClockTime(w.Opens, loc.String(), now), m.ID)
+	}
+	if len(m.Invitees) > 0 {
+		fmt.Fprintf(&b, " Invited: %s.", mentions(m.Invitees))
+	}
+	if m.Private {
+		b.WriteString(" Private: only invitees can join.")
+	}
+	return b.String()
+}
+
+func listText(ms []*core.Meeting, loc *time.Location, now time.Time) string {
+	if len(ms) == 0 {
+		return "No upcoming meetings in this channel. Schedule one with \"/meet schedule Weekly sync tomorrow 3pm\"."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Upcoming meetings in this channel (times in %s):", loc.String())
+	for _, m := range ms {
+		state := "upcoming"
+		if !now.Before(m.Start) && now.Before(m.End()) {
+			state = "running"
+		}
+		fmt.Fprintf(&b, "\n  %s  %s  %q, %s, by @%s (%s)", m.ID, core.ClockTime(m.Start, loc.String(), now), m.Title, core.HumanDuration(m.Duration), organizer(m), state)
+	}
+	return b.String()
+}
+
+func infoText(m *core.Meeting, loc *time.Location, now time.Time, w core.Window) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Meeting %s: %q (%s)\n", m.ID, m.Title, statusWord(m, w, now))
+	fmt.Fprintf(&b, "  When: %s, for %s\n", core.FullTime(m.Start, loc.String()), core.HumanDuration(m.Duration))
+	if loc.String() != m.TimeZone {
+		fmt.Fprintf(&b, "        (written as %s)\n", core.FullTime(m.Start, m.TimeZone))
+	}
+	fmt.Fprintf(&b, "  Join window: %s to %s\n", core.ClockTime(w.Opens, loc.String(), now), core.ClockTime(w.Closes, loc.String(), now))
+	fmt.Fprintf(&b, "  Organizer: @%s\n", organizer(m))
+	if len(m.Invitees) > 0 {
+		fmt.Fprintf(&b, "  Invited: %s\n", mentions(m.Invitees))
+	}
+	if m.Private {
+		b.WriteString("  Private: only invitees can join\n")
+	}
+	if m.State == core.StateCancelled {
+		fmt.Fprintf(&b, "  Cancelled by @%s\n", m.CancelledBy)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func organizer(m *core.Meeting) string {
+	if m.OrganizerName != "" {
+		return m.OrganizerName
+	}
+	return m.Organizer
+}

@@ -1,0 +1,301 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// List returns the channel's meetings that are not over yet, as a sees them
+// (private meetings only for their invitees).
+func (s *Service) List(ctx context.Context, a Actor) ([]*Meeting, error) {
+	now := s.clock.Now()
+	ms, err := s.store.FindMeetings(ctx, MeetingFilter{
+		Workspace: a.User.Workspace,
+		Channel:   a.Channel,
+		States:    []MeetingState{StateScheduled, StatePending},
+		// Keep meetings whose grace period is still running.
+		EndsAfter: now.Add(-s.cfg.Grace),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list meetings: %w", err)
+	}
+	out := ms[:0]
+	for _, m := range ms {
+		if m.Abandoned || !s.canSee(m, a) {
+			continue
+		}
+		if w, _ := s.windowFor(ctx, m, now); w.PhaseAt(now) == PhaseAfter {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Info returns one meeting if a may see it.
+func (s *Service) Info(ctx context.Context, a Actor, id string) (*Meeting, error) {
+	m, err := s.findMeeting(ctx, a.User.Workspace, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canSee(m, a) {
+		return nil, notFound(m.ID)
+	}
+	return m, nil
+}
+
+// CancelResult says what Cancel did; RoomClosed is false when the video
+// service could not be reached, in which case joins are refused by us anyway
+// and the room is closed by the next SyncRoom.
+type CancelResult struct {
+	Meeting    *Meeting
+	RoomClosed bool
+}
+
+// Cancel cancels a meeting at once: stored as cancelled (so no new link is
+// issued), then everyone is kicked from a live session and the room set
+// INACTIVE, so tokens already handed out stop working too. Only the
+// organizer and workspace admins may cancel.
+func (s *Service) Cancel(ctx context.Context, a Actor, id string) (*CancelResult, error) {
+	m, err := s.findMeeting(ctx, a.User.Workspace, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canSee(m, a) {
+		return nil, notFound(m.ID)
+	}
+	if m.Organizer != a.User.UserID && !a.IsAdmin {
+		return nil, Errorf(EFORBIDDEN, "Only the organizer (@%s) or a workspace admin can cancel meeting %s.", orName(m), m.ID)
+	}
+	now := s.clock.Now()
+	if m.State == StateCancelled {
+		return nil, Errorf(EENDED, "Meeting %s is already cancelled.", m.ID)
+	}
+	if w, _ := s.windowFor(ctx, m, now); w.PhaseAt(now) == PhaseAfter {
+		return nil, Errorf(EENDED, "Meeting %s is already over; there is nothing to cancel.", m.ID)
+	}
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		if x.State == StateCancelled {
+			return Errorf(EENDED, "Meeting %s is already cancelled.", x.ID)
+		}
+		x.State = StateCancelled
+		x.CancelledBy = a.User.UserID
+		if a.Name != "" {
+			x.CancelledBy = a.Name
+		}
+		x.CancelledAt = now
+		x.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &CancelResult{Meeting: m, RoomClosed: true}
+	if m.RoomID != "" {
+		// Force the close even if we believe the room inactive: a live session
+		// may have been started with an old token.
+		m.RoomStatus = RoomActive
+		synced, err := s.SyncRoom(ctx, m)
+		if err != nil {
+			res.RoomClosed = false
+			s.log.Warn().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("room not closed on cancel; will retry")
+			// Record that the room may still be open so a later sync closes it.
+			if _, uerr := s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+				x.RoomStatus = RoomActive
+				return nil
+			}); uerr != nil {
+				s.log.Error().Err(uerr).Str("meeting", m.ID).Msg("could not record room status")
+			}
+		} else {
+			res.Meeting = synced
+		}
+	}
+	s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Str("user", a.User.String()).Msg("meeting cancelled")
+	return res, nil
+}
+
+func orName(m *Meeting) string {
+	if m.OrganizerName != "" {
+		return m.OrganizerName
+	}
+	return m.Organizer
+}
+
+// Invite adds invitees (and lifts an earlier removal). Hosts and admins only.
+func (s *Service) Invite(ctx context.Context, a Actor, id string, users []string) (*Meeting, error) {
+	m, err := s.manageable(ctx, a, id, users, "invite")
+	if err != nil {
+		return nil, err
+	}
+	return s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		for _, u := range users {
+			x.Removed = slices.DeleteFunc(x.Removed, func(r string) bool { return r == u })
+			if !x.IsInvited(u) {
+				x.Invitees = append(x.Invitees, u)
+			}
+		}
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+}
+
+// RemoveResult says what Remove did upstream.
+type RemoveResult struct {
+	Meeting *Meeting
+	// Revoked lists the users whose RealtimeKit participant was deleted
+	// (every token they held stopped working).
+	Revoked []string
+	// Pending lists users whose participant could not be deleted now; they
+	// get no new link from us, and the deletion is retried on their record.
+	Pending []string
+}
+
+// Remove takes users out of a meeting: no new link is issued to them, and
+// their RealtimeKit participant is kicked and deleted, which revokes every
+// token they already hold. Hosts and admins only; the organizer can't be
+// removed.
+func (s *Service) Remove(ctx context.Context, a Actor, id string, users []string) (*RemoveResult, error) {
+	m, err := s.manageable(ctx, a, id, users, "remove")
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(users, m.Organizer) {
+		return nil, Errorf(EINVALID, "The organizer can't be removed from their own meeting; cancel it instead with \"/meet cancel %s\".", m.ID)
+	}
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		for _, u := range users {
+			x.Invitees = slices.DeleteFunc(x.Invitees, func(r string) bool { return r == u })
+			x.CoHosts = slices.DeleteFunc(x.CoHosts, func(r string) bool { return r == u })
+			if !x.IsRemoved(u) {
+				x.Removed = append(x.Removed, u)
+			}
+		}
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &RemoveResult{Meeting: m}
+	for _, u := range users {
+		if err := s.revoke(ctx, m, u); err != nil {
+			s.log.Warn().Err(err).Str("meeting", m.ID).Str("user", u).Msg("participant not revoked upstream")
+			res.Pending = append(res.Pending, u)
+			continue
+		}
+		res.Revoked = append(res.Revoked, u)
+	}
+	return res, nil
+}
+
+// revoke deletes a user's participant upstream, then forgets it.
+func (s *Service) revoke(ctx context.Context, m *Meeting, user string) error {
+	p, err := s.store.FindParticipant(ctx, m.Workspace, m.ID, user)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+	defer cancel()
+	if err := s.conf.RemoveParticipant(cctx, m.RoomID, p.RemoteID); err != nil {
+		return err
+	}
+	return s.store.DeleteParticipant(context.WithoutCancel(ctx), m.Workspace, m.ID, user)
+}
+
+// manageable loads a meeting that a may change.
+func (s *Service) manageable(ctx context.Context, a Actor, id string, users []string, verb string) (*Meeting, error) {
+	m, err := s.findMeeting(ctx, a.User.Workspace, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canSee(m, a) {
+		return nil, notFound(m.ID)
+	}
+	if len(users) == 0 {
+		return nil, Errorf(EINVALID, "Whom should I %s? Mention them, for example \"/meet %s %s @ana\".", verb, verb, m.ID)
+	}
+	for _, u := range users {
+		if err := checkText("user", u, 64); err != nil || strings.TrimSpace(u) == "" {
+			return nil, Errorf(EINVALID, "%q is not a user. Mention people, for example \"/meet %s %s @ana\".", u, verb, m.ID)
+		}
+	}
+	if !canManage(m, a) {
+		return nil, Errorf(EFORBIDDEN, "Only the organizer (@%s), co-hosts or a workspace admin can %s people for meeting %s.", orName(m), verb, m.ID)
+	}
+	if m.State == StateCancelled {
+		return nil, Errorf(EENDED, "Meeting %s was cancelled.", m.ID)
+	}
+	return m, nil
+}
+
+// SetTimeZone stores the actor's IANA zone so their times are read and shown
+// in it.
+func (s *Service) SetTimeZone(ctx context.Context, a Actor, zone string) (*time.Location, error) {
+	zone = strings.TrimSpace(zone)
+	loc, err := time.LoadLocation(zone)
+	if err != nil || zone == "" || zone == "Local" || strings.Contains(zone, "..") {
+		return nil, Errorf(EINVALID, "%q is not a time zone I know. Use an IANA name such as \"Europe/Berlin\" or \"America/New_York\".", zone)
+	}
+	u, err := s.store.FindUser(ctx, a.User)
+	if err != nil {
+		if ErrorCode(err) != ENOTFOUND {
+			return nil, fmt.Errorf("find user: %w", err)
+		}
+		u = &User{Key: a.User}
+	}
+	u.TimeZone = loc.String()
+	if a.Name != "" {
+		u.DisplayName = a.Name
+	}
+	u.UpdatedAt = s.clock.Now()
+	if err := s.store.PutUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("store user: %w", err)
+	}
+	return loc, nil
+}
+
+// ErrNoCurrentMeeting is returned by CurrentMeeting when the channel has
+// nothing running or coming up.
+var ErrNoCurrentMeeting = errors.New("no current meeting")
+
+// CurrentMeeting picks the meeting "/meet join" means without an id: the
+// channel's meeting whose window is open (the latest to start), else the next
+// one to come.
+func (s *Service) CurrentMeeting(ctx context.Context, a Actor) (*Meeting, error) {
+	ms, err := s.List(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	var open, next *Meeting
+	for _, m := range ms {
+		if m.State != StateScheduled && m.State != StatePending {
+			continue
+		}
+		w, _ := s.windowFor(ctx, m, now)
+		switch w.PhaseAt(now) {
+		case PhaseOpen:
+			if open == nil || m.Start.After(open.Start) {
+				open = m
+			}
+		case PhaseBefore:
+			if next == nil || m.Start.Before(next.Start) {
+				next = m
+			}
+		}
+	}
+	if open != nil {
+		return open, nil
+	}
+	if next != nil {
+		return next, nil
+	}
+	return nil, &Error{Code: ENOTFOUND, Message: "There is no meeting running or coming up in this channel. Start one with \"/meet now\" or see \"/meet list\".", Err: ErrNoCurrentMeeting}
+}

@@ -1,0 +1,196 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// MeetingFilter selects meetings within one workspace. Workspace is required:
+// no store method lists across workspaces except FindPendingMeetings, which
+// exists for crash recovery only.
+type MeetingFilter struct {
+	Workspace WorkspaceKey
+	// Channel, when set, keeps only meetings of that channel.
+	Channel string
+	// States, when set, keeps only meetings in one of these states.
+	States []MeetingState
+	// EndsAfter, when set, keeps only meetings whose first occurrence ends
+	// after it (upcoming and running meetings).
+	EndsAfter time.Time
+	// Limit caps the result; 0 means no cap.
+	Limit int
+}
+
+// MeetingStore keeps meetings. Implementations must scope every key by
+// workspace and copy values out of transactions.
+type MeetingStore interface {
+	// CreateMeeting assigns m.ID (the next id of m.Workspace: short, never
+	// reused), sets Version to 1 and stores m. Returns ECONFLICT only on a
+	// bug (an id already taken).
+	CreateMeeting(ctx context.Context, m *Meeting) error
+	// FindMeetingByID returns ENOTFOUND when ws has no meeting id.
+	FindMeetingByID(ctx context.Context, ws WorkspaceKey, id string) (*Meeting, error)
+	// FindMeetings returns the meetings matching f, ordered by Start.
+	FindMeetings(ctx context.Context, f MeetingFilter) ([]*Meeting, error)
+	// FindPendingMeetings returns every meeting in StatePending, in all
+	// workspaces: intents whose upstream room may or may not exist.
+	FindPendingMeetings(ctx context.Context) ([]*Meeting, error)
+	// UpdateMeeting applies fn to a copy of the stored meeting and stores the
+	// result atomically, bumping Version; setting UpdatedAt is left to fn. fn
+	// runs inside the backend's write transaction, so it must be pure and
+	// fast: no I/O, no store calls (they would deadlock), and it may be called
+	// more than once. If fn returns an error nothing is stored and that error
+	// is returned. ENOTFOUND when the meeting does not exist.
+	UpdateMeeting(ctx context.Context, ws WorkspaceKey, id string, fn func(*Meeting) error) (*Meeting, error)
+	// DeleteMeeting removes a meeting and its participants. Deleting a
+	// missing meeting is not an error.
+	DeleteMeeting(ctx context.Context, ws WorkspaceKey, id string) error
+}
+
+// ParticipantStore keeps the (meeting, user) → RealtimeKit participant map.
+type ParticipantStore interface {
+	// FindParticipant returns ENOTFOUND when the user has none for the meeting.
+	FindParticipant(ctx context.Context, ws WorkspaceKey, meetingID, userID string) (*Participant, error)
+	// PutParticipant creates or replaces the record for (p.Meeting, p.User).
+	// ENOTFOUND when the meeting does not exist, so a join racing a delete
+	// cannot leave a token behind that nothing would clean up.
+	PutParticipant(ctx context.Context, p *Participant) error
+	// DeleteParticipant removes the record; a missing one is not an error.
+	DeleteParticipant(ctx context.Context, ws WorkspaceKey, meetingID, userID string) error
+	// ListParticipants returns the meeting's participants ordered by user id.
+	ListParticipants(ctx context.Context, ws WorkspaceKey, meetingID string) ([]*Participant, error)
+}
+
+// UserStore keeps per-user preferences.
+type UserStore interface {
+	// FindUser returns ENOTFOUND for a user we never stored.
+	FindUser(ctx context.Context, key UserKey) (*User, error)
+	// PutUser creates or replaces the user.
+	PutUser(ctx context.Context, u *User) error
+}
+
+// WorkspaceStore keeps per-workspace settings.
+type WorkspaceStore interface {
+	// FindWorkspace returns ENOTFOUND for a workspace with no stored settings.
+	FindWorkspace(ctx context.Context, key WorkspaceKey) (*Workspace, error)
+	// PutWorkspace creates or replaces the settings.
+	PutWorkspace(ctx context.Context, w *Workspace) error
+}
+
+// SecretStore keeps process-independent secrets (the join-link key, the
+// participant-id key) so that every replica signs and verifies alike.
+type SecretStore interface {
+	// Secret returns the secret stored under name, creating it with gen when
+	// absent. Creation is atomic: when two callers race, both get the value
+	// that was stored first.
+	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
+}
+
+// Store is everything core needs from a storage backend. Every backend must
+// pass storage/storagetest.
+type Store interface {
+	MeetingStore
+	ParticipantStore
+	UserStore
+	WorkspaceStore
+	SecretStore
+	// Ping reports whether the backend can serve requests (for /readyz).
+	Ping(ctx context.Context) error
+	// Close releases the backend.
+	Close() error
+}
+
+// Room is a RealtimeKit meeting as the conference adapter reports it.
+type Room struct {
+	ID     string
+	Title  string
+	Status RoomStatus
+}
+
+// CreateRoomRequest asks for a new upstream room. Tag must appear in the
+// upstream title so FindRoomByTag can find the room after an ambiguous
+// failure.
+type CreateRoomRequest struct {
+	Title  string
+	Tag    string
+	Status RoomStatus // the status the room should have once created
+}
+
+// AddParticipantRequest asks for a participant. Name is always sent: a token
+// made without one fails to join.
+type AddParticipantRequest struct {
+	CustomID string
+	Name     string
+	Preset   string
+}
+
+// RemoteParticipant is a RealtimeKit participant with a usable token.
+type RemoteParticipant struct {
+	ID     string
+	Token  string
+	Preset string
+}
+
+// Conference is RealtimeKit, seen from core. Every method must return within
+// the context's deadline; failures of the video service come back as
+// *Error with EUNAVAILABLE (and RetryAfter when known), an upstream 404 as
+// ENOTFOUND. The call's priority travels in the context (WithPriority).
+type Conference interface {
+	// CreateRoom creates a room and sets its status as asked. It makes no
+	// retries of its own that could create a second room.
+	CreateRoom(ctx context.Context, req CreateRoomRequest) (Room, error)
+	// FindRoomByTag looks for a room whose title carries tag.
+	FindRoomByTag(ctx context.Context, tag string) (Room, bool, error)
+	// SetRoomStatus sets ACTIVE or INACTIVE.
+	SetRoomStatus(ctx context.Context, roomID string, status RoomStatus) error
+	// KickAll ends the live session, if any; no live session is not an error.
+	KickAll(ctx context.Context, roomID string) error
+	// AddParticipant creates a participant, or, when one with the same
+	// CustomID exists, returns it with a fresh token. So it is safe to retry.
+	AddParticipant(ctx context.Context, roomID string, req AddParticipantRequest) (RemoteParticipant, error)
+	// RefreshToken issues a new token for an existing participant.
+	RefreshToken(ctx context.Context, roomID, participantID string) (string, error)
+	// RemoveParticipant kicks the participant from a live session and deletes
+	// it, which revokes every token it had. A missing one is not an error.
+	RemoveParticipant(ctx context.Context, roomID, participantID string) error
+	// ListPresets returns the names of the app's presets.
+	ListPresets(ctx context.Context) ([]string, error)
+}
+
+// Priority orders calls to the video service within the shared API budget.
+type Priority int
+
+// Interactive calls (a person is waiting) go ahead of background ones.
+const (
+	PriorityInteractive Priority = iota
+	PriorityBackground
+)
+
+type priorityKey struct{}
+
+// WithPriority marks ctx's calls with p. Calls without a mark are interactive.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
+}
+
+// PriorityFrom returns the priority carried by ctx.
+func PriorityFrom(ctx context.Context) Priority {
+	if p, ok := ctx.Value(priorityKey{}).(Priority); ok {
+		return p
+	}
+	return PriorityInteractive
+}
+
+// Clock tells the time. It is injected so tests control it.
+type Clock interface {
+	Now() time.Time
+}
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+// Now calls f.
+func (f ClockFunc) Now() time.Time { return f() }
+
+// SystemClock is the wall clock.
+var SystemClock Clock = ClockFunc(time.Now)

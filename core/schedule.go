@@ -1,0 +1,294 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ScheduleRequest is a new meeting as any adapter collects it (a parsed
+// command line, a Slack modal, Discord options).
+type ScheduleRequest struct {
+	Title    string
+	Start    time.Time
+	TimeZone string        // IANA zone the start was written in; "" → the actor's
+	Duration time.Duration // 0 → the default
+	Invitees []string
+	Private  bool
+	// Now asks for a meeting starting at once; Start is ignored.
+	Now bool
+}
+
+// roomCallTimeout bounds one round of upstream work for a person waiting in
+// chat, so a slow video service turns into a plain answer, not a hang.
+const roomCallTimeout = 8 * time.Second
+
+// Schedule stores a meeting and creates its RealtimeKit room, in two phases:
+// the intent is recorded first, then the room is created upstream, then its
+// id recorded. A crash or an ambiguous failure between the phases is resolved
+// by finding the room by its tag, so no room is ever left untracked and one
+// schedule never yields two rooms.
+func (s *Service) Schedule(ctx context.Context, a Actor, req ScheduleRequest) (*Meeting, error) {
+	now := s.clock.Now()
+	m, err := s.newMeeting(ctx, a, req, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateMeeting(ctx, m); err != nil {
+		return nil, fmt.Errorf("record meeting intent: %w", err)
+	}
+	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
+	m, err = s.createRoom(ctx, m)
+	if err != nil {
+		log.Warn().Err(err).Msg("room creation failed")
+		return nil, err
+	}
+	log.Info().Str("channel", m.Channel).Time("start", m.Start).Msg("meeting scheduled")
+	return m, nil
+}
+
+// newMeeting validates req and builds the pending record.
+func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, now time.Time) (*Meeting, error) {
+	title := strings.TrimSpace(req.Title)
+	if title == "" {
+		return nil, Errorf(EINVALID, "The meeting needs a title, for example \"/meet schedule Weekly sync tomorrow 3pm\".")
+	}
+	if err := checkText("title", title, s.cfg.MaxTitle); err != nil {
+		return nil, err
+	}
+	d := req.Duration
+	if d == 0 {
+		d = s.cfg.DefaultDuration
+	}
+	if d < time.Minute {
+		return nil, Errorf(EINVALID, "A meeting must last at least a minute, for example \"for 30m\".")
+	}
+	if d > s.cfg.MaxDuration {
+		return nil, Errorf(EINVALID, "A meeting can last at most %s; \"for 1h30m\" is a valid example.", HumanDuration(s.cfg.MaxDuration))
+	}
+	zone := req.TimeZone
+	if zone == "" {
+		zone = s.Location(ctx, a).String()
+	}
+	if _, err := time.LoadLocation(zone); err != nil || zone == "Local" {
+		return nil, Errorf(EINVALID, "%q is not a time zone I know. Use an IANA name such as \"Europe/Berlin\".", zone)
+	}
+	start := req.Start
+	if req.Now {
+		start = now.Truncate(time.Second)
+	}
+	if start.IsZero() {
+		return nil, Errorf(EINVALID, "When should it start? For example \"/meet schedule Weekly sync tomorrow 3pm\".")
+	}
+	if !req.Now && start.Before(now.Add(-time.Minute)) {
+		return nil, Errorf(EINVALID, "That start time has already passed. Pick a time in the future, for example \"tomorrow 3pm\".")
+	}
+	if start.After(now.AddDate(2, 0, 1)) {
+		return nil, Errorf(EINVALID, "That is more than two years ahead. Pick a nearer date, for example \"next monday 10:30\".")
+	}
+	invitees := make([]string, 0, len(req.Invitees))
+	for _, u := range req.Invitees {
+		if err := checkText("invitee", u, 64); err != nil || u == "" {
+			return nil, Errorf(EINVALID, "%q is not a user I can invite. Mention people, for example \"with @ana @bo\".", u)
+		}
+		if u != a.User.UserID && !slices.Contains(invitees, u) {
+			invitees = append(invitees, u)
+		}
+	}
+	if len(invitees) > 500 {
+		return nil, Errorf(EINVALID, "That is %d invitees; the limit is 500. Invite a channel instead and leave the meeting open to it.", len(invitees))
+	}
+	return &Meeting{
+		Workspace:     a.User.Workspace,
+		Channel:       a.Channel,
+		Title:         title,
+		Organizer:     a.User.UserID,
+		OrganizerName: a.Name,
+		Start:         start,
+		TimeZone:      zone,
+		Duration:      d,
+		Private:       req.Private,
+		Invitees:      invitees,
+		State:         StatePending,
+		RoomTag:       newRoomTag(),
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}, nil
+}
+
+// createRoom runs phases two and three for a pending meeting. On failure
+// the store is left as the user would expect: no meeting (the intent is
+// deleted) when we know no room exists, else an abandoned intent that
+// recovery resolves.
+func (s *Service) createRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
+	want := s.desiredRoomStatus(ctx, m)
+	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+	defer cancel()
+	room, err := s.conf.CreateRoom(cctx, CreateRoomRequest{Title: m.Title, Tag: m.RoomTag, Status: want})
+	if err != nil {
+		// The create may have happened upstream even though we saw an error
+		// (timeout, 5xx after the write). Look before deciding.
+		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), roomCallTimeout/2)
+		defer fcancel()
+		found, ok, ferr := s.conf.FindRoomByTag(fctx, m.RoomTag)
+		switch {
+		case ferr == nil && ok:
+			room = found
+			if room.Status != want {
+				if serr := s.conf.SetRoomStatus(fctx, room.ID, want); serr == nil {
+					room.Status = want
+				}
+			}
+		case ferr == nil:
+			// Nothing upstream: forget the intent so a retry starts clean.
+			if derr := s.store.DeleteMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID); derr != nil {
+				return nil, errors.Join(err, fmt.Errorf("delete failed intent: %w", derr))
+			}
+			return nil, userFacingUpstream(err)
+		default:
+			if _, uerr := s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+				x.Abandoned = true
+				return nil
+			}); uerr != nil {
+				return nil, errors.Join(err, fmt.Errorf("mark intent abandoned: %w", uerr))
+			}
+			return nil, userFacingUpstream(err)
+		}
+	}
+	return s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+		x.RoomID = room.ID
+		x.RoomStatus = room.Status
+		if x.State == StatePending {
+			x.State = StateScheduled
+		}
+		x.Abandoned = false
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+}
+
+// userFacingUpstream makes sure an upstream failure reaches the user as a
+// plain "busy" sentence even when the adapter returned something untyped.
+func userFacingUpstream(err error) error {
+	if e, ok := AsError(err); ok && e.Code != EINTERNAL {
+		return err
+	}
+	return Wrap(EUNAVAILABLE, err, "The video service is not answering right now; please try again in a minute.")
+}
+
+// desiredRoomStatus is ACTIVE exactly while the join window is open and the
+// meeting is scheduled.
+func (s *Service) desiredRoomStatus(ctx context.Context, m *Meeting) RoomStatus {
+	if m.State == StateCancelled || m.State == StateFailed {
+		return RoomInactive
+	}
+	w, _ := s.windowFor(ctx, m, s.clock.Now())
+	if w.PhaseAt(s.clock.Now()) == PhaseOpen {
+		return RoomActive
+	}
+	return RoomInactive
+}
+
+// Recover finishes or cleans up what a crash or an outage left behind:
+// pending intents get their room found or created (abandoned ones are kept
+// only if a room turned up, and then stay inactive); rooms whose stored
+// status differs from what the window says are set right. It is safe to run
+// at any time and on every start.
+func (s *Service) Recover(ctx context.Context) error {
+	ctx = WithPriority(ctx, PriorityBackground)
+	pending, err := s.store.FindPendingMeetings(ctx)
+	if err != nil {
+		return fmt.Errorf("list pending intents: %w", err)
+	}
+	var errs []error
+	for _, m := range pending {
+		if err := s.recoverOne(ctx, m); err != nil {
+			errs = append(errs, fmt.Errorf("recover meeting %s/%s: %w", m.Workspace, m.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) recoverOne(ctx context.Context, m *Meeting) error {
+	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
+	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+	defer cancel()
+	room, ok, err := s.conf.FindRoomByTag(cctx, m.RoomTag)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	w, _ := s.windowFor(ctx, m, now)
+	over := w.PhaseAt(now) == PhaseAfter
+	switch {
+	case m.Abandoned && !ok:
+		log.Info().Msg("abandoned intent had no room upstream; deleted")
+		return s.store.DeleteMeeting(ctx, m.Workspace, m.ID)
+	case m.Abandoned:
+		if room.Status != RoomInactive {
+			if err := s.conf.SetRoomStatus(cctx, room.ID, RoomInactive); err != nil {
+				return err
+			}
+		}
+		_, err := s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+			x.RoomID, x.RoomStatus, x.State, x.UpdatedAt = room.ID, RoomInactive, StateFailed, now
+			return nil
+		})
+		log.Info().Msg("abandoned intent's room found; kept tracked and inactive")
+		return err
+	case !ok && over:
+		log.Info().Msg("unfinished intent for a meeting already over; deleted")
+		return s.store.DeleteMeeting(ctx, m.Workspace, m.ID)
+	case ok:
+		want := s.desiredRoomStatus(ctx, m)
+		if room.Status != want {
+			if err := s.conf.SetRoomStatus(cctx, room.ID, want); err != nil {
+				return err
+			}
+		}
+		_, err := s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+			x.RoomID, x.RoomStatus, x.State, x.UpdatedAt = room.ID, want, StateScheduled, now
+			return nil
+		})
+		log.Info().Msg("unfinished intent completed with the room found upstream")
+		return err
+	default:
+		_, err := s.createRoom(ctx, m)
+		if err == nil {
+			log.Info().Msg("unfinished intent completed with a new room")
+		}
+		return err
+	}
+}
+
+// SyncRoom sets the upstream room's status to what the window and state say
+// it should be (ACTIVE only inside an open window of a scheduled meeting),
+// kicking everyone out when closing. It is idempotent; the scheduler calls it
+// on time, and Join and Cancel call it at once.
+func (s *Service) SyncRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
+	if m.RoomID == "" {
+		return m, nil
+	}
+	want := s.desiredRoomStatus(ctx, m)
+	if m.RoomStatus == want {
+		return m, nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+	defer cancel()
+	if want == RoomInactive {
+		if err := s.conf.KickAll(cctx, m.RoomID); err != nil {
+			return m, err
+		}
+	}
+	if err := s.conf.SetRoomStatus(cctx, m.RoomID, want); err != nil {
+		return m, err
+	}
+	return s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+		x.RoomStatus = want
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+}

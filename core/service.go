@@ -1,0 +1,268 @@
+package core
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/singleflight"
+)
+
+// Config holds the operator's policy. Zero values take the documented
+// defaults, so a test or local mode only sets what it cares about.
+type Config struct {
+	EarlyJoin       time.Duration // default 5m
+	Grace           time.Duration // default 5m
+	DefaultDuration time.Duration // default 30m
+	MaxDuration     time.Duration // default 24h
+	DefaultTimeZone string        // default "UTC"
+	// HostPreset and ParticipantPreset name RealtimeKit presets.
+	HostPreset        string // default "group_call_host"
+	ParticipantPreset string // default "group_call_participant"
+	// PublicURL is where adapters/web is reachable; links are built on it.
+	PublicURL string // default "http://127.0.0.1:8080"
+	// LinkTTL is how long a personal join link stays valid.
+	LinkTTL time.Duration // default 15m
+	// TokenMaxAge is when a stored participant token is refreshed; tokens
+	// live 100 days upstream, so refresh well before.
+	TokenMaxAge time.Duration // default 80 days
+	// MaxTitle caps titles, in runes.
+	MaxTitle int // default 200
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.EarlyJoin, 5*time.Minute)
+	def(&c.Grace, 5*time.Minute)
+	def(&c.DefaultDuration, 30*time.Minute)
+	def(&c.MaxDuration, 24*time.Hour)
+	def(&c.LinkTTL, 15*time.Minute)
+	def(&c.TokenMaxAge, 80*24*time.Hour)
+	if c.DefaultTimeZone == "" {
+		c.DefaultTimeZone = "UTC"
+	}
+	if c.HostPreset == "" {
+		c.HostPreset = "group_call_host"
+	}
+	if c.ParticipantPreset == "" {
+		c.ParticipantPreset = "group_call_participant"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.MaxTitle == 0 {
+		c.MaxTitle = 200
+	}
+	return c
+}
+
+// MembershipChecker answers whether a user is in a channel. Adapters that can
+// ask their platform implement it; without one, a user counts as a member of
+// the channel they are typing in.
+type MembershipChecker interface {
+	IsChannelMember(ctx context.Context, ws WorkspaceKey, channel, user string) (bool, error)
+}
+
+// Deps are the ports a Service runs on.
+type Deps struct {
+	Store      Store
+	Conference Conference
+	Clock      Clock             // nil → SystemClock
+	Members    MembershipChecker // optional
+	Logger     zerolog.Logger
+}
+
+// Actor is the person behind a request, as the adapter identified them.
+type Actor struct {
+	User    UserKey
+	Name    string // display name; sent to RealtimeKit as the participant name
+	Channel string // where they typed or clicked
+	IsAdmin bool   // workspace admin, as the platform says
+}
+
+// Service is meetbot's use cases. Every adapter calls it with the same
+// request types.
+type Service struct {
+	cfg     Config
+	store   Store
+	conf    Conference
+	clock   Clock
+	members MembershipChecker
+	log     zerolog.Logger
+	links   *LinkSigner
+	pidKey  []byte
+	flight  singleflight.Group
+}
+
+// Secret names in the SecretStore.
+const (
+	secretJoinLink      = "join-link-key"
+	secretParticipantID = "participant-id-key"
+)
+
+// NewService builds a Service. The join-link and participant-id keys come
+// from the store (created on first use) unless joinKey is set, so every
+// replica signs alike and custom_participant_ids stay stable across restarts.
+func NewService(ctx context.Context, cfg Config, deps Deps, joinKey []byte) (*Service, error) {
+	if deps.Store == nil || deps.Conference == nil {
+		return nil, fmt.Errorf("core: store and conference are required")
+	}
+	s := &Service{
+		cfg:     cfg.withDefaults(),
+		store:   deps.Store,
+		conf:    deps.Conference,
+		clock:   deps.Clock,
+		members: deps.Members,
+		log:     deps.Logger,
+	}
+	if s.clock == nil {
+		s.clock = SystemClock
+	}
+	gen := func() ([]byte, error) {
+		b := make([]byte, 32)
+		_, err := rand.Read(b)
+		return b, err
+	}
+	if len(joinKey) == 0 {
+		k, err := s.store.Secret(ctx, secretJoinLink, gen)
+		if err != nil {
+			return nil, fmt.Errorf("core: load join-link key: %w", err)
+		}
+		joinKey = k
+	}
+	s.links = NewLinkSigner(joinKey)
+	k, err := s.store.Secret(ctx, secretParticipantID, gen)
+	if err != nil {
+		return nil, fmt.Errorf("core: load participant-id key: %w", err)
+	}
+	s.pidKey = k
+	return s, nil
+}
+
+// Config returns the effective configuration (defaults applied).
+func (s *Service) Config() Config { return s.cfg }
+
+// Now returns the injected clock's time.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// customParticipantID derives the opaque, stable id RealtimeKit knows a user
+// by: an HMAC of the user key, so it is neither an email nor a name and
+// cannot be reversed, yet is the same on every replica and after restarts.
+func (s *Service) customParticipantID(u UserKey) string {
+	h := hmac.New(sha256.New, s.pidKey)
+	h.Write([]byte(u.String()))
+	return "mb-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h.Sum(nil)[:20]))
+}
+
+// newRoomTag returns a random marker for an upstream title.
+func newRoomTag() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "mb" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// Location returns the zone to read the actor's times in: their own, else
+// the workspace default, else the configured default.
+func (s *Service) Location(ctx context.Context, a Actor) *time.Location {
+	if u, err := s.store.FindUser(ctx, a.User); err == nil && u.TimeZone != "" {
+		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+			return loc
+		}
+	}
+	if w, err := s.store.FindWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
+		if loc, err := time.LoadLocation(w.DefaultTimeZone); err == nil {
+			return loc
+		}
+	}
+	if loc, err := time.LoadLocation(s.cfg.DefaultTimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// windowFor returns the join window of m's current occurrence, using the
+// workspace's overrides when it has any.
+func (s *Service) windowFor(ctx context.Context, m *Meeting, now time.Time) (Window, Occurrence) {
+	early, grace := s.cfg.EarlyJoin, s.cfg.Grace
+	if w, err := s.store.FindWorkspace(ctx, m.Workspace); err == nil {
+		if w.EarlyJoin != nil {
+			early = *w.EarlyJoin
+		}
+		if w.Grace != nil {
+			grace = *w.Grace
+		}
+	}
+	occ := m.CurrentOccurrence(now)
+	return WindowOf(occ, early, grace), occ
+}
+
+// WindowOf returns the join window of m's current occurrence at now.
+func (s *Service) WindowOf(ctx context.Context, m *Meeting) Window {
+	w, _ := s.windowFor(ctx, m, s.clock.Now())
+	return w
+}
+
+// checkText rejects control characters and enforces a rune cap; it is the
+// last line of defence for text that reaches a store or a chat post.
+func checkText(what, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return Errorf(EINVALID, "The %s has characters I can't read. Please retype it.", what)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return Errorf(EINVALID, "The %s has control characters. Please use plain text, for example \"Weekly sync\".", what)
+		}
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return Errorf(EINVALID, "The %s is %d characters long; the limit is %d. Please shorten it.", what, n, max)
+	}
+	return nil
+}
+
+// findMeeting loads a meeting of the actor's workspace, returning a plain
+// not-found error that never reveals other workspaces.
+func (s *Service) findMeeting(ctx context.Context, ws WorkspaceKey, id string) (*Meeting, error) {
+	id = strings.TrimPrefix(strings.TrimSpace(id), "#")
+	if id == "" {
+		return nil, Errorf(EINVALID, "Which meeting? Give its id, for example \"/meet info 12\". \"/meet list\" shows the ids.")
+	}
+	m, err := s.store.FindMeetingByID(ctx, ws, id)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, notFound(id)
+		}
+		return nil, fmt.Errorf("find meeting %s: %w", id, err)
+	}
+	if m.State == StatePending && m.Abandoned || m.State == StateFailed {
+		return nil, notFound(id)
+	}
+	return m, nil
+}
+
+func notFound(id string) error {
+	return Errorf(ENOTFOUND, "There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
+}
+
+// canSee reports whether a may see m at all: private meetings are visible to
+// invitees, hosts and admins only.
+func (s *Service) canSee(m *Meeting, a Actor) bool {
+	return !m.Private || a.IsAdmin || m.IsInvited(a.User.UserID)
+}
+
+// canManage reports whether a may change m: organizer, co-hosts, admins.
+func canManage(m *Meeting, a Actor) bool {
+	return a.IsAdmin || m.IsHost(a.User.UserID)
+}

@@ -1,0 +1,174 @@
+package core
+
+import (
+	"slices"
+	"time"
+)
+
+// Platform names the chat system a workspace lives on.
+type Platform string
+
+// The platforms meetbot speaks to.
+const (
+	PlatformConsole Platform = "console"
+	PlatformSlack   Platform = "slack"
+	PlatformDiscord Platform = "discord"
+)
+
+// WorkspaceKey identifies one installed Slack team or Discord guild. Every
+// stored record is scoped by it, so a user of one workspace can never reach
+// another's meetings whatever id they type.
+type WorkspaceKey struct {
+	Platform Platform
+	ID       string
+}
+
+// String renders the key as "platform:id" for logs.
+func (w WorkspaceKey) String() string { return string(w.Platform) + ":" + w.ID }
+
+// UserKey identifies a person within a workspace.
+type UserKey struct {
+	Workspace WorkspaceKey
+	UserID    string
+}
+
+// String renders the key as "platform:workspace:user". It is used to derive
+// opaque ids (HMAC inputs), never shown upstream as is.
+func (u UserKey) String() string { return u.Workspace.String() + ":" + u.UserID }
+
+// Workspace holds per-workspace settings. Zero values mean "use the
+// configured default", so a workspace that never changed anything follows the
+// operator's config.
+type Workspace struct {
+	Key             WorkspaceKey
+	DefaultTimeZone string
+	EarlyJoin       *time.Duration
+	Grace           *time.Duration
+	Admins          []string
+	UpdatedAt       time.Time
+}
+
+// User is what we remember about a person: a display name and a zone, so
+// "tomorrow 3pm" means their 3pm.
+type User struct {
+	Key         UserKey
+	DisplayName string
+	TimeZone    string
+	UpdatedAt   time.Time
+}
+
+// MeetingState is the lifecycle state we store. Whether a scheduled meeting
+// is upcoming, open or over is derived from the clock (see Window), not
+// stored, so it can never be stale.
+type MeetingState string
+
+// The stored meeting states.
+const (
+	// StatePending marks the first phase of a two-phase create: the intent is
+	// recorded but the RealtimeKit room is not yet known to exist.
+	StatePending   MeetingState = "pending"
+	StateScheduled MeetingState = "scheduled"
+	StateCancelled MeetingState = "cancelled"
+	// StateFailed marks an intent that was given up (the user was told to try
+	// again). Its room, if one turned up upstream, stays tracked and inactive.
+	StateFailed MeetingState = "failed"
+)
+
+// RoomStatus mirrors RealtimeKit's meeting status as we last set it.
+type RoomStatus string
+
+// RealtimeKit's two meeting statuses.
+const (
+	RoomActive   RoomStatus = "ACTIVE"
+	RoomInactive RoomStatus = "INACTIVE"
+)
+
+// Meeting is one scheduled meeting (a one-off meeting has exactly one
+// occurrence). Start is an instant; TimeZone is the IANA zone it was written
+// in, kept so that rendering and recurrence use the organizer's wall clock.
+type Meeting struct {
+	Workspace WorkspaceKey
+	ID        string // short, human-typable, unique within the workspace
+	Channel   string
+	Title     string
+	Organizer string // user id
+	// OrganizerName is the display name at scheduling time, for replies.
+	OrganizerName string
+	CoHosts       []string
+	Start         time.Time
+	TimeZone      string
+	Duration      time.Duration
+	// Recurrence is an RRULE evaluated in TimeZone; empty for one-off meetings.
+	Recurrence string
+	Private    bool
+	Invitees   []string
+	Removed    []string
+
+	State       MeetingState
+	CancelledBy string
+	CancelledAt time.Time
+
+	// RoomID is the RealtimeKit meeting id, empty until phase two of create.
+	RoomID string
+	// RoomTag is a random marker put in the upstream title so that an
+	// ambiguous create (timeout, 5xx) can be resolved by searching for it.
+	RoomTag string
+	// RoomStatus is the status we last set upstream.
+	RoomStatus RoomStatus
+	// Abandoned marks a pending intent whose user was told it failed. Recovery
+	// looks for its room upstream: found, it is kept tracked and INACTIVE;
+	// not found, the intent is deleted.
+	Abandoned bool
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Version increases with every stored change; stores use it for
+	// optimistic concurrency.
+	Version int64
+}
+
+// End returns the end instant of the (first) occurrence.
+func (m *Meeting) End() time.Time { return m.Start.Add(m.Duration) }
+
+// IsHost reports whether user gets the host preset: the organizer and co-hosts.
+func (m *Meeting) IsHost(user string) bool {
+	return user == m.Organizer || slices.Contains(m.CoHosts, user)
+}
+
+// IsRemoved reports whether user was removed from the meeting.
+func (m *Meeting) IsRemoved(user string) bool { return slices.Contains(m.Removed, user) }
+
+// IsInvited reports whether user is an invitee, host or organizer.
+func (m *Meeting) IsInvited(user string) bool {
+	return m.IsHost(user) || slices.Contains(m.Invitees, user)
+}
+
+// Clone returns a deep copy, so callers can change a meeting without
+// touching a value another goroutine may hold.
+func (m *Meeting) Clone() *Meeting {
+	c := *m
+	c.CoHosts = slices.Clone(m.CoHosts)
+	c.Invitees = slices.Clone(m.Invitees)
+	c.Removed = slices.Clone(m.Removed)
+	return &c
+}
+
+// Participant links a (meeting, user) to its RealtimeKit participant. It is
+// created once and reused across occurrences and devices, so a second join
+// costs no upstream call.
+type Participant struct {
+	Meeting   string // meeting id, within User.Workspace
+	User      UserKey
+	RemoteID  string // RealtimeKit participant id
+	CustomID  string // the opaque custom_participant_id we sent
+	Preset    string
+	Token     string // the participant's auth token; a secret, never logged
+	IssuedAt  time.Time
+	UpdatedAt time.Time
+}
+
+// Occurrence is one instance of a meeting in time.
+type Occurrence struct {
+	Start time.Time
+	End   time.Time
+}

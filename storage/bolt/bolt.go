@@ -1,0 +1,162 @@
+// Package bolt is meetbot's embedded store: every core store port kept in one
+// bbolt file, for the single-process deployment (local mode and small
+// installs). bbolt takes an exclusive file lock, so exactly one process owns
+// the file; running several replicas needs the etcd backend instead.
+//
+// Records are JSON in one top-level bucket per kind, keyed by
+// "platform\x00workspaceID\x00…" so that every read and write is scoped by
+// workspace and a prefix scan lists one workspace. Meetings additionally have
+// a start-time index (big-endian time keys, so "meetings starting after T" is
+// a cursor Seek) and an index of pending create intents for crash recovery.
+//
+// bbolt allows one writer at a time and each commit costs about two fsyncs,
+// so writes that many chat users trigger at once (creating and updating
+// meetings, storing participants) go through db.Batch, which folds
+// concurrent callers into one commit; rare administrative writes use a plain
+// Update, because Batch would make a lone writer wait for the batch timer.
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// schemaVersion is the layout this build writes. Open refuses a file with a
+// newer one rather than misreading it.
+const schemaVersion = 1
+
+// Defaults for Options. The batch size matches the expected number of
+// concurrent writers: measured on our hardware, a batch that fills up and
+// commits at once is ~10x faster than one that waits for its timer.
+const (
+	DefaultTimeout       = time.Second
+	DefaultMaxBatchSize  = 64
+	DefaultMaxBatchDelay = 2 * time.Millisecond
+)
+
+// Options tunes Open. The zero value is the production setting.
+type Options struct {
+	// Logger receives open/close events and index inconsistencies. The zero
+	// value logs nothing.
+	Logger zerolog.Logger
+	// Timeout bounds the wait for the file lock (default 1s). A second
+	// process on the same file then fails fast with a clear message instead
+	// of hanging at startup.
+	Timeout time.Duration
+	// NoSync skips fsync on commit. It trades durability for speed, so it is
+	// for tests and benchmarks only: a crash can lose or corrupt the file.
+	NoSync bool
+	// MaxBatchSize is how many concurrent writes are folded into one commit
+	// (default 64). Set it near the number of concurrent writers.
+	MaxBatchSize int
+	// MaxBatchDelay is how long a batch waits for more writers before it
+	// commits anyway (default 2ms). It is the latency a lone batched write
+	// pays.
+	MaxBatchDelay time.Duration
+}
+
+// DB is a core.Store on one bbolt file. It is safe for concurrent use.
+type DB struct {
+	db   *bolt.DB
+	log  zerolog.Logger
+	path string
+}
+
+var _ core.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the store at path. It creates the parent
+// directory with mode 0700 and the file with 0600, because the file holds
+// participant tokens and signing secrets. If another process holds the file
+// it fails after opts.Timeout with an error naming the path.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if opts.MaxBatchDelay <= 0 {
+		opts.MaxBatchDelay = DefaultMaxBatchDelay
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("bolt: create directory for %s: %w", path, err)
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, NoSync: opts.NoSync})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("another meetbot process is using %s (no file lock after %s); stop it or point this one at another data file: %w",
+			path, opts.Timeout, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	bdb.MaxBatchSize = opts.MaxBatchSize
+	bdb.MaxBatchDelay = opts.MaxBatchDelay
+
+	db := &DB{db: bdb, log: opts.Logger, path: path}
+	if err := db.init(); err != nil {
+		_ = bdb.Close()
+		return nil, err
+	}
+	db.log.Debug().Str("path", path).Bool("no_sync", opts.NoSync).Msg("bolt store opened")
+	return db, nil
+}
+
+// init creates missing buckets and checks the schema version.
+func (db *DB) init() error {
+	return db.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("bolt: create bucket %s in %s: %w", name, db.path, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		v := meta.Get(keySchema)
+		if v == nil {
+			return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
+		}
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return fmt.Errorf("bolt: %s has an unreadable schema version %q", db.path, v)
+		}
+		if n > schemaVersion {
+			return fmt.Errorf("bolt: %s was written by a newer meetbot (schema %d; this build reads up to %d)",
+				db.path, n, schemaVersion)
+		}
+		return nil
+	})
+}
+
+// Ping runs a read transaction, which fails once the store is closed.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return fmt.Errorf("bolt: %s has no meta bucket", db.path)
+		}
+		return nil
+	})
+}
+
+// Close releases the file lock. Calling it twice is harmless.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("bolt: close %s: %w", db.path, err)
+	}
+	db.log.Debug().Str("path", db.path).Msg("bolt store closed")
+	return nil
+}
+
+// Path returns the file the store lives in, for logs and diagnostics.
+func (db *DB) Path() string { return db.path }

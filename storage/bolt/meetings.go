@@ -1,0 +1,399 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+func errNoMeeting(id string) error {
+	return core.Errorf(core.ENOTFOUND,
+		"There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
+}
+
+// CreateMeeting assigns the workspace's next id, sets Version to 1 and
+// stores m. It is batched because every "/meet" in every workspace ends here.
+// The batch function may run more than once (bbolt re-runs a batch when one
+// of its members fails), so it derives everything from the transaction and
+// only touches m after the commit.
+func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	prefix, err := wsPrefix(m.Workspace)
+	if err != nil {
+		return err
+	}
+	draft := m.Clone()
+	var id string
+	err = db.db.Batch(func(tx *bolt.Tx) error {
+		id = ""
+		counters := tx.Bucket(bucketCounters)
+		seqKey := join(prefix, suffixLastID)
+		last, err := readUint64(counters.Get(seqKey))
+		if err != nil {
+			return fmt.Errorf("bolt: meeting id counter of %s: %w", m.Workspace, err)
+		}
+		next := strconv.FormatUint(last+1, 10)
+		if tx.Bucket(bucketMeetings).Get(meetingKey(prefix, next)) != nil {
+			return core.Wrap(core.ECONFLICT, fmt.Errorf("bolt: meeting id %q of %s is already taken", next, m.Workspace),
+				"Could not pick a new meeting id. Please try again.")
+		}
+		if err := counters.Put(seqKey, uint64Value(last+1)); err != nil {
+			return fmt.Errorf("bolt: advance meeting id counter of %s: %w", m.Workspace, err)
+		}
+		c := draft.Clone()
+		c.ID, c.Version = next, 1
+		if err := putMeeting(tx, prefix, nil, c); err != nil {
+			return err
+		}
+		id = next
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	m.ID, m.Version = id, 1
+	return nil
+}
+
+// putMeeting stores m and keeps the indexes in step with it. old is the
+// stored version being replaced, nil for a new meeting.
+func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
+	v, err := encodeMeeting(m)
+	if err != nil {
+		return err
+	}
+	key := meetingKey(prefix, m.ID)
+	if err := tx.Bucket(bucketMeetings).Put(key, v); err != nil {
+		return fmt.Errorf("bolt: put meeting %q of %s: %w", m.ID, m.Workspace, err)
+	}
+
+	byStart := tx.Bucket(bucketMeetingsStart)
+	if old != nil && !old.Start.Equal(m.Start) {
+		if err := byStart.Delete(startKey(prefix, old.Start, old.ID)); err != nil {
+			return fmt.Errorf("bolt: unindex meeting %q: %w", m.ID, err)
+		}
+	}
+	if old == nil || !old.Start.Equal(m.Start) {
+		if err := byStart.Put(startKey(prefix, m.Start, m.ID), nil); err != nil {
+			return fmt.Errorf("bolt: index meeting %q: %w", m.ID, err)
+		}
+	}
+
+	pending := tx.Bucket(bucketPending)
+	wasPending := old != nil && old.State == core.StatePending
+	switch isPending := m.State == core.StatePending; {
+	case isPending && !wasPending:
+		err = pending.Put(key, nil)
+	case !isPending && wasPending:
+		err = pending.Delete(key)
+	}
+	if err != nil {
+		return fmt.Errorf("bolt: update pending index for meeting %q: %w", m.ID, err)
+	}
+
+	// Remember the longest duration seen in the workspace, so FindMeetings
+	// can seek to EndsAfter-maxDuration instead of scanning from the start.
+	// It never shrinks, which only makes the seek more conservative.
+	if m.Duration > 0 {
+		counters := tx.Bucket(bucketCounters)
+		k := join(prefix, suffixMaxDuration)
+		cur, err := readUint64(counters.Get(k))
+		if err != nil {
+			return fmt.Errorf("bolt: max duration of %s: %w", m.Workspace, err)
+		}
+		if uint64(m.Duration) > cur {
+			if err := counters.Put(k, uint64Value(uint64(m.Duration))); err != nil {
+				return fmt.Errorf("bolt: max duration of %s: %w", m.Workspace, err)
+			}
+		}
+	}
+	return nil
+}
+
+// getMeeting returns the stored meeting, or nil when there is none.
+func getMeeting(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
+	v := tx.Bucket(bucketMeetings).Get(meetingKey(prefix, id))
+	if v == nil {
+		return nil, nil
+	}
+	return decodeMeeting(ws, id, v)
+}
+
+// FindMeetingByID returns ENOTFOUND for an id that ws does not have, also
+// when another workspace has it: the key includes the workspace.
+func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prefix, err := wsPrefix(ws)
+	if err != nil {
+		return nil, err
+	}
+	if !validName(id) {
+		return nil, errNoMeeting(id)
+	}
+	var m *core.Meeting
+	err = db.db.View(func(tx *bolt.Tx) error {
+		var gerr error
+		m, gerr = getMeeting(tx, prefix, ws, id)
+		return gerr
+	})
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, errNoMeeting(id)
+	}
+	return m, nil
+}
+
+// FindMeetings walks the workspace's start index in order, so results come
+// out sorted by Start without a sort, and Limit stops the walk early. With
+// EndsAfter the walk starts at EndsAfter minus the longest duration ever
+// stored in the workspace: no earlier meeting can still be running.
+func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prefix, err := wsPrefix(f.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	var out []*core.Meeting
+	err = db.db.View(func(tx *bolt.Tx) error {
+		seek := prefix
+		if !f.EndsAfter.IsZero() {
+			maxDur, err := readUint64(tx.Bucket(bucketCounters).Get(join(prefix, suffixMaxDuration)))
+			if err != nil {
+				return fmt.Errorf("bolt: max duration of %s: %w", f.Workspace, err)
+			}
+			seek = join(prefix, timeKey(f.EndsAfter.Add(-time.Duration(maxDur))))
+		}
+		c := tx.Bucket(bucketMeetingsStart).Cursor()
+		for k, _ := c.Seek(seek); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id, ok := idFromStartKey(prefix, k)
+			if !ok {
+				return fmt.Errorf("bolt: malformed start index key %q", k)
+			}
+			m, err := getMeeting(tx, prefix, f.Workspace, id)
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				db.log.Warn().Str("workspace", f.Workspace.String()).Str("meeting", id).
+					Msg("start index points at a missing meeting; skipping it")
+				continue
+			}
+			if !matches(m, f) {
+				continue
+			}
+			out = append(out, m)
+			if f.Limit > 0 && len(out) >= f.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func matches(m *core.Meeting, f core.MeetingFilter) bool {
+	if f.Channel != "" && m.Channel != f.Channel {
+		return false
+	}
+	if len(f.States) > 0 && !slices.Contains(f.States, m.State) {
+		return false
+	}
+	if !f.EndsAfter.IsZero() && !m.End().After(f.EndsAfter) {
+		return false
+	}
+	return true
+}
+
+// FindPendingMeetings reads the pending index, whose keys are meeting keys,
+// so it costs one lookup per pending intent rather than a scan of every
+// meeting of every workspace.
+func (db *DB) FindPendingMeetings(ctx context.Context) ([]*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []*core.Meeting
+	err := db.db.View(func(tx *bolt.Tx) error {
+		meetings := tx.Bucket(bucketMeetings)
+		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+			ws, id, ok := splitMeetingKey(k)
+			if !ok {
+				return fmt.Errorf("bolt: malformed pending index key %q", k)
+			}
+			v := meetings.Get(k)
+			if v == nil {
+				db.log.Warn().Str("workspace", ws.String()).Str("meeting", id).
+					Msg("pending index points at a missing meeting; skipping it")
+				return nil
+			}
+			m, err := decodeMeeting(ws, id, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// splitMeetingKey parses "platform\x00workspace\x00id".
+func splitMeetingKey(k []byte) (core.WorkspaceKey, string, bool) {
+	p, rest, ok := bytes.Cut(k, []byte{sep})
+	if !ok {
+		return core.WorkspaceKey{}, "", false
+	}
+	w, id, ok := bytes.Cut(rest, []byte{sep})
+	if !ok || len(p) == 0 || len(w) == 0 || len(id) == 0 {
+		return core.WorkspaceKey{}, "", false
+	}
+	return core.WorkspaceKey{Platform: core.Platform(p), ID: string(w)}, string(id), true
+}
+
+// UpdateMeeting is batched like CreateMeeting: concurrent updates of the same
+// meeting land in one transaction one after another, each seeing the last,
+// so none is lost. A not-found or an error from fn is carried out of the
+// batch in a variable rather than returned to bbolt, because an error would
+// make bbolt roll back and re-run the whole batch; nothing was written by
+// this call at that point, so committing the others is correct.
+func (db *DB) UpdateMeeting(ctx context.Context, ws core.WorkspaceKey, id string, fn func(*core.Meeting) error) (*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	prefix, err := wsPrefix(ws)
+	if err != nil {
+		return nil, err
+	}
+	if !validName(id) {
+		return nil, errNoMeeting(id)
+	}
+	var (
+		out      *core.Meeting
+		fnErr    error
+		notFound bool
+	)
+	err = db.db.Batch(func(tx *bolt.Tx) error {
+		out, fnErr, notFound = nil, nil, false
+		old, err := getMeeting(tx, prefix, ws, id)
+		if err != nil {
+			return err
+		}
+		if old == nil {
+			notFound = true
+			return nil
+		}
+		m := old.Clone()
+		if err := fn(m); err != nil {
+			fnErr = err
+			return nil
+		}
+		if m.ID != old.ID || m.Workspace != old.Workspace {
+			return fmt.Errorf("bolt: update of meeting %q in %s changed its key to %q in %s", id, ws, m.ID, m.Workspace)
+		}
+		m.Version = old.Version + 1
+		if err := putMeeting(tx, prefix, old, m); err != nil {
+			return err
+		}
+		out = m.Clone() // fn may have kept m
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case fnErr != nil:
+		return nil, fnErr
+	case notFound:
+		return nil, errNoMeeting(id)
+	}
+	return out, nil
+}
+
+// DeleteMeeting removes the meeting, its index entries and its participants
+// in one transaction. It is an admin-rate write, so it uses Update.
+func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	prefix, err := wsPrefix(ws)
+	if err != nil {
+		return err
+	}
+	if !validName(id) {
+		return nil
+	}
+	return db.db.Update(func(tx *bolt.Tx) error {
+		key := meetingKey(prefix, id)
+		meetings := tx.Bucket(bucketMeetings)
+		if v := meetings.Get(key); v != nil {
+			if err := meetings.Delete(key); err != nil {
+				return fmt.Errorf("bolt: delete meeting %q of %s: %w", id, ws, err)
+			}
+			if err := unindexStart(tx, prefix, ws, id, v); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketPending).Delete(key); err != nil {
+			return fmt.Errorf("bolt: delete pending entry %q of %s: %w", id, ws, err)
+		}
+		return deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id))
+	})
+}
+
+// unindexStart removes the start-index entry of a meeting being deleted. A
+// record that no longer decodes still has to go, so then it finds the entry
+// by scanning the workspace's index for the id.
+func unindexStart(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, id string, v []byte) error {
+	byStart := tx.Bucket(bucketMeetingsStart)
+	if m, err := decodeMeeting(ws, id, v); err == nil {
+		return byStart.Delete(startKey(prefix, m.Start, id))
+	}
+	var stale [][]byte
+	c := byStart.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if got, ok := idFromStartKey(prefix, k); ok && got == id {
+			stale = append(stale, bytes.Clone(k))
+		}
+	}
+	for _, k := range stale {
+		if err := byStart.Delete(k); err != nil {
+			return fmt.Errorf("bolt: unindex meeting %q of %s: %w", id, ws, err)
+		}
+	}
+	return nil
+}
+
+// deletePrefix removes every key starting with prefix. Keys are collected
+// first because deleting under a live cursor can skip entries.
+func deletePrefix(b *bolt.Bucket, prefix []byte) error {
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return fmt.Errorf("bolt: delete %q: %w", k, err)
+		}
+	}
+	return nil
+}

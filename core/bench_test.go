@@ -23,7 +23,7 @@ import (
 func BenchmarkSchedule(b *testing.B) {
 	const writers = 64
 	b.Run("core", func(b *testing.B) {
-		bd := setup(b, setupOpts{budget: 1 << 30, realClock: true, callTimeout: 10 * time.Second})
+		bd := setup(b, setupOpts{Budget: 1 << 30, RealClock: true, CallTimeout: 10 * time.Second})
 		ctx := context.Background()
 		start := time.Now().Add(24 * time.Hour)
 		var lat latencies
@@ -32,7 +32,7 @@ func BenchmarkSchedule(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				t := time.Now()
-				if _, err := bd.svc.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Bench", Start: start, Duration: 30 * time.Minute}); err != nil {
+				if _, err := bd.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Bench", Start: start, Duration: 30 * time.Minute}); err != nil {
 					b.Error(err)
 					return
 				}

@@ -9,12 +9,13 @@ import (
 
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
 )
 
 // roomsTagged counts upstream rooms whose title carries the meeting's tag.
-func roomsTagged(b *bundle, tag string) int {
+func roomsTagged(b *testenv.Env, tag string) int {
 	n := 0
-	for _, m := range b.sb.Meetings() {
+	for _, m := range b.Sandbox.Meetings() {
 		if strings.Contains(m.Title, tag) {
 			n++
 		}
@@ -34,21 +35,21 @@ func TestTwoPhaseCreateAmbiguousFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, setupOpts{callTimeout: 300 * time.Millisecond})
-			b.sb.AddFault(tc.fault)
+			b := setup(t, setupOpts{CallTimeout: 300 * time.Millisecond})
+			b.Sandbox.AddFault(tc.fault)
 			// Ensure the ambiguous failure is resolved by finding the room: the
 			// user gets their meeting and exactly one room exists.
-			m, err := b.svc.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
+			m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
 			if err != nil {
 				t.Fatalf("schedule: %v", err)
 			}
 			if m.RoomID == "" || m.State != core.StateScheduled {
 				t.Fatalf("meeting = %+v", m)
 			}
-			if got := len(b.sb.Meetings()); got != 1 {
+			if got := len(b.Sandbox.Meetings()); got != 1 {
 				t.Fatalf("upstream rooms = %d, want 1", got)
 			}
-			if info, _ := b.sb.Meeting(m.RoomID); info.Status != "INACTIVE" {
+			if info, _ := b.Sandbox.Meeting(m.RoomID); info.Status != "INACTIVE" {
 				t.Fatalf("adopted room status = %s, want INACTIVE", info.Status)
 			}
 		})
@@ -59,21 +60,21 @@ func TestTwoPhaseCreateRejected(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	b.sb.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 503, Times: 1})
+	b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 503, Times: 1})
 	// Ensure a clean rejection leaves no room and no meeting, and says "try again".
-	_, err := b.svc.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
+	_, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
 	e := wantCode(t, err, core.EUNAVAILABLE)
 	if !strings.Contains(e.Message, "try again") {
 		t.Fatalf("message = %q", e.Message)
 	}
-	if n := len(b.sb.Meetings()); n != 0 {
+	if n := len(b.Sandbox.Meetings()); n != 0 {
 		t.Fatalf("rooms upstream = %d", n)
 	}
-	ms, err := b.store.FindMeetings(ctx, core.MeetingFilter{Workspace: ws})
+	ms, err := b.Store.FindMeetings(ctx, core.MeetingFilter{Workspace: ws})
 	if err != nil || len(ms) != 0 {
 		t.Fatalf("stored meetings = %d (%v)", len(ms), err)
 	}
-	pending, _ := b.store.FindPendingMeetings(ctx)
+	pending, _ := b.Store.FindPendingMeetings(ctx)
 	if len(pending) != 0 {
 		t.Fatalf("pending intents = %d", len(pending))
 	}
@@ -89,17 +90,17 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		m := &core.Meeting{Workspace: ws, Channel: "C1", Title: "Crashed", Organizer: "ana", Start: t0.Add(time.Hour), TimeZone: "America/New_York", Duration: time.Hour, State: core.StatePending, RoomTag: "mbcrash1", CreatedAt: t0}
-		if err := b.store.CreateMeeting(ctx, m); err != nil {
+		if err := b.Store.CreateMeeting(ctx, m); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.conf.CreateRoom(ctx, core.CreateRoomRequest{Title: "Crashed", Tag: "mbcrash1", Status: core.RoomActive}); err != nil {
+		if _, err := b.Conf.CreateRoom(ctx, core.CreateRoomRequest{Title: "Crashed", Tag: "mbcrash1", Status: core.RoomActive}); err != nil {
 			t.Fatal(err)
 		}
-		b.restart()
-		if err := b.svc.Recover(ctx); err != nil {
+		b.Restart()
+		if err := b.Service.Recover(ctx); err != nil {
 			t.Fatalf("recover: %v", err)
 		}
-		got, err := b.svc.Info(ctx, actor("ana"), m.ID)
+		got, err := b.Service.Info(ctx, actor("ana"), m.ID)
 		if err != nil || got.State != core.StateScheduled || got.RoomID == "" {
 			t.Fatalf("after recover: %+v %v", got, err)
 		}
@@ -107,7 +108,7 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 			t.Fatalf("rooms = %d, want 1", n)
 		}
 		// Outside its window the adopted room must be inactive.
-		if info, _ := b.sb.Meeting(got.RoomID); info.Status != "INACTIVE" {
+		if info, _ := b.Sandbox.Meeting(got.RoomID); info.Status != "INACTIVE" {
 			t.Fatalf("status = %s", info.Status)
 		}
 	})
@@ -117,20 +118,20 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		m := &core.Meeting{Workspace: ws, Channel: "C1", Title: "Crashed", Organizer: "ana", Start: t0.Add(time.Hour), TimeZone: "America/New_York", Duration: time.Hour, State: core.StatePending, RoomTag: "mbcrash2", CreatedAt: t0}
-		if err := b.store.CreateMeeting(ctx, m); err != nil {
+		if err := b.Store.CreateMeeting(ctx, m); err != nil {
 			t.Fatal(err)
 		}
-		b.restart()
-		if err := b.svc.Recover(ctx); err != nil {
+		b.Restart()
+		if err := b.Service.Recover(ctx); err != nil {
 			t.Fatalf("recover: %v", err)
 		}
-		if err := b.svc.Recover(ctx); err != nil {
+		if err := b.Service.Recover(ctx); err != nil {
 			t.Fatalf("second recover: %v", err)
 		}
 		if n := roomsTagged(b, "mbcrash2"); n != 1 {
 			t.Fatalf("rooms = %d, want 1", n)
 		}
-		got, err := b.svc.Info(ctx, actor("ana"), m.ID)
+		got, err := b.Service.Info(ctx, actor("ana"), m.ID)
 		if err != nil || got.State != core.StateScheduled {
 			t.Fatalf("after recover: %+v %v", got, err)
 		}
@@ -141,34 +142,34 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 	// tracked and inactive, and the meeting does not reappear.
 	t.Run("abandoned", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, setupOpts{callTimeout: 300 * time.Millisecond})
-		b.sb.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 500, AfterApply: true, Times: 1})
-		b.sb.AddFault(sandbox.Fault{Op: sandbox.OpListMeetings, Status: 503, Times: 1})
-		_, err := b.svc.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Lost", Start: t0})
+		b := setup(t, setupOpts{CallTimeout: 300 * time.Millisecond})
+		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 500, AfterApply: true, Times: 1})
+		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpListMeetings, Status: 503, Times: 1})
+		_, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Lost", Start: t0})
 		wantCode(t, err, core.EUNAVAILABLE)
-		if n := len(b.sb.Meetings()); n != 1 {
+		if n := len(b.Sandbox.Meetings()); n != 1 {
 			t.Fatalf("rooms = %d", n)
 		}
-		if ms, _ := b.svc.List(ctx, actor("ana")); len(ms) != 0 {
+		if ms, _ := b.Service.List(ctx, actor("ana")); len(ms) != 0 {
 			t.Fatalf("abandoned intent is listed: %d", len(ms))
 		}
-		b.sb.ClearFaults()
-		if err := b.svc.Recover(ctx); err != nil {
+		b.Sandbox.ClearFaults()
+		if err := b.Service.Recover(ctx); err != nil {
 			t.Fatalf("recover: %v", err)
 		}
-		pending, _ := b.store.FindPendingMeetings(ctx)
+		pending, _ := b.Store.FindPendingMeetings(ctx)
 		if len(pending) != 0 {
 			t.Fatalf("pending after recover = %d", len(pending))
 		}
-		room := b.sb.Meetings()[0]
+		room := b.Sandbox.Meetings()[0]
 		if room.Status != "INACTIVE" {
 			t.Fatalf("orphan room status = %s, want INACTIVE", room.Status)
 		}
-		ms, _ := b.store.FindMeetings(ctx, core.MeetingFilter{Workspace: ws})
+		ms, _ := b.Store.FindMeetings(ctx, core.MeetingFilter{Workspace: ws})
 		if len(ms) != 1 || ms[0].RoomID != room.ID || ms[0].State != core.StateFailed {
 			t.Fatalf("room not tracked: %+v", ms)
 		}
-		if ms2, _ := b.svc.List(ctx, actor("ana")); len(ms2) != 0 {
+		if ms2, _ := b.Service.List(ctx, actor("ana")); len(ms2) != 0 {
 			t.Fatal("failed meeting is listed")
 		}
 	})
@@ -182,10 +183,10 @@ func TestVideoServiceBusyAnswersQuickly(t *testing.T) {
 	t.Run("429", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		m := b.schedule(actor("ana"), "Busy", t0, time.Hour)
-		b.sb.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 429, RetryAfter: 7 * time.Second})
+		m := b.Schedule(actor("ana"), "Busy", t0, time.Hour)
+		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 429, RetryAfter: 7 * time.Second})
 		start := time.Now()
-		_, err := b.svc.Join(ctx, actor("bo"), m.ID)
+		_, err := b.Service.Join(ctx, actor("bo"), m.ID)
 		e := wantCode(t, err, core.EUNAVAILABLE)
 		if el := time.Since(start); el > 3*time.Second {
 			t.Fatalf("took %v", el)
@@ -200,11 +201,11 @@ func TestVideoServiceBusyAnswersQuickly(t *testing.T) {
 	// Ensure an upstream that hangs gives a clear answer within the call deadline, not a hang.
 	t.Run("outage", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, setupOpts{callTimeout: 300 * time.Millisecond})
-		m := b.schedule(actor("ana"), "Down", t0, time.Hour)
-		b.sb.AddFault(sandbox.Fault{Delay: time.Minute})
+		b := setup(t, setupOpts{CallTimeout: 300 * time.Millisecond})
+		m := b.Schedule(actor("ana"), "Down", t0, time.Hour)
+		b.Sandbox.AddFault(sandbox.Fault{Delay: time.Minute})
 		start := time.Now()
-		_, err := b.svc.Join(ctx, actor("bo"), m.ID)
+		_, err := b.Service.Join(ctx, actor("bo"), m.ID)
 		wantCode(t, err, core.EUNAVAILABLE)
 		if el := time.Since(start); el > 5*time.Second {
 			t.Fatalf("took %v", el)
@@ -216,15 +217,15 @@ func TestJoinLinks(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	m := b.schedule(actor("ana"), "Links", t0, 30*time.Minute)
-	link, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	m := b.Schedule(actor("ana"), "Links", t0, 30*time.Minute)
+	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := strings.TrimPrefix(link.URL, "http://meet.test/j/")
 	code, _ = url.PathUnescape(code)
 
-	page, err := b.svc.OpenLink(ctx, code)
+	page, err := b.Service.OpenLink(ctx, code)
 	if err != nil || page.Token == "" || page.User.UserID != "bo" || page.Phase != core.PhaseOpen {
 		t.Fatalf("open: %+v %v", page, err)
 	}
@@ -236,34 +237,34 @@ func TestJoinLinks(t *testing.T) {
 	// Ensure a tampered code is refused, whichever part is changed.
 	payload, sig, _ := strings.Cut(code, ".")
 	for _, bad := range []string{payload + "." + sig[:len(sig)-2] + "AA", "x" + code, payload, "", strings.Repeat("a", 5000), payload + "." + sig + "."} {
-		_, err := b.svc.OpenLink(ctx, bad)
+		_, err := b.Service.OpenLink(ctx, bad)
 		wantCode(t, err, core.EFORBIDDEN)
 	}
 	// Ensure a link for one user can't be re-signed for another: swapping the
 	// payload breaks the signature.
-	other, err := b.svc.Join(ctx, actor("cy"), m.ID)
+	other, err := b.Service.Join(ctx, actor("cy"), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	otherPayload, _, _ := strings.Cut(strings.TrimPrefix(other.URL, "http://meet.test/j/"), ".")
-	_, err = b.svc.OpenLink(ctx, otherPayload+"."+sig)
+	_, err = b.Service.OpenLink(ctx, otherPayload+"."+sig)
 	wantCode(t, err, core.EFORBIDDEN)
 
 	// Ensure an expired link is refused with advice to get a new one.
-	b.clock.Advance(16 * time.Minute)
-	_, err = b.svc.OpenLink(ctx, code)
+	b.Clock.Advance(16 * time.Minute)
+	_, err = b.Service.OpenLink(ctx, code)
 	e := wantCode(t, err, core.EINVALID)
 	if !strings.Contains(e.Message, "expired") {
 		t.Fatalf("message = %q", e.Message)
 	}
 
 	// Ensure a link replayed after the window says the meeting ended.
-	fresh, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	fresh, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.clock.Set(t0.Add(35 * time.Minute))
-	_, err = b.svc.OpenLink(ctx, strings.TrimPrefix(fresh.URL, "http://meet.test/j/"))
+	b.Clock.Set(t0.Add(35 * time.Minute))
+	_, err = b.Service.OpenLink(ctx, strings.TrimPrefix(fresh.URL, "http://meet.test/j/"))
 	wantCode(t, err, core.EENDED)
 }
 
@@ -271,25 +272,25 @@ func TestNoSecretsInLogs(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	m := b.schedule(actor("ana"), "Secret", t0, time.Hour)
-	link, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	m := b.Schedule(actor("ana"), "Secret", t0, time.Hour)
+	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	code := strings.TrimPrefix(link.URL, "http://meet.test/j/")
-	page, err := b.svc.OpenLink(ctx, code)
+	page, err := b.Service.OpenLink(ctx, code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.sb.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 500, Times: 1})
-	_, _ = b.svc.Join(ctx, actor("cy"), m.ID)
-	if _, err := b.svc.Remove(ctx, actor("ana"), m.ID, []string{"bo"}); err != nil {
+	b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 500, Times: 1})
+	_, _ = b.Service.Join(ctx, actor("cy"), m.ID)
+	if _, err := b.Service.Remove(ctx, actor("ana"), m.ID, []string{"bo"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.Cancel(ctx, actor("ana"), m.ID); err != nil {
+	if _, err := b.Service.Cancel(ctx, actor("ana"), m.ID); err != nil {
 		t.Fatal(err)
 	}
-	logs := b.logs.String()
+	logs := b.Logs.String()
 	if logs == "" {
 		t.Fatal("expected some log output")
 	}

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,10 +40,32 @@ func HumanDuration(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
+// zones caches loaded zones: time.LoadLocation reads and parses tzdata on
+// every call, and every schedule, join and rendering needs a zone. Values
+// are immutable *time.Location, so sharing them is safe.
+var zones sync.Map // string → *time.Location
+
+// LoadZone is time.LoadLocation with a cache. It refuses "Local" (the
+// server's zone means nothing to a chat user) and names with "..".
+func LoadZone(name string) (*time.Location, error) {
+	if v, ok := zones.Load(name); ok {
+		return v.(*time.Location), nil
+	}
+	if name == "" || name == "Local" || strings.Contains(name, "..") {
+		return nil, fmt.Errorf("not an IANA zone name: %q", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}
+
 // loadZone returns the named zone, or UTC when the name is unknown, so a
 // rendering never fails over a zone that was valid when it was stored.
 func loadZone(zone string) *time.Location {
-	if loc, err := time.LoadLocation(zone); err == nil {
+	if loc, err := LoadZone(zone); err == nil {
 		return loc
 	}
 	return time.UTC

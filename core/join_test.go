@@ -16,15 +16,15 @@ func TestJoinWindow(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	start := t0.Add(2*time.Hour + 10*time.Minute)
-	m := b.schedule(actor("ana"), "Planning", start, 30*time.Minute)
+	m := b.Schedule(actor("ana"), "Planning", start, 30*time.Minute)
 
 	// Ensure a future meeting's room is created INACTIVE, so early tokens are useless.
-	if info, _ := b.sb.Meeting(m.RoomID); info.Status != "INACTIVE" {
+	if info, _ := b.Sandbox.Meeting(m.RoomID); info.Status != "INACTIVE" {
 		t.Fatalf("new future room status = %q, want INACTIVE", info.Status)
 	}
 
 	// Ensure too early carries the exact opening time (start - 5m) and says it plainly.
-	_, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	_, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	e := wantCode(t, err, core.ETOOEARLY)
 	if !e.OpensAt.Equal(start.Add(-5 * time.Minute)) {
 		t.Fatalf("OpensAt = %v, want %v", e.OpensAt, start.Add(-5*time.Minute))
@@ -32,16 +32,16 @@ func TestJoinWindow(t *testing.T) {
 	if !strings.Contains(e.Message, "16:05 EST") || !strings.Contains(e.Message, "in 2 h 5 min") {
 		t.Fatalf("too-early message = %q", e.Message)
 	}
-	if n := b.sb.Calls(sandbox.OpAddParticipant); n != 0 {
+	if n := b.Sandbox.Calls(sandbox.OpAddParticipant); n != 0 {
 		t.Fatalf("add-participant calls before the window = %d", n)
 	}
 
 	// Ensure one second before the window it is still refused, and at the opening it works.
-	b.clock.Set(start.Add(-5*time.Minute - time.Second))
-	_, err = b.svc.Join(ctx, actor("bo"), m.ID)
+	b.Clock.Set(start.Add(-5*time.Minute - time.Second))
+	_, err = b.Service.Join(ctx, actor("bo"), m.ID)
 	wantCode(t, err, core.ETOOEARLY)
-	b.clock.Set(start.Add(-5 * time.Minute))
-	link, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	b.Clock.Set(start.Add(-5 * time.Minute))
+	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatalf("join at window open: %v", err)
 	}
@@ -49,17 +49,17 @@ func TestJoinWindow(t *testing.T) {
 		t.Fatalf("link = %q", link.URL)
 	}
 	// Ensure joining inside the window activated the room upstream.
-	if info, _ := b.sb.Meeting(m.RoomID); info.Status != "ACTIVE" {
+	if info, _ := b.Sandbox.Meeting(m.RoomID); info.Status != "ACTIVE" {
 		t.Fatalf("room status in window = %q, want ACTIVE", info.Status)
 	}
 
 	// Ensure the grace period still admits, and its end refuses with the end time.
-	b.clock.Set(start.Add(30*time.Minute + 5*time.Minute - time.Second))
-	if _, err := b.svc.Join(ctx, actor("cy"), m.ID); err != nil {
+	b.Clock.Set(start.Add(30*time.Minute + 5*time.Minute - time.Second))
+	if _, err := b.Service.Join(ctx, actor("cy"), m.ID); err != nil {
 		t.Fatalf("join in grace: %v", err)
 	}
-	b.clock.Set(start.Add(30*time.Minute + 5*time.Minute))
-	_, err = b.svc.Join(ctx, actor("cy"), m.ID)
+	b.Clock.Set(start.Add(30*time.Minute + 5*time.Minute))
+	_, err = b.Service.Join(ctx, actor("cy"), m.ID)
 	e = wantCode(t, err, core.EENDED)
 	if !e.EndedAt.Equal(start.Add(30 * time.Minute)) {
 		t.Fatalf("EndedAt = %v", e.EndedAt)
@@ -70,58 +70,58 @@ func TestJoinAuthorization(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	m := b.schedule(actor("ana"), "Open", t0.Add(time.Minute), time.Hour)
-	priv, err := b.svc.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Private", Start: t0.Add(time.Minute), Duration: time.Hour, Private: true, Invitees: []string{"bo"}})
+	m := b.Schedule(actor("ana"), "Open", t0.Add(time.Minute), time.Hour)
+	priv, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Private", Start: t0.Add(time.Minute), Duration: time.Hour, Private: true, Invitees: []string{"bo"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Ensure a user of another workspace can't join, see or cancel, whatever id they type.
 	other := core.Actor{User: core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T2"}, UserID: "ana"}, Name: "Eve", Channel: "C1"}
-	_, err = b.svc.Join(ctx, other, m.ID)
+	_, err = b.Service.Join(ctx, other, m.ID)
 	wantCode(t, err, core.ENOTFOUND)
-	_, err = b.svc.Info(ctx, other, m.ID)
+	_, err = b.Service.Info(ctx, other, m.ID)
 	wantCode(t, err, core.ENOTFOUND)
-	_, err = b.svc.Cancel(ctx, core.Actor{User: other.User, IsAdmin: true, Channel: "C1"}, m.ID)
+	_, err = b.Service.Cancel(ctx, core.Actor{User: other.User, IsAdmin: true, Channel: "C1"}, m.ID)
 	wantCode(t, err, core.ENOTFOUND)
 
 	// Ensure a private meeting admits invitees only.
-	if _, err := b.svc.Join(ctx, actor("bo"), priv.ID); err != nil {
+	if _, err := b.Service.Join(ctx, actor("bo"), priv.ID); err != nil {
 		t.Fatalf("invitee join: %v", err)
 	}
-	_, err = b.svc.Join(ctx, actor("cy"), priv.ID)
+	_, err = b.Service.Join(ctx, actor("cy"), priv.ID)
 	wantCode(t, err, core.ENOTFOUND)
 
 	// Ensure an open meeting is for its channel (or invitees).
 	elsewhere := actor("dee")
 	elsewhere.Channel = "C9"
-	_, err = b.svc.Join(ctx, elsewhere, m.ID)
+	_, err = b.Service.Join(ctx, elsewhere, m.ID)
 	wantCode(t, err, core.EFORBIDDEN)
 
 	// Ensure a removed user is refused, their participant deleted upstream, and the organizer can't be removed.
-	if _, err := b.svc.Join(ctx, actor("cy"), m.ID); err != nil {
+	if _, err := b.Service.Join(ctx, actor("cy"), m.ID); err != nil {
 		t.Fatal(err)
 	}
-	before := b.sb.Calls(sandbox.OpDeleteParticipant)
-	res, err := b.svc.Remove(ctx, actor("ana"), m.ID, []string{"cy"})
+	before := b.Sandbox.Calls(sandbox.OpDeleteParticipant)
+	res, err := b.Service.Remove(ctx, actor("ana"), m.ID, []string{"cy"})
 	if err != nil || len(res.Revoked) != 1 {
 		t.Fatalf("remove: %v %+v", err, res)
 	}
-	if b.sb.Calls(sandbox.OpDeleteParticipant) != before+1 {
+	if b.Sandbox.Calls(sandbox.OpDeleteParticipant) != before+1 {
 		t.Fatal("remove did not delete the participant upstream")
 	}
-	_, err = b.svc.Join(ctx, actor("cy"), m.ID)
+	_, err = b.Service.Join(ctx, actor("cy"), m.ID)
 	wantCode(t, err, core.EFORBIDDEN)
-	_, err = b.svc.Remove(ctx, actor("ana"), m.ID, []string{"ana"})
+	_, err = b.Service.Remove(ctx, actor("ana"), m.ID, []string{"ana"})
 	wantCode(t, err, core.EINVALID)
 	// Ensure only hosts may remove people.
-	_, err = b.svc.Remove(ctx, actor("bo"), m.ID, []string{"dee"})
+	_, err = b.Service.Remove(ctx, actor("bo"), m.ID, []string{"dee"})
 	wantCode(t, err, core.EFORBIDDEN)
 	// Ensure re-inviting lifts the removal.
-	if _, err := b.svc.Invite(ctx, actor("ana"), m.ID, []string{"cy"}); err != nil {
+	if _, err := b.Service.Invite(ctx, actor("ana"), m.ID, []string{"cy"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.Join(ctx, actor("cy"), m.ID); err != nil {
+	if _, err := b.Service.Join(ctx, actor("cy"), m.ID); err != nil {
 		t.Fatalf("join after re-invite: %v", err)
 	}
 }
@@ -130,8 +130,8 @@ func TestParticipantReuseAndCoalescing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	m := b.schedule(actor("ana"), "Standup", t0, 15*time.Minute)
-	b.sb.ResetCalls()
+	m := b.Schedule(actor("ana"), "Standup", t0, 15*time.Minute)
+	b.Sandbox.ResetCalls()
 
 	// Ensure 32 concurrent joins by one user make exactly one add-participant call.
 	var wg sync.WaitGroup
@@ -140,7 +140,7 @@ func TestParticipantReuseAndCoalescing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := b.svc.Join(ctx, actor("bo"), m.ID)
+			_, err := b.Service.Join(ctx, actor("bo"), m.ID)
 			errs <- err
 		}()
 	}
@@ -151,25 +151,25 @@ func TestParticipantReuseAndCoalescing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := b.sb.Calls(sandbox.OpAddParticipant); n != 1 {
+	if n := b.Sandbox.Calls(sandbox.OpAddParticipant); n != 1 {
 		t.Fatalf("add-participant calls = %d, want 1", n)
 	}
 	// Ensure later joins (another device) make no upstream call at all.
-	b.sb.ResetCalls()
+	b.Sandbox.ResetCalls()
 	for range 10 {
-		if _, err := b.svc.Join(ctx, actor("bo"), m.ID); err != nil {
+		if _, err := b.Service.Join(ctx, actor("bo"), m.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := b.sb.TotalCalls(); n != 0 {
+	if n := b.Sandbox.TotalCalls(); n != 0 {
 		t.Fatalf("warm joins made %d upstream calls, want 0", n)
 	}
 	// Ensure the organizer gets the host preset and others the participant preset,
 	// and that the custom id is opaque (no user id, no name).
-	if _, err := b.svc.Join(ctx, actor("ana"), m.ID); err != nil {
+	if _, err := b.Service.Join(ctx, actor("ana"), m.ID); err != nil {
 		t.Fatal(err)
 	}
-	info, _ := b.sb.Meeting(m.RoomID)
+	info, _ := b.Sandbox.Meeting(m.RoomID)
 	presets := map[string]string{}
 	for _, p := range info.Roster {
 		presets[p.Name] = p.PresetName
@@ -186,45 +186,45 @@ func TestCancelClosesRoom(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	m := b.schedule(actor("ana"), "Review", t0, time.Hour)
-	link, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	m := b.Schedule(actor("ana"), "Review", t0, time.Hour)
+	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := b.svc.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
+	page, err := b.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.sb.Join(page.Token); err != nil {
+	if err := b.Sandbox.Join(page.Token); err != nil {
 		t.Fatalf("sandbox join: %v", err)
 	}
 
 	// Ensure only the organizer or an admin may cancel.
-	_, err = b.svc.Cancel(ctx, actor("bo"), m.ID)
+	_, err = b.Service.Cancel(ctx, actor("bo"), m.ID)
 	wantCode(t, err, core.EFORBIDDEN)
 
-	res, err := b.svc.Cancel(ctx, actor("ana"), m.ID)
+	res, err := b.Service.Cancel(ctx, actor("ana"), m.ID)
 	if err != nil || !res.RoomClosed {
 		t.Fatalf("cancel: %v %+v", err, res)
 	}
-	info, _ := b.sb.Meeting(m.RoomID)
+	info, _ := b.Sandbox.Meeting(m.RoomID)
 	if info.Status != "INACTIVE" || info.KickAlls != 1 || len(info.Live) != 0 {
 		t.Fatalf("after cancel: status %s kick-all %d live %v", info.Status, info.KickAlls, info.Live)
 	}
 	// Ensure the old token no longer gets in and new joins are refused with who cancelled.
-	if err := b.sb.Join(page.Token); err == nil {
+	if err := b.Sandbox.Join(page.Token); err == nil {
 		t.Fatal("token still joins a cancelled meeting")
 	}
-	_, err = b.svc.Join(ctx, actor("bo"), m.ID)
+	_, err = b.Service.Join(ctx, actor("bo"), m.ID)
 	e := wantCode(t, err, core.EENDED)
 	if e.CancelledBy != "User ana" || !strings.Contains(e.Message, "cancelled by @User ana") {
 		t.Fatalf("cancelled error = %+v", e)
 	}
 	// Ensure an opened link is refused too.
-	_, err = b.svc.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
+	_, err = b.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
 	wantCode(t, err, core.EENDED)
 	// Ensure cancelling twice says so.
-	_, err = b.svc.Cancel(ctx, actor("ana"), m.ID)
+	_, err = b.Service.Cancel(ctx, actor("ana"), m.ID)
 	wantCode(t, err, core.EENDED)
 }
 
@@ -232,31 +232,31 @@ func TestRestartKeepsMeetingsAndParticipants(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	m := b.schedule(actor("ana"), "Weekly", t0, time.Hour)
-	if _, err := b.svc.Join(ctx, actor("bo"), m.ID); err != nil {
+	m := b.Schedule(actor("ana"), "Weekly", t0, time.Hour)
+	if _, err := b.Service.Join(ctx, actor("bo"), m.ID); err != nil {
 		t.Fatal(err)
 	}
-	b.restart()
-	b.sb.ResetCalls()
-	got, err := b.svc.Info(ctx, actor("bo"), m.ID)
+	b.Restart()
+	b.Sandbox.ResetCalls()
+	got, err := b.Service.Info(ctx, actor("bo"), m.ID)
 	if err != nil || got.RoomID != m.RoomID || got.Title != "Weekly" || !got.Start.Equal(m.Start) {
 		t.Fatalf("after restart: %+v %v", got, err)
 	}
 	// Ensure the participant survived: joining again costs no upstream call,
 	// and links signed before the restart still verify (the key is in the store).
-	link, err := b.svc.Join(ctx, actor("bo"), m.ID)
+	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := b.sb.TotalCalls(); n != 0 {
+	if n := b.Sandbox.TotalCalls(); n != 0 {
 		t.Fatalf("join after restart made %d upstream calls", n)
 	}
-	b.restart()
-	if _, err := b.svc.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/")); err != nil {
+	b.Restart()
+	if _, err := b.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/")); err != nil {
 		t.Fatalf("link across restart: %v", err)
 	}
 	// Ensure ids keep counting after a restart.
-	m2 := b.schedule(actor("ana"), "Next", t0.Add(time.Hour), time.Hour)
+	m2 := b.Schedule(actor("ana"), "Next", t0.Add(time.Hour), time.Hour)
 	if m2.ID == m.ID {
 		t.Fatalf("id reused after restart: %s", m2.ID)
 	}

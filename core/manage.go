@@ -239,8 +239,8 @@ func (s *Service) manageable(ctx context.Context, a Actor, id string, users []st
 // in it.
 func (s *Service) SetTimeZone(ctx context.Context, a Actor, zone string) (*time.Location, error) {
 	zone = strings.TrimSpace(zone)
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "" || zone == "Local" || strings.Contains(zone, "..") {
+	loc, err := LoadZone(zone)
+	if err != nil {
 		return nil, Errorf(EINVALID, "%q is not a time zone I know. Use an IANA name such as \"Europe/Berlin\" or \"America/New_York\".", zone)
 	}
 	u, err := s.store.FindUser(ctx, a.User)

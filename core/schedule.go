@@ -73,7 +73,7 @@ func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, 
 	if zone == "" {
 		zone = s.Location(ctx, a).String()
 	}
-	if _, err := time.LoadLocation(zone); err != nil || zone == "Local" {
+	if _, err := LoadZone(zone); err != nil {
 		return nil, Errorf(EINVALID, "%q is not a time zone I know. Use an IANA name such as \"Europe/Berlin\".", zone)
 	}
 	start := req.Start

@@ -178,16 +178,16 @@ func newRoomTag() string {
 // the workspace default, else the configured default.
 func (s *Service) Location(ctx context.Context, a Actor) *time.Location {
 	if u, err := s.store.FindUser(ctx, a.User); err == nil && u.TimeZone != "" {
-		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+		if loc, err := LoadZone(u.TimeZone); err == nil {
 			return loc
 		}
 	}
 	if w, err := s.store.FindWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
-		if loc, err := time.LoadLocation(w.DefaultTimeZone); err == nil {
+		if loc, err := LoadZone(w.DefaultTimeZone); err == nil {
 			return loc
 		}
 	}
-	if loc, err := time.LoadLocation(s.cfg.DefaultTimeZone); err == nil {
+	if loc, err := LoadZone(s.cfg.DefaultTimeZone); err == nil {
 		return loc
 	}
 	return time.UTC

@@ -50,7 +50,7 @@ func (c *Console) meetingOut(ctx context.Context, m *core.Meeting) *meetingOut {
 	if m == nil {
 		return nil
 	}
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := core.LoadZone(m.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
@@ -103,7 +103,7 @@ func (c *Console) toOutput(ctx context.Context, r chat.Reply) output {
 // time in one JSON object reads alike; UTC when there is no meeting.
 func inZone(m *core.Meeting, t time.Time) string {
 	if m != nil {
-		if loc, err := time.LoadLocation(m.TimeZone); err == nil {
+		if loc, err := core.LoadZone(m.TimeZone); err == nil {
 			return t.In(loc).Format(time.RFC3339)
 		}
 	}

@@ -1,0 +1,210 @@
+// Package testenv builds a core.Service on real parts for tests: a bbolt
+// file in t.TempDir() and the official RealtimeKit SDK talking over
+// loopback HTTP to the in-process sandbox. Only the clock is fake, so tests
+// advance time instead of sleeping. It is test support, imported only from
+// _test.go files.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/bolt"
+)
+
+// Clock is a settable clock, safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock stopped at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// SyncBuffer is a log sink safe for concurrent writers, so tests can assert
+// on everything that was logged.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// T0 is a Wednesday afternoon in New York, the default start of the clock.
+var T0 = time.Date(2026, 11, 25, 14, 0, 0, 0, MustZone("America/New_York"))
+
+// MustZone loads an IANA zone or panics (test data only).
+func MustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Options tune an Env; zero values are sensible.
+type Options struct {
+	CallTimeout time.Duration // default 2s
+	Budget      int           // default 1200
+	RealClock   bool          // use the wall clock (benchmarks)
+	NoSync      bool          // bbolt without fsync
+	Config      core.Config   // default: New York zone, PublicURL http://meet.test
+	Start       time.Time     // clock start; default T0
+}
+
+// Env is a running service with its parts exposed for assertions.
+type Env struct {
+	T       testing.TB
+	Dir     string
+	Service *core.Service
+	Store   *bolt.DB
+	Sandbox *sandbox.Server
+	Server  *httptest.Server
+	Conf    *realtimekit.Client
+	Clock   *Clock
+	Logs    *SyncBuffer
+	Config  core.Config
+	opts    Options
+}
+
+// New builds an Env; everything is closed by t.Cleanup.
+func New(t testing.TB, o Options) *Env {
+	t.Helper()
+	if o.CallTimeout == 0 {
+		o.CallTimeout = 2 * time.Second
+	}
+	if o.Budget == 0 {
+		o.Budget = 1200
+	}
+	if o.Start.IsZero() {
+		o.Start = T0
+	}
+	if o.Config == (core.Config{}) {
+		o.Config = core.Config{DefaultTimeZone: "America/New_York", PublicURL: "http://meet.test"}
+	}
+	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, opts: o}
+	e.Sandbox = sandbox.New(sandbox.Options{APIToken: "test-token"})
+	e.Server = httptest.NewServer(e.Sandbox)
+	t.Cleanup(e.Server.Close)
+	conf, err := realtimekit.New(realtimekit.Config{
+		BaseURL:      e.Server.URL + "/client/v4/",
+		AccountID:    "acc",
+		AppID:        "app",
+		APIToken:     "test-token",
+		CallTimeout:  o.CallTimeout,
+		Budget:       o.Budget,
+		BudgetWindow: 5 * time.Minute,
+	}, zerolog.New(e.Logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Conf = conf
+	e.open()
+	return e
+}
+
+// open (re)opens the store and builds a service on it, as a process start does.
+func (e *Env) open() {
+	e.T.Helper()
+	store, err := bolt.Open(filepath.Join(e.Dir, "meetbot.db"), bolt.Options{NoSync: e.opts.NoSync})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.Store = store
+	e.T.Cleanup(func() { _ = store.Close() })
+	var clock core.Clock = e.Clock
+	if e.opts.RealClock {
+		clock = core.SystemClock
+	}
+	svc, err := core.NewService(context.Background(), e.Config, core.Deps{
+		Store:      store,
+		Conference: e.Conf,
+		Clock:      clock,
+		Logger:     zerolog.New(e.Logs),
+	}, nil)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.Service = svc
+}
+
+// Restart closes the store and opens it again with a fresh service, as a
+// process restart on the same file does.
+func (e *Env) Restart() {
+	e.T.Helper()
+	if err := e.Store.Close(); err != nil {
+		e.T.Fatal(err)
+	}
+	e.open()
+}
+
+// Workspace is the workspace Actor puts users in.
+var Workspace = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
+
+// Actor is user in Workspace, typing in channel C1.
+func Actor(user string) core.Actor {
+	return core.Actor{User: core.UserKey{Workspace: Workspace, UserID: user}, Name: "User " + user, Channel: "C1"}
+}
+
+// Schedule schedules a meeting or fails the test.
+func (e *Env) Schedule(a core.Actor, title string, start time.Time, d time.Duration) *core.Meeting {
+	e.T.Helper()
+	m, err := e.Service.Schedule(context.Background(), a, core.ScheduleRequest{Title: title, Start: start, Duration: d})
+	if err != nil {
+		e.T.Fatalf("schedule: %v", err)
+	}
+	return m
+}
+
+// WantCode fails the test unless err carries code, and returns the *core.Error.
+func WantCode(t testing.TB, err error, code core.Code) *core.Error {
+	t.Helper()
+	if got := core.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+	e, _ := core.AsError(err)
+	return e
+}

@@ -11,9 +11,10 @@
 //
 // bbolt allows one writer at a time and each commit costs about two fsyncs,
 // so writes that many chat users trigger at once (creating and updating
-// meetings, storing participants) go through db.Batch, which folds
-// concurrent callers into one commit; rare administrative writes use a plain
-// Update, because Batch would make a lone writer wait for the batch timer.
+// meetings, storing participants) go through db.Batch whenever another such
+// write is in flight, which folds concurrent callers into one commit; a lone
+// writer, and rare administrative writes, use a plain Update, because Batch
+// would make a lone writer wait for the batch timer.
 package bolt
 
 import (
@@ -23,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -70,6 +72,23 @@ type DB struct {
 	db   *bolt.DB
 	log  zerolog.Logger
 	path string
+	// writers counts hot-path writes in flight; see write.
+	writers atomic.Int64
+}
+
+// write runs fn in a read-write transaction. When another hot-path write is
+// already in flight it goes through db.Batch, so concurrent callers share one
+// commit (one pair of fsyncs); a lone writer commits at once with Update
+// instead of waiting out the batch timer. fn may run more than once (Batch
+// re-runs the survivors when one function fails), so it must reset its
+// outputs on entry.
+func (db *DB) write(fn func(*bolt.Tx) error) error {
+	if db.writers.Add(1) == 1 {
+		defer db.writers.Add(-1)
+		return db.db.Update(fn)
+	}
+	defer db.writers.Add(-1)
+	return db.db.Batch(fn)
 }
 
 var _ core.Store = (*DB)(nil)

@@ -205,3 +205,26 @@ func TestMeetingIDsAreDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestLoneWriterDoesNotWaitForBatch ensures a single writer commits at once
+// instead of waiting for the batch timer: with an hour-long batch delay, a
+// lone CreateMeeting (or UpdateMeeting, PutParticipant) would otherwise hang.
+func TestLoneWriterDoesNotWaitForBatch(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "lone.db"), Options{MaxBatchDelay: time.Hour, MaxBatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	ws := core.WorkspaceKey{Platform: core.PlatformConsole, ID: "w"}
+	m := &core.Meeting{Workspace: ws, Title: "x", Start: time.Unix(1e9, 0), Duration: time.Hour, TimeZone: "UTC", State: core.StateScheduled}
+	if err := db.CreateMeeting(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateMeeting(ctx, ws, m.ID, func(x *core.Meeting) error { x.Title = "y"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutParticipant(ctx, &core.Participant{Meeting: m.ID, User: core.UserKey{Workspace: ws, UserID: "u"}, Token: "t"}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -33,7 +33,7 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	}
 	draft := m.Clone()
 	var id string
-	err = db.db.Batch(func(tx *bolt.Tx) error {
+	err = db.write(func(tx *bolt.Tx) error {
 		id = ""
 		counters := tx.Bucket(bucketCounters)
 		seqKey := join(prefix, suffixLastID)
@@ -292,7 +292,7 @@ func (db *DB) UpdateMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 		fnErr    error
 		notFound bool
 	)
-	err = db.db.Batch(func(tx *bolt.Tx) error {
+	err = db.write(func(tx *bolt.Tx) error {
 		out, fnErr, notFound = nil, nil, false
 		old, err := getMeeting(tx, prefix, ws, id)
 		if err != nil {

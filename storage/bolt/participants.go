@@ -81,7 +81,7 @@ func (db *DB) PutParticipant(ctx context.Context, p *core.Participant) error {
 	prefix, _ := wsPrefix(p.User.Workspace) // validated by participantKey
 	mkey := meetingKey(prefix, p.Meeting)
 	var missing bool
-	err = db.db.Batch(func(tx *bolt.Tx) error {
+	err = db.write(func(tx *bolt.Tx) error {
 		missing = tx.Bucket(bucketMeetings).Get(mkey) == nil
 		if missing {
 			return nil

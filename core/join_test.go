@@ -261,3 +261,56 @@ func TestRestartKeepsMeetingsAndParticipants(t *testing.T) {
 		t.Fatalf("id reused after restart: %s", m2.ID)
 	}
 }
+
+func TestCloseEndedRooms(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	m1 := b.Schedule(actor("ana"), "Short", t0, 10*time.Minute)
+	m2 := b.Schedule(actor("ana"), "Long", t0, time.Hour)
+	for _, m := range []*core.Meeting{m1, m2} {
+		link, err := b.Service.Join(ctx, actor("bo"), m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := b.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Sandbox.Join(page.Token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ensure nothing closes while both windows are open.
+	if n, err := b.Service.CloseEndedRooms(ctx); err != nil || n != 0 {
+		t.Fatalf("closed %d (%v) while open", n, err)
+	}
+	// Ensure the short meeting's room is closed (kick-all + INACTIVE) once its
+	// grace period ends, and the long one is left alone.
+	b.Clock.Set(t0.Add(15 * time.Minute))
+	if n, err := b.Service.CloseEndedRooms(ctx); err != nil || n != 1 {
+		t.Fatalf("closed %d (%v), want 1", n, err)
+	}
+	i1, _ := b.Sandbox.Meeting(m1.RoomID)
+	i2, _ := b.Sandbox.Meeting(m2.RoomID)
+	if i1.Status != "INACTIVE" || i1.KickAlls != 1 || len(i1.Live) != 0 {
+		t.Fatalf("short room: %+v", i1)
+	}
+	if i2.Status != "ACTIVE" || len(i2.Live) != 1 {
+		t.Fatalf("long room: %+v", i2)
+	}
+	// Ensure a second pass is a no-op (the index no longer lists it).
+	b.Sandbox.ResetCalls()
+	if n, err := b.Service.CloseEndedRooms(ctx); err != nil || n != 0 || b.Sandbox.TotalCalls() != 0 {
+		t.Fatalf("second pass closed %d, %d calls (%v)", n, b.Sandbox.TotalCalls(), err)
+	}
+	// Ensure a restart still finds the open room and closes it after its window.
+	b.Restart()
+	b.Clock.Set(t0.Add(2 * time.Hour))
+	if err := b.Service.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if i2, _ = b.Sandbox.Meeting(m2.RoomID); i2.Status != "INACTIVE" {
+		t.Fatalf("long room after recover: %+v", i2)
+	}
+}

@@ -35,6 +35,11 @@ type MeetingStore interface {
 	// FindPendingMeetings returns every meeting in StatePending, in all
 	// workspaces: intents whose upstream room may or may not exist.
 	FindPendingMeetings(ctx context.Context) ([]*Meeting, error)
+	// FindActiveRooms returns every meeting whose RoomStatus is ACTIVE, in
+	// all workspaces: the rooms that must be closed when their window ends.
+	// Backends keep an index so this costs the number of open rooms, not
+	// the number of meetings.
+	FindActiveRooms(ctx context.Context) ([]*Meeting, error)
 	// UpdateMeeting applies fn to a copy of the stored meeting and stores the
 	// result atomically, bumping Version; setting UpdatedAt is left to fn. fn
 	// runs inside the backend's write transaction, so it must be pure and

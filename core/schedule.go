@@ -194,8 +194,8 @@ func (s *Service) desiredRoomStatus(ctx context.Context, m *Meeting) RoomStatus 
 
 // Recover finishes or cleans up what a crash or an outage left behind:
 // pending intents get their room found or created (abandoned ones are kept
-// only if a room turned up, and then stay inactive); rooms whose stored
-// status differs from what the window says are set right. It is safe to run
+// only if a room turned up, and then stay inactive), and rooms left open
+// past their window (or after a cancel the video service missed) are closed. It is safe to run
 // at any time and on every start.
 func (s *Service) Recover(ctx context.Context) error {
 	ctx = WithPriority(ctx, PriorityBackground)
@@ -208,6 +208,9 @@ func (s *Service) Recover(ctx context.Context) error {
 		if err := s.recoverOne(ctx, m); err != nil {
 			errs = append(errs, fmt.Errorf("recover meeting %s/%s: %w", m.Workspace, m.ID, err))
 		}
+	}
+	if _, err := s.CloseEndedRooms(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -291,4 +294,31 @@ func (s *Service) SyncRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
 		x.UpdatedAt = s.clock.Now()
 		return nil
 	})
+}
+
+// CloseEndedRooms closes every open room whose window has ended or whose
+// meeting was cancelled: kick everyone, then INACTIVE. It reads only the
+// store's index of active rooms, so its cost is the number of open rooms.
+// Until the scheduler closes rooms on time, cmd/bot runs it periodically
+// and at start; it returns how many rooms it closed.
+func (s *Service) CloseEndedRooms(ctx context.Context) (int, error) {
+	ctx = WithPriority(ctx, PriorityBackground)
+	open, err := s.store.FindActiveRooms(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list active rooms: %w", err)
+	}
+	closed := 0
+	var errs []error
+	for _, m := range open {
+		if s.desiredRoomStatus(ctx, m) != RoomInactive {
+			continue
+		}
+		if _, err := s.SyncRoom(ctx, m); err != nil {
+			errs = append(errs, fmt.Errorf("close room of meeting %s/%s: %w", m.Workspace, m.ID, err))
+			continue
+		}
+		closed++
+		s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("room closed: window over")
+	}
+	return closed, errors.Join(errs...)
 }

@@ -18,6 +18,7 @@ var (
 	bucketMeetings      = []byte("meetings")
 	bucketMeetingsStart = []byte("meetings_by_start")
 	bucketPending       = []byte("meetings_pending")
+	bucketActiveRooms   = []byte("meetings_room_active")
 	bucketCounters      = []byte("meeting_counters")
 	bucketParticipants  = []byte("participants")
 	bucketUsers         = []byte("users")
@@ -25,7 +26,7 @@ var (
 	bucketSecrets       = []byte("secrets")
 
 	allBuckets = [][]byte{
-		bucketMeta, bucketMeetings, bucketMeetingsStart, bucketPending, bucketCounters,
+		bucketMeta, bucketMeetings, bucketMeetingsStart, bucketPending, bucketActiveRooms, bucketCounters,
 		bucketParticipants, bucketUsers, bucketWorkspaces, bucketSecrets,
 	}
 )

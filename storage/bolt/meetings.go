@@ -88,16 +88,13 @@ func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
 		}
 	}
 
-	pending := tx.Bucket(bucketPending)
-	wasPending := old != nil && old.State == core.StatePending
-	switch isPending := m.State == core.StatePending; {
-	case isPending && !wasPending:
-		err = pending.Put(key, nil)
-	case !isPending && wasPending:
-		err = pending.Delete(key)
-	}
-	if err != nil {
+	isPending := func(x *core.Meeting) bool { return x.State == core.StatePending }
+	if err := syncIndex(tx.Bucket(bucketPending), key, old, m, isPending); err != nil {
 		return fmt.Errorf("bolt: update pending index for meeting %q: %w", m.ID, err)
+	}
+	isActive := func(x *core.Meeting) bool { return x.RoomStatus == core.RoomActive }
+	if err := syncIndex(tx.Bucket(bucketActiveRooms), key, old, m, isActive); err != nil {
+		return fmt.Errorf("bolt: update active-room index for meeting %q: %w", m.ID, err)
 	}
 
 	// Remember the longest duration seen in the workspace, so FindMeetings
@@ -222,25 +219,50 @@ func matches(m *core.Meeting, f core.MeetingFilter) bool {
 	return true
 }
 
+// syncIndex keeps a set-like index bucket (keys are meeting keys, values
+// empty) in step with a predicate over the meeting: added when it becomes
+// true, removed when it becomes false.
+func syncIndex(b *bolt.Bucket, key []byte, old, m *core.Meeting, in func(*core.Meeting) bool) error {
+	was := old != nil && in(old)
+	switch is := in(m); {
+	case is && !was:
+		return b.Put(key, nil)
+	case !is && was:
+		return b.Delete(key)
+	}
+	return nil
+}
+
 // FindPendingMeetings reads the pending index, whose keys are meeting keys,
 // so it costs one lookup per pending intent rather than a scan of every
 // meeting of every workspace.
 func (db *DB) FindPendingMeetings(ctx context.Context) ([]*core.Meeting, error) {
+	return db.findIndexed(ctx, bucketPending)
+}
+
+// FindActiveRooms reads the active-room index: only the meetings whose room
+// is open right now, a small set whatever the store's size.
+func (db *DB) FindActiveRooms(ctx context.Context) ([]*core.Meeting, error) {
+	return db.findIndexed(ctx, bucketActiveRooms)
+}
+
+// findIndexed loads the meetings named by a set-like index bucket.
+func (db *DB) findIndexed(ctx context.Context, index []byte) ([]*core.Meeting, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	var out []*core.Meeting
 	err := db.db.View(func(tx *bolt.Tx) error {
 		meetings := tx.Bucket(bucketMeetings)
-		return tx.Bucket(bucketPending).ForEach(func(k, _ []byte) error {
+		return tx.Bucket(index).ForEach(func(k, _ []byte) error {
 			ws, id, ok := splitMeetingKey(k)
 			if !ok {
-				return fmt.Errorf("bolt: malformed pending index key %q", k)
+				return fmt.Errorf("bolt: malformed key %q in index %s", k, index)
 			}
 			v := meetings.Get(k)
 			if v == nil {
-				db.log.Warn().Str("workspace", ws.String()).Str("meeting", id).
-					Msg("pending index points at a missing meeting; skipping it")
+				db.log.Warn().Str("workspace", ws.String()).Str("meeting", id).Str("index", string(index)).
+					Msg("index points at a missing meeting; skipping it")
 				return nil
 			}
 			m, err := decodeMeeting(ws, id, v)
@@ -352,8 +374,10 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 				return err
 			}
 		}
-		if err := tx.Bucket(bucketPending).Delete(key); err != nil {
-			return fmt.Errorf("bolt: delete pending entry %q of %s: %w", id, ws, err)
+		for _, index := range [][]byte{bucketPending, bucketActiveRooms} {
+			if err := tx.Bucket(index).Delete(key); err != nil {
+				return fmt.Errorf("bolt: delete %s entry %q of %s: %w", index, id, ws, err)
+			}
 		}
 		return deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id))
 	})

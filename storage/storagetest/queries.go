@@ -164,4 +164,52 @@ func runMeetingQueryTests(t *testing.T, open func(*testing.T) core.Store) {
 		want[wsA] = []string{a1.ID, a2.ID}
 		check("after returning one to pending")
 	})
+
+	// Ensure FindActiveRooms lists exactly the meetings whose room is ACTIVE,
+	// in every workspace, following updates, deletes and restarts of the index.
+	t.Run("FindActiveRoomsFollowsRoomStatus", func(t *testing.T) {
+		s := open(t)
+		mk := func(ws core.WorkspaceKey, st core.RoomStatus) *core.Meeting {
+			m := newMeeting(ws, "C1", base, time.Hour)
+			m.RoomStatus = st
+			return create(t, s, m)
+		}
+		a := mk(wsA, core.RoomActive)
+		b := mk(wsB, core.RoomActive)
+		mk(wsA, core.RoomInactive)
+		mk(wsC, "")
+		ids := func() []string {
+			t.Helper()
+			got, err := s.FindActiveRooms(t.Context())
+			if err != nil {
+				t.Fatalf("FindActiveRooms: %v", err)
+			}
+			var out []string
+			for _, m := range got {
+				if m.RoomStatus != core.RoomActive {
+					t.Fatalf("listed %s/%s with room status %q", m.Workspace, m.ID, m.RoomStatus)
+				}
+				out = append(out, m.Workspace.String()+"/"+m.ID)
+			}
+			slices.Sort(out)
+			return out
+		}
+		want := []string{wsA.String() + "/" + a.ID, wsB.String() + "/" + b.ID}
+		slices.Sort(want)
+		if got := ids(); !slices.Equal(got, want) {
+			t.Fatalf("active rooms = %q, want %q", got, want)
+		}
+		if _, err := s.UpdateMeeting(t.Context(), wsA, a.ID, func(m *core.Meeting) error {
+			m.RoomStatus = core.RoomInactive
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteMeeting(t.Context(), wsB, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(); len(got) != 0 {
+			t.Fatalf("active rooms after close and delete = %q, want none", got)
+		}
+	})
 }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/meetbot/meetbot/adapters/console"
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+)
+
+// isTerminal reports whether r is an interactive terminal, so the console
+// knows whether to prompt or to read a script to its end.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := newFlagSet("console", stderr)
+	path := fs.String("config", "", "config file (none: local mode)")
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	user := fs.String("user", "", "who is typing at start (default: $USER, else \"me\")")
+	channel := fs.String("channel", "general", "channel at start")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	cfg, err := loadOrLocal(*path, getenv)
+	if err != nil {
+		return err
+	}
+	// The console owns stdout; logs go to stderr, and only warnings unless
+	// the config asks for more.
+	if *path == "" {
+		cfg.Log.Level, cfg.Log.Format = "warn", "console"
+	}
+	log := newLogger(cfg.Log, stderr)
+	a, err := buildApp(ctx, cfg, log, getenv)
+	if err != nil {
+		return err
+	}
+	defer a.shutdown()
+	a.start(ctx)
+	u := *user
+	if u == "" {
+		u = getenv("USER")
+	}
+	c := console.New(console.Options{
+		Service:     a.svc,
+		In:          stdin,
+		Out:         stdout,
+		JSON:        *asJSON,
+		Interactive: isTerminal(stdin),
+		User:        u,
+		Channel:     *channel,
+		Logger:      log.With().Str("component", "console").Logger(),
+	})
+	if isTerminal(stdin) && !*asJSON {
+		fmt.Fprintf(stdout, "Join links are served on %s (RealtimeKit sandbox: %v, data: %s).\n", a.svc.Config().PublicURL, cfg.RealtimeKit.Sandbox, cfg.Storage.Bolt.Path)
+	}
+	return c.Run(ctx)
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	fs := newFlagSet("serve", stderr)
+	path := fs.String("config", "", "config file (none: local defaults)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	cfg, err := loadOrLocal(*path, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, stderr)
+	a, err := buildApp(ctx, cfg, log, getenv)
+	if err != nil {
+		return err
+	}
+	a.start(ctx)
+	log.Info().Str("listen", a.httpLn.Addr().String()).Str("public_url", a.svc.Config().PublicURL).Bool("sandbox", cfg.RealtimeKit.Sandbox).Msg("meetbot serving")
+	<-ctx.Done()
+	log.Info().Msg("shutting down: draining requests")
+	a.shutdown()
+	return nil
+}
+
+func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("sandbox", stderr)
+	listen := fs.String("listen", "127.0.0.1:8787", "address to serve the sandbox API on")
+	token := fs.String("token", "", "require this bearer token (default: any non-empty token)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	log := newLogger(LogConfig{Level: "info", Format: "console"}, stderr)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", *listen, err)
+	}
+	srv := &http.Server{
+		Handler:           sandbox.New(sandbox.Options{Logger: log, APIToken: *token}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	log.Info().Str("base_url", "http://"+ln.Addr().String()+"/client/v4/").Msg("RealtimeKit sandbox serving; use any account and app id")
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

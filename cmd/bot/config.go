@@ -1,0 +1,298 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole YAML configuration. Every key is documented in
+// config.example.yaml; a test keeps the two in step.
+type Config struct {
+	HTTP        HTTPConfig        `yaml:"http"`
+	Storage     StorageConfig     `yaml:"storage"`
+	RealtimeKit RealtimeKitConfig `yaml:"realtimekit"`
+	Meetings    MeetingsConfig    `yaml:"meetings"`
+	Join        JoinConfig        `yaml:"join"`
+	Log         LogConfig         `yaml:"log"`
+}
+
+// HTTPConfig is the web server (join links, health).
+type HTTPConfig struct {
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+}
+
+// StorageConfig picks and configures the storage backend.
+type StorageConfig struct {
+	Driver string     `yaml:"driver"`
+	Bolt   BoltConfig `yaml:"bolt"`
+}
+
+// BoltConfig is the embedded single-file store.
+type BoltConfig struct {
+	Path string `yaml:"path"`
+}
+
+// RealtimeKitConfig is the video service.
+type RealtimeKitConfig struct {
+	Sandbox     bool          `yaml:"sandbox"`
+	BaseURL     string        `yaml:"base_url"`
+	AccountID   string        `yaml:"account_id"`
+	AppID       string        `yaml:"app_id"`
+	APIToken    string        `yaml:"api_token"`
+	Presets     PresetsConfig `yaml:"presets"`
+	CallTimeout Duration      `yaml:"call_timeout"`
+	Budget      BudgetConfig  `yaml:"budget"`
+}
+
+// PresetsConfig names the RealtimeKit presets for hosts and everyone else.
+type PresetsConfig struct {
+	Host        string `yaml:"host"`
+	Participant string `yaml:"participant"`
+}
+
+// BudgetConfig is the client-side API budget.
+type BudgetConfig struct {
+	Calls  int      `yaml:"calls"`
+	Window Duration `yaml:"window"`
+}
+
+// MeetingsConfig is the scheduling policy.
+type MeetingsConfig struct {
+	EarlyJoin       Duration `yaml:"early_join"`
+	Grace           Duration `yaml:"grace"`
+	DefaultDuration Duration `yaml:"default_duration"`
+	MaxDuration     Duration `yaml:"max_duration"`
+	DefaultTimeZone string   `yaml:"default_timezone"`
+}
+
+// JoinConfig is the personal join links.
+type JoinConfig struct {
+	SigningKey string   `yaml:"signing_key"`
+	LinkTTL    Duration `yaml:"link_ttl"`
+}
+
+// LogConfig is logging.
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Duration is a time.Duration written as "5m" or "1h30m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if err != nil {
+		// A TypeError (not a plain error) lets the decoder go on, so every
+		// bad value in the file is reported at once.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration (examples: 30s, 5m, 1h30m)", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// DefaultConfig is local mode: console, sandbox, bbolt under ./data. Every
+// field has a value so a config file only needs what differs.
+func DefaultConfig() Config {
+	return Config{
+		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080"},
+		Storage: StorageConfig{Driver: "bolt", Bolt: BoltConfig{Path: "./data/meetbot.db"}},
+		RealtimeKit: RealtimeKitConfig{
+			Sandbox:     true,
+			BaseURL:     "https://api.cloudflare.com/client/v4/",
+			Presets:     PresetsConfig{Host: "group_call_host", Participant: "group_call_participant"},
+			CallTimeout: Duration(5 * time.Second),
+			Budget:      BudgetConfig{Calls: 1200, Window: Duration(5 * time.Minute)},
+		},
+		Meetings: MeetingsConfig{
+			EarlyJoin:       Duration(5 * time.Minute),
+			Grace:           Duration(5 * time.Minute),
+			DefaultDuration: Duration(30 * time.Minute),
+			MaxDuration:     Duration(24 * time.Hour),
+		},
+		Join: JoinConfig{LinkTTL: Duration(15 * time.Minute)},
+		Log:  LogConfig{Level: "info", Format: "json"},
+	}
+}
+
+var (
+	envRef       = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+)
+
+// LoadConfig reads path, expands ${ENV} references inside string values
+// (only the braced form, so a literal "$" in a secret survives), and decodes
+// it strictly: unknown keys are errors, because a typo in a key would
+// otherwise silently fall back to a default. The returned problems list
+// every issue found (for check-config); err is set when there is any.
+func LoadConfig(path string, getenv func(string) string) (Config, []string, error) {
+	cfg := DefaultConfig()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("read config: %w", err)
+	}
+	var problems []string
+	unset := map[string]string{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		return cfg, []string{fmt.Sprintf("%s is not valid YAML: %v", path, err)}, errors.New("invalid config")
+	}
+	expandNode(&root, getenv, unset, "")
+	expanded, err := yaml.Marshal(&root)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("re-encode config: %w", err)
+	}
+	if len(root.Content) > 0 {
+		dec := yaml.NewDecoder(bytes.NewReader(expanded))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			var te *yaml.TypeError
+			if errors.As(err, &te) {
+				for _, e := range te.Errors {
+					e = unknownField.ReplaceAllString(e, `unknown key "$1" (compare with config.example.yaml)`)
+					problems = append(problems, fmt.Sprintf("%s: %s", path, e))
+				}
+			} else {
+				problems = append(problems, fmt.Sprintf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: ")))
+			}
+		}
+	}
+	for _, v := range cfg.Validate() {
+		// A required key left empty because its ${VAR} is unset: say so.
+		key, _, _ := strings.Cut(v, ":")
+		if name, ok := unset[key]; ok {
+			v += fmt.Sprintf(" (environment variable %s is not set)", name)
+		}
+		problems = append(problems, v)
+	}
+	if len(problems) > 0 {
+		return cfg, problems, errors.New("invalid config")
+	}
+	return cfg, nil, nil
+}
+
+// expandNode replaces ${VAR} in every scalar below n. Unset variables
+// become empty strings and are recorded by key path, so Validate's message
+// for a required key can name the variable; optional keys stay quiet (the
+// example config references credentials that sandbox mode does not need).
+func expandNode(n *yaml.Node, getenv func(string) string, unset map[string]string, path string) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			name := envRef.FindStringSubmatch(ref)[1]
+			v := getenv(name)
+			if v == "" {
+				unset[strings.TrimPrefix(path, ".")] = name
+			}
+			return v
+		})
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			expandNode(n.Content[i+1], getenv, unset, path+"."+n.Content[i].Value)
+		}
+	default:
+		for _, c := range n.Content {
+			expandNode(c, getenv, unset, path)
+		}
+	}
+}
+
+// Validate returns every problem in cfg, each one sentence naming the key.
+func (c Config) Validate() []string {
+	var p []string
+	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		add("http.listen: %q is not host:port (example: 127.0.0.1:8080)", c.HTTP.Listen)
+	}
+	if c.HTTP.PublicURL != "" {
+		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("http.public_url: %q must be an absolute http(s) URL (example: https://meet.example.com)", c.HTTP.PublicURL)
+		}
+	}
+	switch c.Storage.Driver {
+	case "bolt":
+		if c.Storage.Bolt.Path == "" {
+			add("storage.bolt.path: must be set (example: ./data/meetbot.db)")
+		}
+	case "etcd":
+		add("storage.driver: etcd is not available in this build yet; use bolt")
+	default:
+		add("storage.driver: %q is not a storage driver; use bolt", c.Storage.Driver)
+	}
+	rk := c.RealtimeKit
+	if !rk.Sandbox {
+		if rk.AccountID == "" {
+			add("realtimekit.account_id: must be set unless realtimekit.sandbox is true")
+		}
+		if rk.AppID == "" {
+			add("realtimekit.app_id: must be set unless realtimekit.sandbox is true")
+		}
+		if rk.APIToken == "" {
+			add("realtimekit.api_token: must be set unless realtimekit.sandbox is true")
+		}
+		if u, err := url.Parse(rk.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {
+			add("realtimekit.base_url: %q must be an absolute URL (example: https://api.cloudflare.com/client/v4/)", rk.BaseURL)
+		}
+	}
+	if rk.Presets.Host == "" || rk.Presets.Participant == "" {
+		add("realtimekit.presets.host and realtimekit.presets.participant: both must name a preset")
+	}
+	if rk.CallTimeout.D() < 100*time.Millisecond || rk.CallTimeout.D() > time.Minute {
+		add("realtimekit.call_timeout: %s is out of range (100ms to 1m)", rk.CallTimeout.D())
+	}
+	if rk.Budget.Calls < 10 {
+		add("realtimekit.budget.calls: %d is too low (Cloudflare allows 1200 per 5m)", rk.Budget.Calls)
+	}
+	if rk.Budget.Window.D() < time.Second {
+		add("realtimekit.budget.window: must be at least 1s (example: 5m)")
+	}
+	m := c.Meetings
+	if m.EarlyJoin.D() < 0 || m.EarlyJoin.D() > 2*time.Hour {
+		add("meetings.early_join: %s is out of range (0 to 2h)", m.EarlyJoin.D())
+	}
+	if m.Grace.D() < 0 || m.Grace.D() > 2*time.Hour {
+		add("meetings.grace: %s is out of range (0 to 2h)", m.Grace.D())
+	}
+	if m.MaxDuration.D() < time.Minute || m.MaxDuration.D() > 7*24*time.Hour {
+		add("meetings.max_duration: %s is out of range (1m to 168h)", m.MaxDuration.D())
+	}
+	if m.DefaultDuration.D() < time.Minute || m.DefaultDuration.D() > m.MaxDuration.D() {
+		add("meetings.default_duration: %s must be between 1m and meetings.max_duration", m.DefaultDuration.D())
+	}
+	if m.DefaultTimeZone != "" {
+		if _, err := time.LoadLocation(m.DefaultTimeZone); err != nil || m.DefaultTimeZone == "Local" {
+			add("meetings.default_timezone: %q is not an IANA zone (example: Europe/Berlin)", m.DefaultTimeZone)
+		}
+	}
+	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
+		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")
+	}
+	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
+		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level: %q must be debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "console":
+	default:
+		add("log.format: %q must be json or console", c.Log.Format)
+	}
+	return p
+}

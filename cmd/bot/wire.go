@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/adapters/web"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/bolt"
+)
+
+// app is everything wired together for one process.
+type app struct {
+	cfg     Config
+	log     zerolog.Logger
+	store   core.Store
+	svc     *core.Service
+	web     *web.Handler
+	httpSrv *http.Server
+	httpLn  net.Listener
+	closers []func() error
+}
+
+// newLogger builds the injected logger; nothing uses zerolog's global one.
+func newLogger(cfg LogConfig, w io.Writer) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(cfg.Level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	if cfg.Format == "console" {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// localZone names the machine's IANA zone (TZ, then /etc/localtime), so local
+// mode reads "tomorrow 3pm" in the zone of the person at the keyboard.
+func localZone(getenv func(string) string) string {
+	if tz := strings.TrimPrefix(getenv("TZ"), ":"); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil && tz != "Local" {
+			return tz
+		}
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name
+			}
+		}
+	}
+	return "UTC"
+}
+
+// buildApp opens storage, starts the sandbox if asked, connects to
+// RealtimeKit, checks the presets and builds the service and web handler.
+// The HTTP listener is opened here so a busy port fails before anything
+// else starts; serving starts in start.
+func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(string) string) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (is another meetbot running? set http.listen in a config to use another address): %w", cfg.HTTP.Listen, err)
+	}
+	a.httpLn = ln
+	a.closers = append(a.closers, func() error { _ = ln.Close(); return nil })
+	publicURL := cfg.HTTP.PublicURL
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+
+	path := cfg.Storage.Bolt.Path
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := bolt.Open(path, bolt.Options{Logger: log.With().Str("component", "bolt").Logger()})
+	if err != nil {
+		return nil, err
+	}
+	a.store = store
+	a.closers = append(a.closers, store.Close)
+
+	rk := cfg.RealtimeKit
+	var decode func(string) (map[string]any, error)
+	if rk.Sandbox {
+		sb := sandbox.New(sandbox.Options{Logger: log.With().Str("component", "sandbox").Logger()})
+		sln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
+		}
+		srv := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(sln) }()
+		a.closers = append(a.closers, srv.Close)
+		rk.BaseURL = "http://" + sln.Addr().String() + "/client/v4/"
+		rk.AccountID, rk.AppID, rk.APIToken = "local-account", "local-app", "sandbox-token"
+		decode = func(tok string) (map[string]any, error) {
+			c, err := sandbox.DecodeToken(tok)
+			if err != nil {
+				return nil, err
+			}
+			b, err := json.Marshal(c)
+			if err != nil {
+				return nil, err
+			}
+			var m map[string]any
+			return m, json.Unmarshal(b, &m)
+		}
+	}
+	conf, err := realtimekit.New(realtimekit.Config{
+		BaseURL:      rk.BaseURL,
+		AccountID:    rk.AccountID,
+		AppID:        rk.AppID,
+		APIToken:     rk.APIToken,
+		CallTimeout:  rk.CallTimeout.D(),
+		Budget:       rk.Budget.Calls,
+		BudgetWindow: rk.Budget.Window.D(),
+	}, log.With().Str("component", "realtimekit").Logger())
+	if err != nil {
+		return nil, fmt.Errorf("set up RealtimeKit: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := conf.CheckPresets(pctx, rk.Presets.Host, rk.Presets.Participant); err != nil {
+		return nil, fmt.Errorf("check RealtimeKit presets: %s", core.ErrorMessage(err))
+	}
+
+	zone := cfg.Meetings.DefaultTimeZone
+	if zone == "" {
+		zone = localZone(getenv)
+	}
+	var joinKey []byte
+	if cfg.Join.SigningKey != "" {
+		joinKey = []byte(cfg.Join.SigningKey)
+	}
+	svc, err := core.NewService(ctx, core.Config{
+		EarlyJoin:         cfg.Meetings.EarlyJoin.D(),
+		Grace:             cfg.Meetings.Grace.D(),
+		DefaultDuration:   cfg.Meetings.DefaultDuration.D(),
+		MaxDuration:       cfg.Meetings.MaxDuration.D(),
+		DefaultTimeZone:   zone,
+		HostPreset:        rk.Presets.Host,
+		ParticipantPreset: rk.Presets.Participant,
+		PublicURL:         publicURL,
+		LinkTTL:           cfg.Join.LinkTTL.D(),
+	}, core.Deps{
+		Store:      store,
+		Conference: conf,
+		Logger:     log.With().Str("component", "core").Logger(),
+	}, joinKey)
+	if err != nil {
+		return nil, err
+	}
+	a.svc = svc
+	a.web = web.New(web.Options{
+		Service:     svc,
+		Logger:      log.With().Str("component", "web").Logger(),
+		Sandbox:     rk.Sandbox,
+		DecodeToken: decode,
+		Ready:       store.Ping,
+	})
+	a.httpSrv = &http.Server{
+		Handler:           a.web,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+	return a, nil
+}
+
+// start serves HTTP and finishes what a previous run left undone.
+func (a *app) start(ctx context.Context) {
+	go func() {
+		if err := a.httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error().Err(err).Msg("web server stopped")
+		}
+	}()
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := a.svc.Recover(rctx); err != nil {
+		a.log.Warn().Err(err).Msg("recovery left work for the next start")
+	}
+	loopCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	a.closers = append(a.closers, func() error { stop(); <-done; return nil })
+	go a.closeRoomsLoop(loopCtx, done)
+}
+
+// roomSweep is how often rooms past their window are closed. The scheduler
+// (a later release) will close each room on time; until then this keeps the
+// gate: a token handed out earlier stops working within a sweep of the end.
+const roomSweep = 30 * time.Second
+
+// closeRoomsLoop closes rooms whose window ended, until ctx is done.
+func (a *app) closeRoomsLoop(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(roomSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			cctx, cancel := context.WithTimeout(ctx, roomSweep)
+			if _, err := a.svc.CloseEndedRooms(cctx); err != nil {
+				a.log.Warn().Err(err).Msg("some rooms could not be closed; will retry")
+			}
+			cancel()
+		}
+	}
+}
+
+// shutdown drains in-flight HTTP requests, then closes everything.
+func (a *app) shutdown() {
+	if a.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = a.httpSrv.Shutdown(ctx)
+	}
+	a.close()
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if err := a.closers[i](); err != nil {
+			a.log.Warn().Err(err).Msg("close")
+		}
+	}
+	a.closers = nil
+}

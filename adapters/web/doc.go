@@ -1,0 +1,24 @@
+// Package web owns meetbot's own HTTP surface: personal join links and the
+// pages they open, health and readiness. Chat adapters mount their endpoints
+// on the same mux elsewhere (cmd/bot calls Handler.Handle), so a deployment
+// needs a single public listener and every request goes through one access
+// log.
+//
+// A personal join link is a bearer credential for a few minutes, and the page
+// it opens carries a RealtimeKit participant token that lives 100 days. So
+// the package is strict about what leaves the process:
+//
+//   - the code is checked again at the moment the link is opened (by
+//     core.Service.OpenLink), never trusted from an earlier check;
+//   - the token is written only into the body of the open page, inside a
+//     script, as a JSON string; never into a URL, a header or a log line;
+//   - every /j/ response forbids caching, referrers, framing and MIME
+//     sniffing, and carries a Content-Security-Policy with a fresh nonce;
+//   - the access log names the route pattern ("/j/{code}"), never the path,
+//     so neither codes nor tokens reach log storage;
+//   - error codes become HTTP statuses in exactly one place, StatusFor.
+//
+// In sandbox mode (local development, tests) the open page shows what would
+// be joined, including the token's decoded claims, instead of starting the
+// RealtimeKit UI Kit; the raw token is not shown there either.
+package web

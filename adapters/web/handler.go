@@ -1,0 +1,220 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/rs/zerolog/hlog"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// Options configure a Handler.
+type Options struct {
+	// Service answers join links. It is required for /j/; without it those
+	// requests get a 503 page, so a half-wired process still serves health.
+	Service *core.Service
+	// Logger receives one access line per request and the errors that are
+	// logged at the edge (internal failures, upstream outages). It is never
+	// given a join code, a join URL or a token.
+	Logger zerolog.Logger
+	// Sandbox replaces the RealtimeKit UI Kit with a page that shows what
+	// would be joined, for local mode and tests where there is no real
+	// RealtimeKit to connect to.
+	Sandbox bool
+	// DecodeToken reads a participant token's claims for the sandbox page.
+	// Adapters must not import each other, so cmd/bot passes the sandbox's
+	// decoder in; nil shows the page without claims.
+	DecodeToken func(token string) (map[string]any, error)
+	// Ready reports whether the process can serve (for /readyz), typically
+	// the store's Ping; nil means always ready.
+	Ready func(ctx context.Context) error
+	// Now tells the time for countdowns. Nil means the Service's clock (the
+	// wall clock unless a test injected one), so the countdown agrees with
+	// the window check that core just made.
+	Now func() time.Time
+}
+
+// Handler is meetbot's HTTP surface. It is an http.Handler; cmd/bot serves
+// it and mounts the chat adapters' routes on it with Handle, so all of them
+// share the access log, request ids and panic recovery.
+type Handler struct {
+	svc         *core.Service
+	log         zerolog.Logger
+	sandbox     bool
+	decodeToken func(string) (map[string]any, error)
+	ready       func(context.Context) error
+	now         func() time.Time
+	mux         *http.ServeMux
+	root        http.Handler
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// readyTimeout bounds a readiness probe, so a wedged store answers "not
+// ready" before the orchestrator's own probe timeout fires.
+const readyTimeout = 2 * time.Second
+
+// New builds the handler and its routes:
+//
+//	GET|HEAD /j/{code}  a personal join link (see serveJoin)
+//	GET|HEAD /healthz   200 "ok" while the process runs
+//	GET|HEAD /readyz    200, or 503 when Options.Ready fails
+//	anything else       404
+func New(opts Options) *Handler {
+	h := &Handler{
+		svc:         opts.Service,
+		log:         opts.Logger,
+		sandbox:     opts.Sandbox,
+		decodeToken: opts.DecodeToken,
+		ready:       opts.Ready,
+		now:         opts.Now,
+		mux:         http.NewServeMux(),
+	}
+	if h.now == nil {
+		h.now = time.Now
+		if h.svc != nil {
+			h.now = h.svc.Now
+		}
+	}
+	// The /j routes take every method so that a wrong method still gets the
+	// join pages' headers and a 405 page from us rather than the mux's bare
+	// text. "/j/" catches codes with a slash (never valid) and "/j" stops the
+	// mux from redirecting to "/j/".
+	h.mux.HandleFunc("/j/{code}", h.serveJoin)
+	h.mux.HandleFunc("/j/", h.serveJoin)
+	h.mux.HandleFunc("/j", h.serveJoin)
+	h.mux.HandleFunc("/healthz", h.serveHealth)
+	h.mux.HandleFunc("/readyz", h.serveReady)
+	h.mux.HandleFunc("/", h.serveNotFound)
+
+	var root http.Handler = recoverer(protectJoinPaths(h.mux))
+	root = hlog.AccessHandler(h.logAccess)(root)
+	root = hlog.RequestIDHandler("request_id", "X-Request-Id")(root)
+	root = hlog.NewHandler(h.log)(root)
+	h.root = root
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.root.ServeHTTP(w, r)
+}
+
+// Handle mounts another adapter's handler on the same mux (Go 1.22 pattern
+// syntax), so it is served behind the same access log and recovery. Like
+// http.ServeMux.Handle it panics on a pattern that conflicts with one
+// already registered, which is a wiring bug caught at startup.
+func (h *Handler) Handle(pattern string, handler http.Handler) {
+	h.mux.Handle(pattern, handler)
+}
+
+// Mux returns the underlying mux for callers that need more than Handle.
+// Routes added to it are served through the Handler's middleware too.
+func (h *Handler) Mux() *http.ServeMux { return h.mux }
+
+// logAccess writes the access line. It logs the route pattern the mux
+// matched, never the request path: for a join link the path is the
+// credential itself.
+func (h *Handler) logAccess(r *http.Request, status, size int, d time.Duration) {
+	method := r.Method
+	if len(method) > 16 {
+		method = method[:16]
+	}
+	route := r.Pattern
+	if route == "" {
+		route = "-" // unmatched: the mux redirected or rejected it
+	}
+	hlog.FromRequest(r).Info().
+		Str("method", method).
+		Str("route", route).
+		Int("status", status).
+		Int("size", size).
+		Dur("duration", d).
+		Msg("http request")
+}
+
+// recoverer turns a panic into a logged 500 instead of a dropped
+// connection, so a bug in one page can't look like a network failure and
+// the stack reaches the log once, tagged with the request id.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			hlog.FromRequest(r).Error().
+				Str("panic", fmt.Sprint(v)).
+				Bytes("stack", debug.Stack()).
+				Msg("panic while serving a request")
+			writePlain(w, http.StatusInternalServerError, "internal error\n")
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serveHealth answers liveness: the process is up and serving HTTP.
+func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if !allowGetHead(w, r) {
+		return
+	}
+	writePlain(w, http.StatusOK, "ok\n")
+}
+
+// serveReady answers readiness: the store (or whatever Ready checks) can
+// serve. The reason stays in the log, not the body, because probes are
+// often reachable from outside.
+func (h *Handler) serveReady(w http.ResponseWriter, r *http.Request) {
+	if !allowGetHead(w, r) {
+		return
+	}
+	if h.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		if err := h.ready(ctx); err != nil {
+			hlog.FromRequest(r).Warn().Err(err).Msg("not ready")
+			writePlain(w, http.StatusServiceUnavailable, "not ready\n")
+			return
+		}
+	}
+	writePlain(w, http.StatusOK, "ready\n")
+}
+
+// serveNotFound is the answer for every unknown path: a short page with the
+// same protective headers as the join pages.
+func (h *Handler) serveNotFound(w http.ResponseWriter, r *http.Request) {
+	nonce := newNonce()
+	setStaticHeaders(w.Header())
+	w.Header().Set("Content-Security-Policy", pageCSP(nonce))
+	h.renderMessage(w, r, nonce, http.StatusNotFound, "Not found", "There is nothing at this address; meetbot's join links start with /j/.")
+}
+
+// allowGetHead answers 405 for anything but GET and HEAD and reports
+// whether the request may go on.
+func allowGetHead(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	writePlain(w, http.StatusMethodNotAllowed, "method not allowed\n")
+	return false
+}
+
+// writePlain writes a short text answer that no cache keeps and no browser
+// sniffs into something else.
+func writePlain(w http.ResponseWriter, status int, body string) {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}

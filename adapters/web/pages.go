@@ -1,0 +1,154 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rs/zerolog/hlog"
+)
+
+// The pages are html/template files embedded in the binary, so escaping is
+// contextual (the token becomes a JSON string inside the script) and the
+// binary serves them without a file system.
+//
+//go:embed pages/*.html
+var pageFiles embed.FS
+
+var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
+
+// uiKitCDN is where the meeting page loads RealtimeKit's browser packages
+// (@cloudflare/realtimekit and @cloudflare/realtimekit-ui, pinned in
+// pages/meeting.html). The CSP admits this path prefix only, not the whole
+// CDN, so another package there can't be loaded into the page.
+const uiKitCDN = "https://cdn.jsdelivr.net/npm/@cloudflare/"
+
+// pageCSP is the policy of every page but the meeting itself: nothing may
+// load from anywhere, and the only inline script or style allowed is the
+// page's own, marked with this response's nonce.
+func pageCSP(nonce string) string {
+	return "default-src 'none'; script-src 'nonce-" + nonce + "'; style-src 'nonce-" + nonce + "'; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// meetingCSP is the meeting page's policy. Scripts: the nonce'd inline
+// starter and the UI Kit from its CDN path. Styles must allow inline
+// because the UI Kit's web components inject their own style elements (so
+// no style nonce: a nonce would switch 'unsafe-inline' off). Media, images
+// and connections are wider because RealtimeKit picks its API, socket and
+// asset hosts at run time; none of them can run script in this page.
+func meetingCSP(nonce string) string {
+	return "default-src 'none'; " +
+		"script-src 'nonce-" + nonce + "' " + uiKitCDN + "; " +
+		"style-src 'unsafe-inline' " + uiKitCDN + " https://fonts.googleapis.com; " +
+		"font-src data: " + uiKitCDN + " https://fonts.gstatic.com; " +
+		"img-src 'self' data: blob: https:; " +
+		"media-src 'self' blob: mediastream: https:; " +
+		"connect-src 'self' https: wss:; " +
+		"worker-src 'self' blob:; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// Permissions for the meeting page (camera, microphone, screen sharing for
+// this origin only) and for every other page (none).
+const (
+	meetingPermissions = "camera=(self), microphone=(self), display-capture=(self), fullscreen=(self), autoplay=(self)"
+	pagePermissions    = "camera=(), microphone=(), display-capture=(), geolocation=(), payment=(), usb=()"
+)
+
+// setStaticHeaders sets the headers every /j/ response carries, whatever
+// answers it (our pages, or the mux's redirect of an unclean path, whose
+// Location holds the code): nothing cached, no referrer (the URL is a
+// credential), no framing, no sniffing, no indexing, and a CSP that allows
+// nothing. Pages then replace the CSP with one carrying their nonce.
+func setStaticHeaders(hdr http.Header) {
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("Pragma", "no-cache")
+	hdr.Set("Referrer-Policy", "no-referrer")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("X-Frame-Options", "DENY")
+	hdr.Set("X-Robots-Tag", "noindex, nofollow")
+	hdr.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hdr.Set("Content-Security-Policy", lockedCSP)
+	hdr.Set("Permissions-Policy", pagePermissions)
+}
+
+// lockedCSP is the policy before a page picks its own: nothing at all.
+const lockedCSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// protectJoinPaths sets the static headers on every request whose clean
+// path is under /j, before the mux sees it, so even its redirects carry
+// them. Other paths (health, adapters' routes) keep their own headers.
+func protectJoinPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := path.Clean("/" + r.URL.Path); p == "/j" || strings.HasPrefix(p, "/j/") {
+			setStaticHeaders(w.Header())
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// newNonce returns a fresh CSP nonce: 128 random bits, so a script
+// injected into a page can't guess the one that lets scripts run. The URL
+// alphabet (which CSP accepts) needs no escaping in an HTML attribute, so
+// the header and the page hold the very same text.
+func newNonce() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Data for each template. Every string is escaped by html/template for the
+// context it lands in; Token lands in a script, as a JSON string.
+type (
+	messageData struct {
+		Nonce, Heading, Message, Ref string
+	}
+	meetingData struct {
+		Nonce, Title, MeetingID, Name, Token string
+	}
+	waitData struct {
+		Nonce, Title, MeetingID, OpensAt, In string
+		Seconds, Refresh                     int
+		AutoJoin                             bool
+	}
+	sandboxData struct {
+		Nonce, Title, MeetingID, When, Window, User, Preset, RoomID string
+		Claims                                                      []claimRow
+		ClaimsNote                                                  string
+	}
+	claimRow struct{ Key, Value string }
+)
+
+func sortRows(rows []claimRow) {
+	slices.SortFunc(rows, func(a, b claimRow) int { return strings.Compare(a.Key, b.Key) })
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// renderPage executes a template into a buffer first, so a template error
+// becomes a clean 500 instead of half a page under a 200, and the answer
+// goes out with a Content-Length in one write.
+func (h *Handler) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := pages.ExecuteTemplate(buf, name, data); err != nil {
+		hlog.FromRequest(r).Error().Err(err).Str("template", name).Msg("render page")
+		writePlain(w, http.StatusInternalServerError, "internal error\n")
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/html; charset=utf-8")
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -42,6 +42,28 @@ func BenchmarkSchedule(b *testing.B) {
 		b.StopTimer()
 		lat.report(b)
 	})
+	// upstreamOnly is the two SDK calls a schedule makes (create, then set
+	// INACTIVE) with no store at all: the floor that HTTP and the SDK's
+	// JSON handling put under "core".
+	b.Run("upstreamOnly", func(b *testing.B) {
+		bd := setup(b, setupOpts{Budget: 1 << 30, RealClock: true, CallTimeout: 10 * time.Second})
+		ctx := context.Background()
+		var lat latencies
+		b.SetParallelism(parallelismFor(writers))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				t := time.Now()
+				if _, err := bd.Conf.CreateRoom(ctx, core.CreateRoomRequest{Title: "Bench", Tag: "mbbench", Status: core.RoomInactive}); err != nil {
+					b.Error(err)
+					return
+				}
+				lat.add(time.Since(t))
+			}
+		})
+		b.StopTimer()
+		lat.report(b)
+	})
 	b.Run("rawBatch", func(b *testing.B) {
 		db, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
 		if err != nil {

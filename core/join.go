@@ -99,7 +99,8 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 			return nil, err
 		}
 	}
-	if m, err = s.SyncRoom(ctx, m); err != nil {
+	// Inside the window of a scheduled meeting the room must be ACTIVE.
+	if m, err = s.syncRoomTo(ctx, m, RoomActive); err != nil {
 		return nil, userFacingUpstream(err)
 	}
 	if _, err := s.ensureParticipant(ctx, m, a.User, a.Name); err != nil {
@@ -202,6 +203,7 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		RemoteID:  rp.ID,
 		CustomID:  s.customParticipantID(user),
 		Preset:    preset,
+		Name:      name,
 		Token:     rp.Token,
 		IssuedAt:  now,
 		UpdatedAt: now,
@@ -265,9 +267,6 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 		return nil, Errorf(EENDED, "This link was for an earlier time of meeting %s. Ask the bot for a new one with /meet join %s.", m.ID, m.ID)
 	}
 	page := &JoinPage{Meeting: m, User: user, Window: w, Expires: time.Unix(c.Expires, 0)}
-	if u, err := s.store.FindUser(ctx, user); err == nil {
-		page.Name = u.DisplayName
-	}
 	if werr != nil {
 		if ErrorCode(werr) == ETOOEARLY {
 			page.Phase = PhaseBefore
@@ -281,14 +280,14 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 			return nil, err
 		}
 	}
-	if m, err = s.SyncRoom(ctx, m); err != nil {
+	if m, err = s.syncRoomTo(ctx, m, RoomActive); err != nil {
 		return nil, userFacingUpstream(err)
 	}
 	page.Meeting = m
-	p, err := s.ensureParticipant(ctx, m, user, page.Name)
+	p, err := s.ensureParticipant(ctx, m, user, "")
 	if err != nil {
 		return nil, err
 	}
-	page.Token, page.Preset = p.Token, p.Preset
+	page.Token, page.Preset, page.Name = p.Token, p.Preset, p.Name
 	return page, nil
 }

@@ -217,7 +217,7 @@ func TestCancelClosesRoom(t *testing.T) {
 	}
 	_, err = b.Service.Join(ctx, actor("bo"), m.ID)
 	e := wantCode(t, err, core.EENDED)
-	if e.CancelledBy != "User ana" || !strings.Contains(e.Message, "cancelled by @User ana") {
+	if e.CancelledBy != "ana" || !strings.Contains(e.Message, "cancelled by @ana") {
 		t.Fatalf("cancelled error = %+v", e)
 	}
 	// Ensure an opened link is refused too.

@@ -83,10 +83,9 @@ func (s *Service) Cancel(ctx context.Context, a Actor, id string) (*CancelResult
 			return Errorf(EENDED, "Meeting %s is already cancelled.", x.ID)
 		}
 		x.State = StateCancelled
+		// The user id, not the display name: adapters render it as a
+		// mention (Slack <@U…>, Discord <@…>), the console as @id.
 		x.CancelledBy = a.User.UserID
-		if a.Name != "" {
-			x.CancelledBy = a.Name
-		}
 		x.CancelledAt = now
 		x.UpdatedAt = now
 		return nil

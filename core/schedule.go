@@ -275,8 +275,14 @@ func (s *Service) SyncRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
 	if m.RoomID == "" {
 		return m, nil
 	}
-	want := s.desiredRoomStatus(ctx, m)
-	if m.RoomStatus == want {
+	return s.syncRoomTo(ctx, m, s.desiredRoomStatus(ctx, m))
+}
+
+// syncRoomTo sets the room to want unless we know it is there already.
+// Callers that have just checked the window pass the status it implies, so
+// the warm join path reads no settings twice and calls nothing upstream.
+func (s *Service) syncRoomTo(ctx context.Context, m *Meeting, want RoomStatus) (*Meeting, error) {
+	if m.RoomID == "" || m.RoomStatus == want {
 		return m, nil
 	}
 	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)

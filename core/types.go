@@ -157,11 +157,13 @@ func (m *Meeting) Clone() *Meeting {
 // created once and reused across occurrences and devices, so a second join
 // costs no upstream call.
 type Participant struct {
-	Meeting   string // meeting id, within User.Workspace
-	User      UserKey
-	RemoteID  string // RealtimeKit participant id
-	CustomID  string // the opaque custom_participant_id we sent
-	Preset    string
+	Meeting  string // meeting id, within User.Workspace
+	User     UserKey
+	RemoteID string // RealtimeKit participant id
+	CustomID string // the opaque custom_participant_id we sent
+	Preset   string
+	// Name is the display name sent upstream (and shown on the join page).
+	Name      string
 	Token     string // the participant's auth token; a secret, never logged
 	IssuedAt  time.Time
 	UpdatedAt time.Time

@@ -216,7 +216,7 @@ func TestCancelledMeetingSaysWhoCancelled(t *testing.T) {
 	r := e.get(path)
 	wantStatus(t, r, http.StatusGone)
 	wantJoinHeaders(t, r)
-	wantBody(t, r, "was cancelled by @Ana")
+	wantBody(t, r, "was cancelled by @ana")
 	wantNotInBody(t, r, "authToken")
 }
 

@@ -49,6 +49,7 @@ type participantRecord struct {
 	RemoteID  string    `json:"remote_id,omitempty"`
 	CustomID  string    `json:"custom_id,omitempty"`
 	Preset    string    `json:"preset,omitempty"`
+	Name      string    `json:"name,omitempty"`
 	Token     string    `json:"token,omitempty"`
 	IssuedAt  time.Time `json:"issued_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
@@ -146,7 +147,7 @@ func encodeParticipant(p *core.Participant) ([]byte, error) {
 	r := participantRecord{
 		Platform: string(p.User.Workspace.Platform), Workspace: p.User.Workspace.ID,
 		Meeting: p.Meeting, User: p.User.UserID, RemoteID: p.RemoteID, CustomID: p.CustomID,
-		Preset: p.Preset, Token: p.Token, IssuedAt: utc(p.IssuedAt), UpdatedAt: utc(p.UpdatedAt),
+		Preset: p.Preset, Name: p.Name, Token: p.Token, IssuedAt: utc(p.IssuedAt), UpdatedAt: utc(p.UpdatedAt),
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
@@ -166,7 +167,7 @@ func decodeParticipant(ws core.WorkspaceKey, meetingID string, v []byte) (*core.
 	}
 	return &core.Participant{
 		Meeting: r.Meeting, User: core.UserKey{Workspace: ws, UserID: r.User},
-		RemoteID: r.RemoteID, CustomID: r.CustomID, Preset: r.Preset, Token: r.Token,
+		RemoteID: r.RemoteID, CustomID: r.CustomID, Preset: r.Preset, Name: r.Name, Token: r.Token,
 		IssuedAt: r.IssuedAt, UpdatedAt: r.UpdatedAt,
 	}, nil
 }

@@ -20,6 +20,7 @@ func newParticipant(ws core.WorkspaceKey, meetingID, userID string) *core.Partic
 		RemoteID:  "rp-" + userID,
 		CustomID:  "c0ffee-" + userID,
 		Preset:    "group_call_participant",
+		Name:      "Zoë " + userID,
 		Token:     token,
 		IssuedAt:  base.Add(-2 * time.Hour),
 		UpdatedAt: base.Add(-time.Hour),

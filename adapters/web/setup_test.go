@@ -1,77 +1,30 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
 	"github.com/meetbot/meetbot/storage/bolt"
 )
 
-// These tests run the web handler on real parts: core.Service on a bbolt
-// file in a temp dir, and the official RealtimeKit SDK (adapters/realtimekit)
-// over loopback HTTP against the in-process sandbox. Only the clock is fake,
-// so nothing sleeps to synchronise: tests move time by hand.
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+// These tests run the web handler on real parts (internal/testenv):
+// core.Service on a bbolt file in a temp dir, and the official RealtimeKit
+// SDK over loopback HTTP against the in-process sandbox. Only the clock is
+// fake, so nothing sleeps to synchronise: tests move time by hand.
 
 // t0 is a Wednesday afternoon in New York (EST).
-var t0 = time.Date(2026, 11, 25, 14, 0, 0, 0, mustZone("America/New_York"))
+var t0 = testenv.T0
 
 var (
 	wsLocal = core.WorkspaceKey{Platform: core.PlatformConsole, ID: "local"}
@@ -97,8 +50,8 @@ type envOpts struct {
 
 type env struct {
 	tb      testing.TB
-	clock   *fakeClock
-	logs    *syncBuffer
+	clock   *testenv.Clock
+	logs    *testenv.SyncBuffer
 	sb      *sandbox.Server
 	store   *bolt.DB
 	svc     *core.Service
@@ -107,62 +60,32 @@ type env struct {
 	client  *http.Client
 }
 
-// newEnv wires store, sandbox, SDK client, service and web handler, and
-// serves the handler on a loopback httptest server whose URL is the
-// service's PublicURL, so links point at it.
+// newEnv builds the service on real parts (internal/testenv) and serves the
+// handler on a loopback httptest server whose URL is the service's
+// PublicURL, so links point at it.
 func newEnv(tb testing.TB, o envOpts) *env {
 	tb.Helper()
-	e := &env{tb: tb, clock: &fakeClock{now: t0}, logs: &syncBuffer{}}
+	// The listener exists before the server starts, so its URL can go into
+	// the service's config before the handler is built.
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := o.cfg
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+	te := testenv.New(tb, testenv.Options{Config: cfg, JoinKey: o.joinKey, LogSink: o.logger, CallTimeout: 5 * time.Second})
+	e := &env{tb: tb, clock: te.Clock, logs: te.Logs, sb: te.Sandbox, store: te.Store, svc: te.Service, srv: srv}
 	var sink io.Writer = e.logs
 	if o.logger != nil {
 		sink = o.logger
 	}
-	log := zerolog.New(sink).Level(zerolog.DebugLevel)
-
-	e.sb = sandbox.New(sandbox.Options{APIToken: "test-token", Now: e.clock.Now})
-	upstream := httptest.NewServer(e.sb)
-	tb.Cleanup(upstream.Close)
-	conf, err := realtimekit.New(realtimekit.Config{
-		BaseURL:     upstream.URL + "/client/v4/",
-		AccountID:   "acc",
-		AppID:       "app",
-		APIToken:    "test-token",
-		CallTimeout: 5 * time.Second,
-	}, log)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	store, err := bolt.Open(filepath.Join(tb.TempDir(), "meetbot.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = store.Close() })
-	e.store = store
-
-	// The listener exists before the server starts, so its URL can go into
-	// the service's config before the handler is built.
-	e.srv = httptest.NewUnstartedServer(nil)
-	cfg := o.cfg
-	cfg.PublicURL = "http://" + e.srv.Listener.Addr().String()
-	e.svc, err = core.NewService(context.Background(), cfg, core.Deps{
-		Store:      store,
-		Conference: conf,
-		Clock:      e.clock,
-		Logger:     log,
-	}, o.joinKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var decode func(string) (map[string]any, error)
 	if o.sandbox {
-		decode = decodeSandboxToken
+		decode = sandbox.DecodeTokenMap
 	}
 	e.handler = web.New(web.Options{
 		Service:     e.svc,
-		Logger:      log,
+		Logger:      zerolog.New(sink).Level(zerolog.DebugLevel),
 		Sandbox:     o.sandbox,
 		DecodeToken: decode,
-		Ready:       store.Ping,
+		Ready:       e.store.Ping,
 		Now:         e.clock.Now,
 	})
 	e.srv.Config.Handler = e.handler
@@ -171,21 +94,6 @@ func newEnv(tb testing.TB, o envOpts) *env {
 	e.client = e.srv.Client()
 	e.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return e
-}
-
-// decodeSandboxToken is what cmd/bot passes as Options.DecodeToken in
-// sandbox mode: the sandbox's claims as a generic map.
-func decodeSandboxToken(tok string) (map[string]any, error) {
-	c, err := sandbox.DecodeToken(tok)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, json.Unmarshal(b, &m)
 }
 
 func (e *env) schedule(a core.Actor, title string, start time.Time, d time.Duration) *core.Meeting {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -111,18 +110,7 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		a.closers = append(a.closers, srv.Close)
 		rk.BaseURL = "http://" + sln.Addr().String() + "/client/v4/"
 		rk.AccountID, rk.AppID, rk.APIToken = "local-account", "local-app", "sandbox-token"
-		decode = func(tok string) (map[string]any, error) {
-			c, err := sandbox.DecodeToken(tok)
-			if err != nil {
-				return nil, err
-			}
-			b, err := json.Marshal(c)
-			if err != nil {
-				return nil, err
-			}
-			var m map[string]any
-			return m, json.Unmarshal(b, &m)
-		}
+		decode = sandbox.DecodeTokenMap
 	}
 	conf, err := realtimekit.New(realtimekit.Config{
 		BaseURL:      rk.BaseURL,

@@ -8,6 +8,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
@@ -93,6 +94,8 @@ type Options struct {
 	NoSync      bool          // bbolt without fsync
 	Config      core.Config   // default: New York zone, PublicURL http://meet.test
 	Start       time.Time     // clock start; default T0
+	JoinKey     []byte        // join-link key; default: generated and kept in the store
+	LogSink     io.Writer     // where logs go; default Env.Logs
 }
 
 // Env is a running service with its parts exposed for assertions.
@@ -126,7 +129,7 @@ func New(t testing.TB, o Options) *Env {
 		o.Config = core.Config{DefaultTimeZone: "America/New_York", PublicURL: "http://meet.test"}
 	}
 	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, opts: o}
-	e.Sandbox = sandbox.New(sandbox.Options{APIToken: "test-token"})
+	e.Sandbox = sandbox.New(sandbox.Options{APIToken: "test-token", Now: e.Clock.Now})
 	e.Server = httptest.NewServer(e.Sandbox)
 	t.Cleanup(e.Server.Close)
 	conf, err := realtimekit.New(realtimekit.Config{
@@ -137,7 +140,7 @@ func New(t testing.TB, o Options) *Env {
 		CallTimeout:  o.CallTimeout,
 		Budget:       o.Budget,
 		BudgetWindow: 5 * time.Minute,
-	}, zerolog.New(e.Logs))
+	}, e.logger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,12 +166,22 @@ func (e *Env) open() {
 		Store:      store,
 		Conference: e.Conf,
 		Clock:      clock,
-		Logger:     zerolog.New(e.Logs),
-	}, nil)
+		Logger:     e.logger(),
+	}, e.opts.JoinKey)
 	if err != nil {
 		e.T.Fatal(err)
 	}
 	e.Service = svc
+}
+
+// logger writes to Options.LogSink, else to Logs, at debug level so tests
+// that look for leaked secrets see every line.
+func (e *Env) logger() zerolog.Logger {
+	var w io.Writer = e.Logs
+	if e.opts.LogSink != nil {
+		w = e.opts.LogSink
+	}
+	return zerolog.New(w).Level(zerolog.DebugLevel)
 }
 
 // Restart closes the store and opens it again with a fresh service, as a

@@ -183,3 +183,20 @@ func (s *Server) Leave(tok string) error {
 	}
 	return nil
 }
+
+// DecodeTokenMap is DecodeToken with the claims as a generic map keyed by
+// their JSON names. It has the shape of the web adapter's DecodeToken
+// option, so cmd/bot can hand it over without the adapters importing each
+// other.
+func DecodeTokenMap(tok string) (map[string]any, error) {
+	c, err := DecodeToken(tok)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
+}

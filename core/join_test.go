@@ -316,3 +316,19 @@ func TestCloseEndedRooms(t *testing.T) {
 		t.Fatalf("long room after recover: %+v", i2)
 	}
 }
+
+func TestIDsAsPeopleTypeThem(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	m := b.Schedule(actor("ana"), "Ids", t0, time.Hour)
+	for _, id := range []string{m.ID, "#" + m.ID, "0" + m.ID, " " + m.ID + " "} {
+		if got, err := b.Service.Info(context.Background(), actor("ana"), id); err != nil || got.ID != m.ID {
+			t.Errorf("Info(%q) = %v, %v", id, got, err)
+		}
+	}
+	for _, id := range []string{"", "0", "00", "x" + m.ID} {
+		if _, err := b.Service.Info(context.Background(), actor("ana"), id); err == nil {
+			t.Errorf("Info(%q) found a meeting", id)
+		}
+	}
+}

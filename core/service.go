@@ -235,7 +235,7 @@ func checkText(what, v string, max int) error {
 // findMeeting loads a meeting of the actor's workspace, returning a plain
 // not-found error that never reveals other workspaces.
 func (s *Service) findMeeting(ctx context.Context, ws WorkspaceKey, id string) (*Meeting, error) {
-	id = strings.TrimPrefix(strings.TrimSpace(id), "#")
+	id = normalizeID(id)
 	if id == "" {
 		return nil, Errorf(EINVALID, "Which meeting? Give its id, for example \"/meet info 12\". \"/meet list\" shows the ids.")
 	}
@@ -250,6 +250,17 @@ func (s *Service) findMeeting(ctx context.Context, ws WorkspaceKey, id string) (
 		return nil, notFound(id)
 	}
 	return m, nil
+}
+
+// normalizeID accepts the ways people type an id: "#12", " 12 ", "012".
+func normalizeID(id string) string {
+	id = strings.TrimPrefix(strings.TrimSpace(id), "#")
+	if strings.Trim(id, "0123456789") == "" && len(id) > 1 {
+		if t := strings.TrimLeft(id, "0"); t != "" {
+			id = t
+		}
+	}
+	return id
 }
 
 func notFound(id string) error {

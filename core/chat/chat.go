@@ -62,7 +62,7 @@ func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
 func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, loc *time.Location, now time.Time) Reply {
 	switch cmd.Verb {
 	case command.VerbHelp:
-		return Reply{OK: true, Text: command.Help()}
+		return Reply{OK: true, Text: command.HelpTopic(cmd.Topic)}
 	case command.VerbSchedule, command.VerbNow:
 		req := core.ScheduleRequest{
 			Title:    cmd.Title,

@@ -3,9 +3,11 @@ module github.com/meetbot/meetbot
 go 1.26.8
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/cloudflare/cloudflare-go/v6 v6.10.0
 	github.com/olebedev/when v1.1.0
 	github.com/rs/zerolog v1.35.1
+	github.com/teambition/rrule-go v1.8.2
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/sync v0.25.0
 	gopkg.in/yaml.v3 v3.0.1

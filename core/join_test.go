@@ -332,3 +332,25 @@ func TestIDsAsPeopleTypeThem(t *testing.T) {
 		}
 	}
 }
+
+// TestMovedOccurrencesAreFound checks that an occurrence moved later or
+// earlier is listed in a range that holds its new time but not its rule time.
+func TestMovedOccurrencesAreFound(t *testing.T) {
+	t.Parallel()
+	ny := testenvZone("America/New_York")
+	first := time.Date(2027, 1, 4, 9, 0, 0, 0, ny) // a Monday
+	m := &core.Meeting{Start: first, Duration: time.Hour, TimeZone: "America/New_York", Recurrence: "FREQ=WEEKLY"}
+	week2, week3 := first.AddDate(0, 0, 7), first.AddDate(0, 0, 14)
+	m.Exceptions = []core.Exception{
+		{Original: week2, Start: week2.AddDate(0, 0, 3)},  // moved later, to Thursday
+		{Original: week3, Start: week3.AddDate(0, 0, -2)}, // moved earlier, to Saturday before
+	}
+	later := m.OccurrencesBetween(week2.AddDate(0, 0, 2), week2.AddDate(0, 0, 4), 5)
+	if len(later) != 1 || !later[0].Start.Equal(week2.AddDate(0, 0, 3)) || !later[0].Original.Equal(week2) {
+		t.Fatalf("moved-later occurrence: %+v", later)
+	}
+	earlier := m.OccurrencesBetween(week3.AddDate(0, 0, -3), week3.AddDate(0, 0, -1), 5)
+	if len(earlier) != 1 || !earlier[0].Start.Equal(week3.AddDate(0, 0, -2)) {
+		t.Fatalf("moved-earlier occurrence: %+v", earlier)
+	}
+}

@@ -13,25 +13,37 @@ import (
 // (private meetings only for their invitees).
 func (s *Service) List(ctx context.Context, a Actor) ([]*Meeting, error) {
 	now := s.clock.Now()
+	// Scheduled and pending meetings only: the scheduler marks a meeting
+	// ended when its last window closes, so this does not grow with history
+	// (one whose close never ran is filtered by its window below).
 	ms, err := s.store.FindMeetings(ctx, MeetingFilter{
 		Workspace: a.User.Workspace,
 		Channel:   a.Channel,
 		States:    []MeetingState{StateScheduled, StatePending},
-		// Keep meetings whose grace period is still running.
-		EndsAfter: now.Add(-s.cfg.Grace),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
-	out := ms[:0]
+	type item struct {
+		m     *Meeting
+		start time.Time
+	}
+	var items []item
 	for _, m := range ms {
 		if m.Abandoned || !s.canSee(m, a) {
 			continue
 		}
-		if w, _ := s.windowFor(ctx, m, now); w.PhaseAt(now) == PhaseAfter {
+		w, occ := s.windowFor(ctx, m, now)
+		if w.PhaseAt(now) == PhaseAfter {
 			continue
 		}
-		out = append(out, m)
+		items = append(items, item{m, occ.Start})
+	}
+	// By the next occurrence, not the series' first start.
+	slices.SortStableFunc(items, func(x, y item) int { return x.start.Compare(y.start) })
+	out := make([]*Meeting, len(items))
+	for i, it := range items {
+		out[i] = it.m
 	}
 	return out, nil
 }
@@ -113,6 +125,8 @@ func (s *Service) Cancel(ctx context.Context, a Actor, id string) (*CancelResult
 			res.Meeting = synced
 		}
 	}
+	s.planLogged(ctx, res.Meeting)
+	s.announce(ctx, Announcement{Kind: "cancelled", Meeting: res.Meeting, Occurrence: m.CurrentOccurrence(now, 0, 0), By: a.User.UserID, DMs: s.yesRSVPs(res.Meeting)})
 	s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Str("user", a.User.String()).Msg("meeting cancelled")
 	return res, nil
 }
@@ -126,7 +140,10 @@ func orName(m *Meeting) string {
 
 // Invite adds invitees (and lifts an earlier removal). Hosts and admins only.
 func (s *Service) Invite(ctx context.Context, a Actor, id string, users []string) (*Meeting, error) {
-	m, err := s.manageable(ctx, a, id, users, "invite")
+	if err := checkUsers(users, "invite", id); err != nil {
+		return nil, err
+	}
+	m, err := s.manageable(ctx, a, id, "invite people to")
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +175,10 @@ type RemoveResult struct {
 // token they already hold. Hosts and admins only; the organizer can't be
 // removed.
 func (s *Service) Remove(ctx context.Context, a Actor, id string, users []string) (*RemoveResult, error) {
-	m, err := s.manageable(ctx, a, id, users, "remove")
+	if err := checkUsers(users, "remove", id); err != nil {
+		return nil, err
+	}
+	m, err := s.manageable(ctx, a, id, "remove people from")
 	if err != nil {
 		return nil, err
 	}
@@ -208,8 +228,9 @@ func (s *Service) revoke(ctx context.Context, m *Meeting, user string) error {
 	return s.store.DeleteParticipant(context.WithoutCancel(ctx), m.Workspace, m.ID, user)
 }
 
-// manageable loads a meeting that a may change.
-func (s *Service) manageable(ctx context.Context, a Actor, id string, users []string, verb string) (*Meeting, error) {
+// manageable loads a meeting that a may change: organizer, co-hosts and
+// admins. action completes "Only the organizer … can <action> meeting 12".
+func (s *Service) manageable(ctx context.Context, a Actor, id, action string) (*Meeting, error) {
 	m, err := s.findMeeting(ctx, a.User.Workspace, id)
 	if err != nil {
 		return nil, err
@@ -217,21 +238,26 @@ func (s *Service) manageable(ctx context.Context, a Actor, id string, users []st
 	if !s.canSee(m, a) {
 		return nil, notFound(m.ID)
 	}
-	if len(users) == 0 {
-		return nil, Errorf(EINVALID, "Whom should I %s? Mention them, for example \"/meet %s %s @ana\".", verb, verb, m.ID)
-	}
-	for _, u := range users {
-		if err := checkText("user", u, 64); err != nil || strings.TrimSpace(u) == "" {
-			return nil, Errorf(EINVALID, "%q is not a user. Mention people, for example \"/meet %s %s @ana\".", u, verb, m.ID)
-		}
-	}
 	if !canManage(m, a) {
-		return nil, Errorf(EFORBIDDEN, "Only the organizer (@%s), co-hosts or a workspace admin can %s people for meeting %s.", orName(m), verb, m.ID)
+		return nil, Errorf(EFORBIDDEN, "Only the organizer (@%s), co-hosts or a workspace admin can %s meeting %s.", orName(m), action, m.ID)
 	}
 	if m.State == StateCancelled {
 		return nil, Errorf(EENDED, "Meeting %s was cancelled.", m.ID)
 	}
 	return m, nil
+}
+
+// checkUsers validates the people named for invite or remove.
+func checkUsers(users []string, verb, id string) error {
+	if len(users) == 0 {
+		return Errorf(EINVALID, "Whom should I %s? Mention them, for example \"/meet %s %s @ana\".", verb, verb, normalizeID(id))
+	}
+	for _, u := range users {
+		if err := checkText("user", u, 64); err != nil || strings.TrimSpace(u) == "" {
+			return Errorf(EINVALID, "%q is not a user. Mention people, for example \"/meet %s %s @ana\".", u, verb, normalizeID(id))
+		}
+	}
+	return nil
 }
 
 // SetTimeZone stores the actor's IANA zone so their times are read and shown

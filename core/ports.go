@@ -95,6 +95,7 @@ type SecretStore interface {
 // pass storage/storagetest.
 type Store interface {
 	MeetingStore
+	DueJobStore
 	ParticipantStore
 	UserStore
 	WorkspaceStore

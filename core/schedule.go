@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/meetbot/meetbot/core/recur"
 )
 
 // ScheduleRequest is a new meeting as any adapter collects it (a parsed
@@ -18,6 +20,9 @@ type ScheduleRequest struct {
 	Duration time.Duration // 0 → the default
 	Invitees []string
 	Private  bool
+	// Recurrence is an RRULE body ("FREQ=WEEKLY;BYDAY=MO") evaluated in
+	// TimeZone from Start's wall clock; empty for a one-off meeting.
+	Recurrence string
 	// Now asks for a meeting starting at once; Start is ignored.
 	Now bool
 }
@@ -46,6 +51,7 @@ func (s *Service) Schedule(ctx context.Context, a Actor, req ScheduleRequest) (*
 		log.Warn().Err(err).Msg("room creation failed")
 		return nil, err
 	}
+	s.planLogged(ctx, m)
 	log.Info().Str("channel", m.Channel).Time("start", m.Start).Msg("meeting scheduled")
 	return m, nil
 }
@@ -89,6 +95,11 @@ func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, 
 	if start.After(now.AddDate(2, 0, 1)) {
 		return nil, Errorf(EINVALID, "That is more than two years ahead. Pick a nearer date, for example \"next monday 10:30\".")
 	}
+	if req.Recurrence != "" {
+		if err := recur.Validate(req.Recurrence, start.In(loadZone(zone))); err != nil {
+			return nil, Wrap(EINVALID, err, err.Error())
+		}
+	}
 	invitees := make([]string, 0, len(req.Invitees))
 	for _, u := range req.Invitees {
 		if err := checkText("invitee", u, 64); err != nil || u == "" {
@@ -110,6 +121,7 @@ func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, 
 		Start:         start,
 		TimeZone:      zone,
 		Duration:      d,
+		Recurrence:    req.Recurrence,
 		Private:       req.Private,
 		Invitees:      invitees,
 		State:         StatePending,
@@ -182,7 +194,7 @@ func userFacingUpstream(err error) error {
 // desiredRoomStatus is ACTIVE exactly while the join window is open and the
 // meeting is scheduled.
 func (s *Service) desiredRoomStatus(ctx context.Context, m *Meeting) RoomStatus {
-	if m.State == StateCancelled || m.State == StateFailed {
+	if m.State == StateCancelled || m.State == StateFailed || m.State == StateEnded {
 		return RoomInactive
 	}
 	w, _ := s.windowFor(ctx, m, s.clock.Now())
@@ -252,18 +264,22 @@ func (s *Service) recoverOne(ctx context.Context, m *Meeting) error {
 				return err
 			}
 		}
-		_, err := s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		done, err := s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
 			x.RoomID, x.RoomStatus, x.State, x.UpdatedAt = room.ID, want, StateScheduled, now
 			return nil
 		})
-		log.Info().Msg("unfinished intent completed with the room found upstream")
-		return err
-	default:
-		_, err := s.createRoom(ctx, m)
-		if err == nil {
-			log.Info().Msg("unfinished intent completed with a new room")
+		if err != nil {
+			return err
 		}
-		return err
+		log.Info().Msg("unfinished intent completed with the room found upstream")
+		return s.Plan(ctx, done)
+	default:
+		done, err := s.createRoom(ctx, m)
+		if err != nil {
+			return err
+		}
+		log.Info().Msg("unfinished intent completed with a new room")
+		return s.Plan(ctx, done)
 	}
 }
 

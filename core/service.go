@@ -36,6 +36,9 @@ type Config struct {
 	TokenMaxAge time.Duration // default 80 days
 	// MaxTitle caps titles, in runes.
 	MaxTitle int // default 200
+	// Reminders are the default reminder lead times; nil means 10m and 0s.
+	// An empty non-nil slice means no reminders.
+	Reminders []time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +69,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxTitle == 0 {
 		c.MaxTitle = 200
 	}
+	if c.Reminders == nil {
+		c.Reminders = []time.Duration{10 * time.Minute, 0}
+	}
 	return c
 }
 
@@ -82,7 +88,10 @@ type Deps struct {
 	Conference Conference
 	Clock      Clock             // nil → SystemClock
 	Members    MembershipChecker // optional
-	Logger     zerolog.Logger
+	// Notifier posts reminders and announcements; nil means none are posted
+	// (jobs still run: rooms open and close).
+	Notifier Notifier
+	Logger   zerolog.Logger
 }
 
 // Actor is the person behind a request, as the adapter identified them.
@@ -96,15 +105,18 @@ type Actor struct {
 // Service is meetbot's use cases. Every adapter calls it with the same
 // request types.
 type Service struct {
-	cfg     Config
-	store   Store
-	conf    Conference
-	clock   Clock
-	members MembershipChecker
-	log     zerolog.Logger
-	links   *LinkSigner
-	pidKey  []byte
-	flight  singleflight.Group
+	cfg      Config
+	store    Store
+	conf     Conference
+	clock    Clock
+	members  MembershipChecker
+	log      zerolog.Logger
+	links    *LinkSigner
+	calendar *LinkSigner
+	pidKey   []byte
+	flight   singleflight.Group
+	wake     func()
+	notify   Notifier
 }
 
 // Secret names in the SecretStore.
@@ -127,6 +139,7 @@ func NewService(ctx context.Context, cfg Config, deps Deps, joinKey []byte) (*Se
 		clock:   deps.Clock,
 		members: deps.Members,
 		log:     deps.Logger,
+		notify:  deps.Notifier,
 	}
 	if s.clock == nil {
 		s.clock = SystemClock
@@ -149,6 +162,11 @@ func NewService(ctx context.Context, cfg Config, deps Deps, joinKey []byte) (*Se
 		return nil, fmt.Errorf("core: load participant-id key: %w", err)
 	}
 	s.pidKey = k
+	ck, err := s.store.Secret(ctx, secretCalendar, gen)
+	if err != nil {
+		return nil, fmt.Errorf("core: load calendar key: %w", err)
+	}
+	s.calendar = NewLinkSigner(ck)
 	return s, nil
 }
 
@@ -196,17 +214,34 @@ func (s *Service) Location(ctx context.Context, a Actor) *time.Location {
 // windowFor returns the join window of m's current occurrence, using the
 // workspace's overrides when it has any.
 func (s *Service) windowFor(ctx context.Context, m *Meeting, now time.Time) (Window, Occurrence) {
-	early, grace := s.cfg.EarlyJoin, s.cfg.Grace
-	if w, err := s.store.FindWorkspace(ctx, m.Workspace); err == nil {
+	p := s.policy(ctx, m.Workspace)
+	occ := m.CurrentOccurrence(now, p.early, p.grace)
+	return WindowOf(occ, p.early, p.grace), occ
+}
+
+// policy is a workspace's effective timing settings.
+type policy struct {
+	early, grace time.Duration
+	reminders    []time.Duration
+	dms          bool
+}
+
+// policy returns the workspace's overrides over the configured defaults.
+func (s *Service) policy(ctx context.Context, ws WorkspaceKey) policy {
+	p := policy{early: s.cfg.EarlyJoin, grace: s.cfg.Grace, reminders: s.cfg.Reminders}
+	if w, err := s.store.FindWorkspace(ctx, ws); err == nil {
 		if w.EarlyJoin != nil {
-			early = *w.EarlyJoin
+			p.early = *w.EarlyJoin
 		}
 		if w.Grace != nil {
-			grace = *w.Grace
+			p.grace = *w.Grace
 		}
+		if w.Reminders != nil {
+			p.reminders = w.Reminders
+		}
+		p.dms = w.DMReminders
 	}
-	occ := m.CurrentOccurrence(now)
-	return WindowOf(occ, early, grace), occ
+	return p
 }
 
 // WindowOf returns the join window of m's current occurrence at now.

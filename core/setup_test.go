@@ -26,3 +26,5 @@ var (
 	actor    = testenv.Actor
 	wantCode = testenv.WantCode
 )
+
+var testenvZone = testenv.MustZone

@@ -44,8 +44,13 @@ type Workspace struct {
 	DefaultTimeZone string
 	EarlyJoin       *time.Duration
 	Grace           *time.Duration
-	Admins          []string
-	UpdatedAt       time.Time
+	// Reminders are the lead times of channel reminders ("10m, 0s"); nil
+	// means the configured default.
+	Reminders []time.Duration
+	// DMReminders also reminds invitees and "yes" RSVPs personally.
+	DMReminders bool
+	Admins      []string
+	UpdatedAt   time.Time
 }
 
 // User is what we remember about a person: a display name and a zone, so
@@ -69,6 +74,9 @@ const (
 	StatePending   MeetingState = "pending"
 	StateScheduled MeetingState = "scheduled"
 	StateCancelled MeetingState = "cancelled"
+	// StateEnded marks a meeting with no occurrence left; the scheduler sets
+	// it when the last window closes, so listings need not look at history.
+	StateEnded MeetingState = "ended"
 	// StateFailed marks an intent that was given up (the user was told to try
 	// again). Its room, if one turned up upstream, stays tracked and inactive.
 	StateFailed MeetingState = "failed"
@@ -103,6 +111,11 @@ type Meeting struct {
 	Private    bool
 	Invitees   []string
 	Removed    []string
+	// Exceptions change single occurrences of a series (skip or move), keyed
+	// by the occurrence's start as the rule gives it (RFC 5545 RECURRENCE-ID).
+	Exceptions []Exception
+	// RSVPs maps user id to their answer for the meeting (the whole series).
+	RSVPs map[string]RSVP
 
 	State       MeetingState
 	CancelledBy string
@@ -150,8 +163,35 @@ func (m *Meeting) Clone() *Meeting {
 	c.CoHosts = slices.Clone(m.CoHosts)
 	c.Invitees = slices.Clone(m.Invitees)
 	c.Removed = slices.Clone(m.Removed)
+	c.Exceptions = slices.Clone(m.Exceptions)
+	if m.RSVPs != nil {
+		c.RSVPs = make(map[string]RSVP, len(m.RSVPs))
+		for k, v := range m.RSVPs {
+			c.RSVPs[k] = v
+		}
+	}
 	return &c
 }
+
+// Exception changes one occurrence of a series.
+type Exception struct {
+	// Original is the occurrence's start as the rule gives it.
+	Original time.Time
+	// Skipped drops the occurrence.
+	Skipped bool
+	// Start, when not zero, is where the occurrence moved to.
+	Start time.Time
+}
+
+// RSVP is a person's answer.
+type RSVP string
+
+// The three answers.
+const (
+	RSVPYes   RSVP = "yes"
+	RSVPNo    RSVP = "no"
+	RSVPMaybe RSVP = "maybe"
+)
 
 // Participant links a (meeting, user) to its RealtimeKit participant. It is
 // created once and reused across occurrences and devices, so a second join
@@ -173,4 +213,8 @@ type Participant struct {
 type Occurrence struct {
 	Start time.Time
 	End   time.Time
+	// Original is the start the recurrence rule gives; it differs from
+	// Start only for a moved occurrence, and identifies the occurrence in
+	// Exceptions.
+	Original time.Time
 }

@@ -39,19 +39,3 @@ func (w Window) PhaseAt(now time.Time) Phase {
 		return PhaseAfter
 	}
 }
-
-// CurrentOccurrence returns the occurrence whose window matters at now: the
-// one running or the next to come, or the last one when all are over. A
-// one-off meeting has exactly one. (Recurring meetings are expanded by the
-// scheduler; until then they behave as their first occurrence.)
-func (m *Meeting) CurrentOccurrence(now time.Time) Occurrence {
-	return Occurrence{Start: m.Start, End: m.End()}
-}
-
-// OccurrenceAt returns the occurrence starting at start, if the meeting has one.
-func (m *Meeting) OccurrenceAt(start time.Time) (Occurrence, bool) {
-	if start.Equal(m.Start) {
-		return Occurrence{Start: m.Start, End: m.End()}, true
-	}
-	return Occurrence{}, false
-}

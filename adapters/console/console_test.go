@@ -32,15 +32,23 @@ type reply struct {
 	Meetings []json.RawMessage `json:"meetings"`
 }
 
-// run feeds input to a JSON console and returns one reply per output line.
+// run feeds input to a JSON console and returns its replies (objects
+// without an "event" field), one per input line.
 func run(t *testing.T, env *testenv.Env, input string) []reply {
+	t.Helper()
+	replies, _ := runAll(t, env, input)
+	return replies
+}
+
+// runAll returns the replies and, separately, the unprompted events.
+func runAll(t *testing.T, env *testenv.Env, input string) (replies, events []reply) {
 	t.Helper()
 	var out strings.Builder
 	c := console.New(console.Options{Service: env.Service, In: strings.NewReader(input), Out: &out, JSON: true, User: "ana", Logger: zerolog.Nop()})
+	env.Service.SetNotifier(c)
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	var rs []reply
 	sc := bufio.NewScanner(strings.NewReader(out.String()))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -48,9 +56,13 @@ func run(t *testing.T, env *testenv.Env, input string) []reply {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("line is not JSON: %q", sc.Text())
 		}
-		rs = append(rs, r)
+		if r.Event != "" {
+			events = append(events, r)
+		} else {
+			replies = append(replies, r)
+		}
 	}
-	return rs
+	return replies, events
 }
 
 func TestEveryLineGetsOneReply(t *testing.T) {
@@ -156,7 +168,11 @@ func TestPermissionsThroughTheConsole(t *testing.T) {
 		"/meet cancel 1",
 		"/meet join 1",
 	}, "\n") + "\n"
-	rs := run(t, env, input)
+	rs, events := runAll(t, env, input)
+	// Ensure the cancel was also announced, as its own event object.
+	if len(events) != 1 || events[0].Event != "cancelled" || events[0].Meeting == nil || events[0].Meeting.ID != "1" {
+		t.Fatalf("events = %+v", events)
+	}
 	if rs[2].OK || rs[2].Error.Code != "forbidden" {
 		t.Fatalf("non-admin cancel = %+v", rs[2])
 	}
@@ -183,5 +199,28 @@ func TestTooEarlyCarriesOpensAt(t *testing.T) {
 	}
 	if !strings.Contains(e.Message, "14:55 EST") {
 		t.Fatalf("message = %q", e.Message)
+	}
+}
+
+// TestReminderIsAnEventObject checks the console as a Notifier: a reminder
+// is printed as its own object with "event":"reminder", the meeting, and a
+// text that never holds a link.
+func TestReminderIsAnEventObject(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{})
+	m := env.Schedule(testenv.Actor("ana"), "Standup", env.Clock.Now().Add(10*time.Minute), 15*time.Minute)
+	var out strings.Builder
+	c := console.New(console.Options{Service: env.Service, In: strings.NewReader(""), Out: &out, JSON: true, Logger: zerolog.Nop()})
+	occ := core.Occurrence{Start: m.Start, End: m.End(), Original: m.Start}
+	ref, err := c.Remind(context.Background(), core.Reminder{Meeting: m, Occurrence: occ, Window: core.WindowOf(occ, 5*time.Minute, 5*time.Minute), Lead: 10 * time.Minute})
+	if err != nil || ref == "" {
+		t.Fatalf("Remind = %q, %v", ref, err)
+	}
+	var r reply
+	if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+		t.Fatalf("not one JSON object: %q", out.String())
+	}
+	if r.Event != "reminder" || !r.OK || r.Meeting == nil || r.Meeting.ID != m.ID || !strings.Contains(r.Text, "starts in 10 min") || strings.Contains(r.Text, "/j/") {
+		t.Fatalf("reminder event = %+v", r)
 	}
 }

@@ -1,8 +1,8 @@
 // Package web owns meetbot's own HTTP surface: personal join links and the
-// pages they open, health and readiness. Chat adapters mount their endpoints
-// on the same mux elsewhere (cmd/bot calls Handler.Handle), so a deployment
-// needs a single public listener and every request goes through one access
-// log.
+// pages they open, public meeting pages and calendar files, health and
+// readiness. Chat adapters mount their endpoints on the same mux elsewhere
+// (cmd/bot calls Handler.Handle), so a deployment needs a single public
+// listener and every request goes through one access log.
 //
 // A personal join link is a bearer credential for a few minutes, and the page
 // it opens carries a RealtimeKit participant token that lives 100 days. So
@@ -17,6 +17,13 @@
 //   - the access log names the route pattern ("/j/{code}"), never the path,
 //     so neither codes nor tokens reach log storage;
 //   - error codes become HTTP statuses in exactly one place, StatusFor.
+//
+// Each meeting also has two public pages, named by a calendar code
+// (core.Service.CalendarCode, signed with its own key, so a join code is
+// not one): /meetings/{code} says what and when, and /meetings/{code}.ics
+// is the iCalendar file, with a VTIMEZONE built from Go's tzdata. They let
+// their holder read the schedule only: no token, no join link and no
+// invitee list, just "/meet join <id>" to ask the bot in chat.
 //
 // In sandbox mode (local development, tests) the open page shows what would
 // be joined, including the token's decoded claims, instead of starting the

@@ -15,8 +15,9 @@ import (
 
 // Options configure a Handler.
 type Options struct {
-	// Service answers join links. It is required for /j/; without it those
-	// requests get a 503 page, so a half-wired process still serves health.
+	// Service answers join links and meeting pages. It is required for /j/
+	// and /meetings/; without it those requests get a 503 page, so a
+	// half-wired process still serves health.
 	Service *core.Service
 	// Logger receives one access line per request and the errors that are
 	// logged at the edge (internal failures, upstream outages). It is never
@@ -61,10 +62,12 @@ const readyTimeout = 2 * time.Second
 
 // New builds the handler and its routes:
 //
-//	GET|HEAD /j/{code}  a personal join link (see serveJoin)
-//	GET|HEAD /healthz   200 "ok" while the process runs
-//	GET|HEAD /readyz    200, or 503 when Options.Ready fails
-//	anything else       404
+//	GET|HEAD /j/{code}             a personal join link (see serveJoin)
+//	GET|HEAD /meetings/{code}      a meeting's public info page (see serveMeeting)
+//	GET|HEAD /meetings/{code}.ics  its calendar file (see serveMeeting)
+//	GET|HEAD /healthz              200 "ok" while the process runs
+//	GET|HEAD /readyz               200, or 503 when Options.Ready fails
+//	anything else                  404
 func New(opts Options) *Handler {
 	h := &Handler{
 		svc:         opts.Service,
@@ -88,6 +91,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("/j/{code}", h.serveJoin)
 	h.mux.HandleFunc("/j/", h.serveJoin)
 	h.mux.HandleFunc("/j", h.serveJoin)
+	h.mux.HandleFunc(meetingRoute, h.serveMeeting)
 	h.mux.HandleFunc("/healthz", h.serveHealth)
 	h.mux.HandleFunc("/readyz", h.serveReady)
 	h.mux.HandleFunc("/", h.serveNotFound)

@@ -64,11 +64,12 @@ const (
 	pagePermissions    = "camera=(), microphone=(), display-capture=(), geolocation=(), payment=(), usb=()"
 )
 
-// setStaticHeaders sets the headers every /j/ response carries, whatever
-// answers it (our pages, or the mux's redirect of an unclean path, whose
-// Location holds the code): nothing cached, no referrer (the URL is a
-// credential), no framing, no sniffing, no indexing, and a CSP that allows
-// nothing. Pages then replace the CSP with one carrying their nonce.
+// setStaticHeaders sets the headers every /j/ and /meetings/ response
+// carries, whatever answers it (our pages, or the mux's redirect of an
+// unclean path, whose Location holds the code): nothing cached, no
+// referrer (the URL is a credential), no framing, no sniffing, no indexing,
+// and a CSP that allows nothing. Pages then replace the CSP with one
+// carrying their nonce.
 func setStaticHeaders(hdr http.Header) {
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Pragma", "no-cache")
@@ -85,15 +86,30 @@ func setStaticHeaders(hdr http.Header) {
 const lockedCSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // protectJoinPaths sets the static headers on every request whose clean
-// path is under /j, before the mux sees it, so even its redirects carry
-// them. Other paths (health, adapters' routes) keep their own headers.
+// path is under /j or /meetings, before the mux sees it, so even its
+// redirects (whose Location holds the code) carry them. Both the decoded and
+// the escaped path count, because the mux matches escaped segments:
+// "/meetings/..%2Fx" reaches the meeting route though its decoded path
+// cleans to "/x". Other paths (health, adapters' routes) keep their own
+// headers.
 func protectJoinPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p := path.Clean("/" + r.URL.Path); p == "/j" || strings.HasPrefix(p, "/j/") {
+		if isProtectedPath(r.URL.Path) || isProtectedPath(r.URL.EscapedPath()) {
 			setStaticHeaders(w.Header())
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isProtectedPath reports whether p, cleaned, is a join or meeting path.
+func isProtectedPath(p string) bool {
+	p = path.Clean("/" + p)
+	for _, root := range []string{"/j", "/meetings"} {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // newNonce returns a fresh CSP nonce: 128 random bits, so a script

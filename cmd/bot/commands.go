@@ -52,7 +52,6 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer a.shutdown()
-	a.start(ctx)
 	u := *user
 	if u == "" {
 		u = getenv("USER")
@@ -67,6 +66,10 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		Channel:     *channel,
 		Logger:      log.With().Str("component", "console").Logger(),
 	})
+	// The console posts reminders and announcements; set it before the
+	// scheduler starts.
+	a.svc.SetNotifier(c)
+	a.start(ctx)
 	if isTerminal(stdin) && !*asJSON {
 		fmt.Fprintf(stdout, "Join links are served on %s (RealtimeKit sandbox: %v, data: %s).\n", a.svc.Config().PublicURL, cfg.RealtimeKit.Sandbox, cfg.Storage.Bolt.Path)
 	}

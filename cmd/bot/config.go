@@ -73,6 +73,8 @@ type MeetingsConfig struct {
 	DefaultDuration Duration `yaml:"default_duration"`
 	MaxDuration     Duration `yaml:"max_duration"`
 	DefaultTimeZone string   `yaml:"default_timezone"`
+	// Reminders are lead times before the start, e.g. [10m, 0s].
+	Reminders []Duration `yaml:"reminders"`
 }
 
 // JoinConfig is the personal join links.
@@ -123,6 +125,7 @@ func DefaultConfig() Config {
 			Grace:           Duration(5 * time.Minute),
 			DefaultDuration: Duration(30 * time.Minute),
 			MaxDuration:     Duration(24 * time.Hour),
+			Reminders:       []Duration{Duration(10 * time.Minute), 0},
 		},
 		Join: JoinConfig{LinkTTL: Duration(15 * time.Minute)},
 		Log:  LogConfig{Level: "info", Format: "json"},
@@ -272,6 +275,14 @@ func (c Config) Validate() []string {
 	}
 	if m.DefaultDuration.D() < time.Minute || m.DefaultDuration.D() > m.MaxDuration.D() {
 		add("meetings.default_duration: %s must be between 1m and meetings.max_duration", m.DefaultDuration.D())
+	}
+	if len(m.Reminders) > 10 {
+		add("meetings.reminders: %d lead times is too many (at most 10)", len(m.Reminders))
+	}
+	for _, r := range m.Reminders {
+		if r.D() < 0 || r.D() > 7*24*time.Hour {
+			add("meetings.reminders: %s is out of range (0s to 168h)", r.D())
+		}
 	}
 	if m.DefaultTimeZone != "" {
 		if _, err := time.LoadLocation(m.DefaultTimeZone); err != nil || m.DefaultTimeZone == "Local" {

@@ -237,7 +237,7 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"listen:", "public_url:", "driver:", "path:", "sandbox:", "base_url:", "account_id:", "app_id:", "api_token:", "host:", "participant:", "call_timeout:", "calls:", "window:", "early_join:", "grace:", "default_duration:", "max_duration:", "default_timezone:", "signing_key:", "link_ttl:", "level:", "format:"} {
+	for _, key := range []string{"listen:", "public_url:", "driver:", "path:", "sandbox:", "base_url:", "account_id:", "app_id:", "api_token:", "host:", "participant:", "call_timeout:", "calls:", "window:", "early_join:", "grace:", "default_duration:", "max_duration:", "default_timezone:", "reminders:", "signing_key:", "link_ttl:", "level:", "format:"} {
 		if !bytes.Contains(raw, []byte(key)) {
 			t.Errorf("config.example.yaml lacks %s", key)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/storage/bolt"
 )
 
@@ -28,6 +29,7 @@ type app struct {
 	store   core.Store
 	svc     *core.Service
 	web     *web.Handler
+	sched   *scheduler.Scheduler
 	httpSrv *http.Server
 	httpLn  net.Listener
 	closers []func() error
@@ -148,6 +150,7 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		ParticipantPreset: rk.Presets.Participant,
 		PublicURL:         publicURL,
 		LinkTTL:           cfg.Join.LinkTTL.D(),
+		Reminders:         reminderLeads(cfg.Meetings.Reminders),
 	}, core.Deps{
 		Store:      store,
 		Conference: conf,
@@ -157,6 +160,14 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		return nil, err
 	}
 	a.svc = svc
+	svc.SetNotifier(logNotifier{log: log.With().Str("component", "notify").Logger()})
+	a.sched = scheduler.New(scheduler.Options{
+		Store:  store,
+		Runner: svc,
+		Leader: bolt.NewLeader(store),
+		Logger: log,
+	})
+	svc.SetWaker(a.sched.Wake)
 	a.web = web.New(web.Options{
 		Service:     svc,
 		Logger:      log.With().Str("component", "web").Logger(),
@@ -190,31 +201,10 @@ func (a *app) start(ctx context.Context) {
 	loopCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	a.closers = append(a.closers, func() error { stop(); <-done; return nil })
-	go a.closeRoomsLoop(loopCtx, done)
-}
-
-// roomSweep is how often rooms past their window are closed. The scheduler
-// (a later release) will close each room on time; until then this keeps the
-// gate: a token handed out earlier stops working within a sweep of the end.
-const roomSweep = 30 * time.Second
-
-// closeRoomsLoop closes rooms whose window ended, until ctx is done.
-func (a *app) closeRoomsLoop(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
-	t := time.NewTicker(roomSweep)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			cctx, cancel := context.WithTimeout(ctx, roomSweep)
-			if _, err := a.svc.CloseEndedRooms(cctx); err != nil {
-				a.log.Warn().Err(err).Msg("some rooms could not be closed; will retry")
-			}
-			cancel()
-		}
-	}
+	go func() {
+		defer close(done)
+		_ = a.sched.Run(loopCtx)
+	}()
 }
 
 // shutdown drains in-flight HTTP requests, then closes everything.
@@ -234,4 +224,28 @@ func (a *app) close() {
 		}
 	}
 	a.closers = nil
+}
+
+// logNotifier stands in for a chat adapter in serve mode until one is
+// configured: reminders are logged (meeting id and time only, no links).
+type logNotifier struct{ log zerolog.Logger }
+
+func (n logNotifier) Remind(_ context.Context, r core.Reminder) (string, error) {
+	n.log.Info().Str("workspace", r.Meeting.Workspace.String()).Str("meeting", r.Meeting.ID).Time("start", r.Occurrence.Start).Dur("late", r.Late).Msg("reminder (no chat adapter configured)")
+	return "", nil
+}
+
+func (n logNotifier) Announce(_ context.Context, an core.Announcement) error {
+	n.log.Info().Str("workspace", an.Meeting.Workspace.String()).Str("meeting", an.Meeting.ID).Str("kind", an.Kind).Msg("announcement (no chat adapter configured)")
+	return nil
+}
+
+// reminderLeads converts the configured lead times, keeping an explicit
+// empty list (no reminders) distinct from "not configured".
+func reminderLeads(ds []Duration) []time.Duration {
+	out := make([]time.Duration, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, d.D())
+	}
+	return out
 }

@@ -69,9 +69,10 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 			Start:    cmd.Start,
 			TimeZone: loc.String(),
 			Duration: cmd.Duration,
-			Invitees: cmd.Users,
-			Private:  cmd.Private,
-			Now:      cmd.Verb == command.VerbNow,
+			Invitees:   cmd.Users,
+			Private:    cmd.Private,
+			Recurrence: cmd.Recurrence,
+			Now:        cmd.Verb == command.VerbNow,
 		}
 		if req.Now && strings.TrimSpace(req.Title) == "" {
 			req.Title = "Quick meeting"
@@ -144,6 +145,8 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 			text += fmt.Sprintf(" (The video service did not answer for %s; their access will be revoked as soon as it does.)", mentions(res.Pending))
 		}
 		return Reply{OK: true, Text: text, Meeting: res.Meeting}
+	case command.VerbSkip, command.VerbMove, command.VerbRSVP, command.VerbICS:
+		return h.runSeries(ctx, a, cmd, loc, now)
 	case command.VerbTZ:
 		l, err := h.svc.SetTimeZone(ctx, a, cmd.TimeZone)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/recur"
 )
 
 // statusWord names where a meeting stands at now, for lists and info.
@@ -13,6 +14,8 @@ func statusWord(m *core.Meeting, w core.Window, now time.Time) string {
 	switch {
 	case m.State == core.StateCancelled:
 		return "cancelled"
+	case m.State == core.StateEnded:
+		return "ended"
 	case w.PhaseAt(now) == core.PhaseOpen:
 		return "open now"
 	case w.PhaseAt(now) == core.PhaseAfter:
@@ -28,6 +31,8 @@ func Status(m *core.Meeting, w core.Window, now time.Time) string {
 	switch {
 	case m.State == core.StateCancelled:
 		return "cancelled"
+	case m.State == core.StateEnded:
+		return "ended"
 	case w.PhaseAt(now) == core.PhaseOpen:
 		return "open"
 	case w.PhaseAt(now) == core.PhaseAfter:
@@ -40,6 +45,9 @@ func Status(m *core.Meeting, w core.Window, now time.Time) string {
 func scheduledText(m *core.Meeting, loc *time.Location, now time.Time, w core.Window) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scheduled %q as meeting %s: %s, for %s.", m.Title, m.ID, core.FullTime(m.Start, loc.String()), core.HumanDuration(m.Duration))
+	if m.IsRecurring() {
+		fmt.Fprintf(&b, " Repeats %s.", recur.Describe(m.Recurrence, loc))
+	}
 	if w.PhaseAt(now) == core.PhaseOpen {
 		fmt.Fprintf(&b, " It is open now: \"/meet join %s\" gives you your link.", m.ID)
 	} else {
@@ -61,11 +69,15 @@ func listText(ms []*core.Meeting, loc *time.Location, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Upcoming meetings in this channel (times in %s):", loc.String())
 	for _, m := range ms {
+		occ := m.CurrentOccurrence(now, 0, 0)
 		state := "upcoming"
-		if !now.Before(m.Start) && now.Before(m.End()) {
+		if !now.Before(occ.Start) && now.Before(occ.End) {
 			state = "running"
 		}
-		fmt.Fprintf(&b, "\n  %s  %s  %q, %s, by @%s (%s)", m.ID, core.ClockTime(m.Start, loc.String(), now), m.Title, core.HumanDuration(m.Duration), organizer(m), state)
+		if m.IsRecurring() {
+			state += ", repeats " + recur.Describe(m.Recurrence, loc)
+		}
+		fmt.Fprintf(&b, "\n  %s  %s  %q, %s, by @%s (%s)", m.ID, core.ClockTime(occ.Start, loc.String(), now), m.Title, core.HumanDuration(m.Duration), organizer(m), state)
 	}
 	return b.String()
 }
@@ -77,7 +89,24 @@ func infoText(m *core.Meeting, loc *time.Location, now time.Time, w core.Window)
 	if loc.String() != m.TimeZone {
 		fmt.Fprintf(&b, "        (written as %s)\n", core.FullTime(m.Start, m.TimeZone))
 	}
+	if m.IsRecurring() {
+		fmt.Fprintf(&b, "  Repeats: %s\n", recur.Describe(m.Recurrence, loc))
+		if next := m.NextOccurrences(now, 5); len(next) > 0 {
+			b.WriteString("  Next:")
+			for i, o := range next {
+				sep := ","
+				if i == 0 {
+					sep = ""
+				}
+				fmt.Fprintf(&b, "%s %s", sep, core.ClockTime(o.Start, loc.String(), now))
+			}
+			b.WriteString("\n")
+		}
+	}
 	fmt.Fprintf(&b, "  Join window: %s to %s\n", core.ClockTime(w.Opens, loc.String(), now), core.ClockTime(w.Closes, loc.String(), now))
+	if yes, no, maybe := m.RSVPCounts(); yes+no+maybe > 0 {
+		fmt.Fprintf(&b, "  RSVPs: %d yes, %d no, %d maybe\n", yes, no, maybe)
+	}
 	fmt.Fprintf(&b, "  Organizer: @%s\n", organizer(m))
 	if len(m.Invitees) > 0 {
 		fmt.Fprintf(&b, "  Invited: %s\n", mentions(m.Invitees))

@@ -210,6 +210,8 @@ func helpTopic(word string) (string, bool) {
 		return "time", true
 	case "duration", "durations", "for":
 		return "duration", true
+	case "repeat", "repeats", "repeating", "recurring", "recurrence", "series", "every":
+		return "repeat", true
 	}
 	for _, v := range verbs() {
 		if w == string(v) {

@@ -33,21 +33,26 @@ type Verb string
 
 // The verbs of /meet.
 const (
-	VerbSchedule Verb = "schedule" // plan a meeting at a given time
+	VerbSchedule Verb = "schedule" // plan a meeting at a given time, once or repeating
 	VerbNow      Verb = "now"      // start a meeting right away
 	VerbList     Verb = "list"     // show upcoming meetings
 	VerbInfo     Verb = "info"     // show one meeting
 	VerbJoin     Verb = "join"     // get a personal join link
+	VerbRSVP     Verb = "rsvp"     // answer whether one is coming
+	VerbSkip     Verb = "skip"     // leave out one meeting of a series
+	VerbMove     Verb = "move"     // move a meeting, one meeting of a series, or a whole series
 	VerbCancel   Verb = "cancel"   // cancel a meeting
 	VerbInvite   Verb = "invite"   // add people to a meeting
 	VerbRemove   Verb = "remove"   // take people off a meeting
+	VerbICS      Verb = "ics"      // get a calendar file for a meeting
 	VerbTZ       Verb = "tz"       // set the user's time zone
 	VerbHelp     Verb = "help"     // explain the grammar
 )
 
 // verbs lists every verb in the order Help shows them.
 func verbs() []Verb {
-	return []Verb{VerbSchedule, VerbNow, VerbList, VerbInfo, VerbJoin, VerbCancel, VerbInvite, VerbRemove, VerbTZ, VerbHelp}
+	return []Verb{VerbSchedule, VerbNow, VerbList, VerbInfo, VerbJoin, VerbRSVP, VerbSkip, VerbMove,
+		VerbCancel, VerbInvite, VerbRemove, VerbICS, VerbTZ, VerbHelp}
 }
 
 // Command is one parsed /meet line. Only the fields that belong to Verb are
@@ -58,13 +63,31 @@ type Command struct {
 	// Title is the meeting title (schedule, now). For now it may be empty,
 	// and the caller picks a default.
 	Title string
-	// Start is the resolved start (schedule only), in Context.Location,
-	// always after Context.Now.
+	// Start is a time in Context.Location. For schedule it is the start,
+	// after Context.Now for a one-off meeting, and for a series its first
+	// meeting: the first one the rule gives at or after Context.Now, whose
+	// wall clock is the series' DTSTART. For move it is the new time. For
+	// skip it is the meeting to leave out, or the zero time for "the next
+	// one"; with DateOnly it is the first instant of the day named.
 	Start time.Time
 	// StartNote is the time parser's note about a choice it made (a
-	// skipped DST hour, a time moved to tomorrow). Show it with the
-	// confirmation so the user can correct it.
+	// skipped DST hour, a time moved to tomorrow, months without the 31st).
+	// Show it with the confirmation so the user can correct it.
 	StartNote string
+	// Recurrence is the RRULE body of a repeating meeting (schedule), such
+	// as "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;COUNT=10", evaluated in
+	// Context.Location from Start's wall clock with package recur. It is
+	// empty for a one-off meeting. It has already passed recur.Validate.
+	Recurrence string
+	// DateOnly is set for skip when a day was given without a time ("skip
+	// 12 friday"): leave out that day's meeting, whatever its time.
+	DateOnly bool
+	// All asks move to move a whole series: Start becomes its new first
+	// meeting, so the typed day and time of day hold from then on. Without
+	// it only the next meeting of a series moves.
+	All bool
+	// RSVP is the answer to rsvp: "yes", "no" or "maybe".
+	RSVP string
 	// Duration is the length given with "for"; 0 means not given, and the
 	// caller applies the workspace default.
 	Duration time.Duration
@@ -73,12 +96,14 @@ type Command struct {
 	Users []string
 	// Private asks for a meeting visible to invitees only.
 	Private bool
-	// MeetingID names the meeting (info, join, cancel, invite, remove); for
-	// join it may be empty, meaning the channel's current meeting.
+	// MeetingID names the meeting (info, join, rsvp, skip, move, cancel,
+	// invite, remove, ics); for join it may be empty, meaning the channel's
+	// current meeting.
 	MeetingID string
 	// TimeZone is a valid IANA zone name as typed (tz).
 	TimeZone string
-	// Topic is the optional help topic: a verb name, "time" or "duration".
+	// Topic is the optional help topic: a verb name, "time", "duration" or
+	// "repeat".
 	Topic string
 }
 
@@ -128,8 +153,14 @@ func Parse(text string, c Context) (Command, error) {
 		return parseNow(args, c)
 	case VerbList:
 		return Command{Verb: VerbList}, noMore(VerbList, args, "/meet list")
-	case VerbInfo, VerbCancel:
+	case VerbInfo, VerbCancel, VerbICS:
 		return parseWithID(Verb(word), args)
+	case VerbSkip:
+		return parseSkip(args, c)
+	case VerbMove:
+		return parseMove(args, c)
+	case VerbRSVP:
+		return parseRSVP(args)
 	case VerbJoin:
 		if len(args) == 0 {
 			return Command{Verb: VerbJoin}, nil

@@ -329,7 +329,8 @@ func TestEditDistance(t *testing.T) {
 func TestHostileInputsAreBounded(t *testing.T) {
 	c := testContext(t)
 	start := time.Now()
-	for _, rep := range []string{"a ", "1 ", "@a ", "with @a ", "for 1m ", "private ", "tomorrow ", "3pm ", `"a" `, "in 2 hours ", "x tomorrow 3pm with @a "} {
+	for _, rep := range []string{"a ", "1 ", "@a ", "with @a ", "for 1m ", "private ", "tomorrow ", "3pm ", `"a" `, "in 2 hours ", "x tomorrow 3pm with @a ",
+		"weekdays ", "every monday ", "9:30 ", "until dec 1 ", "for 3 times ", "monthly on the 1st and ", "RRULE:FREQ=DAILY ", "x weekdays 9:30 for 3 times "} {
 		for _, verb := range []string{"schedule ", "now ", "zz "} {
 			in := verb + strings.Repeat(rep, (MaxInputBytes-len(verb))/len(rep))
 			if _, err := Parse(in, c); err == nil && verb != "now " {

@@ -17,7 +17,8 @@ var fuzzID = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
 // FuzzParse checks that Parse never panics, that every error is a one-line
 // EINVALID message, and that every success is a sane Command.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"/meet schedule team sync tomorrow 3pm for 45m with @ana private", "now", "tz Europe/Berlin"} {
+	for _, s := range []string{"/meet schedule team sync tomorrow 3pm for 45m with @ana private", "now", "tz Europe/Berlin",
+		"schedule standup weekdays 9:30 for 15m until jun 30"} {
 		f.Add(s)
 	}
 	c := testContext(f)
@@ -45,16 +46,7 @@ func FuzzParse(f *testing.F) {
 		if cmd.Duration < 0 || cmd.Duration > timeparse.MaxDuration || cmd.Duration%time.Minute != 0 {
 			t.Fatalf("Parse(%q): duration %v", in, cmd.Duration)
 		}
-		if cmd.Verb == VerbSchedule {
-			if !cmd.Start.After(c.Now) || cmd.Start.After(c.Now.AddDate(timeparse.MaxYearsAhead, 0, 0)) {
-				t.Fatalf("Parse(%q): start %v out of range", in, cmd.Start)
-			}
-			if cmd.Title == "" {
-				t.Fatalf("Parse(%q): schedule without a title", in)
-			}
-		} else if !cmd.Start.IsZero() {
-			t.Fatalf("Parse(%q): %s with a start", in, cmd.Verb)
-		}
+		checkStart(t, in, cmd, c)
 		for i, u := range cmd.Users {
 			if u == "" || strings.ContainsAny(u, " @<>|") || slices.Contains(cmd.Users[:i], u) {
 				t.Fatalf("Parse(%q): bad users %q", in, cmd.Users)
@@ -64,7 +56,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q): bad id %q", in, cmd.MeetingID)
 		}
 		switch cmd.Verb {
-		case VerbInfo, VerbCancel, VerbInvite, VerbRemove:
+		case VerbInfo, VerbCancel, VerbInvite, VerbRemove, VerbSkip, VerbMove, VerbRSVP, VerbICS:
 			if cmd.MeetingID == "" {
 				t.Fatalf("Parse(%q): %s without an id", in, cmd.Verb)
 			}
@@ -76,5 +68,49 @@ func FuzzParse(f *testing.F) {
 		if (cmd.Verb == VerbInvite || cmd.Verb == VerbRemove) && len(cmd.Users) == 0 {
 			t.Fatalf("Parse(%q): %s without users", in, cmd.Verb)
 		}
+		if (cmd.RSVP != "") != (cmd.Verb == VerbRSVP) || !slices.Contains([]string{"", "yes", "no", "maybe"}, cmd.RSVP) {
+			t.Fatalf("Parse(%q): RSVP %q for %s", in, cmd.RSVP, cmd.Verb)
+		}
+		if (cmd.All && cmd.Verb != VerbMove) || (cmd.DateOnly && cmd.Verb != VerbSkip) {
+			t.Fatalf("Parse(%q): All/DateOnly on %s", in, cmd.Verb)
+		}
 	})
+}
+
+// checkStart checks Start, DateOnly and Recurrence for each verb: a one-off
+// schedule or a move is after Now and within the parser's range, a series
+// starts at or after Now on its own first meeting with a rule that
+// validates, a skip names today or later (or nothing), and other verbs have
+// no start.
+func checkStart(t *testing.T, in string, cmd Command, c Context) {
+	t.Helper()
+	limit := c.Now.AddDate(timeparse.MaxYearsAhead, 0, 0)
+	if cmd.Recurrence != "" && cmd.Verb != VerbSchedule {
+		t.Fatalf("Parse(%q): %s with a recurrence", in, cmd.Verb)
+	}
+	switch {
+	case cmd.Verb == VerbSchedule && cmd.Recurrence != "":
+		if cmd.Start.After(limit) {
+			t.Fatalf("Parse(%q): series start %v out of range", in, cmd.Start)
+		}
+		checkSeries(t, cmd, c)
+	case cmd.Verb == VerbSchedule, cmd.Verb == VerbMove:
+		if !cmd.Start.After(c.Now) || cmd.Start.After(limit) {
+			t.Fatalf("Parse(%q): start %v out of range", in, cmd.Start)
+		}
+	case cmd.Verb == VerbSkip:
+		day := c.Now.In(c.Location)
+		today := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, c.Location)
+		if !cmd.Start.IsZero() && (cmd.Start.Before(today) || cmd.Start.After(limit)) {
+			t.Fatalf("Parse(%q): skip start %v out of range", in, cmd.Start)
+		}
+		if cmd.DateOnly && (cmd.Start.IsZero() || cmd.Start.In(c.Location).Hour() > 1) {
+			t.Fatalf("Parse(%q): DateOnly with start %v", in, cmd.Start)
+		}
+	case !cmd.Start.IsZero():
+		t.Fatalf("Parse(%q): %s with a start", in, cmd.Verb)
+	}
+	if cmd.Verb == VerbSchedule && cmd.Title == "" {
+		t.Fatalf("Parse(%q): schedule without a title", in)
+	}
 }

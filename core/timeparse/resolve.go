@@ -2,10 +2,10 @@ package timeparse
 
 import (
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/meetbot/meetbot/core/recur"
 )
 
 // resolve ties a phrase to the calendar around now (already in loc) and
@@ -39,38 +39,12 @@ func resolve(p phrase, input string, now time.Time, loc *time.Location) (Result,
 		notes = append(notes, fmt.Sprintf("No time of day was given, so I kept the current time, %s.", formatClock(h, mi)))
 	}
 
-	today := civil(now.Year(), now.Month(), now.Day())
-	day := today
-	roll := 0 // days to move forward if the time has passed; 0 means "it is an error"
-	switch p.date {
-	case dateNone:
-		roll = 1
-	case dateToday:
-	case dateTomorrow:
-		day = today.AddDate(0, 0, 1)
-	case dateWeekday:
-		diff := (int(p.weekday) - int(today.Weekday()) + 7) % 7
-		if diff == 0 && p.next {
-			diff = 7
-		}
-		day = today.AddDate(0, 0, diff)
-		if diff == 0 && !p.this {
-			roll = 7
-		}
-	case dateMonthDay:
-		var note string
-		var err error
-		day, note, err = pickYear(p.month, p.day, today)
-		if err != nil {
-			return Result{}, err
-		}
-		if note != "" {
-			notes = append(notes, note)
-		}
-	case dateExact:
-		day = civil(p.year, p.month, p.day)
-	case dateRelative:
-		day = addMonths(today, 12*p.relYears+p.relMonths).AddDate(0, 0, p.relDays)
+	day, roll, dayNote, err := p.civilDay(civil(now.Year(), now.Month(), now.Day()))
+	if err != nil {
+		return Result{}, err
+	}
+	if dayNote != "" {
+		notes = append(notes, dayNote)
 	}
 
 	t, wallNote := resolveWall(day, h, mi, loc)
@@ -88,6 +62,39 @@ func resolve(p phrase, input string, now time.Time, loc *time.Location) (Result,
 		notes = append(notes, wallNote)
 	}
 	return Result{Time: t, Note: strings.Join(notes, " ")}, nil
+}
+
+// civilDay returns the civil date (a UTC midnight) a phrase names, given
+// today's civil date. roll is how many days to move forward if the time on
+// that day has already passed (1 for a bare time of day, 7 for a bare
+// weekday), or 0 when a passed time is an error. note explains a year the
+// phrase did not give.
+func (p phrase) civilDay(today time.Time) (day time.Time, roll int, note string, err error) {
+	switch p.date {
+	case dateNone:
+		return today, 1, "", nil
+	case dateToday:
+		return today, 0, "", nil
+	case dateTomorrow:
+		return today.AddDate(0, 0, 1), 0, "", nil
+	case dateWeekday:
+		diff := (int(p.weekday) - int(today.Weekday()) + 7) % 7
+		if diff == 0 && p.next {
+			diff = 7
+		}
+		if diff == 0 && !p.this {
+			roll = 7
+		}
+		return today.AddDate(0, 0, diff), roll, "", nil
+	case dateMonthDay:
+		day, note, err = pickYear(p.month, p.day, today)
+		return day, 0, note, err
+	case dateExact:
+		return civil(p.year, p.month, p.day), 0, "", nil
+	case dateRelative:
+		return addMonths(today, 12*p.relYears+p.relMonths).AddDate(0, 0, p.relDays), 0, "", nil
+	}
+	return today, 0, "", nil
 }
 
 // civil returns the civil date y-m-d as a UTC midnight. UTC has no DST, so
@@ -132,57 +139,32 @@ func pickYear(m time.Month, d int, today time.Time) (time.Time, string, error) {
 	return time.Time{}, "", invalid("There is no %s %d in the next %d years. Try a date such as \"dec 3 14:00\".", m, d, MaxYearsAhead)
 }
 
-// resolveWall turns a wall-clock time on a civil date into an instant in loc,
-// deciding the two cases time.Date leaves open:
-//
-//   - A time inside a spring-forward gap does not exist. Following RFC 5545
-//     it is read with the UTC offset in effect before the gap, so 2:30 AM on
-//     a day New York jumps from 2:00 to 3:00 becomes 3:30 AM EDT.
-//   - A time inside a fall-back overlap happens twice. The first (earlier)
-//     instant is used, so nobody is an hour late.
-//
-// Both cases return a note for the user.
+// resolveWall turns a wall-clock time on a civil date into an instant in loc
+// with recur.Date, the one wall-clock to instant step meetbot has (so a
+// one-off meeting and a series read a wall time the same way): a time in a
+// spring-forward gap is read with the offset before the gap (2:30 AM on a
+// day New York jumps from 2:00 to 3:00 becomes 3:30 AM EDT), and a time the
+// clocks repeat takes the first occurrence. Both cases return a note for
+// the user.
 func resolveWall(day time.Time, hour, minute int, loc *time.Location) (time.Time, string) {
-	wall := time.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, 0, time.UTC).Unix()
+	t, fold := recur.Date(day.Year(), day.Month(), day.Day(), hour, minute, 0, loc)
+	return t, FoldNote(fold, t, hour, minute)
+}
 
-	// Every UTC offset loc uses within two days of the wall time; a real
-	// zone changes offset at most once in that span.
-	var offsets []int
-	for k := int64(-8); k <= 8; k++ {
-		_, off := time.Unix(wall+k*6*3600, 0).In(loc).Zone()
-		if !slices.Contains(offsets, off) {
-			offsets = append(offsets, off)
-		}
+// FoldNote explains, in one sentence for the user, how a wall time of
+// hour:minute that became t was placed around a clock change (see
+// recur.Date), or returns "" when fold is recur.Exact. The time parser adds
+// it to a Result's note; callers that resolve wall times themselves (a
+// series' first start) use it to say the same thing the same way.
+func FoldNote(fold recur.Fold, t time.Time, hour, minute int) string {
+	date := t.Format("Mon Jan 2 2006")
+	switch fold {
+	case recur.Repeated:
+		return fmt.Sprintf("%s happens twice on %s in %s (clocks fall back); using the first (%s).",
+			formatClock(hour, minute), date, t.Location(), t.Format("MST"))
+	case recur.Skipped:
+		return fmt.Sprintf("%s does not exist on %s in %s (clocks jump forward); using %s.",
+			formatClock(hour, minute), date, t.Location(), t.Format("3:04 PM MST"))
 	}
-	// An offset is valid when the instant it gives really has that offset,
-	// that is, when the instant shows the wanted wall clock.
-	var valid []time.Time
-	for _, off := range offsets {
-		t := time.Unix(wall-int64(off), 0).In(loc)
-		if _, o := t.Zone(); o == off {
-			valid = append(valid, t)
-		}
-	}
-	sort.Slice(valid, func(i, j int) bool { return valid[i].Before(valid[j]) })
-
-	date := day.Format("Mon Jan 2 2006")
-	switch {
-	case len(valid) == 1:
-		return valid[0], ""
-	case len(valid) > 1:
-		t := valid[0]
-		return t, fmt.Sprintf("%s happens twice on %s in %s (clocks fall back); using the first (%s).",
-			formatClock(hour, minute), date, loc, t.Format("MST"))
-	}
-	// The gap: take the offset in effect just before the transition. The
-	// largest offset seen is the one after a spring-forward change, and the
-	// instant it gives lies before the change.
-	largest := offsets[0]
-	for _, off := range offsets {
-		largest = max(largest, off)
-	}
-	_, before := time.Unix(wall-int64(largest), 0).In(loc).Zone()
-	t := time.Unix(wall-int64(before), 0).In(loc)
-	return t, fmt.Sprintf("%s does not exist on %s in %s (clocks jump forward); using %s.",
-		formatClock(hour, minute), date, loc, t.Format("3:04 PM MST"))
+	return ""
 }

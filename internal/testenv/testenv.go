@@ -20,17 +20,26 @@ import (
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/storage/bolt"
 )
 
-// Clock is a settable clock, safe for concurrent use.
+// Clock is a settable clock with timers that fire when it is moved past
+// their time, safe for concurrent use. Tests move time by hand and wait for
+// the code under test to arm a timer, so nothing sleeps.
 type Clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	cond   *sync.Cond
+	now    time.Time
+	timers []*fakeTimer
 }
 
 // NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+func NewClock(t time.Time) *Clock {
+	c := &Clock{now: t}
+	c.cond = sync.NewCond(&c.mu)
+	return c
+}
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
@@ -39,18 +48,77 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// Advance moves the clock forward by d.
+// Advance moves the clock forward by d, firing due timers.
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	c.setLocked(c.now.Add(d))
 }
 
-// Set moves the clock to t.
+// Set moves the clock to t, firing due timers.
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.setLocked(t)
+}
+
+func (c *Clock) setLocked(t time.Time) {
 	c.now = t
+	keep := c.timers[:0]
+	for _, tm := range c.timers {
+		if !tm.at.After(t) {
+			tm.ch <- t // buffered, fires once
+			continue
+		}
+		keep = append(keep, tm)
+	}
+	c.timers = keep
+	c.cond.Broadcast()
+}
+
+// NewTimer returns a timer that fires when the clock reaches now+d.
+func (c *Clock) NewTimer(d time.Duration) scheduler.Timer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	tm := &fakeTimer{c: c, at: c.now.Add(d), ch: make(chan time.Time, 1)}
+	if d <= 0 {
+		tm.ch <- c.now
+	} else {
+		c.timers = append(c.timers, tm)
+	}
+	c.cond.Broadcast()
+	return tm
+}
+
+// WaitTimers blocks until at least n timers are armed: the code under test
+// has gone to sleep and the test may move the clock.
+func (c *Clock) WaitTimers(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for len(c.timers) < n {
+		c.cond.Wait()
+	}
+}
+
+type fakeTimer struct {
+	c  *Clock
+	at time.Time
+	ch chan time.Time
+}
+
+func (t *fakeTimer) C() <-chan time.Time { return t.ch }
+
+func (t *fakeTimer) Stop() bool {
+	t.c.mu.Lock()
+	defer t.c.mu.Unlock()
+	for i, x := range t.c.timers {
+		if x == t {
+			t.c.timers = append(t.c.timers[:i], t.c.timers[i+1:]...)
+			t.c.cond.Broadcast()
+			return true
+		}
+	}
+	return false
 }
 
 // SyncBuffer is a log sink safe for concurrent writers, so tests can assert
@@ -96,6 +164,7 @@ type Options struct {
 	Start       time.Time     // clock start; default T0
 	JoinKey     []byte        // join-link key; default: generated and kept in the store
 	LogSink     io.Writer     // where logs go; default Env.Logs
+	Notifier    core.Notifier // reminders and announcements; default none
 }
 
 // Env is a running service with its parts exposed for assertions.
@@ -125,8 +194,11 @@ func New(t testing.TB, o Options) *Env {
 	if o.Start.IsZero() {
 		o.Start = T0
 	}
-	if o.Config == (core.Config{}) {
-		o.Config = core.Config{DefaultTimeZone: "America/New_York", PublicURL: "http://meet.test"}
+	if o.Config.DefaultTimeZone == "" {
+		o.Config.DefaultTimeZone = "America/New_York"
+	}
+	if o.Config.PublicURL == "" {
+		o.Config.PublicURL = "http://meet.test"
 	}
 	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, opts: o}
 	e.Sandbox = sandbox.New(sandbox.Options{APIToken: "test-token", Now: e.Clock.Now})
@@ -166,6 +238,7 @@ func (e *Env) open() {
 		Store:      store,
 		Conference: e.Conf,
 		Clock:      clock,
+		Notifier:   e.opts.Notifier,
 		Logger:     e.logger(),
 	}, e.opts.JoinKey)
 	if err != nil {

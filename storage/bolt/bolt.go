@@ -34,8 +34,14 @@ import (
 )
 
 // schemaVersion is the layout this build writes. Open refuses a file with a
-// newer one rather than misreading it.
-const schemaVersion = 1
+// newer one rather than misreading it, and raises an older file's number once
+// its missing buckets exist, so that an older build refuses the file in turn
+// instead of silently dropping what it cannot read.
+//
+//  1. meetings, participants, users, workspaces, secrets.
+//  2. due jobs and their indexes; meeting exceptions and RSVPs; workspace
+//     reminder settings. A schema-1 file needs only the new (empty) buckets.
+const schemaVersion = 2
 
 // Defaults for Options. The batch size matches the expected number of
 // concurrent writers: measured on our hardware, a batch that fills up and
@@ -150,6 +156,10 @@ func (db *DB) init() error {
 		if n > schemaVersion {
 			return fmt.Errorf("bolt: %s was written by a newer meetbot (schema %d; this build reads up to %d)",
 				db.path, n, schemaVersion)
+		}
+		if n < schemaVersion {
+			db.log.Info().Str("path", db.path).Int("from", n).Int("to", schemaVersion).Msg("bolt schema upgraded")
+			return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
 		}
 		return nil
 	})

@@ -25,9 +25,18 @@ var (
 	bucketWorkspaces    = []byte("workspaces")
 	bucketSecrets       = []byte("secrets")
 
+	// Due jobs: records keyed by job id, and one index per state, so each
+	// state's "earliest first" is a cursor First (see jobs.go).
+	bucketJobs          = []byte("jobs")
+	bucketJobsDue       = []byte("jobs_due")
+	bucketJobsClaimed   = []byte("jobs_claimed")
+	bucketJobsDone      = []byte("jobs_done")
+	bucketJobsByMeeting = []byte("jobs_by_meeting")
+
 	allBuckets = [][]byte{
 		bucketMeta, bucketMeetings, bucketMeetingsStart, bucketPending, bucketActiveRooms, bucketCounters,
 		bucketParticipants, bucketUsers, bucketWorkspaces, bucketSecrets,
+		bucketJobs, bucketJobsDue, bucketJobsClaimed, bucketJobsDone, bucketJobsByMeeting,
 	}
 )
 
@@ -108,6 +117,27 @@ func timeKey(t time.Time) []byte {
 	binary.BigEndian.PutUint64(k[:8], uint64(t.Unix())^(1<<63))
 	binary.BigEndian.PutUint32(k[8:], uint32(t.Nanosecond()))
 	return k
+}
+
+// timeFromKey decodes the timeKey at the start of k; ok is false when k is
+// too short to hold one.
+func timeFromKey(k []byte) (time.Time, bool) {
+	if len(k) < timeKeyLen {
+		return time.Time{}, false
+	}
+	sec := int64(binary.BigEndian.Uint64(k[:8]) ^ (1 << 63))
+	return time.Unix(sec, int64(binary.BigEndian.Uint32(k[8:timeKeyLen]))).UTC(), true
+}
+
+// jobTimeKey is big-endian t + job id: the key of the due, claimed and done
+// indexes, so a cursor's First is the earliest job of that state and ties
+// break by id.
+func jobTimeKey(t time.Time, id string) []byte { return join(timeKey(t), []byte(id)) }
+
+// jobMeetingPrefix is prefix + meetingID + NUL; a job id follows in the
+// per-meeting job index, so one meeting's jobs are a prefix scan.
+func jobMeetingPrefix(prefix []byte, meetingID string) []byte {
+	return join(prefix, []byte(meetingID), []byte{sep})
 }
 
 // idFromStartKey returns the meeting id that follows the time in an index key.

@@ -350,8 +350,10 @@ func (db *DB) UpdateMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 	return out, nil
 }
 
-// DeleteMeeting removes the meeting, its index entries and its participants
-// in one transaction. It is an admin-rate write, so it uses Update.
+// DeleteMeeting removes the meeting, its index entries, its participants and
+// its due jobs (done ones too) in one transaction, so nothing is left that
+// the scheduler could run or that nothing would ever clean up. It is an
+// admin-rate write, so it uses Update.
 func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -379,7 +381,10 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 				return fmt.Errorf("bolt: delete %s entry %q of %s: %w", index, id, ws, err)
 			}
 		}
-		return deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id))
+		if err := deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id)); err != nil {
+			return err
+		}
+		return deleteMeetingJobs(tx, prefix, ws, id)
 	})
 }
 

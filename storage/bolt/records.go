@@ -29,16 +29,26 @@ type meetingRecord struct {
 	Private       bool      `json:"private,omitempty"`
 	Invitees      []string  `json:"invitees,omitempty"`
 	Removed       []string  `json:"removed,omitempty"`
-	State         string    `json:"state"`
-	CancelledBy   string    `json:"cancelled_by,omitempty"`
-	CancelledAt   time.Time `json:"cancelled_at,omitzero"`
-	RoomID        string    `json:"room_id,omitempty"`
-	RoomTag       string    `json:"room_tag,omitempty"`
-	RoomStatus    string    `json:"room_status,omitempty"`
-	Abandoned     bool      `json:"abandoned,omitempty"`
-	CreatedAt     time.Time `json:"created_at,omitzero"`
-	UpdatedAt     time.Time `json:"updated_at,omitzero"`
-	Version       int64     `json:"version"`
+	// Exceptions and RSVPs arrived with series support (schema 2). Older
+	// records simply lack them, which decodes as "none".
+	Exceptions  []exceptionRecord `json:"exceptions,omitempty"`
+	RSVPs       map[string]string `json:"rsvps,omitempty"`
+	State       string            `json:"state"`
+	CancelledBy string            `json:"cancelled_by,omitempty"`
+	CancelledAt time.Time         `json:"cancelled_at,omitzero"`
+	RoomID      string            `json:"room_id,omitempty"`
+	RoomTag     string            `json:"room_tag,omitempty"`
+	RoomStatus  string            `json:"room_status,omitempty"`
+	Abandoned   bool              `json:"abandoned,omitempty"`
+	CreatedAt   time.Time         `json:"created_at,omitzero"`
+	UpdatedAt   time.Time         `json:"updated_at,omitzero"`
+	Version     int64             `json:"version"`
+}
+
+type exceptionRecord struct {
+	Original time.Time `json:"original"`
+	Skipped  bool      `json:"skipped,omitempty"`
+	Start    time.Time `json:"start,omitzero"`
 }
 
 type participantRecord struct {
@@ -65,13 +75,17 @@ type userRecord struct {
 }
 
 type workspaceRecord struct {
-	Platform        string    `json:"platform"`
-	Workspace       string    `json:"workspace"`
-	DefaultTimeZone string    `json:"default_time_zone,omitempty"`
-	EarlyJoinNS     *int64    `json:"early_join_ns,omitempty"`
-	GraceNS         *int64    `json:"grace_ns,omitempty"`
-	Admins          []string  `json:"admins,omitempty"`
-	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+	Platform        string `json:"platform"`
+	Workspace       string `json:"workspace"`
+	DefaultTimeZone string `json:"default_time_zone,omitempty"`
+	EarlyJoinNS     *int64 `json:"early_join_ns,omitempty"`
+	GraceNS         *int64 `json:"grace_ns,omitempty"`
+	// RemindersNS is a pointer so that nil ("use the configured default")
+	// and empty ("no reminders") stay different on disk.
+	RemindersNS *[]int64  `json:"reminders_ns,omitempty"`
+	DMReminders bool      `json:"dm_reminders,omitempty"`
+	Admins      []string  `json:"admins,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
 type secretRecord struct {
@@ -102,12 +116,80 @@ func nsPtr(n *int64) *time.Duration {
 	return &d
 }
 
+func encodeExceptions(es []core.Exception) []exceptionRecord {
+	if len(es) == 0 {
+		return nil
+	}
+	out := make([]exceptionRecord, len(es))
+	for i, e := range es {
+		out[i] = exceptionRecord{Original: utc(e.Original), Skipped: e.Skipped, Start: utc(e.Start)}
+	}
+	return out
+}
+
+func decodeExceptions(rs []exceptionRecord) []core.Exception {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]core.Exception, len(rs))
+	for i, r := range rs {
+		out[i] = core.Exception{Original: r.Original, Skipped: r.Skipped, Start: r.Start}
+	}
+	return out
+}
+
+func encodeRSVPs(m map[string]core.RSVP) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = string(v)
+	}
+	return out
+}
+
+func decodeRSVPs(m map[string]string) map[string]core.RSVP {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]core.RSVP, len(m))
+	for k, v := range m {
+		out[k] = core.RSVP(v)
+	}
+	return out
+}
+
+// durSlicePtr keeps nil apart from empty: see workspaceRecord.RemindersNS.
+func durSlicePtr(ds []time.Duration) *[]int64 {
+	if ds == nil {
+		return nil
+	}
+	ns := make([]int64, len(ds))
+	for i, d := range ds {
+		ns[i] = int64(d)
+	}
+	return &ns
+}
+
+func nsSlice(ns *[]int64) []time.Duration {
+	if ns == nil {
+		return nil
+	}
+	ds := make([]time.Duration, len(*ns))
+	for i, n := range *ns {
+		ds[i] = time.Duration(n)
+	}
+	return ds
+}
+
 func encodeMeeting(m *core.Meeting) ([]byte, error) {
 	r := meetingRecord{
 		Platform: string(m.Workspace.Platform), Workspace: m.Workspace.ID, ID: m.ID,
 		Channel: m.Channel, Title: m.Title, Organizer: m.Organizer, OrganizerName: m.OrganizerName,
 		CoHosts: m.CoHosts, Start: utc(m.Start), TimeZone: m.TimeZone, DurationNS: int64(m.Duration),
 		Recurrence: m.Recurrence, Private: m.Private, Invitees: m.Invitees, Removed: m.Removed,
+		Exceptions: encodeExceptions(m.Exceptions), RSVPs: encodeRSVPs(m.RSVPs),
 		State: string(m.State), CancelledBy: m.CancelledBy, CancelledAt: utc(m.CancelledAt),
 		RoomID: m.RoomID, RoomTag: m.RoomTag, RoomStatus: string(m.RoomStatus),
 		Abandoned: m.Abandoned, CreatedAt: utc(m.CreatedAt), UpdatedAt: utc(m.UpdatedAt), Version: m.Version,
@@ -137,6 +219,7 @@ func decodeMeeting(ws core.WorkspaceKey, id string, v []byte) (*core.Meeting, er
 		Organizer: r.Organizer, OrganizerName: r.OrganizerName, CoHosts: r.CoHosts,
 		Start: r.Start, TimeZone: r.TimeZone, Duration: time.Duration(r.DurationNS),
 		Recurrence: r.Recurrence, Private: r.Private, Invitees: r.Invitees, Removed: r.Removed,
+		Exceptions: decodeExceptions(r.Exceptions), RSVPs: decodeRSVPs(r.RSVPs),
 		State: core.MeetingState(r.State), CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt,
 		RoomID: r.RoomID, RoomTag: r.RoomTag, RoomStatus: core.RoomStatus(r.RoomStatus),
 		Abandoned: r.Abandoned, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
@@ -198,8 +281,8 @@ func decodeUser(key core.UserKey, v []byte) (*core.User, error) {
 func encodeWorkspace(w *core.Workspace) ([]byte, error) {
 	r := workspaceRecord{
 		Platform: string(w.Key.Platform), Workspace: w.Key.ID, DefaultTimeZone: w.DefaultTimeZone,
-		EarlyJoinNS: durPtr(w.EarlyJoin), GraceNS: durPtr(w.Grace), Admins: w.Admins,
-		UpdatedAt: utc(w.UpdatedAt),
+		EarlyJoinNS: durPtr(w.EarlyJoin), GraceNS: durPtr(w.Grace), RemindersNS: durSlicePtr(w.Reminders),
+		DMReminders: w.DMReminders, Admins: w.Admins, UpdatedAt: utc(w.UpdatedAt),
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
@@ -218,7 +301,8 @@ func decodeWorkspace(key core.WorkspaceKey, v []byte) (*core.Workspace, error) {
 	}
 	return &core.Workspace{
 		Key: key, DefaultTimeZone: r.DefaultTimeZone, EarlyJoin: nsPtr(r.EarlyJoinNS),
-		Grace: nsPtr(r.GraceNS), Admins: r.Admins, UpdatedAt: r.UpdatedAt,
+		Grace: nsPtr(r.GraceNS), Reminders: nsSlice(r.RemindersNS), DMReminders: r.DMReminders,
+		Admins: r.Admins, UpdatedAt: r.UpdatedAt,
 	}, nil
 }
 
@@ -231,4 +315,58 @@ func decodeSecret(name string, v []byte) ([]byte, error) {
 		return nil, fmt.Errorf("bolt: secret %q is stored empty", name)
 	}
 	return r.Value, nil
+}
+
+// jobRecord is a due job on disk. Its state is implied by its times: done
+// when DoneAt is set, else claimed when ClaimedAt is set, else pending; the
+// job sits in exactly the index of that state (see jobs.go).
+type jobRecord struct {
+	ID         string    `json:"id"`
+	Platform   string    `json:"platform"`
+	Workspace  string    `json:"workspace"`
+	Meeting    string    `json:"meeting"`
+	Due        time.Time `json:"due"`
+	Occurrence time.Time `json:"occurrence"`
+	Kind       string    `json:"kind"`
+	LeadNS     int64     `json:"lead_ns,omitempty"`
+	Attempts   int       `json:"attempts,omitempty"`
+	LastError  string    `json:"last_error,omitempty"`
+	ClaimedBy  string    `json:"claimed_by,omitempty"`
+	ClaimedAt  time.Time `json:"claimed_at,omitzero"`
+	DoneAt     time.Time `json:"done_at,omitzero"`
+	Failed     bool      `json:"failed,omitempty"`
+	PostRef    string    `json:"post_ref,omitempty"`
+}
+
+func encodeJob(j *core.DueJob) ([]byte, error) {
+	r := jobRecord{
+		ID: j.ID, Platform: string(j.Workspace.Platform), Workspace: j.Workspace.ID, Meeting: j.Meeting,
+		Due: utc(j.Due), Occurrence: utc(j.Occurrence), Kind: string(j.Kind), LeadNS: int64(j.Lead),
+		Attempts: j.Attempts, LastError: j.LastError, ClaimedBy: j.ClaimedBy, ClaimedAt: utc(j.ClaimedAt),
+		DoneAt: utc(j.DoneAt), Failed: j.Failed, PostRef: j.PostRef,
+	}
+	b, err := json.Marshal(&r)
+	if err != nil {
+		return nil, fmt.Errorf("bolt: encode job %q: %w", j.ID, err)
+	}
+	return b, nil
+}
+
+// decodeJob parses the record stored under id; like decodeMeeting it checks
+// that the record is the one its key names.
+func decodeJob(id string, v []byte) (*core.DueJob, error) {
+	var r jobRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("bolt: decode job %q: %w", id, err)
+	}
+	if r.ID != id || r.Platform == "" || r.Workspace == "" || r.Meeting == "" {
+		return nil, fmt.Errorf("bolt: job record under %q says it is %q of %s:%s/%q",
+			id, r.ID, r.Platform, r.Workspace, r.Meeting)
+	}
+	return &core.DueJob{
+		ID: r.ID, Due: r.Due, Workspace: core.WorkspaceKey{Platform: core.Platform(r.Platform), ID: r.Workspace},
+		Meeting: r.Meeting, Occurrence: r.Occurrence, Kind: core.JobKind(r.Kind), Lead: time.Duration(r.LeadNS),
+		Attempts: r.Attempts, LastError: r.LastError, ClaimedBy: r.ClaimedBy, ClaimedAt: r.ClaimedAt,
+		DoneAt: r.DoneAt, Failed: r.Failed, PostRef: r.PostRef,
+	}, nil
 }

@@ -109,6 +109,9 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 			}
 			c.Title = "Renamed"
 			c.Invitees = append(c.Invitees, "U7")
+			c.Exceptions = append(c.Exceptions[:1], core.Exception{Original: base.Add(21 * 24 * time.Hour), Skipped: true})
+			c.RSVPs["U7"] = core.RSVPYes
+			delete(c.RSVPs, "U6")
 			c.UpdatedAt = base
 			return nil
 		})
@@ -117,6 +120,8 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 		}
 		want := m.Clone()
 		want.Title, want.Invitees, want.UpdatedAt, want.Version = "Renamed", []string{"U4", "U7"}, base, 2
+		want.Exceptions = append(want.Exceptions[:1], core.Exception{Original: base.Add(21 * 24 * time.Hour), Skipped: true})
+		want.RSVPs = map[string]core.RSVP{"U4": core.RSVPYes, "U7": core.RSVPYes}
 		sameMeeting(t, got, want)
 		sameMeeting(t, find(t, s, wsA, m.ID), want)
 	})
@@ -201,6 +206,8 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 			x.Title = "mutated"
 			x.Invitees[0] = "mutated"
 			x.CoHosts[0] = "mutated"
+			x.Exceptions[0].Skipped = false
+			x.RSVPs["U4"] = core.RSVPNo
 		}
 		mutate(m)
 		mutate(find(t, s, wsA, want.ID))

@@ -108,4 +108,45 @@ func RunPersistence(t *testing.T, open func(t *testing.T, dir string) core.Store
 			t.Fatalf("id after reopen in %s = %q, not above %q", wsB, id, mb.ID)
 		}
 	})
+	// Ensure due jobs in every state, and their indexes, survive a reopen.
+	t.Run("JobsSurviveReopen", func(t *testing.T) {
+		dir := t.TempDir()
+		s := open(t, dir)
+		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
+		mb := create(t, s, newMeeting(wsB, "C1", base, time.Hour)).ID
+		done, claimed, retried, pending := kindJob(wsA, m, 1, at(1)), kindJob(wsA, m, 2, at(2)), kindJob(wsA, m, 3, at(3)), kindJob(wsA, m, 4, at(40))
+		other := kindJob(wsB, mb, 1, at(30))
+		planJobs(t, s, wsA, m, done, claimed, retried, pending)
+		planJobs(t, s, wsB, mb, other)
+		claim(t, s, at(3), 10, "w1", rescue)
+		if err := s.CompleteJob(t.Context(), done.ID, at(4), "ref"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RetryJob(t.Context(), retried.ID, at(20), "boom"); err != nil {
+			t.Fatal(err)
+		}
+		before := findJobs(t, s, wsA, m)
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+
+		s = open(t, dir)
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		after := findJobs(t, s, wsA, m)
+		sameJobIDs(t, "after reopen", after, before...)
+		for i := range before {
+			sameJob(t, after[i], before[i])
+		}
+		sameJobIDs(t, "other workspace after reopen", findJobs(t, s, wsB, mb), other)
+		wantNext(t, s, rescue, at(3).Add(rescue))
+		wantNext(t, s, time.Hour, at(20))
+		sameJobIDs(t, "claim after reopen", claim(t, s, at(30), 10, "w2", rescue), claimed, retried, other)
+		sameJobIDs(t, "claim later", claim(t, s, at(40), 10, "w2", time.Hour), pending)
+		planJobs(t, s, wsA, m, done, pending)
+		sameJobIDs(t, "re-plan after reopen", findJobs(t, s, wsA, m), done, pending)
+	})
 }

@@ -79,7 +79,8 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 		sameUser(t, got, &u2)
 	})
 
-	// Ensure workspace settings round-trip with nil, zero and non-zero durations, and are scoped by platform.
+	// Ensure workspace settings round-trip with nil, zero and non-zero durations, nil versus empty
+	// reminder leads (default versus none), and are scoped by platform.
 	t.Run("WorkspaceRoundTripAndScope", func(t *testing.T) {
 		s := open(t)
 		_, err := s.FindWorkspace(t.Context(), wsA)
@@ -87,8 +88,10 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 		for _, w := range []*core.Workspace{
 			{Key: wsA},
 			{Key: wsA, DefaultTimeZone: "America/New_York", EarlyJoin: durp(10 * time.Minute),
-				Grace: durp(0), Admins: []string{"U1", "U2"}, UpdatedAt: base},
-			{Key: wsA, EarlyJoin: nil, Grace: durp(90 * time.Second), UpdatedAt: base.Add(time.Hour)},
+				Grace: durp(0), Reminders: []time.Duration{15 * time.Minute, 90 * time.Second, 0},
+				DMReminders: true, Admins: []string{"U1", "U2"}, UpdatedAt: base},
+			{Key: wsA, EarlyJoin: nil, Grace: durp(90 * time.Second), Reminders: []time.Duration{},
+				UpdatedAt: base.Add(time.Hour)},
 		} {
 			if err := s.PutWorkspace(t.Context(), w); err != nil {
 				t.Fatalf("PutWorkspace: %v", err)
@@ -100,6 +103,9 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 			sameWorkspace(t, got, w)
 			if len(got.Admins) > 0 {
 				got.Admins[0] = "mutated"
+				if len(got.Reminders) > 0 {
+					got.Reminders[0] = time.Hour
+				}
 				again, _ := s.FindWorkspace(t.Context(), wsA)
 				sameWorkspace(t, again, w)
 			}

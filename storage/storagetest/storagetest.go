@@ -9,6 +9,7 @@
 package storagetest
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -36,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runMeetingQueryTests(t, fresh)
 	runParticipantTests(t, fresh)
 	runSettingsTests(t, fresh)
+	runJobTests(t, fresh)
 }
 
 // Test fixtures. wsC shares wsA's workspace id on another platform, so a
@@ -67,14 +69,19 @@ func newMeeting(ws core.WorkspaceKey, channel string, start time.Time, d time.Du
 		Private:       true,
 		Invitees:      []string{"U4"},
 		Removed:       []string{"U5"},
-		State:         core.StateScheduled,
-		CancelledAt:   time.Time{},
-		RoomID:        "bbb1c2d3-room",
-		RoomTag:       "mb-7f3a",
-		RoomStatus:    core.RoomInactive,
-		Abandoned:     true,
-		CreatedAt:     base.Add(-time.Hour),
-		UpdatedAt:     base.Add(-time.Minute),
+		Exceptions: []core.Exception{
+			{Original: start.Add(7 * 24 * time.Hour), Skipped: true},
+			{Original: start.Add(14 * 24 * time.Hour), Start: start.Add(14*24*time.Hour + 90*time.Minute + 7)},
+		},
+		RSVPs:       map[string]core.RSVP{"U4": core.RSVPYes, "U6": core.RSVPNo, "U7": core.RSVPMaybe},
+		State:       core.StateScheduled,
+		CancelledAt: time.Time{},
+		RoomID:      "bbb1c2d3-room",
+		RoomTag:     "mb-7f3a",
+		RoomStatus:  core.RoomInactive,
+		Abandoned:   true,
+		CreatedAt:   base.Add(-time.Hour),
+		UpdatedAt:   base.Add(-time.Minute),
 	}
 }
 
@@ -132,7 +139,26 @@ func sameMeeting(t *testing.T, got, want *core.Meeting) {
 		sameTime(t, "meeting "+want.ID+" "+f.name, *f.g, *f.w)
 		*f.g, *f.w = time.Time{}, time.Time{}
 	}
+	if len(g.Exceptions) != len(w.Exceptions) {
+		t.Fatalf("meeting %s has %d exceptions, want %d: %+v", want.ID, len(g.Exceptions), len(w.Exceptions), g.Exceptions)
+	}
+	for i := range w.Exceptions {
+		ge, we := &g.Exceptions[i], &w.Exceptions[i]
+		sameTime(t, fmt.Sprintf("meeting %s exception %d Original", want.ID, i), ge.Original, we.Original)
+		sameTime(t, fmt.Sprintf("meeting %s exception %d Start", want.ID, i), ge.Start, we.Start)
+		ge.Original, we.Original, ge.Start, we.Start = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	}
 	for _, p := range []*[]string{&g.CoHosts, &w.CoHosts, &g.Invitees, &w.Invitees, &g.Removed, &w.Removed} {
+		if len(*p) == 0 {
+			*p = nil
+		}
+	}
+	for _, p := range []*[]core.Exception{&g.Exceptions, &w.Exceptions} {
+		if len(*p) == 0 {
+			*p = nil
+		}
+	}
+	for _, p := range []*map[string]core.RSVP{&g.RSVPs, &w.RSVPs} {
 		if len(*p) == 0 {
 			*p = nil
 		}

@@ -1,0 +1,102 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// SetWaker registers the function Plan calls after writing jobs, so the
+// scheduler loop wakes for a job that is due before the one it sleeps for.
+// cmd/bot wires it to the scheduler; without one, planning still works and
+// the loop finds the jobs when it next wakes.
+func (s *Service) SetWaker(wake func()) { s.wake = wake }
+
+// SetNotifier sets where reminders and announcements go. It exists
+// because some notifiers (the console) need the Service to be built first;
+// call it before the scheduler starts.
+func (s *Service) SetNotifier(n Notifier) { s.notify = n }
+
+// jobsFor returns the due jobs of m's current occurrence: the reminders
+// still ahead, provisioning during the reminder lead, opening at the window
+// start and closing at its end. A cancelled meeting has none (Cancel closes
+// the room at once); an ended series has none except a close for a room we
+// believe still open.
+func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJob {
+	if m.State == StateCancelled || m.State == StateFailed || m.State == StateEnded || m.Abandoned {
+		if m.RoomStatus == RoomActive && m.RoomID != "" {
+			// Should not happen (cancel and close set it inactive), but a
+			// missed upstream call leaves it open: close it now.
+			return []DueJob{{ID: JobID(m.Workspace, m.ID, m.Start, JobClose, 0), Due: now, Workspace: m.Workspace, Meeting: m.ID, Occurrence: m.Start, Kind: JobClose}}
+		}
+		return nil
+	}
+	p := s.policy(ctx, m.Workspace)
+	occ := m.CurrentOccurrence(now, p.early, p.grace)
+	w := WindowOf(occ, p.early, p.grace)
+	job := func(kind JobKind, due time.Time, lead time.Duration) DueJob {
+		return DueJob{
+			ID:         JobID(m.Workspace, m.ID, occ.Start, kind, lead),
+			Due:        due,
+			Workspace:  m.Workspace,
+			Meeting:    m.ID,
+			Occurrence: occ.Start,
+			Kind:       kind,
+			Lead:       lead,
+		}
+	}
+	if w.PhaseAt(now) == PhaseAfter {
+		if m.RoomStatus == RoomActive {
+			return []DueJob{job(JobClose, w.Closes, 0)}
+		}
+		return nil
+	}
+	var jobs []DueJob
+	var maxLead time.Duration
+	for _, lead := range p.reminders {
+		maxLead = max(maxLead, lead)
+		// A reminder whose time has already passed when the meeting is
+		// planned would only repeat the confirmation just posted.
+		if due := occ.Start.Add(-lead); due.After(now) {
+			jobs = append(jobs, job(JobRemind, due, lead))
+		}
+	}
+	prov := occ.Start.Add(-max(maxLead, p.early))
+	jobs = append(jobs,
+		job(JobProvision, maxTime(prov, now), 0),
+		job(JobOpen, maxTime(w.Opens, now), 0),
+		job(JobClose, w.Closes, 0),
+	)
+	slices.SortFunc(jobs, func(a, b DueJob) int { return a.Due.Compare(b.Due) })
+	return jobs
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Plan writes m's due jobs (an upsert: same meeting, same jobs) and wakes
+// the scheduler. Every change to a meeting's time or state calls it.
+func (s *Service) Plan(ctx context.Context, m *Meeting) error {
+	jobs := s.jobsFor(ctx, m, s.clock.Now())
+	if err := s.store.PlanJobs(ctx, m.Workspace, m.ID, jobs); err != nil {
+		return fmt.Errorf("plan jobs of meeting %s: %w", m.ID, err)
+	}
+	if s.wake != nil {
+		s.wake()
+	}
+	return nil
+}
+
+// planLogged plans m and logs a failure instead of failing the user's
+// command: the change itself is stored, and the next re-plan (or a restart
+// running Recover) puts the jobs right.
+func (s *Service) planLogged(ctx context.Context, m *Meeting) {
+	if err := s.Plan(context.WithoutCancel(ctx), m); err != nil {
+		s.log.Error().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("could not plan jobs")
+	}
+}

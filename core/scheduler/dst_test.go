@@ -1,0 +1,96 @@
+package scheduler_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// TestSeriesKeepWallClockAcrossDST runs weekly and daily series through the
+// scheduler across both 2027 changes in New York and Berlin: every
+// start-time reminder fires at the same local wall time.
+func TestSeriesKeepWallClockAcrossDST(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		zone, rule string
+		first      time.Time
+		until      time.Time
+		wall       string
+		count      int
+	}{
+		{"America/New_York", "FREQ=WEEKLY", time.Date(2027, 3, 1, 9, 30, 0, 0, testenv.MustZone("America/New_York")), time.Date(2027, 3, 30, 0, 0, 0, 0, time.UTC), "09:30", 5},
+		{"America/New_York", "FREQ=DAILY", time.Date(2027, 11, 4, 9, 30, 0, 0, testenv.MustZone("America/New_York")), time.Date(2027, 11, 10, 0, 0, 0, 0, time.UTC), "09:30", 6},
+		{"Europe/Berlin", "FREQ=WEEKLY", time.Date(2027, 3, 15, 9, 0, 0, 0, testenv.MustZone("Europe/Berlin")), time.Date(2027, 4, 10, 0, 0, 0, 0, time.UTC), "09:00", 4},
+		{"Europe/Berlin", "FREQ=DAILY", time.Date(2027, 10, 29, 9, 0, 0, 0, testenv.MustZone("Europe/Berlin")), time.Date(2027, 11, 3, 0, 0, 0, 0, time.UTC), "09:00", 5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.zone+" "+tc.rule, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, testenv.Options{Start: tc.first.Add(-time.Hour)})
+			_, err := h.env.Service.Schedule(context.Background(), testenv.Actor("ana"), core.ScheduleRequest{
+				Title: "Series", Start: tc.first, TimeZone: tc.zone, Duration: 15 * time.Minute, Recurrence: tc.rule,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.stepTo(t, tc.until)
+			loc := testenv.MustZone(tc.zone)
+			n := 0
+			for _, s := range h.rec.all() {
+				if s.reminder.Lead != 0 {
+					continue
+				}
+				n++
+				if got := s.at.In(loc).Format("15:04"); got != tc.wall {
+					t.Fatalf("reminder at %v (%s local), want %s", s.at, got, tc.wall)
+				}
+			}
+			if n != tc.count {
+				t.Fatalf("%d start reminders, want %d", n, tc.count)
+			}
+		})
+	}
+}
+
+// TestSeriesInSpringForwardGap: a daily 02:30 series in New York meets the
+// nonexistent 02:30 of 2027-03-14; RFC 5545 reads it with the offset before
+// the gap, 07:30 UTC (03:30 EDT).
+func TestSeriesInSpringForwardGap(t *testing.T) {
+	t.Parallel()
+	ny := testenv.MustZone("America/New_York")
+	first := time.Date(2027, 3, 13, 2, 30, 0, 0, ny)
+	h := newHarness(t, testenv.Options{Start: first.Add(-time.Hour)})
+	m, err := h.env.Service.Schedule(context.Background(), testenv.Actor("ana"), core.ScheduleRequest{
+		Title: "Night", Start: first, TimeZone: "America/New_York", Duration: 15 * time.Minute, Recurrence: "FREQ=DAILY;COUNT=3",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	occ := m.OccurrencesBetween(first, first.AddDate(0, 0, 5), 10)
+	want := []time.Time{
+		time.Date(2027, 3, 13, 7, 30, 0, 0, time.UTC), // 02:30 EST
+		time.Date(2027, 3, 14, 7, 30, 0, 0, time.UTC), // the gap: 03:30 EDT
+		time.Date(2027, 3, 15, 6, 30, 0, 0, time.UTC), // 02:30 EDT
+	}
+	if len(occ) != len(want) {
+		t.Fatalf("occurrences %v", occ)
+	}
+	for i := range want {
+		if !occ[i].Start.Equal(want[i]) {
+			t.Fatalf("occurrence %d = %v, want %v", i, occ[i].Start.UTC(), want[i])
+		}
+	}
+	h.stepTo(t, first.AddDate(0, 0, 4))
+	var starts []time.Time
+	for _, s := range h.rec.all() {
+		if s.reminder.Lead == 0 {
+			starts = append(starts, s.at)
+		}
+	}
+	if len(starts) != 3 || !starts[1].Equal(want[1]) {
+		t.Fatalf("start reminders at %v", starts)
+	}
+}

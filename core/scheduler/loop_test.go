@@ -1,0 +1,95 @@
+package scheduler_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/scheduler"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// revocableLeader leads until its context is cancelled by the test, then
+// blocks new campaigns until told otherwise.
+type revocableLeader struct {
+	grant chan context.Context
+}
+
+func (l *revocableLeader) Lead(ctx context.Context) (context.Context, error) {
+	select {
+	case lctx := <-l.grant:
+		return lctx, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// waitRun waits for the loop to report a run of kind.
+func waitRun(t *testing.T, h *harness, kind core.JobKind) run {
+	t.Helper()
+	for {
+		select {
+		case r := <-h.runs:
+			if r.job.Kind == kind {
+				return r
+			}
+		case <-time.After(10 * time.Second): // a deadlock guard, not synchronisation
+			t.Fatalf("no %s job ran", kind)
+		}
+	}
+}
+
+// TestLoopSleepsUntilDueAndWakes runs the real loop: it sleeps on a timer
+// until the earliest job, wakes early for a newly planned earlier job, and
+// stops acting the moment leadership is lost.
+func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	leader := &revocableLeader{grant: make(chan context.Context, 1)}
+	h.sched = scheduler.New(scheduler.Options{
+		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Clock, Owner: "loop",
+		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) { h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()} },
+	})
+	h.env.Service.SetWaker(h.sched.Wake)
+	now := h.env.Clock.Now()
+	far := h.env.Schedule(testenv.Actor("ana"), "Far", now.Add(5*time.Hour), 30*time.Minute)
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	lctx, lose := context.WithCancel(ctx)
+	leader.grant <- lctx
+	done := make(chan struct{})
+	go func() { _ = h.sched.Run(ctx); close(done) }()
+
+	// Ensure the loop goes to sleep on one timer (nothing is due) and runs nothing.
+	h.env.Clock.WaitTimers(1)
+	if got := h.drainRuns(); len(got) != 0 {
+		t.Fatalf("ran %d jobs with nothing due", len(got))
+	}
+	// Ensure scheduling an earlier meeting wakes it to run that job on time.
+	near := h.env.Schedule(testenv.Actor("ana"), "Near", now.Add(20*time.Minute), 30*time.Minute)
+	h.env.Clock.WaitTimers(1)
+	h.env.Clock.Set(now.Add(10 * time.Minute))
+	r := waitRun(t, h, core.JobRemind)
+	if r.job.Meeting != near.ID || !r.at.Equal(now.Add(10*time.Minute)) {
+		t.Fatalf("first reminder: %+v", r)
+	}
+	// Ensure losing leadership stops the loop acting: jobs come due and
+	// nothing runs; regaining it runs them.
+	h.env.Clock.WaitTimers(1)
+	lose()
+	h.env.Clock.Set(now.Add(5*time.Hour - 10*time.Minute))
+	select {
+	case r := <-h.runs:
+		t.Fatalf("ran %s without leadership", r.job.ID)
+	default:
+	}
+	leader.grant <- ctx
+	r = waitRun(t, h, core.JobRemind)
+	if r.job.Meeting != near.ID && r.job.Meeting != far.ID {
+		t.Fatalf("after regaining leadership: %+v", r)
+	}
+	stop()
+	<-done
+}

@@ -1,0 +1,142 @@
+package scheduler_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// pendingJobs lists a meeting's not-done jobs as "kind@time" strings.
+func pendingJobs(t *testing.T, h *harness, m *core.Meeting) []string {
+	t.Helper()
+	jobs, err := h.env.Store.FindJobs(context.Background(), m.Workspace, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, j := range jobs {
+		if j.DoneAt.IsZero() {
+			out = append(out, fmt.Sprintf("%s%d@%s", j.Kind, int(j.Lead.Minutes()), j.Due.UTC().Format("01-02T15:04")))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func want(start time.Time, d time.Duration) []string {
+	f := func(t time.Time) string { return t.UTC().Format("01-02T15:04") }
+	out := []string{
+		"remind10@" + f(start.Add(-10*time.Minute)),
+		"remind0@" + f(start),
+		"provision0@" + f(start.Add(-10*time.Minute)),
+		"open0@" + f(start.Add(-5*time.Minute)),
+		"close0@" + f(start.Add(d+5*time.Minute)),
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestReplanExactly checks that skip, move and cancel leave exactly the
+// jobs the new plan needs: old ones gone, new ones present.
+func TestReplanExactly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	ctx := context.Background()
+	ana := testenv.Actor("ana")
+	now := h.env.Clock.Now()
+	start := now.Add(2 * time.Hour)
+
+	one := h.env.Schedule(ana, "One-off", start, 30*time.Minute)
+	if got := pendingJobs(t, h, one); !slices.Equal(got, want(start, 30*time.Minute)) {
+		t.Fatalf("planned %v\nwant %v", got, want(start, 30*time.Minute))
+	}
+	// Move a one-off: every job moves.
+	moved := start.Add(26 * time.Hour)
+	if _, _, err := h.env.Service.Move(ctx, ana, one.ID, moved, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingJobs(t, h, one); !slices.Equal(got, want(moved, 30*time.Minute)) {
+		t.Fatalf("after move %v\nwant %v", got, want(moved, 30*time.Minute))
+	}
+	// Cancel: nothing left to do.
+	if _, err := h.env.Service.Cancel(ctx, ana, one.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingJobs(t, h, one); len(got) != 0 {
+		t.Fatalf("after cancel %v", got)
+	}
+
+	// A daily series: skipping the next occurrence plans the one after it.
+	m, err := h.env.Service.Schedule(ctx, ana, core.ScheduleRequest{Title: "Daily", Start: start, Duration: 15 * time.Minute, Recurrence: "FREQ=DAILY"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingJobs(t, h, m); !slices.Equal(got, want(start, 15*time.Minute)) {
+		t.Fatalf("series planned %v", got)
+	}
+	if _, _, err := h.env.Service.Skip(ctx, ana, m.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	next := start.AddDate(0, 0, 1)
+	if got := pendingJobs(t, h, m); !slices.Equal(got, want(next, 15*time.Minute)) {
+		t.Fatalf("after skip %v\nwant %v", got, want(next, 15*time.Minute))
+	}
+	// Move only the next occurrence to 3 hours later.
+	later := next.Add(3 * time.Hour)
+	if _, _, err := h.env.Service.Move(ctx, ana, m.ID, later, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := pendingJobs(t, h, m); !slices.Equal(got, want(later, 15*time.Minute)) {
+		t.Fatalf("after moving one occurrence %v\nwant %v", got, want(later, 15*time.Minute))
+	}
+	// Running through it: after its close, the following day is planned.
+	h.stepTo(t, later.Add(time.Hour))
+	day3 := start.AddDate(0, 0, 2)
+	if got := pendingJobs(t, h, m); !slices.Equal(got, want(day3, 15*time.Minute)) {
+		t.Fatalf("after the moved occurrence %v\nwant %v", got, want(day3, 15*time.Minute))
+	}
+	if n := len(h.rec.announce); n != 4 { // move, cancel, skip, move
+		t.Fatalf("announcements = %d", n)
+	}
+}
+
+// TestProvisioningFiveHundred: 500 "yes" RSVPs on a meeting starting in 10
+// minutes are all provisioned before the start within the API budget, and
+// at the start 500 joins make no add-participant call.
+func TestProvisioningFiveHundred(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{Budget: 1200})
+	ctx := context.Background()
+	now := h.env.Clock.Now()
+	start := now.Add(10 * time.Minute)
+	m := h.env.Schedule(testenv.Actor("ana"), "All hands", start, time.Hour)
+	for i := range 500 {
+		if _, err := h.env.Service.RSVP(ctx, testenv.Actor(fmt.Sprintf("p%03d", i)), m.ID, core.RSVPYes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.env.Sandbox.ResetCalls()
+	h.stepTo(t, start.Add(-time.Second))
+	if n := h.env.Sandbox.Calls(sandbox.OpAddParticipant); n != 500 {
+		t.Fatalf("provisioned %d participants, want 500", n)
+	}
+	if total := h.env.Sandbox.TotalCalls(); total > 1200 {
+		t.Fatalf("%d calls exceed the budget", total)
+	}
+	h.env.Sandbox.ResetCalls()
+	h.env.Clock.Set(start)
+	for i := range 500 {
+		if _, err := h.env.Service.Join(ctx, testenv.Actor(fmt.Sprintf("p%03d", i)), m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.env.Sandbox.Calls(sandbox.OpAddParticipant); n != 0 {
+		t.Fatalf("joins at the start made %d add-participant calls", n)
+	}
+}

@@ -1,0 +1,188 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Skip cancels one occurrence of a series: the one starting on date's local
+// day in the meeting's zone, or the next one when date is zero. Its jobs are
+// re-planned at once and the channel is told. Hosts and admins only.
+func (s *Service) Skip(ctx context.Context, a Actor, id string, date time.Time) (*Meeting, Occurrence, error) {
+	m, err := s.manageable(ctx, a, id, "skip an occurrence of")
+	if err != nil {
+		return nil, Occurrence{}, err
+	}
+	if !m.IsRecurring() {
+		return nil, Occurrence{}, Errorf(EINVALID, "Meeting %s happens only once; cancel it instead with \"/meet cancel %s\".", m.ID, m.ID)
+	}
+	occ, err := s.pickOccurrence(ctx, m, date)
+	if err != nil {
+		return nil, Occurrence{}, err
+	}
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		x.Exceptions = setException(x.Exceptions, Exception{Original: occ.Original, Skipped: true})
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+	if err != nil {
+		return nil, Occurrence{}, err
+	}
+	if _, err := s.SyncRoom(ctx, m); err != nil {
+		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after skip; the sweep will")
+	}
+	s.planLogged(ctx, m)
+	s.announce(ctx, Announcement{Kind: "skipped", Meeting: m, Occurrence: occ, By: a.User.UserID})
+	return m, occ, nil
+}
+
+// Move reschedules a meeting. For a one-off meeting, or with all set, the
+// whole meeting (series) moves: its first start becomes newStart, keeping
+// the rule. Otherwise only the next occurrence moves. Every job is
+// re-planned, links issued for the old time stop working (they name the
+// old occurrence), and the channel and "yes" RSVPs are told.
+func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Time, all bool) (*Meeting, Occurrence, error) {
+	m, err := s.manageable(ctx, a, id, "move")
+	if err != nil {
+		return nil, Occurrence{}, err
+	}
+	now := s.clock.Now()
+	if newStart.Before(now.Add(-time.Minute)) {
+		return nil, Occurrence{}, Errorf(EINVALID, "That time has already passed. Pick a time in the future, for example \"/meet move %s to tomorrow 4pm\".", m.ID)
+	}
+	if newStart.After(now.AddDate(2, 0, 1)) {
+		return nil, Occurrence{}, Errorf(EINVALID, "That is more than two years ahead. Pick a nearer date.")
+	}
+	old, err := s.pickOccurrence(ctx, m, time.Time{})
+	if err != nil {
+		return nil, Occurrence{}, err
+	}
+	whole := all || !m.IsRecurring()
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		if whole {
+			x.Start = newStart
+			x.Exceptions = nil
+		} else {
+			x.Exceptions = setException(x.Exceptions, Exception{Original: old.Original, Start: newStart})
+		}
+		x.UpdatedAt = now
+		return nil
+	})
+	if err != nil {
+		return nil, Occurrence{}, err
+	}
+	if _, err := s.SyncRoom(ctx, m); err != nil {
+		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after move; the sweep will")
+	}
+	s.planLogged(ctx, m)
+	s.announce(ctx, Announcement{Kind: "moved", Meeting: m, Occurrence: old, NewStart: newStart, By: a.User.UserID, DMs: s.yesRSVPs(m)})
+	return m, old, nil
+}
+
+// RSVP records a's answer. Anyone who may join may answer.
+func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*Meeting, error) {
+	switch answer {
+	case RSVPYes, RSVPNo, RSVPMaybe:
+	default:
+		return nil, Errorf(EINVALID, "Answer yes, no or maybe, for example \"/meet rsvp %s yes\".", normalizeID(id))
+	}
+	m, err := s.findMeeting(ctx, a.User.Workspace, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.canSee(m, a) {
+		return nil, notFound(m.ID)
+	}
+	if err := s.authorizeJoin(ctx, m, a); err != nil {
+		return nil, err
+	}
+	if m.State == StateCancelled {
+		return nil, Errorf(EENDED, "Meeting %s was cancelled.", m.ID)
+	}
+	if a.Name != "" {
+		s.rememberName(ctx, a)
+	}
+	return s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		if x.RSVPs == nil {
+			x.RSVPs = map[string]RSVP{}
+		}
+		x.RSVPs[a.User.UserID] = answer
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+}
+
+// RSVPCounts counts the answers.
+func (m *Meeting) RSVPCounts() (yes, no, maybe int) {
+	for _, r := range m.RSVPs {
+		switch r {
+		case RSVPYes:
+			yes++
+		case RSVPNo:
+			no++
+		case RSVPMaybe:
+			maybe++
+		}
+	}
+	return
+}
+
+// pickOccurrence finds the occurrence a person means: the one on date's
+// local day, or (date zero) the current or next one.
+func (s *Service) pickOccurrence(ctx context.Context, m *Meeting, date time.Time) (Occurrence, error) {
+	now := s.clock.Now()
+	p := s.policy(ctx, m.Workspace)
+	if date.IsZero() {
+		occ := m.CurrentOccurrence(now, p.early, p.grace)
+		if WindowOf(occ, p.early, p.grace).PhaseAt(now) == PhaseAfter {
+			return Occurrence{}, Errorf(EENDED, "Meeting %s has no occurrences left.", m.ID)
+		}
+		return occ, nil
+	}
+	loc := m.zone()
+	d := date.In(loc)
+	from := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	to := from.AddDate(0, 0, 1)
+	occs := m.OccurrencesBetween(from, to, 1)
+	if len(occs) == 0 {
+		return Occurrence{}, Errorf(EINVALID, "Meeting %s has no occurrence on %s. \"/meet info %s\" lists the next ones.", m.ID, from.Format("Mon Jan 2"), m.ID)
+	}
+	if !occs[0].End.After(now) {
+		return Occurrence{}, Errorf(EENDED, "The occurrence on %s is already over.", from.Format("Mon Jan 2"))
+	}
+	return occs[0], nil
+}
+
+// setException adds e, replacing an exception for the same occurrence.
+func setException(list []Exception, e Exception) []Exception {
+	for i := range list {
+		if list[i].Original.Equal(e.Original) {
+			list[i] = e
+			return list
+		}
+	}
+	return append(list, e)
+}
+
+// yesRSVPs lists the people who said yes.
+func (s *Service) yesRSVPs(m *Meeting) []string {
+	var out []string
+	for u, r := range m.RSVPs {
+		if r == RSVPYes && !m.IsRemoved(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// announce posts a change through the notifier, logging a failure: the
+// change is stored either way, and the command's own reply tells the actor.
+func (s *Service) announce(ctx context.Context, a Announcement) {
+	if s.notify == nil {
+		return
+	}
+	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {
+		s.log.Warn().Err(err).Str("meeting", a.Meeting.ID).Str("kind", a.Kind).Msg(fmt.Sprintf("could not announce %s meeting", a.Kind))
+	}
+}

@@ -65,10 +65,10 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		return Reply{OK: true, Text: command.HelpTopic(cmd.Topic)}
 	case command.VerbSchedule, command.VerbNow:
 		req := core.ScheduleRequest{
-			Title:    cmd.Title,
-			Start:    cmd.Start,
-			TimeZone: loc.String(),
-			Duration: cmd.Duration,
+			Title:      cmd.Title,
+			Start:      cmd.Start,
+			TimeZone:   loc.String(),
+			Duration:   cmd.Duration,
 			Invitees:   cmd.Users,
 			Private:    cmd.Private,
 			Recurrence: cmd.Recurrence,

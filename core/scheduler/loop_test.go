@@ -49,7 +49,9 @@ func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
 	leader := &revocableLeader{grant: make(chan context.Context, 1)}
 	h.sched = scheduler.New(scheduler.Options{
 		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Clock, Owner: "loop",
-		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) { h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()} },
+		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
+			h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()}
+		},
 	})
 	h.env.Service.SetWaker(h.sched.Wake)
 	now := h.env.Clock.Now()

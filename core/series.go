@@ -3,7 +3,10 @@ package core
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/meetbot/meetbot/core/recur"
 )
 
 // Skip cancels one occurrence of a series: the one starting on date's local
@@ -59,9 +62,16 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Ti
 		return nil, Occurrence{}, err
 	}
 	whole := all || !m.IsRecurring()
+	rule := m.Recurrence
+	if whole && m.IsRecurring() {
+		if rule, err = s.ruleForNewStart(m, newStart); err != nil {
+			return nil, Occurrence{}, err
+		}
+	}
 	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
 		if whole {
 			x.Start = newStart
+			x.Recurrence = rule
 			x.Exceptions = nil
 		} else {
 			x.Exceptions = setException(x.Exceptions, Exception{Original: old.Original, Start: newStart})
@@ -140,9 +150,11 @@ func (s *Service) pickOccurrence(ctx context.Context, m *Meeting, date time.Time
 		}
 		return occ, nil
 	}
+	// The day as the person wrote it (in their zone), taken as that day in
+	// the meeting's zone: "skip 12 dec 3" means the Dec 3 occurrence even
+	// when the organizer is in another zone.
 	loc := m.zone()
-	d := date.In(loc)
-	from := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	from := time.Date(date.Year(), date.Month(), date.Day(), 0, 0, 0, 0, loc)
 	to := from.AddDate(0, 0, 1)
 	occs := m.OccurrencesBetween(from, to, 1)
 	if len(occs) == 0 {
@@ -185,4 +197,36 @@ func (s *Service) announce(ctx context.Context, a Announcement) {
 	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {
 		s.log.Warn().Err(err).Str("meeting", a.Meeting.ID).Str("kind", a.Kind).Msg(fmt.Sprintf("could not announce %s meeting", a.Kind))
 	}
+}
+
+// ruleForNewStart adapts a series' rule to a new first start. A weekly rule
+// on one weekday follows the start to its new weekday ("every Monday" moved
+// to a Tuesday becomes "every Tuesday"); any other rule must already
+// include the new start, or the move is refused with a way out, because a
+// first start the rule does not produce would silently not happen.
+func (s *Service) ruleForNewStart(m *Meeting, newStart time.Time) (string, error) {
+	loc := m.zone()
+	rule := m.Recurrence
+	parts := strings.Split(rule, ";")
+	weekly, byday := false, -1
+	for i, p := range parts {
+		switch {
+		case p == "FREQ=WEEKLY":
+			weekly = true
+		case strings.HasPrefix(p, "BYDAY="):
+			if !strings.Contains(p, ",") {
+				byday = i
+			}
+		}
+	}
+	if weekly && byday >= 0 {
+		parts[byday] = "BYDAY=" + strings.ToUpper(newStart.In(loc).Weekday().String()[:2])
+		rule = strings.Join(parts, ";")
+	}
+	got, err := recur.Between(rule, newStart, loc, newStart, newStart.Add(time.Second), 1)
+	if err != nil || len(got) == 0 || !got[0].Equal(newStart) {
+		return "", Errorf(EINVALID, "Meeting %s repeats %s, and %s is not one of its days. Move just the next occurrence with \"/meet move %s to …\", or schedule a new series.",
+			m.ID, recur.Describe(m.Recurrence, loc), newStart.In(loc).Format("Monday Jan 2"), m.ID)
+	}
+	return rule, nil
 }

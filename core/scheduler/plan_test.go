@@ -140,3 +140,42 @@ func TestProvisioningFiveHundred(t *testing.T) {
 		t.Fatalf("joins at the start made %d add-participant calls", n)
 	}
 }
+
+// TestMoveWholeSeries moves a weekly Monday series to Tuesdays: the rule
+// follows, the old jobs go and the new ones come; a two-day series refuses
+// a start on a day it does not hold.
+func TestMoveWholeSeries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	ctx := context.Background()
+	ana := testenv.Actor("ana")
+	ny := testenv.MustZone("America/New_York")
+	mon := time.Date(2026, 11, 30, 10, 0, 0, 0, ny)
+	m, err := h.env.Service.Schedule(ctx, ana, core.ScheduleRequest{Title: "Weekly", Start: mon, TimeZone: "America/New_York", Duration: 30 * time.Minute, Recurrence: "FREQ=WEEKLY;BYDAY=MO"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tue := time.Date(2026, 12, 1, 11, 0, 0, 0, ny)
+	moved, _, err := h.env.Service.Move(ctx, ana, m.ID, tue, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.Recurrence != "FREQ=WEEKLY;BYDAY=TU" {
+		t.Fatalf("rule after move = %q", moved.Recurrence)
+	}
+	if got := pendingJobs(t, h, m); !slices.Equal(got, want(tue, 30*time.Minute)) {
+		t.Fatalf("after moving the series %v\nwant %v", got, want(tue, 30*time.Minute))
+	}
+	next := moved.NextOccurrences(tue.Add(time.Minute), 1)
+	if len(next) != 1 || !next[0].Start.Equal(tue.AddDate(0, 0, 7)) {
+		t.Fatalf("next occurrence = %+v", next)
+	}
+	two, err := h.env.Service.Schedule(ctx, ana, core.ScheduleRequest{Title: "Twice", Start: mon, TimeZone: "America/New_York", Duration: 30 * time.Minute, Recurrence: "FREQ=WEEKLY;BYDAY=MO,WE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = h.env.Service.Move(ctx, ana, two.ID, tue, true)
+	if core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("moving a Mon/Wed series to a Tuesday: %v", err)
+	}
+}

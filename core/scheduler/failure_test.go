@@ -140,3 +140,16 @@ func TestLateRemindersAfterDowntime(t *testing.T) {
 		t.Fatalf("running room %s", i.Status)
 	}
 }
+
+// TestCloseJobLogsNoError: a close job re-plans its own meeting (the next
+// occurrence), which replaces the job it is running; that is not an error.
+func TestCloseJobLogsNoError(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	start := h.env.Clock.Now().Add(30 * time.Minute)
+	h.env.Schedule(testenv.Actor("ana"), "Close", start, 15*time.Minute)
+	h.stepTo(t, start.Add(time.Hour))
+	if logs := h.env.Logs.String(); strings.Contains(logs, `"level":"error"`) {
+		t.Fatalf("error logged during a normal meeting:\n%s", logs)
+	}
+}

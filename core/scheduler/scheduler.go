@@ -240,20 +240,24 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 	outcome := Done
 	switch {
 	case err == nil:
-		if cerr := s.o.Store.CompleteJob(rctx, j.ID, now, ref); cerr != nil {
+		if cerr := s.o.Store.CompleteJob(rctx, j.ID, now, ref); core.ErrorCode(cerr) == core.ENOTFOUND {
+			// The job re-planned its own meeting (a close plans the next
+			// occurrence) and so was replaced: nothing left to record.
+			log.Debug().Msg("job replaced by a re-plan while it ran")
+		} else if cerr != nil {
 			log.Error().Err(cerr).Msg("job done but not recorded; it may run again")
 		}
 	case j.Attempts+1 >= s.o.MaxAttempts:
 		outcome = GivenUp
 		log.Error().Err(err).Int("attempts", j.Attempts+1).Msg("job given up after repeated failures")
-		if ferr := s.o.Store.FailJob(rctx, j.ID, now, err.Error()); ferr != nil {
+		if ferr := s.o.Store.FailJob(rctx, j.ID, now, err.Error()); ferr != nil && core.ErrorCode(ferr) != core.ENOTFOUND {
 			log.Error().Err(ferr).Msg("could not record the given-up job")
 		}
 	default:
 		outcome = Retried
 		wait := s.backoff(j.Attempts + 1)
 		log.Warn().Err(err).Int("attempt", j.Attempts+1).Dur("retry_in", wait).Msg("job failed; will retry")
-		if rerr := s.o.Store.RetryJob(rctx, j.ID, now.Add(wait), err.Error()); rerr != nil {
+		if rerr := s.o.Store.RetryJob(rctx, j.ID, now.Add(wait), err.Error()); rerr != nil && core.ErrorCode(rerr) != core.ENOTFOUND {
 			log.Error().Err(rerr).Msg("could not reschedule the failed job; the claim rescue will")
 		}
 	}

@@ -8,13 +8,20 @@
 // workspace and a prefix scan lists one workspace. Meetings additionally have
 // a start-time index (big-endian time keys, so "meetings starting after T" is
 // a cursor Seek) and an index of pending create intents for crash recovery.
+// Due jobs live in a bucket of their own with one time-ordered index per
+// state (pending by Due, claimed by ClaimedAt, done by DoneAt), so the
+// scheduler's "what is next" is a cursor First; jobs.go describes the layout.
+// Leader is trivial here: the file lock already makes this process the only
+// one that can run the scheduler.
 //
 // bbolt allows one writer at a time and each commit costs about two fsyncs,
 // so writes that many chat users trigger at once (creating and updating
-// meetings, storing participants) go through db.Batch whenever another such
-// write is in flight, which folds concurrent callers into one commit; a lone
-// writer, and rare administrative writes, use a plain Update, because Batch
-// would make a lone writer wait for the batch timer.
+// meetings, planning their jobs, storing participants) and those of the
+// scheduler's concurrent workers (claiming and finishing jobs) go through
+// db.Batch whenever another such write is in flight, which folds concurrent
+// callers into one commit; a lone writer, and rare administrative writes, use
+// a plain Update, because Batch would make a lone writer wait for the batch
+// timer.
 package bolt
 
 import (

@@ -78,13 +78,13 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, owner stri
 		return nil, fmt.Errorf("bolt: claim due jobs needs a time and an owner (got %v, %q)", now, owner)
 	}
 	now = now.UTC()
-	dueBy, claimedBy := timeKey(now), timeKey(now.Add(-rescue))
+	dueBy, rescueBy := timeKey(now), timeKey(now.Add(-rescue))
 
 	var found bool
 	err := db.db.View(func(tx *bolt.Tx) error {
 		k1, _ := tx.Bucket(bucketJobsDue).Cursor().First()
 		k2, _ := tx.Bucket(bucketJobsClaimed).Cursor().First()
-		found = k1 != nil && atOrBefore(k1, dueBy) || k2 != nil && atOrBefore(k2, claimedBy)
+		found = k1 != nil && atOrBefore(k1, dueBy) || k2 != nil && atOrBefore(k2, rescueBy)
 		return nil
 	})
 	if err != nil || !found {
@@ -94,7 +94,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, owner stri
 	var out []core.DueJob
 	err = db.write(func(tx *bolt.Tx) error {
 		out = nil
-		cands, err := db.claimable(tx, dueBy, claimedBy, limit)
+		cands, err := db.claimable(tx, dueBy, rescueBy, limit)
 		if err != nil {
 			return err
 		}
@@ -121,16 +121,16 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, owner stri
 
 // claimable returns up to limit jobs to claim, by Due: the first limit
 // entries of the due index at or before dueBy, and the first limit of the
-// claimed index at or before claimedBy, merged. Index entries that do not
+// claimed index at or before rescueBy, merged. Index entries that do not
 // match a record (missing, undecodable, or in another state) are removed
 // as they are met, and logged: left in place, one would sit at the front of
 // its index and make NextDue report work that ClaimDue never finds.
-func (db *DB) claimable(tx *bolt.Tx, dueBy, claimedBy []byte, limit int) ([]*core.DueJob, error) {
+func (db *DB) claimable(tx *bolt.Tx, dueBy, rescueBy []byte, limit int) ([]*core.DueJob, error) {
 	var cands []*core.DueJob
 	for _, idx := range []struct {
 		name  []byte
 		limit []byte
-	}{{bucketJobsDue, dueBy}, {bucketJobsClaimed, claimedBy}} {
+	}{{bucketJobsDue, dueBy}, {bucketJobsClaimed, rescueBy}} {
 		b := tx.Bucket(idx.name)
 		var keys [][]byte
 		c := b.Cursor()

@@ -190,14 +190,14 @@ func (db *DB) planJobsTx(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, meeti
 
 	// Jobs of the meeting that the plan no longer has: drop unless done.
 	var (
-		drop      []*core.DueJob
-		dangling  [][]byte
-		indexedAs = make(map[string]bool)
+		drop     []*core.DueJob
+		dangling [][]byte
+		indexed  = make(map[string]bool)
 	)
 	c := byMeeting.Cursor()
 	for k, _ := c.Seek(mp); k != nil && bytes.HasPrefix(k, mp); k, _ = c.Next() {
 		id := string(k[len(mp):])
-		indexedAs[id] = true
+		indexed[id] = true
 		if inPlan[id] {
 			continue
 		}
@@ -205,14 +205,15 @@ func (db *DB) planJobsTx(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, meeti
 		switch {
 		case err != nil:
 			return err
-		case j == nil:
+		case j == nil || j.Workspace != ws || j.Meeting != meetingID:
+			// Missing, or (a bug) another meeting's job: drop the entry only.
 			dangling = append(dangling, bytes.Clone(k))
 		case j.DoneAt.IsZero():
 			drop = append(drop, j)
 		}
 	}
 	for _, k := range dangling {
-		db.log.Warn().Str("key", string(k)).Msg("job index points at a missing job; removing the entry")
+		db.log.Warn().Str("key", string(k)).Msg("job index entry does not match a job of its meeting; removing the entry")
 		if err := byMeeting.Delete(k); err != nil {
 			return fmt.Errorf("bolt: delete dangling job index entry: %w", err)
 		}
@@ -233,7 +234,7 @@ func (db *DB) planJobsTx(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, meeti
 			return fmt.Errorf("bolt: job id %q planned for meeting %q of %s belongs to meeting %q of %s",
 				p.ID, meetingID, ws, old.Meeting, old.Workspace)
 		}
-		if !indexedAs[p.ID] {
+		if !indexed[p.ID] {
 			if err := byMeeting.Put(join(mp, []byte(p.ID)), nil); err != nil {
 				return fmt.Errorf("bolt: index job %q under its meeting: %w", p.ID, err)
 			}

@@ -26,7 +26,7 @@ import (
 type app struct {
 	cfg     Config
 	log     zerolog.Logger
-	store   core.Store
+	store   *bolt.DB
 	svc     *core.Service
 	web     *web.Handler
 	sched   *scheduler.Scheduler
@@ -205,6 +205,34 @@ func (a *app) start(ctx context.Context) {
 		defer close(done)
 		_ = a.sched.Run(loopCtx)
 	}()
+	pruned := make(chan struct{})
+	a.closers = append(a.closers, func() error { stop(); <-pruned; return nil })
+	go func() {
+		defer close(pruned)
+		a.pruneLoop(loopCtx)
+	}()
+}
+
+// jobRetention is how long done jobs are kept. They make a re-plan of a
+// recent occurrence a no-op; older ones only take space.
+const jobRetention = 14 * 24 * time.Hour
+
+// pruneLoop deletes old done jobs once a day, until ctx ends.
+func (a *app) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.store.PruneJobs(ctx, time.Now().Add(-jobRetention)); err != nil {
+			a.log.Warn().Err(err).Msg("pruning old jobs failed")
+		} else if n > 0 {
+			a.log.Info().Int("jobs", n).Msg("old jobs pruned")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // shutdown drains in-flight HTTP requests, then closes everything.

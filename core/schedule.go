@@ -311,11 +311,20 @@ func (s *Service) syncRoomTo(ctx context.Context, m *Meeting, want RoomStatus) (
 	if err := s.conf.SetRoomStatus(cctx, m.RoomID, want); err != nil {
 		return m, err
 	}
-	return s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+	updated, err := s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
 		x.RoomStatus = want
 		x.UpdatedAt = s.clock.Now()
 		return nil
 	})
+	if err != nil {
+		return m, err
+	}
+	if want == RoomActive && s.desiredRoomStatus(ctx, updated) == RoomInactive {
+		// A cancel (or the end) landed while we were opening the room: the
+		// cancel's own close may have run before our ACTIVE, so close again.
+		return s.syncRoomTo(ctx, updated, RoomInactive)
+	}
+	return updated, nil
 }
 
 // CloseEndedRooms closes every open room whose window has ended or whose

@@ -1,0 +1,77 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+)
+
+// jsonMarshal encodes a message as Slack expects it.
+func jsonMarshal(msg slackapi.Msg) ([]byte, error) { return json.Marshal(msg) }
+
+// writeMsg answers the request itself with msg as JSON.
+func (a *Adapter) writeMsg(w http.ResponseWriter, msg slackapi.Msg) {
+	b, err := jsonMarshal(msg)
+	if err != nil {
+		a.opts.Logger.Error().Err(err).Msg("could not encode a slack reply")
+		b = []byte(`{"response_type":"ephemeral","text":"Something went wrong on our side. Please try again."}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// allowedResponseURL reports whether raw is a response_url we may post to:
+// https (or the configured base's scheme) under ResponseURLBase, with no
+// user info, so a forged payload cannot make us post elsewhere.
+func (a *Adapter) allowedResponseURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" {
+		return false
+	}
+	base, err := url.Parse(a.opts.ResponseURLBase)
+	if err != nil {
+		return false
+	}
+	return u.Scheme == base.Scheme && u.Host == base.Host && strings.HasPrefix(u.Path, base.Path)
+}
+
+// respond posts msg to a response_url. Slack takes up to five posts per
+// response_url within 30 minutes.
+func (a *Adapter) respond(ctx context.Context, responseURL string, msg slackapi.Msg) error {
+	if !a.allowedResponseURL(responseURL) {
+		return fmt.Errorf("response_url is not under %s", a.opts.ResponseURLBase)
+	}
+	b, err := jsonMarshal(msg)
+	if err != nil {
+		return fmt.Errorf("encode reply: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("build response_url request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.opts.HTTPClient.Do(req)
+	if err != nil {
+		// The URL is a credential for 30 minutes: keep it out of logs.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("post to response_url: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("post to response_url: status %d", resp.StatusCode)
+	}
+	return nil
+}

@@ -22,7 +22,13 @@ type Config struct {
 	RealtimeKit RealtimeKitConfig `yaml:"realtimekit"`
 	Meetings    MeetingsConfig    `yaml:"meetings"`
 	Join        JoinConfig        `yaml:"join"`
+	Slack       SlackConfig       `yaml:"slack"`
 	Log         LogConfig         `yaml:"log"`
+}
+
+// SlackConfig turns on the Slack endpoints (HTTP mode, one workspace).
+type SlackConfig struct {
+	SigningSecret string `yaml:"signing_secret"`
 }
 
 // HTTPConfig is the web server (join links, health).
@@ -291,6 +297,9 @@ func (c Config) Validate() []string {
 	}
 	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
 		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")
+	}
+	if k := c.Slack.SigningSecret; k != "" && len(k) < 16 {
+		add("slack.signing_secret: %d characters is too short for a Slack signing secret (Basic Information → App Credentials)", len(k))
 	}
 	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
 		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())

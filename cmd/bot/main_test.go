@@ -10,9 +10,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/slack"
 )
 
 // writeConfig writes a config that keeps everything inside dir and listens
@@ -237,7 +242,7 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"listen:", "public_url:", "driver:", "path:", "sandbox:", "base_url:", "account_id:", "app_id:", "api_token:", "host:", "participant:", "call_timeout:", "calls:", "window:", "early_join:", "grace:", "default_duration:", "max_duration:", "default_timezone:", "reminders:", "signing_key:", "link_ttl:", "level:", "format:"} {
+	for _, key := range []string{"listen:", "public_url:", "driver:", "path:", "sandbox:", "base_url:", "account_id:", "app_id:", "api_token:", "host:", "participant:", "call_timeout:", "calls:", "window:", "early_join:", "grace:", "default_duration:", "max_duration:", "default_timezone:", "reminders:", "signing_key:", "signing_secret:", "link_ttl:", "level:", "format:"} {
 		if !bytes.Contains(raw, []byte(key)) {
 			t.Errorf("config.example.yaml lacks %s", key)
 		}
@@ -248,5 +253,51 @@ func TestUnknownSubcommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &errOut, os.Getenv); code != 2 || !strings.Contains(errOut.String(), "unknown subcommand") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// TestServeWithSlack starts the wired app with a Slack signing secret and
+// runs a signed slash command end to end: the reply is a channel card, and
+// an unsigned request is refused.
+func TestServeWithSlack(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
+	cfgPath := writeConfig(t, dir, "slack:\n  signing_secret: "+secret+"\n")
+	cfg, problems, err := LoadConfig(cfgPath, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("config: %v %v", err, problems)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := buildApp(ctx, cfg, zerolog.Nop(), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.start(ctx)
+	defer a.shutdown()
+	url := "http://" + a.httpLn.Addr().String() + "/slack/commands"
+	body := "team_id=T1&channel_id=C1&user_id=U1&user_name=ana&command=%2Fmeet&text=now+standup&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2&trigger_id=t1"
+	post := func(sign bool) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if sign {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", slack.Sign(secret, ts, []byte(body)))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	if resp := post(false); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned: %d", resp.StatusCode)
+	}
+	resp := post(true)
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), "in_channel") || !strings.Contains(string(out), "standup") {
+		t.Fatalf("signed: %d %s", resp.StatusCode, out)
 	}
 }

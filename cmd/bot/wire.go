@@ -16,6 +16,7 @@ import (
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/adapters/slack"
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
@@ -175,6 +176,17 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		DecodeToken: decode,
 		Ready:       store.Ping,
 	})
+	if cfg.Slack.SigningSecret != "" {
+		sl := slack.New(slack.Options{
+			Service:       svc,
+			SigningSecret: cfg.Slack.SigningSecret,
+			Logger:        log.With().Str("component", "slack").Logger(),
+		})
+		sl.Register(a.web.Handle)
+		// Deliver answers still on their way through response_url first.
+		a.closers = append(a.closers, func() error { sl.Wait(); return nil })
+		log.Info().Msg("Slack endpoints on /slack/commands and /slack/interactions")
+	}
 	a.httpSrv = &http.Server{
 		Handler:           a.web,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -95,7 +95,7 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 	}
 	if m.State == StatePending {
 		// A crash or outage left the room uncreated; finish it now.
-		if m, err = s.createRoom(ctx, m); err != nil {
+		if m, err = s.ensureRoom(ctx, m); err != nil {
 			return nil, err
 		}
 	}
@@ -276,7 +276,7 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 	}
 	page.Phase = PhaseOpen
 	if m.State == StatePending {
-		if m, err = s.createRoom(ctx, m); err != nil {
+		if m, err = s.ensureRoom(ctx, m); err != nil {
 			return nil, err
 		}
 	}

@@ -53,6 +53,14 @@ func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 		return nil
 	}
 	var jobs []DueJob
+	if m.RoomStatus == RoomActive && w.PhaseAt(now) == PhaseBefore {
+		// The room is open between occurrences (a close that failed, or a
+		// skip or move whose upstream call did): close it now, not at the
+		// next occurrence's end.
+		// One fixed id, so re-planning during an outage keeps one job (with
+		// its growing backoff) instead of adding one per attempt.
+		jobs = append(jobs, DueJob{ID: JobID(m.Workspace, m.ID, time.Unix(0, 0), JobClose, 0), Due: now, Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobClose})
+	}
 	var maxLead time.Duration
 	for _, lead := range p.reminders {
 		maxLead = max(maxLead, lead)

@@ -34,9 +34,15 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 	switch job.Kind {
 	case JobClose:
 		// Always run: a room open when the process died closes on time.
-		if m, err = s.SyncRoom(ctx, m); err != nil {
+		synced, err := s.SyncRoom(ctx, m)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			// Plan the next occurrence anyway, so an outage at closing time
+			// does not stop a series; the plan holds a close job for the
+			// room still open, retried (never given up) until it closes.
+			s.planLogged(ctx, m)
 			return "", err
 		}
+		m = synced
 		next := m.CurrentOccurrence(now, p.early, p.grace)
 		if m.State == StateScheduled && WindowOf(next, p.early, p.grace).PhaseAt(now) == PhaseAfter {
 			// No occurrence left: mark it ended so listings skip it.
@@ -56,7 +62,7 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 			return "", nil
 		}
 		if m.State == StatePending {
-			if m, err = s.createRoom(ctx, m); err != nil {
+			if m, err = s.ensureRoom(ctx, m); err != nil {
 				return "", err
 			}
 		}
@@ -88,7 +94,8 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 			}
 		}
 		r := Reminder{Meeting: m, Occurrence: occ, Window: WindowOf(occ, p.early, p.grace), Lead: job.Lead}
-		if late := now.Sub(job.Due); late >= lateThreshold {
+		// Lateness from the planned time, not job.Due: a retry moves Due.
+		if late := now.Sub(occ.Start.Add(-job.Lead)); late >= lateThreshold {
 			r.Late = late
 		}
 		if p.dms {
@@ -140,7 +147,7 @@ const provisionWorkers = 4
 func (s *Service) provision(ctx context.Context, m *Meeting) error {
 	if m.State == StatePending {
 		var err error
-		if m, err = s.createRoom(ctx, m); err != nil {
+		if m, err = s.ensureRoom(ctx, m); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func (s *Service) Schedule(ctx context.Context, a Actor, req ScheduleRequest) (*
 		return nil, fmt.Errorf("record meeting intent: %w", err)
 	}
 	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
-	m, err = s.createRoom(ctx, m)
+	m, err = s.createRoomOnce(ctx, m, true)
 	if err != nil {
 		log.Warn().Err(err).Msg("room creation failed")
 		return nil, err
@@ -129,6 +129,53 @@ func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, 
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}, nil
+}
+
+// ensureRoom finishes a pending meeting's room from any path other than
+// the first attempt in Schedule (a join, a job, recovery).
+func (s *Service) ensureRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
+	return s.createRoomOnce(ctx, m, false)
+}
+
+// createRoomOnce makes sure one meeting's room is created at most once
+// however many requests race for it: concurrent callers share one attempt,
+// a caller that finds the room already recorded uses it, and any attempt
+// but the very first looks the room up by its tag before creating, since an
+// earlier attempt (or a process that died) may have created it upstream.
+func (s *Service) createRoomOnce(ctx context.Context, m *Meeting, fresh bool) (*Meeting, error) {
+	v, err, _ := s.flight.Do("room\x00"+m.Workspace.String()+"\x00"+m.ID, func() (any, error) {
+		cur, err := s.store.FindMeetingByID(ctx, m.Workspace, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.RoomID != "" && cur.State != StatePending {
+			return cur, nil
+		}
+		if !fresh {
+			fctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+			room, ok, ferr := s.conf.FindRoomByTag(fctx, cur.RoomTag)
+			cancel()
+			if ferr != nil {
+				return nil, userFacingUpstream(ferr)
+			}
+			if ok {
+				return s.store.UpdateMeeting(context.WithoutCancel(ctx), cur.Workspace, cur.ID, func(x *Meeting) error {
+					x.RoomID, x.RoomStatus = room.ID, room.Status
+					if x.State == StatePending {
+						x.State = StateScheduled
+					}
+					x.Abandoned = false
+					x.UpdatedAt = s.clock.Now()
+					return nil
+				})
+			}
+		}
+		return s.createRoom(ctx, cur)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Meeting), nil
 }
 
 // createRoom runs phases two and three for a pending meeting. On failure
@@ -274,7 +321,7 @@ func (s *Service) recoverOne(ctx context.Context, m *Meeting) error {
 		log.Info().Msg("unfinished intent completed with the room found upstream")
 		return s.Plan(ctx, done)
 	default:
-		done, err := s.createRoom(ctx, m)
+		done, err := s.createRoomOnce(ctx, m, false)
 		if err != nil {
 			return err
 		}

@@ -19,8 +19,10 @@ import (
 // Config holds the operator's policy. Zero values take the documented
 // defaults, so a test or local mode only sets what it cares about.
 type Config struct {
-	EarlyJoin       time.Duration // default 5m
-	Grace           time.Duration // default 5m
+	// EarlyJoin and Grace widen the join window; 0 takes the default of
+	// 5m, a negative value means none (the window is exactly the meeting).
+	EarlyJoin       time.Duration
+	Grace           time.Duration
 	DefaultDuration time.Duration // default 30m
 	MaxDuration     time.Duration // default 24h
 	DefaultTimeZone string        // default "UTC"
@@ -49,6 +51,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.EarlyJoin, 5*time.Minute)
 	def(&c.Grace, 5*time.Minute)
+	c.EarlyJoin, c.Grace = max(c.EarlyJoin, 0), max(c.Grace, 0)
 	def(&c.DefaultDuration, 30*time.Minute)
 	def(&c.MaxDuration, 24*time.Hour)
 	def(&c.LinkTTL, 15*time.Minute)

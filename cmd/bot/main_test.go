@@ -301,3 +301,25 @@ func TestServeWithSlack(t *testing.T) {
 		t.Fatalf("signed: %d %s", resp.StatusCode, out)
 	}
 }
+
+// TestZeroEarlyJoinMeansNone: an operator's "early_join: 0s" and
+// "grace: 0s" give a window of exactly the meeting, not the 5m default.
+func TestZeroEarlyJoinMeansNone(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeConfig(t, dir, "")
+	raw, _ := os.ReadFile(cfgPath)
+	raw = []byte(strings.Replace(string(raw), "meetings:\n", "meetings:\n  early_join: 0s\n  grace: 0s\n", 1))
+	_ = os.WriteFile(cfgPath, raw, 0o600)
+	cfg, problems, err := LoadConfig(cfgPath, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("config: %v %v", err, problems)
+	}
+	a, err := buildApp(context.Background(), cfg, zerolog.Nop(), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.shutdown()
+	if c := a.svc.Config(); c.EarlyJoin != 0 || c.Grace != 0 {
+		t.Fatalf("early_join %v, grace %v; want 0 and 0", c.EarlyJoin, c.Grace)
+	}
+}

@@ -142,8 +142,8 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		joinKey = []byte(cfg.Join.SigningKey)
 	}
 	svc, err := core.NewService(ctx, core.Config{
-		EarlyJoin:         cfg.Meetings.EarlyJoin.D(),
-		Grace:             cfg.Meetings.Grace.D(),
+		EarlyJoin:         explicit(cfg.Meetings.EarlyJoin.D()),
+		Grace:             explicit(cfg.Meetings.Grace.D()),
 		DefaultDuration:   cfg.Meetings.DefaultDuration.D(),
 		MaxDuration:       cfg.Meetings.MaxDuration.D(),
 		DefaultTimeZone:   zone,
@@ -288,4 +288,13 @@ func reminderLeads(ds []Duration) []time.Duration {
 		out = append(out, d.D())
 	}
 	return out
+}
+
+// explicit passes a configured duration to core, where 0 would mean "the
+// default": an operator's 0s means none, which core spells as negative.
+func explicit(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }

@@ -54,6 +54,9 @@ type Options struct {
 	// Rescue is how old a claim must be before another run takes it over
 	// (the owner crashed between claim and completion). Default 2m.
 	Rescue time.Duration
+	// JobTimeout bounds one run of a job. Default Rescue/2, so a job
+	// never outlives its claim.
+	JobTimeout time.Duration
 	// Batch is how many jobs one claim takes. Default 256.
 	Batch int
 	// Workers run jobs of one batch concurrently. Default 32.
@@ -94,6 +97,7 @@ func New(o Options) *Scheduler {
 		}
 	}
 	def(&o.Rescue, 2*time.Minute)
+	def(&o.JobTimeout, o.Rescue/2)
 	def(&o.BaseBackoff, 10*time.Second)
 	def(&o.MaxBackoff, 5*time.Minute)
 	if o.Batch <= 0 {
@@ -231,7 +235,11 @@ func (s *Scheduler) runBatch(ctx context.Context, jobs []core.DueJob) {
 // runOne runs a job outside any transaction and records the outcome.
 func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 	log := s.log.With().Str("job", j.ID).Str("kind", string(j.Kind)).Str("meeting", j.Meeting).Str("workspace", j.Workspace.String()).Logger()
-	ref, err := s.o.Runner.RunJob(ctx, j)
+	// A deadline per job, so one hung call (a notifier that never answers)
+	// cannot hold back the batch, and with it every close, forever.
+	jctx, jcancel := context.WithTimeout(ctx, s.o.JobTimeout)
+	ref, err := s.o.Runner.RunJob(jctx, j)
+	jcancel()
 	// Record with a context that survives a lost leadership: the work is
 	// done, so say so, or a successor would redo it.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -247,16 +255,22 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 		} else if cerr != nil {
 			log.Error().Err(cerr).Msg("job done but not recorded; it may run again")
 		}
-	case j.Attempts+1 >= s.o.MaxAttempts:
+	case j.Attempts+1 >= s.o.MaxAttempts && j.Kind != core.JobClose:
 		outcome = GivenUp
 		log.Error().Err(err).Int("attempts", j.Attempts+1).Msg("job given up after repeated failures")
 		if ferr := s.o.Store.FailJob(rctx, j.ID, now, err.Error()); ferr != nil && core.ErrorCode(ferr) != core.ENOTFOUND {
 			log.Error().Err(ferr).Msg("could not record the given-up job")
 		}
 	default:
+		// Closing a room is never given up: an open room lets every token
+		// ever issued in. Past the cap it retries at the longest backoff.
 		outcome = Retried
 		wait := s.backoff(j.Attempts + 1)
-		log.Warn().Err(err).Int("attempt", j.Attempts+1).Dur("retry_in", wait).Msg("job failed; will retry")
+		ev := log.Warn()
+		if j.Attempts+1 >= s.o.MaxAttempts {
+			ev = log.Error()
+		}
+		ev.Err(err).Int("attempt", j.Attempts+1).Dur("retry_in", wait).Msg("job failed; will retry")
 		if rerr := s.o.Store.RetryJob(rctx, j.ID, now.Add(wait), err.Error()); rerr != nil && core.ErrorCode(rerr) != core.ENOTFOUND {
 			log.Error().Err(rerr).Msg("could not reschedule the failed job; the claim rescue will")
 		}

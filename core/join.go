@@ -100,8 +100,8 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 		}
 	}
 	// Inside the window of a scheduled meeting the room must be ACTIVE.
-	if m, err = s.syncRoomTo(ctx, m, RoomActive); err != nil {
-		return nil, userFacingUpstream(err)
+	if m, err = s.openRoom(ctx, m); err != nil {
+		return nil, err
 	}
 	if _, err := s.ensureParticipant(ctx, m, a.User, a.Name); err != nil {
 		return nil, err
@@ -280,8 +280,8 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 			return nil, err
 		}
 	}
-	if m, err = s.syncRoomTo(ctx, m, RoomActive); err != nil {
-		return nil, userFacingUpstream(err)
+	if m, err = s.openRoom(ctx, m); err != nil {
+		return nil, err
 	}
 	page.Meeting = m
 	p, err := s.ensureParticipant(ctx, m, user, "")

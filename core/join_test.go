@@ -354,3 +354,39 @@ func TestMovedOccurrencesAreFound(t *testing.T) {
 		t.Fatalf("moved-earlier occurrence: %+v", earlier)
 	}
 }
+
+// TestRoomLostUpstream: a room the video service no longer knows (as after
+// the local sandbox restarts) is replaced on the next join, and closing it
+// counts as closed rather than as an outage.
+func TestRoomLostUpstream(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	lose := func(m *core.Meeting) {
+		t.Helper()
+		if _, err := b.Store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *core.Meeting) error {
+			x.RoomID, x.RoomStatus = "0b0e7c1e-0000-4000-8000-000000000000", core.RoomInactive
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := b.Schedule(actor("ana"), "Lost", t0, time.Hour)
+	lose(m)
+	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
+	if err != nil {
+		t.Fatalf("join with a lost room: %v", err)
+	}
+	if link.Meeting.RoomID == m.RoomID || link.Meeting.RoomID == "0b0e7c1e-0000-4000-8000-000000000000" {
+		t.Fatalf("room not replaced: %s", link.Meeting.RoomID)
+	}
+	if info, ok := b.Sandbox.Meeting(link.Meeting.RoomID); !ok || info.Status != "ACTIVE" {
+		t.Fatalf("new room: %+v", info)
+	}
+	m2 := b.Schedule(actor("ana"), "Lost too", t0.Add(time.Hour), time.Hour)
+	lose(m2)
+	res, err := b.Service.Cancel(ctx, actor("ana"), m2.ID)
+	if err != nil || !res.RoomClosed {
+		t.Fatalf("cancel with a lost room: %+v %v", res, err)
+	}
+}

@@ -46,7 +46,7 @@ func (s *Service) Schedule(ctx context.Context, a Actor, req ScheduleRequest) (*
 		return nil, fmt.Errorf("record meeting intent: %w", err)
 	}
 	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
-	m, err = s.createRoomOnce(ctx, m, true)
+	m, err = s.createRoomOnce(ctx, m, false, true)
 	if err != nil {
 		log.Warn().Err(err).Msg("room creation failed")
 		return nil, err
@@ -134,15 +134,17 @@ func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, 
 // ensureRoom finishes a pending meeting's room from any path other than
 // the first attempt in Schedule (a join, a job, recovery).
 func (s *Service) ensureRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
-	return s.createRoomOnce(ctx, m, false)
+	return s.createRoomOnce(ctx, m, true, false)
 }
 
 // createRoomOnce makes sure one meeting's room is created at most once
 // however many requests race for it: concurrent callers share one attempt,
-// a caller that finds the room already recorded uses it, and any attempt
-// but the very first looks the room up by its tag before creating, since an
-// earlier attempt (or a process that died) may have created it upstream.
-func (s *Service) createRoomOnce(ctx context.Context, m *Meeting, fresh bool) (*Meeting, error) {
+// and a caller that finds the room already recorded uses it. lookFirst
+// (every attempt but Schedule's first, or a new tag's) looks the room up by
+// its tag before creating, since an earlier attempt or a process that died
+// may have created it upstream. mayDelete lets a clean rejection delete the
+// intent: only for the first attempt, whose user is told to try again.
+func (s *Service) createRoomOnce(ctx context.Context, m *Meeting, lookFirst, mayDelete bool) (*Meeting, error) {
 	v, err, _ := s.flight.Do("room\x00"+m.Workspace.String()+"\x00"+m.ID, func() (any, error) {
 		cur, err := s.store.FindMeetingByID(ctx, m.Workspace, m.ID)
 		if err != nil {
@@ -151,7 +153,7 @@ func (s *Service) createRoomOnce(ctx context.Context, m *Meeting, fresh bool) (*
 		if cur.RoomID != "" && cur.State != StatePending {
 			return cur, nil
 		}
-		if !fresh {
+		if lookFirst {
 			fctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
 			room, ok, ferr := s.conf.FindRoomByTag(fctx, cur.RoomTag)
 			cancel()
@@ -170,7 +172,7 @@ func (s *Service) createRoomOnce(ctx context.Context, m *Meeting, fresh bool) (*
 				})
 			}
 		}
-		return s.createRoom(ctx, cur)
+		return s.createRoom(ctx, cur, mayDelete)
 	})
 	if err != nil {
 		return nil, err
@@ -178,11 +180,55 @@ func (s *Service) createRoomOnce(ctx context.Context, m *Meeting, fresh bool) (*
 	return v.(*Meeting), nil
 }
 
+// roomLost replaces a room the video service no longer knows (it answered
+// 404: deleted upstream, or the local sandbox restarted empty): the old
+// participants are forgotten, and a new room is created under a new tag.
+func (s *Service) roomLost(ctx context.Context, m *Meeting) (*Meeting, error) {
+	s.log.Warn().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("room unknown upstream; creating a new one")
+	ps, err := s.store.ListParticipants(ctx, m.Workspace, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list participants of a lost room: %w", err)
+	}
+	for _, p := range ps {
+		if err := s.store.DeleteParticipant(ctx, m.Workspace, m.ID, p.User.UserID); err != nil {
+			return nil, fmt.Errorf("forget participant of a lost room: %w", err)
+		}
+	}
+	lost := m.RoomID
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		if x.RoomID != lost {
+			return nil // someone replaced it already
+		}
+		x.RoomID, x.RoomStatus, x.RoomTag, x.State = "", "", newRoomTag(), StatePending
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.createRoomOnce(ctx, m, false, false)
+}
+
+// openRoom makes m's room ACTIVE for a join, replacing it if it was lost.
+func (s *Service) openRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
+	opened, err := s.syncRoomTo(ctx, m, RoomActive)
+	if ErrorCode(err) == ENOTFOUND && m.RoomID != "" {
+		if m, err = s.roomLost(ctx, m); err != nil {
+			return nil, err
+		}
+		opened, err = s.syncRoomTo(ctx, m, RoomActive)
+	}
+	if err != nil {
+		return nil, userFacingUpstream(err)
+	}
+	return opened, nil
+}
+
 // createRoom runs phases two and three for a pending meeting. On failure
 // the store is left as the user would expect: no meeting (the intent is
 // deleted) when we know no room exists, else an abandoned intent that
 // recovery resolves.
-func (s *Service) createRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
+func (s *Service) createRoom(ctx context.Context, m *Meeting, first bool) (*Meeting, error) {
 	want := s.desiredRoomStatus(ctx, m)
 	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
 	defer cancel()
@@ -201,6 +247,10 @@ func (s *Service) createRoom(ctx context.Context, m *Meeting) (*Meeting, error) 
 					room.Status = want
 				}
 			}
+		case ferr == nil && !first:
+			// Nothing upstream, for a meeting people already know about:
+			// keep it pending; a later join, job or restart tries again.
+			return nil, userFacingUpstream(err)
 		case ferr == nil:
 			// Nothing upstream: forget the intent so a retry starts clean.
 			if derr := s.store.DeleteMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID); derr != nil {
@@ -321,7 +371,7 @@ func (s *Service) recoverOne(ctx context.Context, m *Meeting) error {
 		log.Info().Msg("unfinished intent completed with the room found upstream")
 		return s.Plan(ctx, done)
 	default:
-		done, err := s.createRoomOnce(ctx, m, false)
+		done, err := s.createRoomOnce(ctx, m, true, false)
 		if err != nil {
 			return err
 		}
@@ -350,12 +400,16 @@ func (s *Service) syncRoomTo(ctx context.Context, m *Meeting, want RoomStatus) (
 	}
 	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
 	defer cancel()
+	// A room the video service no longer knows (404) is as closed as can
+	// be: closing it succeeds. Opening it fails with ENOTFOUND, and the
+	// join path then creates a new room (see roomLost).
+	gone := func(err error) bool { return want == RoomInactive && ErrorCode(err) == ENOTFOUND }
 	if want == RoomInactive {
-		if err := s.conf.KickAll(cctx, m.RoomID); err != nil {
+		if err := s.conf.KickAll(cctx, m.RoomID); err != nil && !gone(err) {
 			return m, err
 		}
 	}
-	if err := s.conf.SetRoomStatus(cctx, m.RoomID, want); err != nil {
+	if err := s.conf.SetRoomStatus(cctx, m.RoomID, want); err != nil && !gone(err) {
 		return m, err
 	}
 	updated, err := s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {

@@ -20,6 +20,9 @@ const (
 	// JobProvision creates participants for invitees and "yes" RSVPs during
 	// the reminder lead time, so a large meeting's start needs no API calls.
 	JobProvision JobKind = "provision"
+	// JobRevoke deletes the RealtimeKit participants of removed users whose
+	// deletion failed when they were removed, retried until it succeeds.
+	JobRevoke JobKind = "revoke"
 )
 
 // DueJob is one thing the scheduler must do at a time. Its ID is derived

@@ -208,6 +208,11 @@ func (s *Service) Remove(ctx context.Context, a Actor, id string, users []string
 		}
 		res.Revoked = append(res.Revoked, u)
 	}
+	if len(res.Pending) > 0 {
+		// Plan a revoke job: retried with backoff until the video service
+		// deletes them, so the reply's promise holds.
+		s.planLogged(ctx, m)
+	}
 	return res, nil
 }
 

@@ -70,6 +70,9 @@ func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 			jobs = append(jobs, job(JobRemind, due, lead))
 		}
 	}
+	if s.pendingRevocations(ctx, m) {
+		jobs = append(jobs, DueJob{ID: JobID(m.Workspace, m.ID, time.Unix(0, 0), JobRevoke, 0), Due: now, Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobRevoke})
+	}
 	prov := occ.Start.Add(-max(maxLead, p.early))
 	jobs = append(jobs,
 		job(JobProvision, maxTime(prov, now), 0),
@@ -107,4 +110,18 @@ func (s *Service) planLogged(ctx context.Context, m *Meeting) {
 	if err := s.Plan(context.WithoutCancel(ctx), m); err != nil {
 		s.log.Error().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("could not plan jobs")
 	}
+}
+
+// pendingRevocations reports whether a removed user still has a
+// participant (its upstream deletion failed and must be retried).
+func (s *Service) pendingRevocations(ctx context.Context, m *Meeting) bool {
+	if len(m.Removed) == 0 {
+		return false
+	}
+	for _, u := range m.Removed {
+		if _, err := s.store.FindParticipant(ctx, m.Workspace, m.ID, u); err == nil {
+			return true
+		}
+	}
+	return false
 }

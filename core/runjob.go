@@ -73,6 +73,13 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 			return "", nil
 		}
 		return "", s.provision(ctx, m)
+	case JobRevoke:
+		for _, u := range m.Removed {
+			if err := s.revoke(ctx, m, u); err != nil {
+				return "", fmt.Errorf("revoke participant of a removed user: %w", err)
+			}
+		}
+		return "", nil
 	case JobRemind:
 		if m.State != StateScheduled && m.State != StatePending || !ok {
 			return "", nil

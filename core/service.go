@@ -247,6 +247,13 @@ func (s *Service) policy(ctx context.Context, ws WorkspaceKey) policy {
 	return p
 }
 
+// Current returns m's current occurrence (open, next, or last) and its
+// join window, so adapters show a series by the occurrence that matters.
+func (s *Service) Current(ctx context.Context, m *Meeting) (Occurrence, Window) {
+	w, occ := s.windowFor(ctx, m, s.clock.Now())
+	return occ, w
+}
+
 // WindowOf returns the join window of m's current occurrence at now.
 func (s *Service) WindowOf(ctx context.Context, m *Meeting) Window {
 	w, _ := s.windowFor(ctx, m, s.clock.Now())

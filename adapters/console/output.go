@@ -44,6 +44,8 @@ type meetingOut struct {
 	Invitees  []string `json:"invitees"`
 	JoinOpens string   `json:"join_opens"`
 	JoinClose string   `json:"join_closes"`
+	// Repeats is the series' RRULE body; empty for a one-off meeting.
+	Repeats string `json:"repeats,omitempty"`
 }
 
 func (c *Console) meetingOut(ctx context.Context, m *core.Meeting) *meetingOut {
@@ -54,7 +56,9 @@ func (c *Console) meetingOut(ctx context.Context, m *core.Meeting) *meetingOut {
 	if err != nil {
 		loc = time.UTC
 	}
-	w := c.opts.Service.WindowOf(ctx, m)
+	// Start and end are the current occurrence's, so a series reads like
+	// the meeting that matters now (status and join_* describe the same).
+	occ, w := c.opts.Service.Current(ctx, m)
 	inv := m.Invitees
 	if inv == nil {
 		inv = []string{}
@@ -63,8 +67,9 @@ func (c *Console) meetingOut(ctx context.Context, m *core.Meeting) *meetingOut {
 		ID:        m.ID,
 		Title:     m.Title,
 		Status:    chat.Status(m, w, c.opts.Service.Now()),
-		Start:     m.Start.In(loc).Format(time.RFC3339),
-		End:       m.End().In(loc).Format(time.RFC3339),
+		Start:     occ.Start.In(loc).Format(time.RFC3339),
+		End:       occ.End.In(loc).Format(time.RFC3339),
+		Repeats:   m.Recurrence,
 		TimeZone:  m.TimeZone,
 		Organizer: m.Organizer,
 		Channel:   m.Channel,

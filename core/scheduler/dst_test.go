@@ -14,17 +14,20 @@ import (
 // start-time reminder fires at the same local wall time.
 func TestSeriesKeepWallClockAcrossDST(t *testing.T) {
 	t.Parallel()
+	ny, berlin := testenv.MustZone("America/New_York"), testenv.MustZone("Europe/Berlin")
+	// Each case spans both 2027 changes of its zone (NY: Mar 14, Nov 7;
+	// Berlin: Mar 28, Oct 31).
 	cases := []struct {
 		zone, rule string
 		first      time.Time
 		until      time.Time
 		wall       string
-		count      int
+		step       int // days between occurrences, to count them independently
 	}{
-		{"America/New_York", "FREQ=WEEKLY", time.Date(2027, 3, 1, 9, 30, 0, 0, testenv.MustZone("America/New_York")), time.Date(2027, 3, 30, 0, 0, 0, 0, time.UTC), "09:30", 5},
-		{"America/New_York", "FREQ=DAILY", time.Date(2027, 11, 4, 9, 30, 0, 0, testenv.MustZone("America/New_York")), time.Date(2027, 11, 10, 0, 0, 0, 0, time.UTC), "09:30", 6},
-		{"Europe/Berlin", "FREQ=WEEKLY", time.Date(2027, 3, 15, 9, 0, 0, 0, testenv.MustZone("Europe/Berlin")), time.Date(2027, 4, 10, 0, 0, 0, 0, time.UTC), "09:00", 4},
-		{"Europe/Berlin", "FREQ=DAILY", time.Date(2027, 10, 29, 9, 0, 0, 0, testenv.MustZone("Europe/Berlin")), time.Date(2027, 11, 3, 0, 0, 0, 0, time.UTC), "09:00", 5},
+		{"America/New_York", "FREQ=WEEKLY", time.Date(2027, 3, 1, 9, 30, 0, 0, ny), time.Date(2027, 11, 20, 0, 0, 0, 0, ny), "09:30", 7},
+		{"America/New_York", "FREQ=DAILY", time.Date(2027, 3, 10, 9, 30, 0, 0, ny), time.Date(2027, 11, 10, 0, 0, 0, 0, ny), "09:30", 1},
+		{"Europe/Berlin", "FREQ=WEEKLY", time.Date(2027, 3, 15, 9, 0, 0, 0, berlin), time.Date(2027, 11, 10, 0, 0, 0, 0, berlin), "09:00", 7},
+		{"Europe/Berlin", "FREQ=DAILY", time.Date(2027, 3, 25, 9, 0, 0, 0, berlin), time.Date(2027, 11, 3, 0, 0, 0, 0, berlin), "09:00", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.zone+" "+tc.rule, func(t *testing.T) {
@@ -48,8 +51,12 @@ func TestSeriesKeepWallClockAcrossDST(t *testing.T) {
 					t.Fatalf("reminder at %v (%s local), want %s", s.at, got, tc.wall)
 				}
 			}
-			if n != tc.count {
-				t.Fatalf("%d start reminders, want %d", n, tc.count)
+			want := 0
+			for d := tc.first; d.Before(tc.until); d = d.AddDate(0, 0, tc.step) {
+				want++
+			}
+			if n != want {
+				t.Fatalf("%d start reminders, want %d", n, want)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -151,5 +152,35 @@ func TestCloseJobLogsNoError(t *testing.T) {
 	h.stepTo(t, start.Add(time.Hour))
 	if logs := h.env.Logs.String(); strings.Contains(logs, `"level":"error"`) {
 		t.Fatalf("error logged during a normal meeting:\n%s", logs)
+	}
+}
+
+// TestRevocationRetried: a removal whose upstream delete failed is retried
+// by a revoke job until the participant is gone, so the removed user's old
+// token stops working.
+func TestRevocationRetried(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	ctx := context.Background()
+	m := h.env.Schedule(testenv.Actor("ana"), "Revoke", h.env.Clock.Now(), time.Hour)
+	link, err := h.env.Service.Join(ctx, testenv.Actor("bo"), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := h.env.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.env.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpDeleteParticipant, Status: 503, Times: 2})
+	res, err := h.env.Service.Remove(ctx, testenv.Actor("ana"), m.ID, []string{"bo"})
+	if err != nil || len(res.Pending) != 1 {
+		t.Fatalf("remove: %+v %v", res, err)
+	}
+	h.stepTo(t, h.env.Clock.Now().Add(10*time.Minute))
+	if _, err := h.env.Store.FindParticipant(ctx, m.Workspace, m.ID, "bo"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("participant still stored: %v", err)
+	}
+	if err := h.env.Sandbox.Join(page.Token); err == nil {
+		t.Fatal("the removed user's old token still joins")
 	}
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -221,8 +222,21 @@ func (s *Service) ruleForNewStart(m *Meeting, newStart time.Time) (string, error
 	}
 	if weekly && byday >= 0 {
 		parts[byday] = "BYDAY=" + strings.ToUpper(newStart.In(loc).Weekday().String()[:2])
-		rule = strings.Join(parts, ";")
 	}
+	// COUNT counts from the first start; occurrences already held count
+	// against it, so the moved series has only what was left.
+	for i, p := range parts {
+		n, err := strconv.Atoi(strings.TrimPrefix(p, "COUNT="))
+		if !strings.HasPrefix(p, "COUNT=") || err != nil {
+			continue
+		}
+		held, _ := recur.Between(m.Recurrence, m.Start, loc, m.Start.Add(-time.Second), s.clock.Now(), n)
+		if n-len(held) <= 0 {
+			return "", Errorf(EINVALID, "Meeting %s has no occurrences left to move.", m.ID)
+		}
+		parts[i] = "COUNT=" + strconv.Itoa(n-len(held))
+	}
+	rule = strings.Join(parts, ";")
 	got, err := recur.Between(rule, newStart, loc, newStart, newStart.Add(time.Second), 1)
 	if err != nil || len(got) == 0 || !got[0].Equal(newStart) {
 		return "", Errorf(EINVALID, "Meeting %s repeats %s, and %s is not one of its days. Move just the next occurrence with \"/meet move %s to …\", or schedule a new series.",

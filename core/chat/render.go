@@ -9,19 +9,16 @@ import (
 	"github.com/meetbot/meetbot/core/recur"
 )
 
-// statusWord names where a meeting stands at now, for lists and info.
+// statusWord names where a meeting stands at now, for lists and info: the
+// words people read for Status's machine-readable values.
 func statusWord(m *core.Meeting, w core.Window, now time.Time) string {
-	switch {
-	case m.State == core.StateCancelled:
-		return "cancelled"
-	case m.State == core.StateEnded:
-		return "ended"
-	case w.PhaseAt(now) == core.PhaseOpen:
+	switch st := Status(m, w, now); st {
+	case "open":
 		return "open now"
-	case w.PhaseAt(now) == core.PhaseAfter:
-		return "ended"
-	default:
+	case "scheduled":
 		return "upcoming"
+	default:
+		return st
 	}
 }
 

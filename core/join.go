@@ -51,7 +51,10 @@ func (s *Service) authorizeJoin(ctx context.Context, m *Meeting, a Actor) error 
 
 // checkWindow returns nil inside the join window and a typed error that
 // carries the opening time, the end, or who cancelled, outside it.
-func (s *Service) checkWindow(ctx context.Context, m *Meeting, now time.Time, zone string) (Window, Occurrence, error) {
+//
+// zone is called only when a message needs a local time, so the warm join
+// path does not look the person's zone up again.
+func (s *Service) checkWindow(ctx context.Context, m *Meeting, now time.Time, zone func() string) (Window, Occurrence, error) {
 	w, occ := s.windowFor(ctx, m, now)
 	if m.State == StateCancelled {
 		e := Errorf(EENDED, "Meeting %s was cancelled.", m.ID)
@@ -63,11 +66,11 @@ func (s *Service) checkWindow(ctx context.Context, m *Meeting, now time.Time, zo
 	}
 	switch w.PhaseAt(now) {
 	case PhaseBefore:
-		e := Errorf(ETOOEARLY, "Meeting %s opens at %s, in %s.", m.ID, ClockTime(w.Opens, zone, now), HumanDuration(w.Opens.Sub(now)))
+		e := Errorf(ETOOEARLY, "Meeting %s opens at %s, in %s.", m.ID, ClockTime(w.Opens, zone(), now), HumanDuration(w.Opens.Sub(now)))
 		e.OpensAt = w.Opens
 		return w, occ, e
 	case PhaseAfter:
-		e := Errorf(EENDED, "Meeting %s ended at %s.", m.ID, ClockTime(occ.End, zone, now))
+		e := Errorf(EENDED, "Meeting %s ended at %s.", m.ID, ClockTime(occ.End, zone(), now))
 		e.EndedAt = occ.End
 		return w, occ, e
 	}
@@ -89,7 +92,7 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 		return nil, err
 	}
 	now := s.clock.Now()
-	w, occ, err := s.checkWindow(ctx, m, now, s.Location(ctx, a).String())
+	w, occ, err := s.checkWindow(ctx, m, now, func() string { return s.Location(ctx, a).String() })
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +253,7 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 	if verr != nil {
 		// Expired: if the meeting is over or cancelled say that, since a
 		// fresh link would not help; otherwise ask for a fresh link.
-		if _, _, werr := s.checkWindow(ctx, m, now, m.TimeZone); werr != nil && ErrorCode(werr) == EENDED {
+		if _, _, werr := s.checkWindow(ctx, m, now, func() string { return m.TimeZone }); werr != nil && ErrorCode(werr) == EENDED {
 			return nil, werr
 		}
 		return nil, verr
@@ -262,7 +265,7 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 	if m.Private && !m.IsInvited(c.User) {
 		return nil, Errorf(EFORBIDDEN, "This meeting is for invitees only, and this link is not yours to use.")
 	}
-	w, occ, werr := s.checkWindow(ctx, m, now, m.TimeZone)
+	w, occ, werr := s.checkWindow(ctx, m, now, func() string { return m.TimeZone })
 	if occ.Start.Unix() != c.Occurrence {
 		return nil, Errorf(EENDED, "This link was for an earlier time of meeting %s. Ask the bot for a new one with /meet join %s.", m.ID, m.ID)
 	}

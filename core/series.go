@@ -34,7 +34,7 @@ func (s *Service) Skip(ctx context.Context, a Actor, id string, date time.Time) 
 		return nil, Occurrence{}, err
 	}
 	if _, err := s.SyncRoom(ctx, m); err != nil {
-		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after skip; the sweep will")
+		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after skip; its planned close job will retry")
 	}
 	s.planLogged(ctx, m)
 	s.announce(ctx, Announcement{Kind: "skipped", Meeting: m, Occurrence: occ, By: a.User.UserID})
@@ -84,7 +84,7 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Ti
 		return nil, Occurrence{}, err
 	}
 	if _, err := s.SyncRoom(ctx, m); err != nil {
-		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after move; the sweep will")
+		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after move; its planned close job will retry")
 	}
 	s.planLogged(ctx, m)
 	s.announce(ctx, Announcement{Kind: "moved", Meeting: m, Occurrence: old, NewStart: newStart, By: a.User.UserID, DMs: s.yesRSVPs(m)})

@@ -127,6 +127,7 @@ func (s *Service) Cancel(ctx context.Context, a Actor, id string) (*CancelResult
 	}
 	s.planLogged(ctx, res.Meeting)
 	s.announce(ctx, Announcement{Kind: "cancelled", Meeting: res.Meeting, Occurrence: m.CurrentOccurrence(now, 0, 0), By: a.User.UserID, DMs: s.yesRSVPs(res.Meeting)})
+	s.refreshCard(ctx, res.Meeting, CardCancelled)
 	s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Str("user", a.User.String()).Msg("meeting cancelled")
 	return res, nil
 }
@@ -147,7 +148,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, id string, users []string
 	if err != nil {
 		return nil, err
 	}
-	return s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
 		for _, u := range users {
 			x.Removed = slices.DeleteFunc(x.Removed, func(r string) bool { return r == u })
 			if !x.IsInvited(u) {
@@ -157,6 +158,11 @@ func (s *Service) Invite(ctx context.Context, a Actor, id string, users []string
 		x.UpdatedAt = s.clock.Now()
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.refreshCard(ctx, m, CardInvited)
+	return m, nil
 }
 
 // RemoveResult says what Remove did upstream.

@@ -91,6 +91,44 @@ type SecretStore interface {
 	Secret(ctx context.Context, name string, gen func() ([]byte, error)) ([]byte, error)
 }
 
+// Installation is a chat app installed in one workspace: what an adapter
+// needs to call the platform on that workspace's behalf.
+type Installation struct {
+	Workspace WorkspaceKey
+	// SealedToken is the bot token, encrypted by the adapter (AES-GCM under
+	// storage.encryption_key) before it reaches the store, so the file on
+	// disk never holds it in the clear.
+	SealedToken []byte
+	// BotUserID is the app's own user in the workspace, so it can ignore
+	// its own messages.
+	BotUserID   string
+	Scopes      string
+	InstalledBy string
+	InstalledAt time.Time
+}
+
+// InstallStore keeps one Installation per workspace.
+type InstallStore interface {
+	// PutInstallation creates or replaces the workspace's installation.
+	PutInstallation(ctx context.Context, in *Installation) error
+	// FindInstallation returns ENOTFOUND when the workspace has none.
+	FindInstallation(ctx context.Context, ws WorkspaceKey) (*Installation, error)
+	// DeleteInstallation forgets the workspace's token (uninstall, revoked
+	// tokens); a missing one is not an error.
+	DeleteInstallation(ctx context.Context, ws WorkspaceKey) error
+}
+
+// OnceStore remembers keys for a while, so a delivery the platform retries
+// or an attacker replays is acted on once across every replica, and a
+// single-use value (an OAuth state) is accepted once.
+type OnceStore interface {
+	// Once records key until now+ttl and reports whether it was new. A key
+	// whose time has run out counts as new again.
+	Once(ctx context.Context, key string, now time.Time, ttl time.Duration) (bool, error)
+	// PruneOnce forgets keys that ran out before now and returns how many.
+	PruneOnce(ctx context.Context, now time.Time) (int, error)
+}
+
 // Store is everything core needs from a storage backend. Every backend must
 // pass storage/storagetest.
 type Store interface {
@@ -100,6 +138,8 @@ type Store interface {
 	UserStore
 	WorkspaceStore
 	SecretStore
+	InstallStore
+	OnceStore
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend.

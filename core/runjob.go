@@ -56,6 +56,7 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 			}
 		}
 		s.planLogged(ctx, m) // the next occurrence of a series
+		s.refreshCard(ctx, m, CardEnded)
 		return "", nil
 	case JobOpen:
 		if m.State != StateScheduled && m.State != StatePending || !ok {
@@ -66,8 +67,12 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 				return "", err
 			}
 		}
-		_, err := s.SyncRoom(ctx, m)
-		return "", err
+		synced, err := s.SyncRoom(ctx, m)
+		if err != nil {
+			return "", err
+		}
+		s.refreshCard(ctx, synced, CardStarted)
+		return "", nil
 	case JobProvision:
 		if m.State != StateScheduled && m.State != StatePending || !ok {
 			return "", nil

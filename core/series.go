@@ -38,6 +38,7 @@ func (s *Service) Skip(ctx context.Context, a Actor, id string, date time.Time) 
 	}
 	s.planLogged(ctx, m)
 	s.announce(ctx, Announcement{Kind: "skipped", Meeting: m, Occurrence: occ, By: a.User.UserID})
+	s.refreshCard(ctx, m, CardSkipped)
 	return m, occ, nil
 }
 
@@ -88,6 +89,7 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Ti
 	}
 	s.planLogged(ctx, m)
 	s.announce(ctx, Announcement{Kind: "moved", Meeting: m, Occurrence: old, NewStart: newStart, By: a.User.UserID, DMs: s.yesRSVPs(m)})
+	s.refreshCard(ctx, m, CardMoved)
 	return m, old, nil
 }
 
@@ -114,7 +116,7 @@ func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*M
 	if a.Name != "" {
 		s.rememberName(ctx, a)
 	}
-	return s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
 		if x.RSVPs == nil {
 			x.RSVPs = map[string]RSVP{}
 		}
@@ -122,6 +124,11 @@ func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*M
 		x.UpdatedAt = s.clock.Now()
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.refreshCard(ctx, m, CardRSVP)
+	return m, nil
 }
 
 // RSVPCounts counts the answers.

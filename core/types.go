@@ -49,8 +49,12 @@ type Workspace struct {
 	Reminders []time.Duration
 	// DMReminders also reminds invitees and "yes" RSVPs personally.
 	DMReminders bool
-	Admins      []string
-	UpdatedAt   time.Time
+	// AdminsOnly lets only workspace admins schedule meetings.
+	AdminsOnly bool
+	// Admins are user ids given admin rights in meetbot besides the people
+	// the platform says are admins.
+	Admins    []string
+	UpdatedAt time.Time
 }
 
 // User is what we remember about a person: a display name and a zone, so
@@ -116,6 +120,9 @@ type Meeting struct {
 	Exceptions []Exception
 	// RSVPs maps user id to their answer for the meeting (the whole series).
 	RSVPs map[string]RSVP
+	// Card is the meeting card the chat adapter posted when it was
+	// scheduled; zero when none was posted or the adapter cannot edit it.
+	Card MessageRef
 
 	State       MeetingState
 	CancelledBy string

@@ -48,7 +48,10 @@ import (
 //  1. meetings, participants, users, workspaces, secrets.
 //  2. due jobs and their indexes; meeting exceptions and RSVPs; workspace
 //     reminder settings. A schema-1 file needs only the new (empty) buckets.
-const schemaVersion = 2
+//  3. chat installations and delivery keys; meeting card references and
+//     the admins-only setting (new optional fields, so older records read
+//     as "none").
+const schemaVersion = 3
 
 // Defaults for Options. The batch size matches the expected number of
 // concurrent writers: measured on our hardware, a batch that fills up and

@@ -32,11 +32,16 @@ var (
 	bucketJobsClaimed   = []byte("jobs_claimed")
 	bucketJobsDone      = []byte("jobs_done")
 	bucketJobsByMeeting = []byte("jobs_by_meeting")
+	// Chat installs (schema 3): sealed bot tokens by workspace, and the
+	// keys of deliveries already acted on, by key, holding their expiry.
+	bucketInstalls = []byte("installations")
+	bucketOnce     = []byte("once")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketMeetings, bucketMeetingsStart, bucketPending, bucketActiveRooms, bucketCounters,
 		bucketParticipants, bucketUsers, bucketWorkspaces, bucketSecrets,
 		bucketJobs, bucketJobsDue, bucketJobsClaimed, bucketJobsDone, bucketJobsByMeeting,
+		bucketInstalls, bucketOnce,
 	}
 )
 

@@ -31,18 +31,21 @@ type meetingRecord struct {
 	Removed       []string  `json:"removed,omitempty"`
 	// Exceptions and RSVPs arrived with series support (schema 2). Older
 	// records simply lack them, which decodes as "none".
-	Exceptions  []exceptionRecord `json:"exceptions,omitempty"`
-	RSVPs       map[string]string `json:"rsvps,omitempty"`
-	State       string            `json:"state"`
-	CancelledBy string            `json:"cancelled_by,omitempty"`
-	CancelledAt time.Time         `json:"cancelled_at,omitzero"`
-	RoomID      string            `json:"room_id,omitempty"`
-	RoomTag     string            `json:"room_tag,omitempty"`
-	RoomStatus  string            `json:"room_status,omitempty"`
-	Abandoned   bool              `json:"abandoned,omitempty"`
-	CreatedAt   time.Time         `json:"created_at,omitzero"`
-	UpdatedAt   time.Time         `json:"updated_at,omitzero"`
-	Version     int64             `json:"version"`
+	Exceptions []exceptionRecord `json:"exceptions,omitempty"`
+	RSVPs      map[string]string `json:"rsvps,omitempty"`
+	// The card reference arrived with the chat adapters (schema 3).
+	CardChannel string    `json:"card_channel,omitempty"`
+	CardID      string    `json:"card_id,omitempty"`
+	State       string    `json:"state"`
+	CancelledBy string    `json:"cancelled_by,omitempty"`
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	RoomID      string    `json:"room_id,omitempty"`
+	RoomTag     string    `json:"room_tag,omitempty"`
+	RoomStatus  string    `json:"room_status,omitempty"`
+	Abandoned   bool      `json:"abandoned,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitzero"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+	Version     int64     `json:"version"`
 }
 
 type exceptionRecord struct {
@@ -84,6 +87,7 @@ type workspaceRecord struct {
 	// and empty ("no reminders") stay different on disk.
 	RemindersNS *[]int64  `json:"reminders_ns,omitempty"`
 	DMReminders bool      `json:"dm_reminders,omitempty"`
+	AdminsOnly  bool      `json:"admins_only,omitempty"`
 	Admins      []string  `json:"admins,omitempty"`
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
@@ -190,6 +194,7 @@ func encodeMeeting(m *core.Meeting) ([]byte, error) {
 		CoHosts: m.CoHosts, Start: utc(m.Start), TimeZone: m.TimeZone, DurationNS: int64(m.Duration),
 		Recurrence: m.Recurrence, Private: m.Private, Invitees: m.Invitees, Removed: m.Removed,
 		Exceptions: encodeExceptions(m.Exceptions), RSVPs: encodeRSVPs(m.RSVPs),
+		CardChannel: m.Card.Channel, CardID: m.Card.ID,
 		State: string(m.State), CancelledBy: m.CancelledBy, CancelledAt: utc(m.CancelledAt),
 		RoomID: m.RoomID, RoomTag: m.RoomTag, RoomStatus: string(m.RoomStatus),
 		Abandoned: m.Abandoned, CreatedAt: utc(m.CreatedAt), UpdatedAt: utc(m.UpdatedAt), Version: m.Version,
@@ -220,6 +225,7 @@ func decodeMeeting(ws core.WorkspaceKey, id string, v []byte) (*core.Meeting, er
 		Start: r.Start, TimeZone: r.TimeZone, Duration: time.Duration(r.DurationNS),
 		Recurrence: r.Recurrence, Private: r.Private, Invitees: r.Invitees, Removed: r.Removed,
 		Exceptions: decodeExceptions(r.Exceptions), RSVPs: decodeRSVPs(r.RSVPs),
+		Card:  core.MessageRef{Channel: r.CardChannel, ID: r.CardID},
 		State: core.MeetingState(r.State), CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt,
 		RoomID: r.RoomID, RoomTag: r.RoomTag, RoomStatus: core.RoomStatus(r.RoomStatus),
 		Abandoned: r.Abandoned, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
@@ -282,7 +288,7 @@ func encodeWorkspace(w *core.Workspace) ([]byte, error) {
 	r := workspaceRecord{
 		Platform: string(w.Key.Platform), Workspace: w.Key.ID, DefaultTimeZone: w.DefaultTimeZone,
 		EarlyJoinNS: durPtr(w.EarlyJoin), GraceNS: durPtr(w.Grace), RemindersNS: durSlicePtr(w.Reminders),
-		DMReminders: w.DMReminders, Admins: w.Admins, UpdatedAt: utc(w.UpdatedAt),
+		DMReminders: w.DMReminders, AdminsOnly: w.AdminsOnly, Admins: w.Admins, UpdatedAt: utc(w.UpdatedAt),
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
@@ -302,7 +308,7 @@ func decodeWorkspace(key core.WorkspaceKey, v []byte) (*core.Workspace, error) {
 	return &core.Workspace{
 		Key: key, DefaultTimeZone: r.DefaultTimeZone, EarlyJoin: nsPtr(r.EarlyJoinNS),
 		Grace: nsPtr(r.GraceNS), Reminders: nsSlice(r.RemindersNS), DMReminders: r.DMReminders,
-		Admins: r.Admins, UpdatedAt: r.UpdatedAt,
+		AdminsOnly: r.AdminsOnly, Admins: r.Admins, UpdatedAt: r.UpdatedAt,
 	}, nil
 }
 

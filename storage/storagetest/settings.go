@@ -89,7 +89,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 			{Key: wsA},
 			{Key: wsA, DefaultTimeZone: "America/New_York", EarlyJoin: durp(10 * time.Minute),
 				Grace: durp(0), Reminders: []time.Duration{15 * time.Minute, 90 * time.Second, 0},
-				DMReminders: true, Admins: []string{"U1", "U2"}, UpdatedAt: base},
+				DMReminders: true, AdminsOnly: true, Admins: []string{"U1", "U2"}, UpdatedAt: base},
 			{Key: wsA, EarlyJoin: nil, Grace: durp(90 * time.Second), Reminders: []time.Duration{},
 				UpdatedAt: base.Add(time.Hour)},
 		} {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runParticipantTests(t, fresh)
 	runSettingsTests(t, fresh)
 	runJobTests(t, fresh)
+	runInstallTests(t, fresh)
 }
 
 // Test fixtures. wsC shares wsA's workspace id on another platform, so a
@@ -80,6 +81,7 @@ func newMeeting(ws core.WorkspaceKey, channel string, start time.Time, d time.Du
 		RoomTag:     "mb-7f3a",
 		RoomStatus:  core.RoomInactive,
 		Abandoned:   true,
+		Card:        core.MessageRef{Channel: "C1", ID: "1700000000.000100"},
 		CreatedAt:   base.Add(-time.Hour),
 		UpdatedAt:   base.Add(-time.Minute),
 	}

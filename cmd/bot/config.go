@@ -23,13 +23,48 @@ type Config struct {
 	Meetings    MeetingsConfig    `yaml:"meetings"`
 	Join        JoinConfig        `yaml:"join"`
 	Slack       SlackConfig       `yaml:"slack"`
+	Discord     DiscordConfig     `yaml:"discord"`
 	Log         LogConfig         `yaml:"log"`
 }
 
-// SlackConfig turns on the Slack endpoints (HTTP mode, one workspace).
+// SlackConfig turns Slack on. The signing secret is required for HTTP
+// mode; an app token switches to Socket Mode; a bot token installs one
+// workspace, a client id and secret let any workspace install through
+// OAuth.
 type SlackConfig struct {
 	SigningSecret string `yaml:"signing_secret"`
+	BotToken      string `yaml:"bot_token"`
+	AppToken      string `yaml:"app_token"`
+	ClientID      string `yaml:"client_id"`
+	ClientSecret  string `yaml:"client_secret"`
+	// APIURL is the Web API base (default https://slack.com/api/), so a
+	// proxy or a test server can stand in.
+	APIURL string `yaml:"api_url"`
 }
+
+// Enabled reports whether any Slack transport is configured.
+func (c SlackConfig) Enabled() bool {
+	return c.SigningSecret != "" || c.AppToken != ""
+}
+
+// DiscordConfig turns Discord on: the gateway with a bot token, the HTTP
+// interactions endpoint with the application's public key, or both.
+type DiscordConfig struct {
+	BotToken      string `yaml:"bot_token"`
+	ApplicationID string `yaml:"application_id"`
+	PublicKey     string `yaml:"public_key"`
+	// APIURL is the REST base (default https://discord.com/api/v10/), so
+	// tests can run against a fake API.
+	APIURL string `yaml:"api_url"`
+	// Gateway connects to Discord's gateway when a bot token is set
+	// (default true); false serves HTTP interactions only.
+	Gateway *bool `yaml:"gateway"`
+	// MirrorEvents mirrors meetings as Guild Scheduled Events.
+	MirrorEvents bool `yaml:"mirror_events"`
+}
+
+// Enabled reports whether Discord is configured.
+func (c DiscordConfig) Enabled() bool { return c.BotToken != "" || c.PublicKey != "" }
 
 // HTTPConfig is the web server (join links, health).
 type HTTPConfig struct {
@@ -41,6 +76,9 @@ type HTTPConfig struct {
 type StorageConfig struct {
 	Driver string     `yaml:"driver"`
 	Bolt   BoltConfig `yaml:"bolt"`
+	// EncryptionKey seals chat bot tokens at rest (AES-256-GCM): 32 random
+	// bytes as 64 hex digits or base64. Required for Slack OAuth installs.
+	EncryptionKey string `yaml:"encryption_key"`
 }
 
 // BoltConfig is the embedded single-file store.
@@ -301,6 +339,7 @@ func (c Config) Validate() []string {
 	if k := c.Slack.SigningSecret; k != "" && len(k) < 16 {
 		add("slack.signing_secret: %d characters is too short for a Slack signing secret (Basic Information → App Credentials)", len(k))
 	}
+	c.validateChat(add)
 	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
 		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())
 	}

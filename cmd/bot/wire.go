@@ -16,7 +16,6 @@ import (
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
-	"github.com/meetbot/meetbot/adapters/slack"
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
@@ -33,6 +32,9 @@ type app struct {
 	sched   *scheduler.Scheduler
 	httpSrv *http.Server
 	httpLn  net.Listener
+	// notify routes reminders to each platform's adapter; wireSlack and
+	// wireDiscord register theirs.
+	notify  *platformNotifier
 	closers []func() error
 }
 
@@ -161,7 +163,8 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		return nil, err
 	}
 	a.svc = svc
-	svc.SetNotifier(logNotifier{log: log.With().Str("component", "notify").Logger()})
+	a.notify = newPlatformNotifier(log.With().Str("component", "notify").Logger())
+	svc.SetNotifier(a.notify)
 	a.sched = scheduler.New(scheduler.Options{
 		Store:  store,
 		Runner: svc,
@@ -176,16 +179,11 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		DecodeToken: decode,
 		Ready:       store.Ping,
 	})
-	if cfg.Slack.SigningSecret != "" {
-		sl := slack.New(slack.Options{
-			Service:       svc,
-			SigningSecret: cfg.Slack.SigningSecret,
-			Logger:        log.With().Str("component", "slack").Logger(),
-		})
-		sl.Register(a.web.Handle)
-		// Deliver answers still on their way through response_url first.
-		a.closers = append(a.closers, func() error { sl.Wait(); return nil })
-		log.Info().Msg("Slack endpoints on /slack/commands and /slack/interactions")
+	if err := a.wireSlack(ctx); err != nil {
+		return nil, fmt.Errorf("set up Slack: %w", err)
+	}
+	if err := a.wireDiscord(ctx); err != nil {
+		return nil, fmt.Errorf("set up Discord: %w", err)
 	}
 	a.httpSrv = &http.Server{
 		Handler:           a.web,
@@ -229,7 +227,8 @@ func (a *app) start(ctx context.Context) {
 // recent occurrence a no-op; older ones only take space.
 const jobRetention = 14 * 24 * time.Hour
 
-// pruneLoop deletes old done jobs once a day, until ctx ends.
+// pruneLoop deletes old done jobs and expired delivery keys once a day,
+// until ctx ends.
 func (a *app) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
@@ -238,6 +237,9 @@ func (a *app) pruneLoop(ctx context.Context) {
 			a.log.Warn().Err(err).Msg("pruning old jobs failed")
 		} else if n > 0 {
 			a.log.Info().Int("jobs", n).Msg("old jobs pruned")
+		}
+		if _, err := a.store.PruneOnce(ctx, time.Now()); err != nil {
+			a.log.Warn().Err(err).Msg("pruning old delivery keys failed")
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// platformNotifier sends each reminder, announcement and card redraw to
+// the chat adapter of the meeting's platform, so one scheduler serves
+// Slack and Discord at once. A platform with no adapter configured falls
+// back to a log line.
+type platformNotifier struct {
+	byPlatform map[core.Platform]core.Notifier
+	fallback   core.Notifier
+}
+
+func newPlatformNotifier(log zerolog.Logger) *platformNotifier {
+	return &platformNotifier{byPlatform: map[core.Platform]core.Notifier{}, fallback: logNotifier{log: log}}
+}
+
+// set routes a platform's meetings to n.
+func (p *platformNotifier) set(pl core.Platform, n core.Notifier) { p.byPlatform[pl] = n }
+
+func (p *platformNotifier) pick(ws core.WorkspaceKey) core.Notifier {
+	if n, ok := p.byPlatform[ws.Platform]; ok {
+		return n
+	}
+	return p.fallback
+}
+
+// Remind implements core.Notifier.
+func (p *platformNotifier) Remind(ctx context.Context, r core.Reminder) (string, error) {
+	return p.pick(r.Meeting.Workspace).Remind(ctx, r)
+}
+
+// Announce implements core.Notifier.
+func (p *platformNotifier) Announce(ctx context.Context, a core.Announcement) error {
+	return p.pick(a.Meeting.Workspace).Announce(ctx, a)
+}
+
+// UpdateCard implements core.CardKeeper for the adapters that can.
+func (p *platformNotifier) UpdateCard(ctx context.Context, m *core.Meeting, ev core.CardEvent) error {
+	if k, ok := p.pick(m.Workspace).(core.CardKeeper); ok {
+		return k.UpdateCard(ctx, m, ev)
+	}
+	return nil
+}

@@ -33,9 +33,6 @@ func (c Config) validateChat(add func(format string, args ...any)) {
 	if s.ClientID != "" && c.HTTP.PublicURL == "" {
 		add("http.public_url: required for Slack OAuth installs, so Slack can redirect back to /slack/oauth/callback")
 	}
-	if s.Enabled() && s.BotToken == "" && s.ClientID == "" {
-		add("slack: set slack.bot_token (one workspace) or slack.client_id and slack.client_secret (OAuth), so meetbot can post cards and reminders")
-	}
 	checkURL := func(key, v string) {
 		if v == "" {
 			return

@@ -103,6 +103,10 @@ type Actor struct {
 	Name    string // display name; sent to RealtimeKit as the participant name
 	Channel string // where they typed or clicked
 	IsAdmin bool   // workspace admin, as the platform says
+	// TimeZone is the zone the platform reports for the person (Slack's
+	// users.info tz), used when they never set one with /meet tz. Empty
+	// where the platform has none (Discord).
+	TimeZone string
 }
 
 // Service is meetbot's use cases. Every adapter calls it with the same
@@ -195,23 +199,47 @@ func newRoomTag() string {
 	return "mb" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// Location returns the zone to read the actor's times in: their own, else
-// the workspace default, else the configured default.
+// Location returns the zone to read the actor's times in: the one they
+// set, else the one their platform reports, else the workspace default,
+// else the configured default.
 func (s *Service) Location(ctx context.Context, a Actor) *time.Location {
+	loc, _ := s.LocationSource(ctx, a)
+	return loc
+}
+
+// ZoneSource says where an actor's zone came from, so a reply can tell a
+// person whose zone was assumed how to set theirs.
+type ZoneSource int
+
+// Where a zone came from, most personal first.
+const (
+	ZoneFromUser ZoneSource = iota
+	ZoneFromPlatform
+	ZoneFromWorkspace
+	ZoneFromConfig
+)
+
+// LocationSource is Location, also saying where the zone came from.
+func (s *Service) LocationSource(ctx context.Context, a Actor) (*time.Location, ZoneSource) {
 	if u, err := s.store.FindUser(ctx, a.User); err == nil && u.TimeZone != "" {
 		if loc, err := LoadZone(u.TimeZone); err == nil {
-			return loc
+			return loc, ZoneFromUser
+		}
+	}
+	if a.TimeZone != "" {
+		if loc, err := LoadZone(a.TimeZone); err == nil {
+			return loc, ZoneFromPlatform
 		}
 	}
 	if w, err := s.store.FindWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
 		if loc, err := LoadZone(w.DefaultTimeZone); err == nil {
-			return loc
+			return loc, ZoneFromWorkspace
 		}
 	}
 	if loc, err := LoadZone(s.cfg.DefaultTimeZone); err == nil {
-		return loc
+		return loc, ZoneFromConfig
 	}
-	return time.UTC
+	return time.UTC, ZoneFromConfig
 }
 
 // windowFor returns the join window of m's current occurrence, using the

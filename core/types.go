@@ -63,7 +63,10 @@ type User struct {
 	Key         UserKey
 	DisplayName string
 	TimeZone    string
-	UpdatedAt   time.Time
+	// ZoneHinted records that the person was told which zone was assumed
+	// for them (platforms with no user zone), so they are told only once.
+	ZoneHinted bool
+	UpdatedAt  time.Time
 }
 
 // MeetingState is the lifecycle state we store. Whether a scheduled meeting

@@ -74,6 +74,7 @@ type userRecord struct {
 	User        string    `json:"user"`
 	DisplayName string    `json:"display_name,omitempty"`
 	TimeZone    string    `json:"time_zone,omitempty"`
+	ZoneHinted  bool      `json:"zone_hinted,omitempty"`
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
@@ -264,7 +265,7 @@ func decodeParticipant(ws core.WorkspaceKey, meetingID string, v []byte) (*core.
 func encodeUser(u *core.User) ([]byte, error) {
 	r := userRecord{
 		Platform: string(u.Key.Workspace.Platform), Workspace: u.Key.Workspace.ID, User: u.Key.UserID,
-		DisplayName: u.DisplayName, TimeZone: u.TimeZone, UpdatedAt: utc(u.UpdatedAt),
+		DisplayName: u.DisplayName, TimeZone: u.TimeZone, ZoneHinted: u.ZoneHinted, UpdatedAt: utc(u.UpdatedAt),
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
@@ -281,7 +282,7 @@ func decodeUser(key core.UserKey, v []byte) (*core.User, error) {
 	if r.User != key.UserID {
 		return nil, fmt.Errorf("bolt: user record under %s says user %q", key, r.User)
 	}
-	return &core.User{Key: key, DisplayName: r.DisplayName, TimeZone: r.TimeZone, UpdatedAt: r.UpdatedAt}, nil
+	return &core.User{Key: key, DisplayName: r.DisplayName, TimeZone: r.TimeZone, ZoneHinted: r.ZoneHinted, UpdatedAt: r.UpdatedAt}, nil
 }
 
 func encodeWorkspace(w *core.Workspace) ([]byte, error) {

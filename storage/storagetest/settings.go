@@ -57,7 +57,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 		key := core.UserKey{Workspace: wsA, UserID: "U1"}
 		_, err := s.FindUser(t.Context(), key)
 		wantCode(t, err, core.ENOTFOUND, "user never stored")
-		u := &core.User{Key: key, DisplayName: "Ada Lovelace", TimeZone: "Asia/Kolkata", UpdatedAt: base}
+		u := &core.User{Key: key, DisplayName: "Ada Lovelace", TimeZone: "Asia/Kolkata", ZoneHinted: true, UpdatedAt: base}
 		if err := s.PutUser(t.Context(), u); err != nil {
 			t.Fatalf("PutUser: %v", err)
 		}

@@ -79,10 +79,14 @@ type DueJobStore interface {
 	ClaimDue(ctx context.Context, now time.Time, limit int, owner string, rescue time.Duration) ([]DueJob, error)
 	// CompleteJob marks a claimed job done with a reference to what it did.
 	CompleteJob(ctx context.Context, id string, doneAt time.Time, postRef string) error
-	// RetryJob releases a claim and makes the job due again at at.
-	RetryJob(ctx context.Context, id string, at time.Time, lastErr string) error
-	// FailJob gives a job up: done, marked Failed, with the reason.
-	FailJob(ctx context.Context, id string, at time.Time, reason string) error
+	// RetryJob releases owner's claim and makes the job due again at at.
+	// When the job is no longer claimed by owner (it was rescued by another
+	// scheduler, or is done) nothing changes, so a stale owner's late
+	// failure cannot release the claim of the scheduler now running it.
+	RetryJob(ctx context.Context, id, owner string, at time.Time, lastErr string) error
+	// FailJob gives a job up: done, marked Failed, with the reason. Like
+	// RetryJob it changes nothing unless owner still holds the claim.
+	FailJob(ctx context.Context, id, owner string, at time.Time, reason string) error
 	// FindJobs lists a meeting's jobs (pending, claimed and done), by Due.
 	FindJobs(ctx context.Context, ws WorkspaceKey, meetingID string) ([]DueJob, error)
 }

@@ -258,7 +258,7 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 	case j.Attempts+1 >= s.o.MaxAttempts && j.Kind != core.JobClose:
 		outcome = GivenUp
 		log.Error().Err(err).Int("attempts", j.Attempts+1).Msg("job given up after repeated failures")
-		if ferr := s.o.Store.FailJob(rctx, j.ID, now, err.Error()); ferr != nil && core.ErrorCode(ferr) != core.ENOTFOUND {
+		if ferr := s.o.Store.FailJob(rctx, j.ID, s.o.Owner, now, err.Error()); ferr != nil && core.ErrorCode(ferr) != core.ENOTFOUND {
 			log.Error().Err(ferr).Msg("could not record the given-up job")
 		}
 	default:
@@ -271,7 +271,7 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 			ev = log.Error()
 		}
 		ev.Err(err).Int("attempt", j.Attempts+1).Dur("retry_in", wait).Msg("job failed; will retry")
-		if rerr := s.o.Store.RetryJob(rctx, j.ID, now.Add(wait), err.Error()); rerr != nil && core.ErrorCode(rerr) != core.ENOTFOUND {
+		if rerr := s.o.Store.RetryJob(rctx, j.ID, s.o.Owner, now.Add(wait), err.Error()); rerr != nil && core.ErrorCode(rerr) != core.ENOTFOUND {
 			log.Error().Err(rerr).Msg("could not reschedule the failed job; the claim rescue will")
 		}
 	}

@@ -165,12 +165,13 @@ func (db *DB) claimable(tx *bolt.Tx, dueBy, rescueBy []byte, limit int) ([]*core
 	return cands[:min(limit, len(cands))], nil
 }
 
-// finishJob applies change to a job that is not done yet, moving its state
+// finishJob applies change to a job that is not done yet (and, when owner
+// is set, still claimed by owner), moving its state
 // index entry to match. A job that is already done is left as it is: the
 // first outcome wins, so a stale owner's late report after a rescue cannot
 // resurrect or re-fail a job. It goes through db.write because the
 // scheduler's workers finish jobs concurrently.
-func (db *DB) finishJob(ctx context.Context, id string, change func(*core.DueJob)) error {
+func (db *DB) finishJob(ctx context.Context, id, owner string, change func(*core.DueJob)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func (db *DB) finishJob(ctx context.Context, id string, change func(*core.DueJob
 			missing = true
 			return nil
 		}
-		if !j.DoneAt.IsZero() {
+		if !j.DoneAt.IsZero() || owner != "" && j.ClaimedBy != owner {
 			return nil
 		}
 		if err := unindexJob(tx, j); err != nil {
@@ -217,18 +218,18 @@ func (db *DB) CompleteJob(ctx context.Context, id string, doneAt time.Time, post
 	if doneAt.IsZero() {
 		return fmt.Errorf("bolt: complete job %q without a time", id)
 	}
-	return db.finishJob(ctx, id, func(j *core.DueJob) {
+	return db.finishJob(ctx, id, "", func(j *core.DueJob) {
 		j.DoneAt, j.PostRef = doneAt.UTC(), postRef
 	})
 }
 
 // FailJob gives the job up: done at at, Failed, with reason as LastError.
 // It counts as one more failed attempt, like RetryJob.
-func (db *DB) FailJob(ctx context.Context, id string, at time.Time, reason string) error {
+func (db *DB) FailJob(ctx context.Context, id, owner string, at time.Time, reason string) error {
 	if at.IsZero() {
 		return fmt.Errorf("bolt: fail job %q without a time", id)
 	}
-	return db.finishJob(ctx, id, func(j *core.DueJob) {
+	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
 		j.DoneAt, j.Failed, j.LastError = at.UTC(), true, reason
 		j.Attempts++
 	})
@@ -237,8 +238,8 @@ func (db *DB) FailJob(ctx context.Context, id string, at time.Time, reason strin
 // RetryJob releases the job's claim, counts the failed attempt and makes the
 // job pending again, due at at. Retrying a job that is done already (another
 // owner finished it after a rescue) changes nothing.
-func (db *DB) RetryJob(ctx context.Context, id string, at time.Time, lastErr string) error {
-	return db.finishJob(ctx, id, func(j *core.DueJob) {
+func (db *DB) RetryJob(ctx context.Context, id, owner string, at time.Time, lastErr string) error {
+	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
 		j.ClaimedBy, j.ClaimedAt = "", time.Time{}
 		j.Attempts++
 		j.LastError, j.Due = lastErr, at.UTC()

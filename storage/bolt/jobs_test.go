@@ -110,9 +110,9 @@ func TestJobIndexesStayConsistent(t *testing.T) {
 			case 0:
 				err = db.CompleteJob(ctx, id, now, "ref")
 			case 1:
-				err = db.RetryJob(ctx, id, now.Add(time.Duration(rng.IntN(5))*time.Minute), "x")
+				err = db.RetryJob(ctx, id, fmt.Sprint("w", rng.IntN(3)), now.Add(time.Duration(rng.IntN(5))*time.Minute), "x")
 			default:
-				err = db.FailJob(ctx, id, now, "x")
+				err = db.FailJob(ctx, id, fmt.Sprint("w", rng.IntN(3)), now, "x")
 			}
 			if core.ErrorCode(err) == core.ENOTFOUND {
 				err = nil
@@ -160,15 +160,17 @@ func TestPruneJobs(t *testing.T) {
 	}
 	// Jobs 0..7 finish at minute 100+n (6 and 7 given up); 8 stays claimed, 9 is retried.
 	for n := range 8 {
-		finish := db.CompleteJob
-		if n >= 6 {
-			finish = db.FailJob
+		finish := func(ctx context.Context, id string, at time.Time, why string) error {
+			if n >= 6 {
+				return db.FailJob(ctx, id, "w", at, why)
+			}
+			return db.CompleteJob(ctx, id, at, why)
 		}
 		if err := finish(ctx, jobs[n].ID, minute(100+n), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.RetryJob(ctx, jobs[9].ID, minute(0), "x"); err != nil {
+	if err := db.RetryJob(ctx, jobs[9].ID, "w", minute(0), "x"); err != nil {
 		t.Fatal(err)
 	}
 	n, err := db.PruneJobs(ctx, minute(107))

@@ -80,7 +80,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		if err := s.CompleteJob(t.Context(), a.ID, at(4), "from-w2"); err != nil {
 			t.Fatalf("CompleteJob by the rescuer: %v", err)
 		}
-		if err := s.RetryJob(t.Context(), a.ID, at(5), "late failure"); err != nil {
+		if err := s.RetryJob(t.Context(), a.ID, "w2", at(5), "late failure"); err != nil {
 			t.Fatalf("RetryJob of a done job: %v", err)
 		}
 		got := findJobs(t, s, wsA, m)[0]
@@ -89,6 +89,33 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		}
 		sameJobIDs(t, "a done job is never claimed", claim(t, s, at(1000), 10, "w3", rescue))
 		wantNext(t, s, rescue, time.Time{})
+	})
+
+	// Ensure a stale owner's late failure cannot release or give up the claim of the scheduler that rescued the job.
+	t.Run("StaleOwnerCannotReleaseRescuedClaim", func(t *testing.T) {
+		s := open(t)
+		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
+		a := kindJob(wsA, m, 1, at(1))
+		planJobs(t, s, wsA, m, a)
+		claim(t, s, at(1), 10, "w1", rescue)
+		sameJobIDs(t, "rescued", claim(t, s, at(1).Add(rescue), 10, "w2", rescue), a)
+		if err := s.RetryJob(t.Context(), a.ID, "w1", at(2), "w1 timed out"); err != nil {
+			t.Fatalf("RetryJob by the stale owner: %v", err)
+		}
+		if err := s.FailJob(t.Context(), a.ID, "w1", at(2), "w1 gave up"); err != nil {
+			t.Fatalf("FailJob by the stale owner: %v", err)
+		}
+		got := findJobs(t, s, wsA, m)[0]
+		if got.ClaimedBy != "w2" || !got.DoneAt.IsZero() || got.Failed || got.Attempts != 0 {
+			t.Fatalf("after the stale owner's reports the job is %+v, want it still claimed by w2", got)
+		}
+		sameJobIDs(t, "nobody else may claim it meanwhile", claim(t, s, at(1).Add(rescue+time.Second), 10, "w3", rescue))
+		if err := s.RetryJob(t.Context(), a.ID, "w2", at(50), "w2 failed too"); err != nil {
+			t.Fatalf("RetryJob by the owner: %v", err)
+		}
+		if got := findJobs(t, s, wsA, m)[0]; got.ClaimedBy != "" || got.Attempts != 1 || !got.Due.Equal(at(50)) {
+			t.Fatalf("the owner's retry did not release the claim: %+v", got)
+		}
 	})
 
 	// Ensure rescued claims and newly due jobs come out of one claim together, by Due.
@@ -129,7 +156,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		for round := 1; round <= 2; round++ {
 			now := at(10 * round)
 			sameJobIDs(t, "claim", claim(t, s, now, 10, "w1", time.Hour), a)
-			if err := s.RetryJob(t.Context(), a.ID, now.Add(30*time.Second), "chat is down"); err != nil {
+			if err := s.RetryJob(t.Context(), a.ID, "w1", now.Add(30*time.Second), "chat is down"); err != nil {
 				t.Fatalf("RetryJob: %v", err)
 			}
 			attempts++
@@ -143,7 +170,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 				t.Fatalf("claim at the retry time = %+v, want the job with %d attempts", got, attempts)
 			}
 			// Fail this claim too, due at the next round.
-			if err := s.RetryJob(t.Context(), a.ID, at(10*(round+1)), "timeout"); err != nil {
+			if err := s.RetryJob(t.Context(), a.ID, "w1", at(10*(round+1)), "timeout"); err != nil {
 				t.Fatalf("RetryJob: %v", err)
 			}
 			attempts++
@@ -157,7 +184,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		a := kindJob(wsA, m, 1, at(1))
 		planJobs(t, s, wsA, m, a)
 		claim(t, s, at(1), 10, "w1", rescue)
-		if err := s.FailJob(t.Context(), a.ID, at(2), "channel archived"); err != nil {
+		if err := s.FailJob(t.Context(), a.ID, "w1", at(2), "channel archived"); err != nil {
 			t.Fatalf("FailJob: %v", err)
 		}
 		want := a
@@ -180,8 +207,8 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		planJobs(t, s, wsA, m, kindJob(wsA, m, 1, at(1)))
 		for _, id := range []string{"nope", kindJob(wsB, m, 1, at(1)).ID, ""} {
 			wantCode(t, s.CompleteJob(t.Context(), id, at(1), ""), core.ENOTFOUND, "CompleteJob("+id+")")
-			wantCode(t, s.RetryJob(t.Context(), id, at(1), "x"), core.ENOTFOUND, "RetryJob("+id+")")
-			wantCode(t, s.FailJob(t.Context(), id, at(1), "x"), core.ENOTFOUND, "FailJob("+id+")")
+			wantCode(t, s.RetryJob(t.Context(), id, "w1", at(1), "x"), core.ENOTFOUND, "RetryJob("+id+")")
+			wantCode(t, s.FailJob(t.Context(), id, "w1", at(1), "x"), core.ENOTFOUND, "FailJob("+id+")")
 		}
 	})
 

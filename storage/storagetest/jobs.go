@@ -249,7 +249,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 		a := kindJob(wsA, m, 1, at(10))
 		planJobs(t, s, wsA, m, a)
 		claim(t, s, at(10), 1, "w1", rescue)
-		if err := s.RetryJob(t.Context(), a.ID, at(12), "chat is down"); err != nil {
+		if err := s.RetryJob(t.Context(), a.ID, "w1", at(12), "chat is down"); err != nil {
 			t.Fatalf("RetryJob: %v", err)
 		}
 		a.Due = at(20)

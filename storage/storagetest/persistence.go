@@ -122,7 +122,7 @@ func RunPersistence(t *testing.T, open func(t *testing.T, dir string) core.Store
 		if err := s.CompleteJob(t.Context(), done.ID, at(4), "ref"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.RetryJob(t.Context(), retried.ID, at(20), "boom"); err != nil {
+		if err := s.RetryJob(t.Context(), retried.ID, "w1", at(20), "boom"); err != nil {
 			t.Fatal(err)
 		}
 		before := findJobs(t, s, wsA, m)

@@ -65,16 +65,18 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Ti
 	}
 	whole := all || !m.IsRecurring()
 	rule := m.Recurrence
+	var carried []Exception
 	if whole && m.IsRecurring() {
 		if rule, err = s.ruleForNewStart(m, newStart); err != nil {
 			return nil, Occurrence{}, err
 		}
+		carried = carrySkips(m, old.Original, rule, newStart)
 	}
 	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
 		if whole {
 			x.Start = newStart
 			x.Recurrence = rule
-			x.Exceptions = nil
+			x.Exceptions = carried
 		} else {
 			x.Exceptions = setException(x.Exceptions, Exception{Original: old.Original, Start: newStart})
 		}
@@ -91,6 +93,43 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Ti
 	s.announce(ctx, Announcement{Kind: "moved", Meeting: m, Occurrence: old, NewStart: newStart, By: a.User.UserID, DMs: s.yesRSVPs(m)})
 	s.refreshCard(ctx, m, CardMoved)
 	return m, old, nil
+}
+
+// carrySkips keeps a series' coming skips when the whole series moves: the
+// k-th meeting from the current one on was skipped, so the k-th meeting of
+// the moved series is skipped too ("skip the 3rd" still means the 3rd).
+// Single moved occurrences are not carried: their explicit times were
+// chosen against the old schedule, and the moved series' own times apply.
+func carrySkips(m *Meeting, from time.Time, newRule string, newStart time.Time) []Exception {
+	var last time.Time
+	skipped := map[int64]bool{}
+	for _, e := range m.Exceptions {
+		if e.Skipped && !e.Original.Before(from) {
+			skipped[e.Original.UnixNano()] = true
+			if e.Original.After(last) {
+				last = e.Original
+			}
+		}
+	}
+	if len(skipped) == 0 {
+		return nil
+	}
+	loc := m.zone()
+	olds, err := recur.Between(m.Recurrence, m.Start, loc, from, last.Add(time.Nanosecond), recur.MaxCount)
+	if err != nil || len(olds) == 0 {
+		return nil
+	}
+	news, err := recur.After(newRule, newStart, loc, newStart.Add(-time.Nanosecond), len(olds))
+	if err != nil {
+		return nil
+	}
+	var out []Exception
+	for k, o := range olds {
+		if skipped[o.UnixNano()] && k < len(news) {
+			out = append(out, Exception{Original: news[k], Skipped: true})
+		}
+	}
+	return out
 }
 
 // RSVP records a's answer. Anyone who may join may answer.

@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/arran4/golang-ical v0.3.4
+	github.com/bwmarrin/discordgo v0.29.0
 	github.com/cloudflare/cloudflare-go/v6 v6.10.0
 	github.com/olebedev/when v1.1.0
 	github.com/rs/zerolog v1.35.1
@@ -25,5 +26,6 @@ require (
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.1 // indirect
 	github.com/tidwall/sjson v1.2.5 // indirect
+	golang.org/x/crypto v0.0.0-20210421170649-83a5a9bb288b // indirect
 	golang.org/x/sys v0.45.0 // indirect
 )

@@ -1,0 +1,310 @@
+// Package discord is meetbot's Discord app: the /meet application command
+// with subcommands and autocomplete, buttons on meeting cards, personal
+// join links in ephemeral replies, and reminders posted to channels and
+// DMs. Interactions arrive over the gateway (a bot token, no public URL)
+// or the HTTP interactions endpoint (Ed25519-signed requests); both go
+// through one function, Handle, and every command line runs through
+// core/chat, so Discord accepts exactly the grammar and gives exactly the
+// answers of every other adapter. Every message built from user text is
+// sent with allowed_mentions empty, so a title cannot ping anyone.
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	dg "github.com/bwmarrin/discordgo"
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/chat"
+)
+
+// Options configure an Adapter. Service and Store are required; a bot
+// token is needed to post cards and reminders, a public key to serve the
+// HTTP interactions endpoint.
+type Options struct {
+	Service *core.Service
+	// Store de-duplicates interactions across replicas (Once) and records
+	// that a person was told which zone was assumed for them.
+	Store core.Store
+	// BotToken is the bot's token, without the "Bot " prefix.
+	BotToken string
+	// ApplicationID is the application's id (command registration, and
+	// follow-ups when an interaction does not carry it).
+	ApplicationID string
+	// PublicKey is the application's Ed25519 public key, 64 hex digits.
+	PublicKey string
+	// APIURL replaces Discord's REST base (https://discord.com/api/v9/),
+	// so tests run against a fake API; empty means Discord itself.
+	APIURL string
+	Logger zerolog.Logger
+	// Now is the clock for the signature timestamp window; default
+	// time.Now. Meeting time is the Service's clock.
+	Now func() time.Time
+	// HTTPClient is the transport for REST calls; default a client with a
+	// 15s timeout.
+	HTTPClient *http.Client
+	// MaxBody caps an interaction request body; default 64 KiB (413 above).
+	MaxBody int64
+	// MaxSkew is how far X-Signature-Timestamp may be from now; default 5m.
+	MaxSkew time.Duration
+	// AckWait is how long work may run before the interaction is answered
+	// with a deferred response (type 5) and finished by a follow-up;
+	// default 2.5s, inside Discord's 3s.
+	AckWait time.Duration
+	// WorkTimeout bounds one interaction's work; default 30s.
+	WorkTimeout time.Duration
+	// DedupeTTL is how long an interaction id is remembered; default 10m.
+	DedupeTTL time.Duration
+	// MaxRateWait is the longest 429 retry_after waited for in place;
+	// longer waits fail the call with EUNAVAILABLE so the scheduler retries
+	// later. Default 30s.
+	MaxRateWait time.Duration
+}
+
+// Adapter serves Discord interactions and posts for the scheduler. It
+// implements core.Notifier and core.CardKeeper.
+type Adapter struct {
+	opts    Options
+	chat    *chat.Handler
+	session *dg.Session // REST (and gateway when opened); never nil
+	pub     ed25519.PublicKey
+	log     zerolog.Logger
+	wg      sync.WaitGroup
+	dead    sync.Map // channel id → struct{}: channels the bot lost
+}
+
+// New returns an Adapter. It fails only on a malformed public key.
+func New(o Options) (*Adapter, error) {
+	if o.Service == nil || o.Store == nil {
+		return nil, errors.New("discord: Service and Store are required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = 64 << 10
+	}
+	if o.MaxSkew <= 0 {
+		o.MaxSkew = 5 * time.Minute
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = 2500 * time.Millisecond
+	}
+	if o.WorkTimeout <= 0 {
+		o.WorkTimeout = 30 * time.Second
+	}
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 10 * time.Minute
+	}
+	if o.MaxRateWait <= 0 {
+		o.MaxRateWait = 30 * time.Second
+	}
+	a := &Adapter{opts: o, chat: chat.New(o.Service), log: o.Logger}
+	if o.PublicKey != "" {
+		k, err := hex.DecodeString(o.PublicKey)
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return nil, errors.New("discord: the public key must be 64 hex digits")
+		}
+		a.pub = ed25519.PublicKey(k)
+	}
+	s, err := newSession(o)
+	if err != nil {
+		return nil, err
+	}
+	a.session = s
+	return a, nil
+}
+
+// newSession builds the discordgo session every REST call goes through.
+// Its 429 retries are off because discordgo sleeps for retry_after without
+// a context; Adapter.rest waits instead, bounded by the call's context and
+// MaxRateWait. Per-route buckets (X-RateLimit-Remaining/Reset-After) are
+// still discordgo's.
+func newSession(o Options) (*dg.Session, error) {
+	token := ""
+	if o.BotToken != "" {
+		token = "Bot " + strings.TrimPrefix(o.BotToken, "Bot ")
+	}
+	s, err := dg.New(token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	client := o.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 15 * time.Second}
+	}
+	if o.APIURL != "" {
+		base, err := url.Parse(strings.TrimRight(o.APIURL, "/") + "/")
+		if err != nil || base.Scheme == "" || base.Host == "" {
+			return nil, fmt.Errorf("discord: api_url %q is not an absolute URL", o.APIURL)
+		}
+		c := *client
+		inner := c.Transport
+		if inner == nil {
+			inner = http.DefaultTransport
+		}
+		c.Transport = rebase{from: dg.EndpointAPI, to: base, inner: inner}
+		client = &c
+	}
+	s.Client = client
+	s.ShouldRetryOnRateLimit = false
+	s.StateEnabled = false
+	// Interactions need no intent; guilds alone keeps the gateway quiet,
+	// and no message intent means DMs to the bot never reach us at all.
+	s.Identify.Intents = dg.IntentsGuilds
+	return s, nil
+}
+
+// rebase sends discordgo's requests to another REST base. discordgo builds
+// every URL from package-level variables (EndpointAPI and the Endpoint*
+// strings derived from it at init); reassigning them would be global to
+// the process and racy, so the one place that changes the base is this
+// transport, per session.
+type rebase struct {
+	from  string
+	to    *url.URL
+	inner http.RoundTripper
+}
+
+// RoundTrip rewrites URLs under from to the same path under to.
+func (r rebase) RoundTrip(req *http.Request) (*http.Response, error) {
+	u := req.URL.String()
+	rest, ok := strings.CutPrefix(u, r.from)
+	if !ok {
+		return r.inner.RoundTrip(req)
+	}
+	nu, err := r.to.Parse(rest)
+	if err != nil {
+		return nil, err
+	}
+	req = req.Clone(req.Context())
+	req.URL, req.Host = nu, nu.Host
+	return r.inner.RoundTrip(req)
+}
+
+// Session returns the discordgo session (REST, and the gateway once
+// opened), for wiring and tests.
+func (a *Adapter) Session() *dg.Session { return a.session }
+
+// Routes returns the adapter's HTTP handlers by Go 1.22 mux pattern; empty
+// without a public key.
+func (a *Adapter) Routes() map[string]http.Handler {
+	if a.pub == nil {
+		return nil
+	}
+	return map[string]http.Handler{"POST /discord/interactions": http.HandlerFunc(a.serveHTTP)}
+}
+
+// Register mounts the routes with handle, for example web.Handler.Handle.
+func (a *Adapter) Register(handle func(pattern string, h http.Handler)) {
+	for p, h := range a.Routes() {
+		handle(p, h)
+	}
+}
+
+// OpenGateway connects to Discord's gateway and answers interactions that
+// arrive on it. Close it with Close.
+func (a *Adapter) OpenGateway() error {
+	if a.opts.BotToken == "" {
+		return errors.New("discord: the gateway needs a bot token")
+	}
+	a.session.AddHandler(a.OnInteractionCreate)
+	if err := a.session.Open(); err != nil {
+		return fmt.Errorf("discord: open the gateway: %s", describe(err))
+	}
+	return nil
+}
+
+// Close disconnects the gateway (if open) and waits for work that outlived
+// its interaction.
+func (a *Adapter) Close() error {
+	err := a.session.Close()
+	a.wg.Wait()
+	return err
+}
+
+// Wait blocks until work that outlived its interaction has been delivered.
+func (a *Adapter) Wait() { a.wg.Wait() }
+
+// RegisterCommands overwrites the application's command set with
+// Commands(): in one guild (instant, for testing) or globally when guildID
+// is empty. Overwriting is idempotent.
+func (a *Adapter) RegisterCommands(ctx context.Context, guildID string) ([]*dg.ApplicationCommand, error) {
+	if a.opts.ApplicationID == "" {
+		return nil, errors.New("discord: application_id is required to register commands")
+	}
+	var out []*dg.ApplicationCommand
+	err := a.rest(ctx, func(opts ...dg.RequestOption) error {
+		var err error
+		out, err = a.session.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, guildID, Commands(), opts...)
+		return err
+	})
+	return out, err
+}
+
+// rest runs one REST call with ctx, waiting out 429s in place when
+// Discord asks for at most MaxRateWait, a few times; a longer wait fails
+// with EUNAVAILABLE carrying RetryAfter.
+func (a *Adapter) rest(ctx context.Context, call func(opts ...dg.RequestOption) error) error {
+	for attempt := 0; ; attempt++ {
+		err := call(dg.WithContext(ctx))
+		rl, ok := errors.AsType[*dg.RateLimitError](err)
+		if !ok || rl.RateLimit == nil || rl.TooManyRequests == nil {
+			return err
+		}
+		wait := rl.RetryAfter
+		if attempt >= 3 || wait > a.opts.MaxRateWait {
+			e := core.Errorf(core.EUNAVAILABLE, "Discord is rate limiting me; please try again in a moment.")
+			e.RetryAfter, e.Err = wait, errors.New("discord: rate limited")
+			return e
+		}
+		a.log.Warn().Dur("retry_after", wait).Msg("discord rate limit hit; waiting as asked")
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// describe renders err for a log line without the request URL, which
+// for interaction routes holds the interaction token.
+func describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	if re, ok := errors.AsType[*dg.RESTError](err); ok {
+		s := "HTTP " + re.Response.Status
+		if re.Message != nil {
+			s += fmt.Sprintf(" (code %d: %s)", re.Message.Code, re.Message.Message)
+		}
+		return s
+	}
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Op + ": " + describe(ue.Err)
+	}
+	if _, ok := errors.AsType[*dg.RateLimitError](err); ok {
+		return "rate limited"
+	}
+	return err.Error()
+}
+
+// restCode returns Discord's JSON error code of a failed call, 0 if none.
+func restCode(err error) int {
+	if re, ok := errors.AsType[*dg.RESTError](err); ok && re.Message != nil {
+		return re.Message.Code
+	}
+	return 0
+}

@@ -1,0 +1,206 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	dg "github.com/bwmarrin/discordgo"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/chat"
+	"github.com/meetbot/meetbot/core/command"
+)
+
+// Plain answers for interactions meetbot cannot act on.
+const (
+	textGuildOnly  = "I work in server channels only: use /meet in a channel of your server."
+	textUnknown    = "I don't know that command any more. Try /meet help."
+	textStale      = "That button is not one of mine any more. Use /meet list to see this channel's meetings."
+	textNoModal    = "That form is not one of mine any more, so nothing was changed. Please run the command again."
+	textNoIdentity = "Discord did not say who you are, so I did nothing. Please try again."
+)
+
+// Handle answers one interaction: the transport-independent heart of the
+// adapter, used by the HTTP endpoint and the gateway alike. It checks the
+// interaction's type before reading its data (discordgo's data getters
+// panic on the wrong type), acts only inside a guild, and never returns
+// nil. Scheduling posts the meeting card to the channel (when a bot token
+// is set) and answers with an ephemeral confirmation.
+func (a *Adapter) Handle(ctx context.Context, i *dg.Interaction) *dg.InteractionResponse {
+	if i == nil {
+		return ephemeralText(textUnknown)
+	}
+	switch i.Type {
+	case dg.InteractionPing:
+		return &dg.InteractionResponse{Type: dg.InteractionResponsePong}
+	case dg.InteractionApplicationCommand, dg.InteractionApplicationCommandAutocomplete,
+		dg.InteractionMessageComponent, dg.InteractionModalSubmit:
+	default:
+		return ephemeralText(textUnknown)
+	}
+	actor, ok := a.actor(i)
+	if !ok {
+		if i.Type == dg.InteractionApplicationCommandAutocomplete {
+			return choices(nil)
+		}
+		if i.GuildID == "" {
+			return ephemeralText(textGuildOnly)
+		}
+		return ephemeralText(textNoIdentity)
+	}
+	switch i.Type {
+	case dg.InteractionApplicationCommand:
+		data := i.ApplicationCommandData()
+		subName, opts, ok := subcommand(data)
+		if !ok {
+			return ephemeralText(textUnknown)
+		}
+		return a.runCommand(ctx, i, actor, subName, opts)
+	case dg.InteractionApplicationCommandAutocomplete:
+		return a.autocomplete(ctx, actor, i.ApplicationCommandData())
+	case dg.InteractionMessageComponent:
+		return a.click(ctx, actor, i.MessageComponentData())
+	default: // modal submit: meetbot opens no modals
+		return ephemeralText(textNoModal)
+	}
+}
+
+// actor identifies the person behind a guild interaction.
+func (a *Adapter) actor(i *dg.Interaction) (core.Actor, bool) {
+	if i.GuildID == "" || i.Member == nil || i.Member.User == nil || i.Member.User.ID == "" {
+		return core.Actor{}, false
+	}
+	u := i.Member.User
+	name := i.Member.Nick
+	if name == "" {
+		name = u.GlobalName
+	}
+	if name == "" {
+		name = u.Username
+	}
+	if name == "" {
+		name = u.ID
+	}
+	perms := i.Member.Permissions
+	return core.Actor{
+		User:    core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformDiscord, ID: i.GuildID}, UserID: u.ID},
+		Name:    name,
+		Channel: i.ChannelID,
+		IsAdmin: perms&(dg.PermissionManageGuild|dg.PermissionAdministrator) != 0,
+	}, true
+}
+
+// subcommand finds /meet's subcommand and its options.
+func subcommand(data dg.ApplicationCommandInteractionData) (string, []*dg.ApplicationCommandInteractionDataOption, bool) {
+	if data.Name != CommandName || len(data.Options) == 0 || data.Options[0] == nil ||
+		data.Options[0].Type != dg.ApplicationCommandOptionSubCommand {
+		return "", nil, false
+	}
+	return data.Options[0].Name, data.Options[0].Options, true
+}
+
+// runCommand runs one subcommand as a /meet line and renders the reply.
+func (a *Adapter) runCommand(ctx context.Context, i *dg.Interaction, actor core.Actor, sub string, opts []*dg.ApplicationCommandInteractionDataOption) *dg.InteractionResponse {
+	rep := a.chat.Handle(ctx, actor, Line(sub, opts))
+	if rep.Err != nil && rep.Err.Code == core.EINTERNAL {
+		a.log.Error().Err(rep.Err.Err).Str("guild", i.GuildID).Str("verb", string(rep.Verb)).Msg("command failed")
+	}
+	text := chatText(rep.Text)
+	if !rep.OK {
+		return ephemeralText(text)
+	}
+	switch rep.Verb {
+	case command.VerbSchedule, command.VerbNow:
+		if hint := a.zoneHint(ctx, actor); hint != "" {
+			text += "\n" + hint
+		}
+		return a.postCard(ctx, i, actor, rep, text)
+	case command.VerbInfo:
+		if rep.Meeting != nil {
+			msg := textMessage(text, true)
+			occ, w := a.opts.Service.Current(ctx, rep.Meeting)
+			e, _ := Card(rep.Meeting, occ, w, a.opts.Service.Now())
+			msg.embeds = append(msg.embeds, e)
+			return msg.response()
+		}
+	}
+	return ephemeralText(text)
+}
+
+// postCard posts a new meeting's card to the channel and records it, so
+// later changes redraw it; the actor gets an ephemeral confirmation. Without
+// a bot token (or when the post fails) the card is the answer itself.
+// Private meetings get no channel card.
+func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Actor, rep chat.Reply, text string) *dg.InteractionResponse {
+	m := rep.Meeting
+	svc := a.opts.Service
+	occ, w := svc.Current(ctx, m)
+	e, buttons := Card(m, occ, w, svc.Now())
+	if m.Private {
+		return message{content: text, embeds: []*dg.MessageEmbed{e}, components: buttons, ephemeral: true}.response()
+	}
+	if a.opts.BotToken != "" {
+		card := message{embeds: []*dg.MessageEmbed{e}, components: buttons}
+		if ref, err := a.post(ctx, i.ChannelID, m.ID, card); err == nil {
+			if _, err := svc.SetCard(ctx, actor.User.Workspace, m.ID, ref); err != nil {
+				a.log.Warn().Err(err).Str("meeting", m.ID).Msg("could not record the meeting card")
+			}
+			return ephemeralText(text)
+		}
+	}
+	return message{content: text, embeds: []*dg.MessageEmbed{e}, components: buttons}.response()
+}
+
+// zoneHint tells a person, once, which zone their times were read in when
+// they never set one: Discord does not share it.
+func (a *Adapter) zoneHint(ctx context.Context, actor core.Actor) string {
+	loc, src := a.opts.Service.LocationSource(ctx, actor)
+	if src == core.ZoneFromUser {
+		return ""
+	}
+	st := a.opts.Store
+	u, err := st.FindUser(ctx, actor.User)
+	switch {
+	case err == nil && u.ZoneHinted:
+		return ""
+	case err != nil && core.ErrorCode(err) != core.ENOTFOUND:
+		return ""
+	case err != nil:
+		u = &core.User{Key: actor.User, DisplayName: actor.Name}
+	}
+	u.ZoneHinted, u.UpdatedAt = true, a.opts.Service.Now()
+	if err := st.PutUser(ctx, u); err != nil {
+		a.log.Warn().Err(err).Msg("could not remember the zone hint")
+	}
+	return fmt.Sprintf("Times were read in %s, this server's default, because Discord does not tell me your time zone. Set yours with /meet tz, for example /meet tz Europe/Berlin.", loc.String())
+}
+
+// click answers a button on a card or reminder: always an ephemeral answer
+// to the person who clicked. The card itself is redrawn by core through
+// UpdateCard, so the click needs no edit of its own.
+func (a *Adapter) click(ctx context.Context, actor core.Actor, data dg.MessageComponentInteractionData) *dg.InteractionResponse {
+	rest, ok := strings.CutPrefix(data.CustomID, customPrefix)
+	action, id, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || id == "" || len(id) > command.MaxMeetingID || data.ComponentType != dg.ButtonComponent {
+		return ephemeralText(textStale)
+	}
+	var line string
+	switch action {
+	case actionJoin:
+		line = "/meet join " + id
+	case actionYes:
+		line = "/meet rsvp " + id + " yes"
+	case actionNo:
+		line = "/meet rsvp " + id + " no"
+	case actionCancel:
+		line = "/meet cancel " + id
+	default:
+		return ephemeralText(textStale)
+	}
+	rep := a.chat.Handle(ctx, actor, line)
+	if rep.Err != nil && rep.Err.Code == core.EINTERNAL {
+		a.log.Error().Err(rep.Err.Err).Str("guild", actor.User.Workspace.ID).Str("action", action).Str("meeting", id).Msg("button click failed")
+	}
+	return ephemeralText(chatText(rep.Text))
+}

@@ -1,0 +1,156 @@
+package discord
+
+import (
+	"context"
+	"errors"
+
+	dg "github.com/bwmarrin/discordgo"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/chat"
+)
+
+// errChannelGone marks a post to a channel the bot cannot reach any more.
+var errChannelGone = errors.New("discord: channel gone or access lost")
+
+// lostChannel reports whether err says the bot lost the channel: Missing
+// Access (50001) or Unknown Channel (10003). Retrying cannot help.
+func lostChannel(err error) bool {
+	switch restCode(err) {
+	case dg.ErrCodeMissingAccess, dg.ErrCodeUnknownChannel:
+		return true
+	}
+	return false
+}
+
+// isDead reports whether channel was lost earlier in this process.
+func (a *Adapter) isDead(channel string) bool {
+	_, dead := a.dead.Load(channel)
+	return dead
+}
+
+// markDead remembers channel as lost, logging it the first time only.
+func (a *Adapter) markDead(channel, meeting string, err error) {
+	if _, seen := a.dead.LoadOrStore(channel, struct{}{}); !seen {
+		a.log.Warn().Str("channel", channel).Str("meeting", meeting).Str("error", describe(err)).
+			Msg("discord channel is gone or the bot lost access to it; no more reminders or cards go there until restart")
+	}
+}
+
+// post sends msg to channel and returns where it landed. A lost channel
+// is remembered and reported as errChannelGone.
+func (a *Adapter) post(ctx context.Context, channel, meeting string, msg message) (core.MessageRef, error) {
+	if a.isDead(channel) {
+		return core.MessageRef{}, errChannelGone
+	}
+	var sent *dg.Message
+	err := a.rest(ctx, func(opts ...dg.RequestOption) error {
+		var err error
+		sent, err = a.session.ChannelMessageSendComplex(channel, msg.send(), opts...)
+		return err
+	})
+	if err != nil {
+		if lostChannel(err) {
+			a.markDead(channel, meeting, err)
+			return core.MessageRef{}, errChannelGone
+		}
+		a.log.Warn().Str("channel", channel).Str("meeting", meeting).Str("error", describe(err)).Msg("could not post to discord")
+		return core.MessageRef{}, err
+	}
+	if sent == nil {
+		return core.MessageRef{Channel: channel}, nil
+	}
+	return core.MessageRef{Channel: channel, ID: sent.ID}, nil
+}
+
+// dm sends text to each user privately, without buttons: a DM carries no
+// guild, and a personal link is always fetched from the channel's Join
+// button or /meet join. Users with closed DMs are skipped.
+func (a *Adapter) dm(ctx context.Context, users []string, meeting, text string) {
+	for _, u := range users {
+		var ch *dg.Channel
+		err := a.rest(ctx, func(opts ...dg.RequestOption) error {
+			var err error
+			ch, err = a.session.UserChannelCreate(u, opts...)
+			return err
+		})
+		if err == nil && ch != nil {
+			err = a.rest(ctx, func(opts ...dg.RequestOption) error {
+				_, err := a.session.ChannelMessageSendComplex(ch.ID, textMessage(text, false).send(), opts...)
+				return err
+			})
+		}
+		if err != nil {
+			a.log.Info().Str("user", u).Str("meeting", meeting).Str("error", describe(err)).Msg("could not DM a reminder")
+		}
+	}
+}
+
+// Remind implements core.Notifier: the reminder goes to the meeting's
+// channel with Join/Yes/No buttons, and privately to r.DMs. It returns
+// the channel message's id. A channel the bot lost is not retried: nil
+// is returned so the scheduler does not loop, and it is logged once.
+func (a *Adapter) Remind(ctx context.Context, r core.Reminder) (string, error) {
+	m := r.Meeting
+	text := chatText(chat.ReminderText(r, m.TimeZone, a.opts.Service.Now())) + " " + stamp(r.Occurrence.Start, 'R')
+	var ref core.MessageRef
+	if !m.Private {
+		var err error
+		msg := textMessage(text, false)
+		msg.components = Buttons(m.ID, false)
+		ref, err = a.post(ctx, m.Channel, m.ID, msg)
+		switch {
+		case errors.Is(err, errChannelGone):
+		case err != nil:
+			return "", err
+		}
+	}
+	if len(r.DMs) > 0 {
+		a.dm(ctx, r.DMs, m.ID, text+" (from <#"+m.Channel+">)")
+	}
+	return ref.ID, nil
+}
+
+// Announce implements core.Notifier: a change (moved, skipped, cancelled)
+// is told to the channel and to a.DMs.
+func (a *Adapter) Announce(ctx context.Context, an core.Announcement) error {
+	m := an.Meeting
+	text := chatText(chat.AnnouncementText(an, m.TimeZone, a.opts.Service.Now()))
+	if !m.Private {
+		if _, err := a.post(ctx, m.Channel, m.ID, textMessage(text, false)); err != nil && !errors.Is(err, errChannelGone) {
+			return err
+		}
+	}
+	if len(an.DMs) > 0 {
+		a.dm(ctx, an.DMs, m.ID, text+" (from <#"+m.Channel+">)")
+	}
+	return nil
+}
+
+// UpdateCard implements core.CardKeeper: the card posted when the meeting
+// was scheduled is edited in place, losing its buttons once the meeting
+// is cancelled or over. A card that was deleted is left alone.
+func (a *Adapter) UpdateCard(ctx context.Context, m *core.Meeting, _ core.CardEvent) error {
+	if m == nil || m.Card.IsZero() || a.opts.BotToken == "" || a.isDead(m.Card.Channel) {
+		return nil
+	}
+	svc := a.opts.Service
+	occ, w := svc.Current(ctx, m)
+	e, buttons := Card(m, occ, w, svc.Now())
+	embeds := []*dg.MessageEmbed{e}
+	edit := &dg.MessageEdit{ID: m.Card.ID, Channel: m.Card.Channel, Embeds: &embeds, Components: &buttons, AllowedMentions: noMentions()}
+	err := a.rest(ctx, func(opts ...dg.RequestOption) error {
+		_, err := a.session.ChannelMessageEditComplex(edit, opts...)
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case lostChannel(err):
+		a.markDead(m.Card.Channel, m.ID, err)
+		return nil
+	case restCode(err) == dg.ErrCodeUnknownMessage:
+		return nil
+	}
+	return errors.New("discord: edit the meeting card: " + describe(err))
+}

@@ -37,6 +37,11 @@ const roomCallTimeout = 8 * time.Second
 // by finding the room by its tag, so no room is ever left untracked and one
 // schedule never yields two rooms.
 func (s *Service) Schedule(ctx context.Context, a Actor, req ScheduleRequest) (*Meeting, error) {
+	// Who may schedule is a workspace setting (see settings.go): checked
+	// before anything is stored, for "/meet now" too (Now requests).
+	if err := s.mayCreate(ctx, a); err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	m, err := s.newMeeting(ctx, a, req, now)
 	if err != nil {

@@ -46,13 +46,14 @@ const (
 	VerbRemove   Verb = "remove"   // take people off a meeting
 	VerbICS      Verb = "ics"      // get a calendar file for a meeting
 	VerbTZ       Verb = "tz"       // set the user's time zone
+	VerbSettings Verb = "settings" // show or change the workspace's settings
 	VerbHelp     Verb = "help"     // explain the grammar
 )
 
 // verbs lists every verb in the order Help shows them.
 func verbs() []Verb {
 	return []Verb{VerbSchedule, VerbNow, VerbList, VerbInfo, VerbJoin, VerbRSVP, VerbSkip, VerbMove,
-		VerbCancel, VerbInvite, VerbRemove, VerbICS, VerbTZ, VerbHelp}
+		VerbCancel, VerbInvite, VerbRemove, VerbICS, VerbTZ, VerbSettings, VerbHelp}
 }
 
 // Command is one parsed /meet line. Only the fields that belong to Verb are
@@ -102,6 +103,10 @@ type Command struct {
 	MeetingID string
 	// TimeZone is a valid IANA zone name as typed (tz).
 	TimeZone string
+	// Setting is the change asked for by settings; nil means "show the
+	// settings". Its values are checked against the core limits
+	// (core.MaxReminders, core.MaxReminderLead, core.MaxJoinMargin).
+	Setting *core.SettingChange
 	// Topic is the optional help topic: a verb name, "time", "duration" or
 	// "repeat".
 	Topic string
@@ -170,6 +175,8 @@ func Parse(text string, c Context) (Command, error) {
 		return parsePeople(Verb(word), args)
 	case VerbTZ:
 		return parseTZ(args)
+	case VerbSettings:
+		return parseSettings(args)
 	case VerbHelp, "?":
 		return parseHelp(args)
 	}

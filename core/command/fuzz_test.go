@@ -74,6 +74,7 @@ func FuzzParse(f *testing.F) {
 		if (cmd.All && cmd.Verb != VerbMove) || (cmd.DateOnly && cmd.Verb != VerbSkip) {
 			t.Fatalf("Parse(%q): All/DateOnly on %s", in, cmd.Verb)
 		}
+		checkSetting(t, in, cmd)
 	})
 }
 
@@ -112,5 +113,55 @@ func checkStart(t *testing.T, in string, cmd Command, c Context) {
 	}
 	if cmd.Verb == VerbSchedule && cmd.Title == "" {
 		t.Fatalf("Parse(%q): schedule without a title", in)
+	}
+}
+
+// checkSetting checks that a settings change is only on the settings verb
+// and holds values core accepts: a loadable zone, bounded reminder leads,
+// margins within core.MaxJoinMargin, and mentions for admins.
+func checkSetting(t *testing.T, in string, cmd Command) {
+	t.Helper()
+	c := cmd.Setting
+	if c == nil {
+		return
+	}
+	if cmd.Verb != VerbSettings {
+		t.Fatalf("Parse(%q): a setting on %s", in, cmd.Verb)
+	}
+	if len(c.Reminders) > core.MaxReminders {
+		t.Fatalf("Parse(%q): %d reminders", in, len(c.Reminders))
+	}
+	for _, d := range c.Reminders {
+		if d < 0 || d > core.MaxReminderLead || d%time.Minute != 0 {
+			t.Fatalf("Parse(%q): reminder %v", in, d)
+		}
+	}
+	if c.Duration < 0 || c.Duration > core.MaxJoinMargin || c.Duration%time.Minute != 0 {
+		t.Fatalf("Parse(%q): margin %v", in, c.Duration)
+	}
+	switch c.Name {
+	case core.SettingZone:
+		if !c.Default {
+			if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || c.TimeZone == "Local" {
+				t.Fatalf("Parse(%q): bad zone %q", in, c.TimeZone)
+			}
+		}
+	case core.SettingReminders:
+		if !c.Default && c.Reminders == nil {
+			t.Fatalf("Parse(%q): reminders without a list", in)
+		}
+	case core.SettingAdmins:
+		users := append(slices.Clone(c.AddAdmins), c.RemoveAdmins...)
+		if (len(c.AddAdmins) == 0) == (len(c.RemoveAdmins) == 0) || len(users) > core.MaxAdmins {
+			t.Fatalf("Parse(%q): admins %+v", in, c)
+		}
+		for _, u := range users {
+			if u == "" || strings.ContainsAny(u, " @<>|") {
+				t.Fatalf("Parse(%q): bad admin %q", in, u)
+			}
+		}
+	case core.SettingEarly, core.SettingGrace, core.SettingDM, core.SettingSchedulers:
+	default:
+		t.Fatalf("Parse(%q): unknown setting %q", in, c.Name)
 	}
 }

@@ -33,6 +33,13 @@ var helpEntries = []helpEntry{
 	{VerbRemove, "/meet remove <id> @people", "Take people off a meeting; their links stop working.", "/meet remove 12 @bo", nil},
 	{VerbICS, "/meet ics <id>", "Get a calendar file (.ics) for a meeting or series, to add it to your calendar.", "/meet ics 12", nil},
 	{VerbTZ, "/meet tz <zone>", "Set your time zone (an IANA name).", "/meet tz Europe/Berlin", nil},
+	{VerbSettings, "/meet settings [<setting> <value>]", "Show this workspace's settings; admins change one at a time.", "/meet settings reminders 10m, 0",
+		[]string{
+			"`zone Europe/Berlin` (for people with no zone), `reminders 1h, 10m, 0` or `off`, `early 5m` (joining opens before the start), " +
+				"`grace 10m` (stays open after the end); each also takes `default` for the operator's value.",
+			"`dm on|off` (remind invitees and \"yes\" RSVPs by direct message), `schedulers everyone|admins`, " +
+				"`admins add @ana` or `admins remove @ana` (meetbot admins besides the platform's).",
+			"Example: `/meet settings schedulers admins`"}},
 	{VerbHelp, "/meet help [command]", "Show this text, or one command's.", "/meet help schedule", nil},
 }
 

@@ -275,3 +275,9 @@ func testSign(secret, ts string, body []byte) string {
 	m.Write(body)
 	return "v0=" + hex.EncodeToString(m.Sum(nil))
 }
+
+// testenvWantCode fails unless err carries code.
+func testenvWantCode(t *testing.T, err error, code core.Code) {
+	t.Helper()
+	testenv.WantCode(t, err, code)
+}

@@ -50,7 +50,7 @@ type fakeSlack struct {
 	authReply map[string]any
 }
 
-func newFakeSlack(t *testing.T) *fakeSlack {
+func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{
 		reply: map[string]any{
 			"ok": true, "access_token": botToken, "token_type": "bot", "scope": install.BotScopes,
@@ -103,7 +103,7 @@ func (f *fakeSlack) setReply(m map[string]any) {
 // env is the package on real parts: a bbolt file, a seal box, the fake
 // Slack API and a stopped clock.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	path    string
 	db      *bolt.DB
 	box     *seal.Box
@@ -118,7 +118,7 @@ type env struct {
 	uninstalls []string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "meetbot.db"), clock: testenv.NewClock(time.Now()),
 		slack: newFakeSlack(t), logs: &testenv.SyncBuffer{}}
@@ -212,6 +212,13 @@ func (e *env) callback(q url.Values, c *http.Cookie) *httptest.ResponseRecorder 
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	return e.serve(req)
+}
+
+// installedFuzz stores the token directly (a fuzz target has no
+// *testing.T to run the OAuth flow under before fuzzing starts).
+func (e *env) installedFuzz(tb testing.TB) {
+	tb.Helper()
+	e.putSealed(team, botToken, "slack:"+team)
 }
 
 // installed completes one install and fails the test if it does not work.

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -22,11 +23,14 @@ type click struct {
 	// came from may be replaced in place (a channel message).
 	responseURL string
 	replace     bool
+	// botToken is set when the workspace has a bot token: core then
+	// redraws the meeting's card with chat.update, and the click must not
+	// replace it a second time.
+	botToken bool
 }
 
-// serveInteraction handles POST /slack/interactions. Slack ignores the
-// body of the answer to a button click, so every click is acknowledged
-// with an empty 200 at once and answered through its response_url.
+// serveInteraction handles POST /slack/interactions. It only verifies and
+// parses; handleInteraction does the rest, as it does for Socket Mode.
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	if !a.readSigned(w, r) {
 		return
@@ -36,29 +40,74 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not an interaction payload", http.StatusBadRequest)
 		return
 	}
-	team := ic.Team.ID
-	if team == "" {
-		team = ic.User.TeamID
-	}
-	if team == "" || ic.User.ID == "" {
+	ack, ok := a.handleInteraction(r.Context(), ic, r.Header.Get(HeaderRetryNum))
+	if !ok {
 		http.Error(w, "interaction without team or user", http.StatusBadRequest)
 		return
 	}
-	log := a.opts.Logger.With().Str("team", team).Str("user", ic.User.ID).Logger()
-	c, ok := parseClick(ic, team)
-	if !ok {
-		// Not one of ours (or not a button): acknowledged, nothing done.
+	if ack == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if !a.firstDelivery(w, r, team, ic.TriggerID, log) {
+	b, err := json.Marshal(ack)
+	if err != nil {
+		a.opts.Logger.Error().Err(err).Msg("could not encode an interaction answer")
+		w.WriteHeader(http.StatusOK)
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
-	base := context.WithoutCancel(r.Context()) // the work outlives the request
+	_, _ = w.Write(b)
+}
+
+// interactionTeam is the team an interaction came from.
+func interactionTeam(ic slackapi.InteractionCallback) string {
+	if ic.Team.ID != "" {
+		return ic.Team.ID
+	}
+	return ic.User.TeamID
+}
+
+// handleInteraction acts on one verified interaction payload and returns
+// the body to acknowledge it with (nil: empty). ok is false when the
+// payload names no team or user. Button clicks are acknowledged at once
+// and answered through their response_url; a modal submission is answered
+// in the acknowledgement (validation errors) within AckWait.
+func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.InteractionCallback, retry string) (ack any, ok bool) {
+	team := interactionTeam(ic)
+	if team == "" || ic.User.ID == "" {
+		return nil, false
+	}
+	log := a.opts.Logger.With().Str("team", team).Str("user", ic.User.ID).Logger()
+	if ic.Type == slackapi.InteractionTypeViewSubmission {
+		if ic.View.CallbackID != modalCallback {
+			return nil, true
+		}
+		if run, _ := a.firstDelivery(ctx, "slack-view", team, ic.View.ID+":"+ic.View.Hash, retry, log); !run {
+			return nil, true
+		}
+		if resp := a.handleSubmission(ctx, ic, team, log); resp != nil {
+			return resp, true
+		}
+		return nil, true
+	}
+	c, ok := parseClick(ic, team)
+	if !ok {
+		// Not one of ours (or not a button): acknowledged, nothing done.
+		return nil, true
+	}
+	if run, msg := a.firstDelivery(ctx, "slack-click", team, ic.TriggerID, retry, log); !run {
+		if msg != nil {
+			return msg, true
+		}
+		return nil, true
+	}
+	base := context.WithoutCancel(ctx) // the work outlives the request
 	a.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
 		defer cancel()
+		c.actor = a.actor(ctx, team, c.actor.User.UserID, c.actor.Name, c.actor.Channel)
+		_, _, c.botToken = a.client(ctx, team)
 		for _, msg := range a.runClick(ctx, c, log) {
 			if err := a.respond(ctx, c.responseURL, msg); err != nil {
 				log.Error().Err(err).Str("action", c.action).Str("meeting", c.meeting).Msg("could not answer a button click")
@@ -66,6 +115,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	})
+	return nil, true
 }
 
 // parseClick finds the first card button in a block_actions payload.
@@ -157,9 +207,10 @@ func (a *Adapter) runClick(ctx context.Context, c click, log zerolog.Logger) []s
 }
 
 // replaceCard updates the clicked card in place, when it is a channel
-// message and the meeting is not private.
+// message, the meeting is not private and there is no bot token (with one,
+// core already redrew the card through chat.update).
 func (a *Adapter) replaceCard(c click, m *core.Meeting, now time.Time) []slackapi.Msg {
-	if !c.replace || m.Private {
+	if !c.replace || m.Private || c.botToken {
 		return nil
 	}
 	msg := slackapi.Msg{ReplaceOriginal: true, Text: cardText(m, now), Blocks: slackapi.Blocks{BlockSet: Card(m, now, "")}}

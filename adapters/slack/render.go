@@ -105,6 +105,13 @@ func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
 	if !live {
 		return blocks
 	}
+	return append(blocks, cardActions(m))
+}
+
+// cardActions is the row of buttons on a meeting's card and reminders:
+// Join, Yes, No and Cancel (which core refuses to anyone but the organizer,
+// co-hosts and admins, with a plain sentence).
+func cardActions(m *core.Meeting) *slackapi.ActionBlock {
 	button := func(action, label string) *slackapi.ButtonBlockElement {
 		return slackapi.NewButtonBlockElement(action+":"+m.ID, m.ID,
 			slackapi.NewTextBlockObject(slackapi.PlainTextType, fit(label, maxButtonText), false, false))
@@ -115,12 +122,11 @@ func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
 			slackapi.NewTextBlockObject(slackapi.MarkdownType, "No one will be able to join *"+fit(m.Title, 250)+"* any more.", false, false),
 			slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel it", false, false),
 			slackapi.NewTextBlockObject(slackapi.PlainTextType, "Keep it", false, false)))
-	blocks = append(blocks, slackapi.NewActionBlock("actions_"+m.ID,
+	return slackapi.NewActionBlock("actions_"+m.ID,
 		button(actionJoin, "Join").WithStyle(slackapi.StylePrimary),
 		button(actionRSVPYes, "Yes"),
 		button(actionRSVPNo, "No"),
-		cancel))
-	return blocks
+		cancel)
 }
 
 // cardText is the notification text that goes with a card.

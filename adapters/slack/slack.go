@@ -13,37 +13,58 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 	slackapi "github.com/slack-go/slack"
+	"golang.org/x/time/rate"
 
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
+	"github.com/meetbot/meetbot/core/command"
 )
 
 // DefaultResponseURLBase is the only place response_urls may point to in
 // production; anything else in a payload is ignored.
 const DefaultResponseURLBase = "https://hooks.slack.com/"
 
-// Options configure an Adapter. Service and SigningSecret are required;
-// zero values of the rest take the documented defaults.
+// Options configure an Adapter. Service and SigningSecret (HTTP) or an
+// app token (Socket Mode) are required; zero values of the rest take the
+// documented defaults.
 type Options struct {
 	Service *core.Service
-	// SigningSecret is the app's signing secret. Without it every request
-	// is refused.
+	// SigningSecret is the app's signing secret. Without it every HTTP
+	// request is refused.
 	SigningSecret string
 	Logger        zerolog.Logger
-	// Now is the clock for the signature window and retry bookkeeping;
-	// default time.Now. It is separate from the Service's clock so tests
-	// can fake meeting time while signing with the real one.
+	// Now is the clock for the signature window, retry bookkeeping and
+	// pacing; default time.Now. It is separate from the Service's clock so
+	// tests can fake meeting time while signing with the real one.
 	Now func() time.Time
-	// HTTPClient posts to response_urls; default a client with a 10s timeout.
+	// Sleep waits between posts to one channel and after a 429; default a
+	// timer that stops when ctx ends. Tests record the waits instead.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// HTTPClient posts to response_urls and the Web API; default a client
+	// with a 10s timeout.
 	HTTPClient *http.Client
 	// ResponseURLBase is the prefix every response_url must have; default
 	// DefaultResponseURLBase. Tests point it at an httptest server.
 	ResponseURLBase string
+	// Tokens gives each team's bot token. Without one (nil, or an error
+	// for that team) the adapter answers only through response_url: no
+	// cards it can update, no reminders, no modal.
+	Tokens TokenSource
+	// APIURL is the Web API base (slack.api_url); default DefaultAPIURL.
+	APIURL string
+	// Store remembers deliveries for every replica, so a Slack retry that
+	// reaches another process does not run twice; nil keeps them in this
+	// process's memory only.
+	Store core.OnceStore
+	// Events handles an Events API body arriving over Socket Mode (the
+	// install package's HandleEvent); nil acknowledges and drops events.
+	Events func(ctx context.Context, body []byte) ([]byte, error)
 	// MaxBody caps a request body; default 64 KiB. Larger bodies get 413.
 	MaxBody int64
 	// AckWait is how long a command may run before Slack is answered with
@@ -55,14 +76,31 @@ type Options struct {
 	// DedupeTTL is how long a delivery is remembered so a retry or replay
 	// does not run twice; default 10 minutes.
 	DedupeTTL time.Duration
+	// UserTTL is how long a users.info answer is trusted; default 1 hour.
+	UserTTL time.Duration
+	// ChannelRate and ChannelBurst pace chat.postMessage per channel;
+	// default one per second, bursts of 1, as Slack asks.
+	ChannelRate  rate.Limit
+	ChannelBurst int
+	// Retries is how many times a call answered 429 is tried again after
+	// Retry-After; default 3.
+	Retries int
 }
 
-// Adapter serves Slack's HTTP requests.
+// Adapter serves Slack's HTTP requests and Socket Mode events, posts and
+// updates meeting cards, and is the core.Notifier for Slack meetings.
 type Adapter struct {
 	opts Options
 	chat *chat.Handler
 	seen *deliveries
 	wg   sync.WaitGroup
+
+	clientsMu sync.Mutex
+	clients   map[string]teamClient
+	limitsMu  sync.Mutex
+	limits    map[string]*rate.Limiter
+	dead      deadSet
+	users     userCache
 }
 
 // New returns an Adapter.
@@ -70,11 +108,20 @@ func New(o Options) *Adapter {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if o.ResponseURLBase == "" {
 		o.ResponseURLBase = DefaultResponseURLBase
+	}
+	if o.APIURL == "" {
+		o.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(o.APIURL, "/") {
+		o.APIURL += "/"
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = 64 << 10
@@ -88,7 +135,23 @@ func New(o Options) *Adapter {
 	if o.DedupeTTL <= 0 {
 		o.DedupeTTL = 10 * time.Minute
 	}
-	return &Adapter{opts: o, chat: chat.New(o.Service), seen: newDeliveries(o.DedupeTTL)}
+	if o.UserTTL <= 0 {
+		o.UserTTL = time.Hour
+	}
+	if o.ChannelRate <= 0 {
+		o.ChannelRate = rate.Every(time.Second)
+	}
+	if o.ChannelBurst <= 0 {
+		o.ChannelBurst = 1
+	}
+	if o.Retries <= 0 {
+		o.Retries = 3
+	}
+	return &Adapter{
+		opts: o, chat: chat.New(o.Service), seen: newDeliveries(o.DedupeTTL),
+		clients: map[string]teamClient{}, limits: map[string]*rate.Limiter{},
+		dead: deadSet{m: map[string]bool{}}, users: userCache{m: map[string]userInfo{}},
+	}
 }
 
 // Routes returns the adapter's handlers by Go 1.22 mux pattern.
@@ -138,7 +201,8 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// serveCommand handles POST /slack/commands.
+// serveCommand handles POST /slack/commands. It only verifies and parses;
+// handleCommand does the rest, as it does for Socket Mode.
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	if !a.readSigned(w, r) {
 		return
@@ -153,32 +217,39 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a slash command", http.StatusBadRequest)
 		return
 	}
-	log := a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger()
-	if !a.firstDelivery(w, r, sc.TeamID, sc.TriggerID, log) {
+	if msg := a.handleCommand(r.Context(), sc, r.Header.Get(HeaderRetryNum)); msg != nil {
+		a.writeMsg(w, *msg)
 		return
 	}
-	actor := core.Actor{
-		User:    core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformSlack, ID: sc.TeamID}, UserID: sc.UserID},
-		Name:    sc.UserName,
-		Channel: sc.ChannelID,
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleCommand runs one verified slash command and returns what to
+// acknowledge it with (nil: an empty acknowledgement). It returns within
+// AckWait: slower work goes on and its answer follows through response_url.
+// retry is Slack's retry number, "" on a first delivery.
+func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, retry string) *slackapi.Msg {
+	log := a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger()
+	if run, ack := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, retry, log); !run {
+		return ack
 	}
-	if actor.Name == "" {
-		actor.Name = sc.UserID
+	if strings.TrimSpace(sc.Text) == "" && a.openModal(ctx, sc, log) {
+		return nil
 	}
 	done := make(chan slackapi.Msg, 1)
-	base := context.WithoutCancel(r.Context()) // the work outlives the request
+	base := context.WithoutCancel(ctx) // the work outlives the request
 	a.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
 		defer cancel()
+		actor := a.actor(ctx, sc.TeamID, sc.UserID, sc.UserName, sc.ChannelID)
 		done <- a.runCommand(ctx, actor, sc.Text, log)
 	})
 	timer := time.NewTimer(a.opts.AckWait)
 	defer timer.Stop()
 	select {
 	case msg := <-done:
-		a.writeMsg(w, msg)
+		return &msg
 	case <-timer.C:
-		a.writeMsg(w, slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral, Text: "Working on it…"})
 		url := sc.ResponseURL
 		a.wg.Go(func() {
 			msg := <-done
@@ -188,16 +259,53 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 				log.Error().Err(err).Msg("could not deliver a slow command's reply")
 			}
 		})
+		return &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral, Text: "Working on it…"}
 	}
 }
 
-// runCommand runs one /meet line and renders the reply.
+// runCommand runs one /meet line and renders the reply. When the workspace
+// has a bot token, a new public meeting's card is posted by the bot (so it
+// can be updated in place later) and the reply becomes an ephemeral
+// confirmation; changes to existing meetings redraw their card and are
+// announced by core, so their reply is ephemeral too. Without a token the
+// card is the command's in-channel reply, as Slack allows.
 func (a *Adapter) runCommand(ctx context.Context, actor core.Actor, text string, log zerolog.Logger) slackapi.Msg {
 	rep := a.chat.Handle(ctx, actor, text)
 	if rep.Err != nil && rep.Err.Code == core.EINTERNAL {
 		log.Error().Err(rep.Err.Err).Str("verb", string(rep.Verb)).Msg("command failed")
 	}
-	return a.guard(message(rep, actor.Name, a.opts.Service.Now()), rep.JoinURL)
+	msg := a.guard(message(rep, actor.Name, a.opts.Service.Now()), rep.JoinURL)
+	if msg.ResponseType != slackapi.ResponseTypeInChannel || rep.Meeting == nil {
+		return msg
+	}
+	c, _, ok := a.client(ctx, actor.User.Workspace.ID)
+	if !ok {
+		return msg
+	}
+	switch rep.Verb {
+	case command.VerbSchedule, command.VerbNow:
+		if !a.postCard(ctx, c, rep.Meeting, msg, log) {
+			return msg
+		}
+	}
+	return ephemeral(Escape(rep.Text))
+}
+
+// postCard posts a new meeting's card with chat.postMessage and records
+// where, so core can have it redrawn. It reports whether the card was
+// posted.
+func (a *Adapter) postCard(ctx context.Context, c *slackapi.Client, m *core.Meeting, card slackapi.Msg, log zerolog.Logger) bool {
+	team := m.Workspace.ID
+	ts, err := a.post(ctx, c, team, m.Channel,
+		slackapi.MsgOptionText(card.Text, false), slackapi.MsgOptionBlocks(card.Blocks.BlockSet...))
+	if err != nil {
+		log.Warn().Err(err).Str("meeting", m.ID).Str("channel", m.Channel).Msg("could not post the meeting card; answering in the channel instead")
+		return false
+	}
+	if _, err := a.opts.Service.SetCard(ctx, m.Workspace, m.ID, core.MessageRef{Channel: m.Channel, ID: ts}); err != nil {
+		log.Warn().Err(err).Str("meeting", m.ID).Msg("could not record where the meeting card is; it will not be updated")
+	}
+	return true
 }
 
 // guard makes sure nothing holding a personal link is shown to a channel:
@@ -208,36 +316,53 @@ func (a *Adapter) guard(msg slackapi.Msg, joinURL string) slackapi.Msg {
 	if msg.ResponseType == slackapi.ResponseTypeEphemeral {
 		return msg
 	}
-	b, err := jsonMarshal(msg)
-	linkPrefix := a.opts.Service.Config().PublicURL + "/j/"
-	if err != nil || bytes.Contains(b, []byte(linkPrefix)) || joinURL != "" && bytes.Contains(b, []byte(joinURL)) {
+	if a.holdsLink(msg, joinURL) {
 		a.opts.Logger.Error().Msg("an in-channel reply held a personal link; sent it ephemerally instead")
 		msg.ResponseType = slackapi.ResponseTypeEphemeral
 	}
 	return msg
 }
 
-// firstDelivery answers a repeated delivery (a Slack retry, or the same
-// signed request replayed inside the window) with an empty 200 and returns
-// false, so a command never runs twice. The key is team + trigger_id, kept
-// in memory for DedupeTTL. A retry whose original this process never saw
-// is not run either, because the original may have reached another
-// replica; the user is told so.
-func (a *Adapter) firstDelivery(w http.ResponseWriter, r *http.Request, team, trigger string, log zerolog.Logger) bool {
-	retry := r.Header.Get(HeaderRetryNum)
-	first := trigger == "" || a.seen.first(team+"\x00"+trigger, a.opts.Now())
+// holdsLink reports whether msg mentions a personal join link (or cannot
+// be checked).
+func (a *Adapter) holdsLink(msg slackapi.Msg, joinURL string) bool {
+	b, err := jsonMarshal(msg)
+	linkPrefix := a.opts.Service.Config().PublicURL + "/j/"
+	return err != nil || bytes.Contains(b, []byte(linkPrefix)) || joinURL != "" && bytes.Contains(b, []byte(joinURL))
+}
+
+// firstDelivery reports whether a request should run. A repeated delivery
+// (a Slack retry, or the same signed request replayed inside the window)
+// does not run and is acknowledged empty, so a command never runs twice.
+// The key is kind + team + trigger_id, kept in Options.Store (shared by
+// replicas) or in memory, for DedupeTTL. A retry whose original was never
+// seen is not run either, because the original may still be on its way;
+// the user is told so.
+func (a *Adapter) firstDelivery(ctx context.Context, kind, team, trigger, retry string, log zerolog.Logger) (bool, *slackapi.Msg) {
+	first := trigger == "" || a.once(ctx, kind+":"+team+":"+trigger)
 	switch {
 	case !first:
 		log.Info().Str("retry", retry).Msg("slack delivered a request again; not running it twice")
-		w.WriteHeader(http.StatusOK)
-		return false
+		return false, nil
 	case retry != "":
-		log.Warn().Str("retry", retry).Msg("slack retried a request this process never saw; not running it")
-		a.writeMsg(w, slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral,
-			Text: "Slack sent this twice, so I did not run it again. Check `/meet list`, and try once more if something is missing."})
-		return false
+		log.Warn().Str("retry", retry).Msg("slack retried a request whose first delivery was never seen; not running it")
+		return false, &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral,
+			Text: "Slack sent this twice, so I did not run it again. Check `/meet list`, and try once more if something is missing."}
 	}
-	return true
+	return true, nil
+}
+
+// once records key and reports whether it is new, in the shared store when
+// there is one (falling back to memory if the store fails).
+func (a *Adapter) once(ctx context.Context, key string) bool {
+	if a.opts.Store != nil {
+		first, err := a.opts.Store.Once(ctx, key, a.opts.Now(), a.opts.DedupeTTL)
+		if err == nil {
+			return first
+		}
+		a.opts.Logger.Warn().Err(err).Msg("could not record a delivery in the store; de-duplicating in memory")
+	}
+	return a.seen.first(key, a.opts.Now())
 }
 
 // deliveries remembers recent delivery keys.

@@ -33,9 +33,8 @@ import (
 // HTTP interactions endpoint.
 type Options struct {
 	Service *core.Service
-	// Store de-duplicates interactions across replicas (Once) and records
-	// that a person was told which zone was assumed for them.
-	Store core.Store
+	// Store de-duplicates interactions across replicas with its once-keys.
+	Store core.OnceStore
 	// BotToken is the bot's token, without the "Bot " prefix.
 	BotToken string
 	// ApplicationID is the application's id (command registration, and

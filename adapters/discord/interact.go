@@ -2,7 +2,6 @@ package discord
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	dg "github.com/bwmarrin/discordgo"
@@ -51,16 +50,20 @@ func (a *Adapter) Handle(ctx context.Context, i *dg.Interaction) *dg.Interaction
 	}
 	switch i.Type {
 	case dg.InteractionApplicationCommand:
-		data := i.ApplicationCommandData()
-		subName, opts, ok := subcommand(data)
-		if !ok {
+		// The type was checked above; the assertion also guards against an
+		// interaction built with data of another shape.
+		data, ok := i.Data.(dg.ApplicationCommandInteractionData)
+		subName, opts, ok2 := subcommand(data)
+		if !ok || !ok2 {
 			return ephemeralText(textUnknown)
 		}
 		return a.runCommand(ctx, i, actor, subName, opts)
 	case dg.InteractionApplicationCommandAutocomplete:
-		return a.autocomplete(ctx, actor, i.ApplicationCommandData())
+		data, _ := i.Data.(dg.ApplicationCommandInteractionData)
+		return a.autocomplete(ctx, actor, data)
 	case dg.InteractionMessageComponent:
-		return a.click(ctx, actor, i.MessageComponentData())
+		data, _ := i.Data.(dg.MessageComponentInteractionData)
+		return a.click(ctx, actor, data)
 	default: // modal submit: meetbot opens no modals
 		return ephemeralText(textNoModal)
 	}
@@ -112,9 +115,6 @@ func (a *Adapter) runCommand(ctx context.Context, i *dg.Interaction, actor core.
 	}
 	switch rep.Verb {
 	case command.VerbSchedule, command.VerbNow:
-		if hint := a.zoneHint(ctx, actor); hint != "" {
-			text += "\n" + hint
-		}
 		return a.postCard(ctx, i, actor, rep, text)
 	case command.VerbInfo:
 		if rep.Meeting != nil {
@@ -149,31 +149,9 @@ func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Ac
 			return ephemeralText(text)
 		}
 	}
-	return message{content: text, embeds: []*dg.MessageEmbed{e}, components: buttons}.response()
-}
-
-// zoneHint tells a person, once, which zone their times were read in when
-// they never set one: Discord does not share it.
-func (a *Adapter) zoneHint(ctx context.Context, actor core.Actor) string {
-	loc, src := a.opts.Service.LocationSource(ctx, actor)
-	if src == core.ZoneFromUser {
-		return ""
-	}
-	st := a.opts.Store
-	u, err := st.FindUser(ctx, actor.User)
-	switch {
-	case err == nil && u.ZoneHinted:
-		return ""
-	case err != nil && core.ErrorCode(err) != core.ENOTFOUND:
-		return ""
-	case err != nil:
-		u = &core.User{Key: actor.User, DisplayName: actor.Name}
-	}
-	u.ZoneHinted, u.UpdatedAt = true, a.opts.Service.Now()
-	if err := st.PutUser(ctx, u); err != nil {
-		a.log.Warn().Err(err).Msg("could not remember the zone hint")
-	}
-	return fmt.Sprintf("Times were read in %s, this server's default, because Discord does not tell me your time zone. Set yours with /meet tz, for example /meet tz Europe/Berlin.", loc.String())
+	// In the channel, without the actor's one-time zone hint.
+	public := strings.TrimSuffix(text, "\n"+chatText(rep.Note))
+	return message{content: public, embeds: []*dg.MessageEmbed{e}, components: buttons}.response()
 }
 
 // click answers a button on a card or reminder: always an ephemeral answer

@@ -1,0 +1,321 @@
+package discord_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	dg "github.com/bwmarrin/discordgo"
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/discord"
+	"github.com/meetbot/meetbot/adapters/web"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// RFC 8032 §7.1 TEST 1: a fixed key, so signatures are stable vectors.
+const (
+	testSeed   = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+	testPublic = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+	appID      = "app1"
+	guildA     = "G1"
+	guildB     = "G2"
+	channel    = "C1"
+)
+
+var testKey = func() ed25519.PrivateKey {
+	seed, _ := hex.DecodeString(testSeed)
+	return ed25519.NewKeyFromSeed(seed)
+}()
+
+// call is one request the fake Discord API received.
+type call struct {
+	Method, Path string
+	Body         []byte
+	At           time.Time
+}
+
+// fakeAPI stands in for Discord's REST API and records every call.
+type fakeAPI struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls []call
+	next  atomic.Int64
+	// lost channels answer 403 Missing Access.
+	lost map[string]bool
+	// limited paths answer 429 this many times first.
+	limited map[string]int
+	retry   float64 // retry_after of those 429s, seconds
+}
+
+func newFakeAPI(t *testing.T) *fakeAPI {
+	f := &fakeAPI{lost: map[string]bool{}, limited: map[string]int{}, retry: 0.2}
+	f.next.Store(1000)
+	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	path := strings.TrimPrefix(r.URL.Path, "/api/v10")
+	f.mu.Lock()
+	// Recorded with Go's HTML escapes undone, so tests read "<t:…>".
+	readable := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b))
+	f.calls = append(f.calls, call{Method: r.Method, Path: path, Body: []byte(readable), At: time.Now()})
+	n := f.limited[path]
+	if n > 0 {
+		f.limited[path] = n - 1
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	lost := len(parts) > 1 && parts[0] == "channels" && f.lost[parts[1]]
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case n > 0:
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":false}`, f.retry)
+		return
+	case lost:
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = w.Write([]byte(`{"message":"Missing Access","code":50001}`))
+		return
+	}
+	id := strconv.FormatInt(f.next.Add(1), 10)
+	switch {
+	case r.Method == http.MethodPost && len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		fmt.Fprintf(w, `{"id":%q,"channel_id":%q}`, id, parts[1])
+	case r.Method == http.MethodPatch && parts[0] == "channels":
+		fmt.Fprintf(w, `{"id":%q,"channel_id":%q}`, parts[3], parts[1])
+	case path == "/users/@me/channels":
+		var req struct {
+			Recipient string `json:"recipient_id"`
+		}
+		_ = json.Unmarshal(b, &req)
+		fmt.Fprintf(w, `{"id":"dm-%s","type":1}`, req.Recipient)
+	case parts[0] == "interactions":
+		w.WriteHeader(http.StatusNoContent)
+	case parts[0] == "webhooks":
+		fmt.Fprintf(w, `{"id":%q}`, id)
+	case parts[0] == "applications" && r.Method == http.MethodPut:
+		_, _ = w.Write(b)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"message":"Unknown","code":0}`))
+	}
+}
+
+// Calls returns the calls so far whose method and path start match.
+func (f *fakeAPI) Calls(method, prefix string) []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []call
+	for _, c := range f.calls {
+		if (method == "" || c.Method == method) && strings.HasPrefix(c.Path, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type harness struct {
+	env     *testenv.Env
+	api     *fakeAPI
+	adapter *discord.Adapter
+	srv     *httptest.Server
+	n       atomic.Int64
+}
+
+// newHarness builds an env, a fake Discord API and an adapter wired as
+// serve would, with /discord/interactions and the join pages on one mux.
+func newHarness(t *testing.T, tune func(*discord.Options)) *harness {
+	t.Helper()
+	h := &harness{api: newFakeAPI(t)}
+	h.env = testenv.New(t, testenv.Options{})
+	o := discord.Options{
+		Service:       h.env.Service,
+		Store:         h.env.Store,
+		BotToken:      "test-bot-token",
+		ApplicationID: appID,
+		PublicKey:     testPublic,
+		APIURL:        h.api.URL + "/api/v10/",
+		Logger:        zerolog.New(h.env.Logs),
+	}
+	if tune != nil {
+		tune(&o)
+	}
+	a, err := discord.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.adapter = a
+	h.env.Service.SetNotifier(a)
+	wh := web.New(web.Options{Service: h.env.Service, Logger: zerolog.New(h.env.Logs), Sandbox: true})
+	a.Register(wh.Handle)
+	h.srv = httptest.NewServer(wh)
+	t.Cleanup(a.Wait)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// opt builds a command option from a Go value.
+func opt(name string, v any) *dg.ApplicationCommandInteractionDataOption {
+	o := &dg.ApplicationCommandInteractionDataOption{Name: name, Value: v, Type: dg.ApplicationCommandOptionString}
+	if _, ok := v.(bool); ok {
+		o.Type = dg.ApplicationCommandOptionBoolean
+	}
+	return o
+}
+
+// member is a guild member with the given permissions.
+func member(user string, perms int64) *dg.Member {
+	return &dg.Member{User: &dg.User{ID: user, Username: strings.ToLower(user)}, Permissions: perms}
+}
+
+// interaction builds a /meet subcommand interaction from user in guild.
+func (h *harness) interaction(guild, user, sub string, opts ...*dg.ApplicationCommandInteractionDataOption) *dg.Interaction {
+	n := h.n.Add(1)
+	return &dg.Interaction{
+		ID: "i" + strconv.FormatInt(n, 10), AppID: appID, Type: dg.InteractionApplicationCommand,
+		GuildID: guild, ChannelID: channel, Member: member(user, 0), Token: "tok" + strconv.FormatInt(n, 10),
+		Data: dg.ApplicationCommandInteractionData{ID: "cmd", Name: "meet", CommandType: dg.ChatApplicationCommand,
+			Options: []*dg.ApplicationCommandInteractionDataOption{{Name: sub, Type: dg.ApplicationCommandOptionSubCommand, Options: opts}}},
+	}
+}
+
+// clickOn builds a button interaction on a card.
+func (h *harness) clickOn(guild, user, customID string) *dg.Interaction {
+	n := h.n.Add(1)
+	return &dg.Interaction{
+		ID: "i" + strconv.FormatInt(n, 10), AppID: appID, Type: dg.InteractionMessageComponent,
+		GuildID: guild, ChannelID: channel, Member: member(user, 0), Token: "tok" + strconv.FormatInt(n, 10),
+		Data: dg.MessageComponentInteractionData{CustomID: customID, ComponentType: dg.ButtonComponent},
+	}
+}
+
+// wire renders i as Discord sends it over HTTP.
+func wire(t testing.TB, i *dg.Interaction) []byte {
+	t.Helper()
+	b, err := json.Marshal(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// discordgo marshals Data as an interface; Discord's shape is the same.
+	return b
+}
+
+// signed is a POST of body to the interactions endpoint signed at ts.
+func (h *harness) signed(t testing.TB, body []byte, ts time.Time) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+"/discord/interactions", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(discord.HeaderTimestamp, stamp)
+	req.Header.Set(discord.HeaderSignature, discord.Sign(testKey, stamp, body))
+	return req
+}
+
+// response is an interaction response as sent, kept raw for assertions.
+type response struct {
+	Type int `json:"type"`
+	Data struct {
+		Content         string            `json:"content"`
+		Flags           int               `json:"flags"`
+		Embeds          []json.RawMessage `json:"embeds"`
+		Components      []json.RawMessage `json:"components"`
+		AllowedMentions *struct {
+			Parse []string `json:"parse"`
+			Users []string `json:"users"`
+			Roles []string `json:"roles"`
+		} `json:"allowed_mentions"`
+		Choices []struct {
+			Name  string `json:"name"`
+			Value any    `json:"value"`
+		} `json:"choices"`
+	} `json:"data"`
+	raw []byte
+}
+
+// ephemeral reports whether the response is only for the actor.
+func (r response) ephemeral() bool { return r.Data.Flags&64 != 0 }
+
+// do sends req and decodes the answer.
+func (h *harness) do(t testing.TB, req *http.Request) (int, response) {
+	t.Helper()
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var r response
+	if resp.StatusCode == http.StatusOK && len(b) > 0 {
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatalf("answer is not JSON: %q", b)
+		}
+	}
+	r.raw = b
+	return resp.StatusCode, r
+}
+
+// send posts i signed now and returns the answer; it must be 200.
+func (h *harness) send(t testing.TB, i *dg.Interaction) response {
+	t.Helper()
+	code, r := h.do(t, h.signed(t, wire(t, i), time.Now()))
+	if code != http.StatusOK {
+		t.Fatalf("status %d: %s", code, r.raw)
+	}
+	h.adapter.Wait()
+	return r
+}
+
+// command sends a /meet subcommand from user in guild A.
+func (h *harness) command(t testing.TB, user, sub string, opts ...*dg.ApplicationCommandInteractionDataOption) response {
+	t.Helper()
+	return h.send(t, h.interaction(guildA, user, sub, opts...))
+}
+
+// decode turns an InteractionResponse into the wire shape tests read.
+func decode(t testing.TB, resp *dg.InteractionResponse) response {
+	t.Helper()
+	b, err := json.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r response
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	r.raw = b
+	return r
+}
+
+// meetings returns guild A's stored meetings.
+func (h *harness) meetings(t testing.TB) []*core.Meeting {
+	t.Helper()
+	ms, err := h.env.Store.FindMeetings(context.Background(), core.MeetingFilter{Workspace: core.WorkspaceKey{Platform: core.PlatformDiscord, ID: guildA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// newBody is a request body holding b.
+func newBody(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }

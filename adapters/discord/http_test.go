@@ -85,7 +85,11 @@ func TestRefusedRequests(t *testing.T) {
 			r.Header.Del(discord.HeaderTimestamp)
 			return r
 		},
-		"bad hex": func() *http.Request { r := h.signed(t, body, now); r.Header.Set(discord.HeaderSignature, "zz"); return r },
+		"bad hex": func() *http.Request {
+			r := h.signed(t, body, now)
+			r.Header.Set(discord.HeaderSignature, "zz")
+			return r
+		},
 	}
 	for name, mk := range cases {
 		if code, r := h.do(t, mk()); code != http.StatusUnauthorized {

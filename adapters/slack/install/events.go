@@ -46,6 +46,10 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
+	if n := r.Header.Get(headerRetryNum); n != "" {
+		// Slack's retry of a delivery; HandleEvent acts on each event id once.
+		h.o.Logger.Debug().Str("retry", trimFor(n)).Str("reason", trimFor(r.Header.Get("X-Slack-Retry-Reason"))).Msg("slack event retried")
+	}
 	resp, err := h.HandleEvent(r.Context(), body)
 	if err != nil {
 		if core.ErrorCode(err) == core.EINVALID {

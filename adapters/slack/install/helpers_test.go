@@ -2,12 +2,12 @@ package install_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -55,8 +55,8 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		reply: map[string]any{
 			"ok": true, "access_token": botToken, "token_type": "bot", "scope": install.BotScopes,
 			"bot_user_id": "U0BOT", "app_id": "A0APP",
-			"team":        map[string]any{"id": team, "name": "Acme & <Co>"},
-			"enterprise":  nil, "is_enterprise_install": false,
+			"team":       map[string]any{"id": team, "name": "Acme & <Co>"},
+			"enterprise": nil, "is_enterprise_install": false,
 			"authed_user": map[string]any{"id": "U0ADMIN"},
 		},
 		authReply: map[string]any{"ok": true, "team_id": team, "user_id": "U0BOT", "team": "Acme"},

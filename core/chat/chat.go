@@ -34,6 +34,14 @@ type Reply struct {
 	Private bool
 	// Verb is the command that was run ("" when the line did not parse).
 	Verb command.Verb
+	// Note is a one-time hint for the actor that goes with the answer (the
+	// time zone their times were read in, when they never chose one). It
+	// is also the last line of Text; adapters that show something other
+	// than Text (a card) show Note to the actor on its own.
+	Note string
+	// Settings is set by settings: the workspace's settings in force after
+	// the command.
+	Settings *core.WorkspaceSettings
 }
 
 // Handler runs command lines against a Service.
@@ -48,14 +56,23 @@ func New(svc *core.Service) *Handler { return &Handler{svc: svc} }
 // failures become a Reply with OK false and a plain sentence, because every
 // adapter has to show something to the person who typed.
 func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
-	loc := h.svc.Location(ctx, a)
+	loc, src := h.svc.LocationSource(ctx, a)
 	now := h.svc.Now()
+	// People the workspace lists as meetbot admins get the rights of the
+	// platform's admins for every command (cancel, private meetings).
+	if !a.IsAdmin && h.svc.IsAdmin(ctx, a) {
+		a.IsAdmin = true
+	}
 	cmd, err := command.Parse(line, command.Context{Now: now, Location: loc, MaxTitle: h.svc.Config().MaxTitle})
 	if err != nil {
 		return failure("", err)
 	}
 	r := h.run(ctx, a, cmd, loc, now)
 	r.Verb = cmd.Verb
+	if r.OK && (cmd.Verb == command.VerbSchedule || cmd.Verb == command.VerbNow) &&
+		(src == core.ZoneFromWorkspace || src == core.ZoneFromConfig) {
+		h.addZoneHint(ctx, a, &r)
+	}
 	return r
 }
 
@@ -147,6 +164,8 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		return Reply{OK: true, Text: text, Meeting: res.Meeting}
 	case command.VerbSkip, command.VerbMove, command.VerbRSVP, command.VerbICS:
 		return h.runSeries(ctx, a, cmd, loc, now)
+	case command.VerbSettings:
+		return h.runSettings(ctx, a, cmd)
 	case command.VerbTZ:
 		l, err := h.svc.SetTimeZone(ctx, a, cmd.TimeZone)
 		if err != nil {

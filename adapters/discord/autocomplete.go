@@ -84,17 +84,22 @@ func (a *Adapter) meetingChoices(ctx context.Context, actor core.Actor, typed st
 		return nil
 	}
 	q := strings.ToLower(strings.TrimPrefix(typed, "#"))
-	var out []*dg.ApplicationCommandOptionChoice
+	// The id typed exactly first, then ids starting with it, then titles
+	// containing it.
+	var exact, byID, byTitle []*dg.ApplicationCommandOptionChoice
 	for _, m := range ms {
-		if q != "" && !strings.Contains(strings.ToLower(m.ID), q) && !strings.Contains(strings.ToLower(m.Title), q) {
-			continue
-		}
-		out = append(out, &dg.ApplicationCommandOptionChoice{Name: m.ID + " · " + m.Title, Value: m.ID})
-		if len(out) == maxChoices {
-			break
+		c := &dg.ApplicationCommandOptionChoice{Name: m.ID + " · " + m.Title, Value: m.ID}
+		id := strings.ToLower(m.ID)
+		switch {
+		case q == "" || id == q:
+			exact = append(exact, c)
+		case strings.HasPrefix(id, q):
+			byID = append(byID, c)
+		case strings.Contains(strings.ToLower(m.Title), q):
+			byTitle = append(byTitle, c)
 		}
 	}
-	return out
+	return append(append(exact, byID...), byTitle...)
 }
 
 // zoneChoices lists zones matching typed: names starting with it first,

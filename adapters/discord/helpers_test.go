@@ -61,7 +61,7 @@ type fakeAPI struct {
 	retry   float64 // retry_after of those 429s, seconds
 }
 
-func newFakeAPI(t *testing.T) *fakeAPI {
+func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{lost: map[string]bool{}, limited: map[string]int{}, retry: 0.2}
 	f.next.Store(1000)
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -142,7 +142,7 @@ type harness struct {
 
 // newHarness builds an env, a fake Discord API and an adapter wired as
 // serve would, with /discord/interactions and the join pages on one mux.
-func newHarness(t *testing.T, tune func(*discord.Options)) *harness {
+func newHarness(t testing.TB, tune func(*discord.Options)) *harness {
 	t.Helper()
 	h := &harness{api: newFakeAPI(t)}
 	h.env = testenv.New(t, testenv.Options{})

@@ -1,0 +1,135 @@
+package discord_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// reminder builds the scheduler's reminder for guild A's meeting id.
+func (h *harness) reminder(t *testing.T, id string, dms ...string) core.Reminder {
+	t.Helper()
+	m, err := h.env.Store.FindMeetingByID(context.Background(), core.WorkspaceKey{Platform: core.PlatformDiscord, ID: guildA}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	occ, w := h.env.Service.Current(context.Background(), m)
+	return core.Reminder{Meeting: m, Occurrence: occ, Window: w, Lead: 10 * time.Minute, DMs: dms}
+}
+
+// TestRemindPostsWithButtonsAndDMs: the reminder goes to the channel with
+// the card's buttons (no link), returns the message id, and is DMed.
+func TestRemindPostsWithButtonsAndDMs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review @everyone"), opt("when", "tomorrow 3pm"))
+	before := len(h.api.Calls(http.MethodPost, "/channels/C1/messages"))
+	ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1", "U2"))
+	if err != nil || ref == "" {
+		t.Fatalf("remind: %q %v", ref, err)
+	}
+	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")
+	if len(posts) != before+1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	body := string(posts[len(posts)-1].Body)
+	for _, want := range []string{"Reminder:", "mb:join:1", "mb:yes:1", `"allowed_mentions":{"parse":[]`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("reminder lacks %s: %s", want, body)
+		}
+	}
+	if strings.Contains(body, "/j/") || strings.Contains(body, "mb:cancel") {
+		t.Fatalf("reminder: %s", body)
+	}
+	if dm := h.api.Calls(http.MethodPost, "/channels/dm-U2/messages"); len(dm) != 1 || !strings.Contains(string(dm[0].Body), "Reminder:") ||
+		strings.Contains(string(dm[0].Body), "custom_id") {
+		t.Fatalf("dm: %+v", dm)
+	}
+}
+
+// TestRateLimitRespected: a 429 with retry_after is waited out, then the
+// post goes through once; a wait longer than MaxRateWait fails at once
+// with EUNAVAILABLE carrying the wait, for the scheduler to retry.
+func TestRateLimitRespected(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.api.mu.Lock()
+	h.api.limited["/channels/C1/messages"], h.api.retry = 1, 0.2
+	h.api.mu.Unlock()
+	before := len(h.api.Calls(http.MethodPost, "/channels/C1/messages"))
+	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")[before:]
+	if len(posts) != 2 {
+		t.Fatalf("%d attempts, want 2", len(posts))
+	}
+	if gap := posts[1].At.Sub(posts[0].At); gap < 200*time.Millisecond {
+		t.Fatalf("retried after %v, before retry_after", gap)
+	}
+
+	h.api.mu.Lock()
+	h.api.limited["/channels/C1/messages"], h.api.retry = 1, 60
+	h.api.mu.Unlock()
+	start := time.Now()
+	_, err := h.adapter.Remind(context.Background(), h.reminder(t, "1"))
+	e, ok := core.AsError(err)
+	if !ok || e.Code != core.EUNAVAILABLE || e.RetryAfter != time.Minute || time.Since(start) > 10*time.Second {
+		t.Fatalf("long wait: %v", err)
+	}
+}
+
+// TestLostChannelStopsOnce: a channel the bot lost access to answers 403
+// Missing Access; the reminder returns nil (no retry loop), one log line
+// names the meeting, and later posts to it are not even tried.
+func TestLostChannelStopsOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.api.mu.Lock()
+	h.api.lost[channel] = true
+	h.api.mu.Unlock()
+	before := len(h.api.Calls("", "/channels/C1/"))
+	for range 3 {
+		if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref != "" {
+			t.Fatalf("remind: %q %v", ref, err)
+		}
+	}
+	m := h.reminder(t, "1").Meeting
+	if err := h.adapter.UpdateCard(context.Background(), m, core.CardRSVP); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.api.Calls("", "/channels/C1/")) - before; n != 1 {
+		t.Fatalf("%d calls to the lost channel, want 1", n)
+	}
+	logs := h.env.Logs.String()
+	if n := strings.Count(logs, "lost access"); n != 1 || !strings.Contains(logs, `"meeting":"1"`) {
+		t.Fatalf("%d log lines:\n%s", n, logs)
+	}
+}
+
+// TestAnnounceAndCardEdit: a move is announced in the channel and the
+// card is edited in place with the new time.
+// snowflake is a user id as Discord writes them.
+const snowflake = "123456789012345678"
+
+func TestAnnounceAndCardEdit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, snowflake, "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.command(t, snowflake, "move", opt("id", "1"), opt("when", "friday 4pm"))
+	m := h.reminder(t, "1").Meeting
+	edits := h.api.Calls(http.MethodPatch, "/channels/C1/messages/"+m.Card.ID)
+	if len(edits) != 1 || !strings.Contains(string(edits[0].Body), "<t:"+itoa(m.Start.Unix())+":F>") {
+		t.Fatalf("edits: %+v", edits)
+	}
+	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")
+	if last := string(posts[len(posts)-1].Body); !strings.Contains(last, "moved from") || !strings.Contains(last, "by <@"+snowflake+">") {
+		t.Fatalf("announcement: %s", last)
+	}
+}

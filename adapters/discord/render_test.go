@@ -1,0 +1,137 @@
+package discord_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	dg "github.com/bwmarrin/discordgo"
+
+	"github.com/meetbot/meetbot/adapters/discord"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// TestCardLimits renders a card whose every text is far over Discord's
+// limits: each part is cut with "…", the total stays within 6000, and
+// rendering never fails.
+func TestCardLimits(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("𝄞x*", 3000) // astral runes count twice
+	m := &core.Meeting{
+		Workspace: core.WorkspaceKey{Platform: core.PlatformDiscord, ID: guildA}, ID: "7", Channel: channel,
+		Title: long, Organizer: "", OrganizerName: long, Start: testenv.T0, TimeZone: "America/New_York", Duration: time.Hour,
+		State: core.StateScheduled,
+	}
+	for i := range 400 {
+		m.Invitees = append(m.Invitees, strings.Repeat("9", 18)+string(rune('a'+i%26)))
+	}
+	w := core.Window{Opens: m.Start.Add(-5 * time.Minute), Closes: m.End().Add(5 * time.Minute)}
+	e, comps := discord.Card(m, core.Occurrence{Start: m.Start, End: m.End()}, w, testenv.T0.Add(-time.Hour))
+	units := func(s string) int {
+		n := 0
+		for _, r := range s {
+			n++
+			if r > 0xFFFF {
+				n++
+			}
+		}
+		return n
+	}
+	total := units(e.Title) + units(e.Description) + units(e.Footer.Text)
+	if units(e.Title) > 256 || !strings.HasSuffix(e.Title, "…") || units(e.Description) > 4096 {
+		t.Fatalf("title %d, description %d", units(e.Title), units(e.Description))
+	}
+	for _, f := range e.Fields {
+		if units(f.Value) > 1024 || units(f.Name) > 256 {
+			t.Fatalf("field %q: %d", f.Name, units(f.Value))
+		}
+		total += units(f.Name) + units(f.Value)
+	}
+	if total > 6000 || len(e.Fields) > 25 || !utf8.ValidString(e.Title) {
+		t.Fatalf("total %d, %d fields", total, len(e.Fields))
+	}
+	if len(comps) != 1 {
+		t.Fatalf("components: %+v", comps)
+	}
+}
+
+// TestHelpFitsAMessage: help is longer than message content allows, so
+// it travels in an embed, within limits.
+func TestHelpFitsAMessage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	r := h.command(t, "U1", "help")
+	if len([]rune(r.Data.Content)) > 2000 || len(r.Data.Embeds) == 0 {
+		t.Fatalf("help: content %d runes, %d embeds", len([]rune(r.Data.Content)), len(r.Data.Embeds))
+	}
+	var e dg.MessageEmbed
+	if err := json.Unmarshal(r.Data.Embeds[0], &e); err != nil || !strings.Contains(e.Description, "/meet schedule") || len([]rune(e.Description)) > 4096 {
+		t.Fatalf("help embed: %v %d", err, len(e.Description))
+	}
+}
+
+// TestCommandDefinitions checks the registered command against
+// Discord's rules, so registration cannot fail with a 400.
+func TestCommandDefinitions(t *testing.T) {
+	t.Parallel()
+	name := regexp.MustCompile(`^[-_'\p{L}\p{N}]{1,32}$`)
+	var check func(where string, o *dg.ApplicationCommandOption)
+	check = func(where string, o *dg.ApplicationCommandOption) {
+		where += " " + o.Name
+		if !name.MatchString(o.Name) || strings.ToLower(o.Name) != o.Name {
+			t.Errorf("%s: bad name", where)
+		}
+		if d := utf8.RuneCountInString(o.Description); d < 1 || d > 100 {
+			t.Errorf("%s: description of %d characters", where, d)
+		}
+		if len(o.Options) > 25 || len(o.Choices) > 25 {
+			t.Errorf("%s: %d options, %d choices", where, len(o.Options), len(o.Choices))
+		}
+		if o.Autocomplete && (len(o.Choices) > 0 || o.Type != dg.ApplicationCommandOptionString) {
+			t.Errorf("%s: autocomplete with choices or not a string", where)
+		}
+		optional := false
+		for _, c := range o.Options {
+			if c.Required && optional {
+				t.Errorf("%s: required option %s after an optional one", where, c.Name)
+			}
+			optional = optional || !c.Required
+			check(where, c)
+		}
+	}
+	cmds := discord.Commands()
+	if len(cmds) != 1 || cmds[0].Name != "meet" || cmds[0].Description == "" || len(cmds[0].Description) > 100 {
+		t.Fatalf("commands: %+v", cmds)
+	}
+	subs := map[string]bool{}
+	for _, o := range cmds[0].Options {
+		subs[o.Name] = o.Type == dg.ApplicationCommandOptionSubCommand
+		check("/meet", o)
+	}
+	for _, want := range []string{"schedule", "now", "list", "info", "join", "cancel", "skip", "move", "rsvp", "invite", "remove", "tz", "ics", "settings", "help"} {
+		if !subs[want] {
+			t.Errorf("no subcommand %s", want)
+		}
+	}
+	if b, _ := json.Marshal(cmds[0]); len(b) > 8000 {
+		t.Errorf("command is %d bytes of JSON; Discord allows 8000 characters", len(b))
+	}
+}
+
+// TestLineQuoting: any title, however quoted, reaches the grammar whole.
+func TestLineQuoting(t *testing.T) {
+	t.Parallel()
+	for _, title := range []string{`Retro 12/03`, `say "hi" there`, `"quoted"`, `l'équipe`, `«x» "y" 'z' ‘w’`, `for the team with @ana private`} {
+		line := discord.Line("schedule", []*dg.ApplicationCommandInteractionDataOption{opt("title", title), opt("when", "tomorrow 3pm")})
+		h := newHarness(t, nil)
+		rep := h.command(t, "U1", "schedule", opt("title", title), opt("when", "tomorrow 3pm"))
+		ms := h.meetings(t)
+		if len(ms) != 1 || ms[0].Title != strings.TrimSpace(strings.NewReplacer("»", "›").Replace(title)) && ms[0].Title != title {
+			t.Errorf("%q → line %q → %s", title, line, rep.Data.Content)
+		}
+	}
+}

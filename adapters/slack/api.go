@@ -124,7 +124,7 @@ func (d *deadSet) add(k string) bool {
 }
 
 func deadChannelKey(team, channel string) string { return team + "\x00" + channel }
-func deadTokenKey(team, fp string) string         { return team + "\x00token:" + fp }
+func deadTokenKey(team, fp string) string        { return team + "\x00token:" + fp }
 
 // unreachable reports whether posts to channel of team are known to fail.
 func (a *Adapter) unreachable(team, channel, fp string) bool {

@@ -251,6 +251,24 @@ func (a *Adapter) RegisterCommands(ctx context.Context, guildID string) ([]*dg.A
 	return out, err
 }
 
+// RegisterCommands is Adapter.RegisterCommands for a process that serves
+// nothing (bot register-commands): only BotToken, ApplicationID, APIURL,
+// HTTPClient and Logger of o are used.
+func RegisterCommands(ctx context.Context, o Options, guildID string) ([]*dg.ApplicationCommand, error) {
+	if o.BotToken == "" {
+		return nil, errors.New("discord: bot_token is required to register commands")
+	}
+	s, err := newSession(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.MaxRateWait <= 0 {
+		o.MaxRateWait = 30 * time.Second
+	}
+	a := &Adapter{opts: o, session: s, log: o.Logger}
+	return a.RegisterCommands(ctx, guildID)
+}
+
 // rest runs one REST call with ctx, waiting out 429s in place when
 // Discord asks for at most MaxRateWait, a few times; a longer wait fails
 // with EUNAVAILABLE carrying RetryAfter.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/core"
 )
 
@@ -131,5 +132,32 @@ func TestAnnounceAndCardEdit(t *testing.T) {
 	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")
 	if last := string(posts[len(posts)-1].Body); !strings.Contains(last, "moved from") || !strings.Contains(last, "by <@"+snowflake+">") {
 		t.Fatalf("announcement: %s", last)
+	}
+}
+
+// TestRegisterCommands overwrites the guild's command set, twice with the
+// same body (idempotent), and the global set without a guild.
+func TestRegisterCommands(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t)
+	o := discord.Options{BotToken: "tok", ApplicationID: appID, APIURL: api.URL + "/api/v10/"}
+	for range 2 {
+		cmds, err := discord.RegisterCommands(context.Background(), o, guildA)
+		if err != nil || len(cmds) != 1 || cmds[0].Name != "meet" {
+			t.Fatalf("register: %+v %v", cmds, err)
+		}
+	}
+	puts := api.Calls(http.MethodPut, "/applications/app1/guilds/G1/commands")
+	if len(puts) != 2 || string(puts[0].Body) != string(puts[1].Body) {
+		t.Fatalf("guild overwrites: %d", len(puts))
+	}
+	if _, err := discord.RegisterCommands(context.Background(), o, ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(api.Calls(http.MethodPut, "/applications/app1/commands")) != 1 {
+		t.Fatal("no global overwrite")
+	}
+	if _, err := discord.RegisterCommands(context.Background(), discord.Options{BotToken: "tok", APIURL: api.URL}, ""); err == nil {
+		t.Fatal("registered without an application id")
 	}
 }

@@ -1,12 +1,57 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+
+	"github.com/meetbot/meetbot/adapters/discord"
+	"github.com/meetbot/meetbot/core"
+)
+
+// discordOptions are the adapter's options from the config.
+func discordOptions(cfg DiscordConfig) discord.Options {
+	return discord.Options{
+		BotToken:      cfg.BotToken,
+		ApplicationID: cfg.ApplicationID,
+		PublicKey:     cfg.PublicKey,
+		APIURL:        cfg.APIURL,
+	}
+}
+
+// gatewayOn reports whether to connect to Discord's gateway: with a bot
+// token, unless discord.gateway is false.
+func gatewayOn(cfg DiscordConfig) bool {
+	return cfg.BotToken != "" && (cfg.Gateway == nil || *cfg.Gateway)
+}
 
 // wireDiscord starts the Discord adapter when it is configured and routes
-// Discord meetings' reminders to it.
+// Discord meetings' reminders to it: the HTTP interactions endpoint with a
+// public key, the gateway with a bot token (unless turned off).
 func (a *app) wireDiscord(_ context.Context) error {
-	if !a.cfg.Discord.Enabled() {
+	cfg := a.cfg.Discord
+	if !cfg.Enabled() {
 		return nil
 	}
+	o := discordOptions(cfg)
+	o.Service, o.Store = a.svc, a.store
+	o.Logger = a.log.With().Str("component", "discord").Logger()
+	dc, err := discord.New(o)
+	if err != nil {
+		return err
+	}
+	// Closed before the store (closers run last-in first-out), after the
+	// web server stopped taking interactions.
+	a.closers = append(a.closers, dc.Close)
+	if cfg.PublicKey != "" {
+		dc.Register(a.web.Handle)
+		a.log.Info().Msg("Discord interactions endpoint on /discord/interactions")
+	}
+	if gatewayOn(cfg) {
+		if err := dc.OpenGateway(); err != nil {
+			return fmt.Errorf("connect to the Discord gateway (check discord.bot_token): %w", err)
+		}
+		a.log.Info().Msg("Discord gateway connected")
+	}
+	a.notify.set(core.PlatformDiscord, dc)
 	return nil
 }

@@ -53,7 +53,8 @@ type DiscordConfig struct {
 	BotToken      string `yaml:"bot_token"`
 	ApplicationID string `yaml:"application_id"`
 	PublicKey     string `yaml:"public_key"`
-	// APIURL is the REST base (default https://discord.com/api/v10/), so
+	// APIURL is the REST base (default https://discord.com/api/v9/, the version discordgo
+	// speaks), so
 	// tests can run against a fake API.
 	APIURL string `yaml:"api_url"`
 	// Gateway connects to Discord's gateway when a bot token is set

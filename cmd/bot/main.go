@@ -4,6 +4,8 @@
 //	bot serve --config FILE                  the web server and chat adapters
 //	bot sandbox --listen ADDR                the RealtimeKit sandbox alone
 //	bot check-config --config FILE           list every problem in a config
+//	bot register-commands --config FILE [--guild ID]
+//	                                         overwrite the Discord /meet command
 //
 // Only this package wires adapters and storage to core.
 package main
@@ -42,6 +44,8 @@ Usage:
         Serve the RealtimeKit sandbox API alone (default 127.0.0.1:8787).
   bot check-config --config FILE
         Check a config file and list every problem at once.
+  bot register-commands --config FILE [--guild ID]
+        Overwrite the Discord /meet command: in one server (instant) or globally.
 `
 
 // run is main without the process: tests call it with their own streams.
@@ -60,6 +64,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runSandbox(ctx, args, stderr)
 	case "check-config":
 		err = runCheckConfig(args, stdout, stderr, getenv)
+	case "register-commands":
+		err = runRegisterCommands(ctx, args, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

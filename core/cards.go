@@ -36,7 +36,8 @@ const (
 // after every change a reader of the card would notice; a notifier without
 // it simply leaves old cards as they were posted.
 type CardKeeper interface {
-	// UpdateCard redraws m.Card from m. It is best effort: a failure is
+	// UpdateCard redraws m.Card (and updates m.Mirror, when set) from m.
+	// Either may be zero. It is best effort: a failure is
 	// logged by core, and the next change redraws the card again.
 	UpdateCard(ctx context.Context, m *Meeting, ev CardEvent) error
 }
@@ -54,11 +55,20 @@ func (s *Service) SetCard(ctx context.Context, ws WorkspaceKey, id string, ref M
 	})
 }
 
-// refreshCard asks the notifier to redraw m's card, when it has one and the
-// notifier can. Failures are logged: the change itself is stored and the
+// SetMirror records the platform calendar entry that mirrors the meeting
+// (see Meeting.Mirror), so later changes reach it too.
+func (s *Service) SetMirror(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
+	return s.store.UpdateMeeting(ctx, ws, id, func(m *Meeting) error {
+		m.Mirror = ref
+		return nil
+	})
+}
+
+// refreshCard asks the notifier to redraw m's card and its calendar mirror,
+// when it has either and the notifier can. Failures are logged: the change itself is stored and the
 // actor already has their reply.
 func (s *Service) refreshCard(ctx context.Context, m *Meeting, ev CardEvent) {
-	if m == nil || m.Card.IsZero() {
+	if m == nil || m.Card.IsZero() && m.Mirror.IsZero() {
 		return
 	}
 	k, ok := s.notify.(CardKeeper)

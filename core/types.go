@@ -126,6 +126,10 @@ type Meeting struct {
 	// Card is the meeting card the chat adapter posted when it was
 	// scheduled; zero when none was posted or the adapter cannot edit it.
 	Card MessageRef
+	// Mirror is a copy of the meeting kept on the platform's own calendar
+	// (a Discord Guild Scheduled Event), so it can be moved or cancelled
+	// with the meeting; zero when none.
+	Mirror MessageRef
 
 	State       MeetingState
 	CancelledBy string

@@ -36,6 +36,8 @@ type meetingRecord struct {
 	// The card reference arrived with the chat adapters (schema 3).
 	CardChannel string    `json:"card_channel,omitempty"`
 	CardID      string    `json:"card_id,omitempty"`
+	MirrorScope string    `json:"mirror_scope,omitempty"`
+	MirrorID    string    `json:"mirror_id,omitempty"`
 	State       string    `json:"state"`
 	CancelledBy string    `json:"cancelled_by,omitempty"`
 	CancelledAt time.Time `json:"cancelled_at,omitzero"`
@@ -195,7 +197,7 @@ func encodeMeeting(m *core.Meeting) ([]byte, error) {
 		CoHosts: m.CoHosts, Start: utc(m.Start), TimeZone: m.TimeZone, DurationNS: int64(m.Duration),
 		Recurrence: m.Recurrence, Private: m.Private, Invitees: m.Invitees, Removed: m.Removed,
 		Exceptions: encodeExceptions(m.Exceptions), RSVPs: encodeRSVPs(m.RSVPs),
-		CardChannel: m.Card.Channel, CardID: m.Card.ID,
+		CardChannel: m.Card.Channel, CardID: m.Card.ID, MirrorScope: m.Mirror.Channel, MirrorID: m.Mirror.ID,
 		State: string(m.State), CancelledBy: m.CancelledBy, CancelledAt: utc(m.CancelledAt),
 		RoomID: m.RoomID, RoomTag: m.RoomTag, RoomStatus: string(m.RoomStatus),
 		Abandoned: m.Abandoned, CreatedAt: utc(m.CreatedAt), UpdatedAt: utc(m.UpdatedAt), Version: m.Version,
@@ -226,8 +228,9 @@ func decodeMeeting(ws core.WorkspaceKey, id string, v []byte) (*core.Meeting, er
 		Start: r.Start, TimeZone: r.TimeZone, Duration: time.Duration(r.DurationNS),
 		Recurrence: r.Recurrence, Private: r.Private, Invitees: r.Invitees, Removed: r.Removed,
 		Exceptions: decodeExceptions(r.Exceptions), RSVPs: decodeRSVPs(r.RSVPs),
-		Card:  core.MessageRef{Channel: r.CardChannel, ID: r.CardID},
-		State: core.MeetingState(r.State), CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt,
+		Card:   core.MessageRef{Channel: r.CardChannel, ID: r.CardID},
+		Mirror: core.MessageRef{Channel: r.MirrorScope, ID: r.MirrorID},
+		State:  core.MeetingState(r.State), CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt,
 		RoomID: r.RoomID, RoomTag: r.RoomTag, RoomStatus: core.RoomStatus(r.RoomStatus),
 		Abandoned: r.Abandoned, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}, nil

@@ -82,6 +82,7 @@ func newMeeting(ws core.WorkspaceKey, channel string, start time.Time, d time.Du
 		RoomStatus:  core.RoomInactive,
 		Abandoned:   true,
 		Card:        core.MessageRef{Channel: "C1", ID: "1700000000.000100"},
+		Mirror:      core.MessageRef{Channel: "G1", ID: "1234567890"},
 		CreatedAt:   base.Add(-time.Hour),
 		UpdatedAt:   base.Add(-time.Minute),
 	}

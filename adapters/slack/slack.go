@@ -230,8 +230,10 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 // retry is Slack's retry number, "" on a first delivery.
 func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, retry string) *slackapi.Msg {
 	log := a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger()
-	if run, ack := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, retry, log); !run {
-		return ack
+	if !readOnly(sc.Text) {
+		if run, ack := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, retry, log); !run {
+			return ack
+		}
 	}
 	if strings.TrimSpace(sc.Text) == "" && a.openModal(ctx, sc, log) {
 		return nil
@@ -261,6 +263,18 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, r
 		})
 		return &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral, Text: "Working on it…"}
 	}
+}
+
+// readOnly reports whether a command line only reads (list, info, help):
+// running it twice is harmless, so it skips the delivery record, a store
+// write.
+func readOnly(text string) bool {
+	verb, _, _ := strings.Cut(strings.TrimSpace(text), " ")
+	switch strings.ToLower(verb) {
+	case "list", "info", "help":
+		return true
+	}
+	return false
 }
 
 // runCommand runs one /meet line and renders the reply. When the workspace

@@ -1,0 +1,85 @@
+package slack_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/slack"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// baselineNs is the baseline's ns/op from the same run, for the ratio.
+var baselineNs float64
+
+// BenchmarkSignedList measures a signed "/meet list" over HTTP (signature,
+// delivery dedupe in bbolt, 5 then 40 stored meetings, mrkdwn rendering)
+// against a baseline handler in the same run that only checks the
+// signature and answers 200. The list sub-benchmark reports its throughput
+// as a fraction of the baseline's (target ≥ 0.5).
+func BenchmarkSignedList(b *testing.B) {
+	env := testenv.New(b, testenv.Options{RealClock: true, NoSync: true})
+	stored := 0
+	fill := func(n int) {
+		for ; stored < n; stored++ {
+			env.Schedule(testenv.Actor("U1"), fmt.Sprintf("Meeting %d", stored), time.Now().Add(24*time.Hour+time.Duration(stored)*time.Hour), 30*time.Minute)
+		}
+	}
+	a := slack.New(slack.Options{Service: env.Service, SigningSecret: secret, Logger: zerolog.Nop(), Store: env.Store})
+	mux := http.NewServeMux()
+	a.Register(mux.Handle)
+	list := httptest.NewServer(mux)
+	b.Cleanup(list.Close)
+	base := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil || slack.Verify(secret, r.Header, body, time.Now()) != nil {
+			http.Error(w, "invalid request signature", http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	b.Cleanup(base.Close)
+
+	run := func(b *testing.B, target string) {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+		n := 0
+		for b.Loop() {
+			n++
+			form := url.Values{
+				"team_id": {"T1"}, "channel_id": {"C1"}, "user_id": {"U1"}, "user_name": {"u1"},
+				"command": {"/meet"}, "text": {"list"}, "response_url": {"https://hooks.slack.com/commands/T1/1/x"},
+				"trigger_id": {"bench." + strconv.Itoa(n) + "." + strconv.FormatInt(time.Now().UnixNano(), 36)},
+			}
+			resp, err := client.Do(signed(b, target, form.Encode(), time.Now()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	}
+	b.Run("baseline", func(b *testing.B) {
+		run(b, base.URL+"/slack/commands")
+		baselineNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	})
+	for _, n := range []int{5, 40} {
+		fill(n)
+		b.Run(fmt.Sprintf("list/meetings=%d", n), func(b *testing.B) {
+			run(b, list.URL+"/slack/commands")
+			if ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N); ns > 0 && baselineNs > 0 {
+				b.ReportMetric(baselineNs/ns, "x-baseline-throughput")
+			}
+		})
+	}
+	a.Wait()
+}

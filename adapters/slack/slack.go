@@ -1,10 +1,14 @@
-// Package slack is meetbot's Slack app over HTTP: the /meet slash command
-// and the buttons on meeting cards. Every request's signature is checked on
-// the raw, size-capped body before anything is parsed; commands go through
-// core/chat like every other adapter's, and replies are rendered as Slack
-// mrkdwn and Block Kit with all user text escaped. Slack wants an answer
-// within 3 seconds, so slow work is acknowledged at once and finished
-// through the request's response_url.
+// Package slack is meetbot's Slack app: the /meet slash command, the
+// scheduling modal and the buttons on meeting cards, over HTTP (every
+// request's signature checked on the raw, size-capped body before anything
+// is parsed) or Socket Mode, through the same handlers. Commands go through
+// core/chat like every other adapter's; replies are Slack mrkdwn and Block
+// Kit with all user text escaped. With a workspace's bot token the adapter
+// also posts meeting cards and keeps them up to date (core.CardKeeper),
+// posts reminders and announcements (core.Notifier) paced per channel, and
+// reads each person's zone and admin flag from users.info. Slack wants an
+// answer within 3 seconds, so slow work is acknowledged at once and
+// finished through the request's response_url.
 package slack
 
 import (

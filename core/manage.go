@@ -29,12 +29,13 @@ func (s *Service) List(ctx context.Context, a Actor) ([]*Meeting, error) {
 		start time.Time
 	}
 	var items []item
+	p := s.policy(ctx, a.User.Workspace) // one workspace: read its settings once
 	for _, m := range ms {
 		if m.Abandoned || !s.canSee(m, a) {
 			continue
 		}
-		w, occ := s.windowFor(ctx, m, now)
-		if w.PhaseAt(now) == PhaseAfter {
+		occ := m.CurrentOccurrence(now, p.early, p.grace)
+		if WindowOf(occ, p.early, p.grace).PhaseAt(now) == PhaseAfter {
 			continue
 		}
 		items = append(items, item{m, occ.Start})

@@ -90,6 +90,8 @@ type DB struct {
 	path string
 	// writers counts hot-path writes in flight; see write.
 	writers atomic.Int64
+	// decoded spares reads the JSON decoding of unchanged meetings.
+	decoded *decodeCache
 }
 
 // write runs fn in a read-write transaction. When another hot-path write is
@@ -137,7 +139,7 @@ func Open(path string, opts Options) (*DB, error) {
 	bdb.MaxBatchSize = opts.MaxBatchSize
 	bdb.MaxBatchDelay = opts.MaxBatchDelay
 
-	db := &DB{db: bdb, log: opts.Logger, path: path}
+	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache()}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err

@@ -117,12 +117,21 @@ func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
 }
 
 // getMeeting returns the stored meeting, or nil when there is none.
-func getMeeting(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
-	v := tx.Bucket(bucketMeetings).Get(meetingKey(prefix, id))
+func (db *DB) getMeeting(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
+	k := meetingKey(prefix, id)
+	v := tx.Bucket(bucketMeetings).Get(k)
 	if v == nil {
 		return nil, nil
 	}
-	return decodeMeeting(ws, id, v)
+	if m := db.decoded.get(k, v); m != nil {
+		return m, nil
+	}
+	m, err := decodeMeeting(ws, id, v)
+	if err != nil {
+		return nil, err
+	}
+	db.decoded.put(k, v, m)
+	return m, nil
 }
 
 // FindMeetingByID returns ENOTFOUND for an id that ws does not have, also
@@ -141,7 +150,7 @@ func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id stri
 	var m *core.Meeting
 	err = db.db.View(func(tx *bolt.Tx) error {
 		var gerr error
-		m, gerr = getMeeting(tx, prefix, ws, id)
+		m, gerr = db.getMeeting(tx, prefix, ws, id)
 		return gerr
 	})
 	if err != nil {
@@ -181,7 +190,7 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 			if !ok {
 				return fmt.Errorf("bolt: malformed start index key %q", k)
 			}
-			m, err := getMeeting(tx, prefix, f.Workspace, id)
+			m, err := db.getMeeting(tx, prefix, f.Workspace, id)
 			if err != nil {
 				return err
 			}
@@ -316,7 +325,7 @@ func (db *DB) UpdateMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 	)
 	err = db.write(func(tx *bolt.Tx) error {
 		out, fnErr, notFound = nil, nil, false
-		old, err := getMeeting(tx, prefix, ws, id)
+		old, err := db.getMeeting(tx, prefix, ws, id)
 		if err != nil {
 			return err
 		}

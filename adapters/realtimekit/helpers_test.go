@@ -89,6 +89,9 @@ func background(ctx context.Context) context.Context {
 }
 
 // within fails the test if fn takes longer than limit, and returns fn's error.
+// Each limit is far above a normal run and well below the wait it guards
+// against (a Retry-After, a hung upstream), so only the bug fails it, not a
+// slow machine.
 func within(t *testing.T, limit time.Duration, fn func() error) error {
 	t.Helper()
 	start := time.Now()

@@ -114,7 +114,7 @@ func TestEmptyRulesAreCheap(t *testing.T) {
 			t.Errorf("After(%q) accepted a rule without dates", rule)
 		}
 	}
-	if d := time.Since(start); d > 3*time.Second {
+	if d := time.Since(start); d > 30*time.Second { // an endless search, not a slow machine
 		t.Errorf("empty rules took %v", d)
 	}
 }

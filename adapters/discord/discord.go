@@ -68,6 +68,12 @@ type Options struct {
 	// longer waits fail the call with EUNAVAILABLE so the scheduler retries
 	// later. Default 30s.
 	MaxRateWait time.Duration
+	// MirrorEvents also mirrors every non-private meeting scheduled in a
+	// guild as a Guild Scheduled Event (EXTERNAL, guild only), moved and
+	// removed with the meeting, so it shows in the server's event list.
+	// The bot needs the Create Events permission; without it the meeting
+	// is scheduled anyway and one line is logged.
+	MirrorEvents bool
 }
 
 // Adapter serves Discord interactions and posts for the scheduler. It

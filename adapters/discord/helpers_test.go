@@ -59,10 +59,15 @@ type fakeAPI struct {
 	// limited paths answer 429 this many times first.
 	limited map[string]int
 	retry   float64 // retry_after of those 429s, seconds
+	// fail answers "METHOD /path" with an error until removed.
+	fail map[string]apiErr
 }
 
+// apiErr is an error answer of the fake API: HTTP status and JSON code.
+type apiErr struct{ Status, Code int }
+
 func newFakeAPI(t testing.TB) *fakeAPI {
-	f := &fakeAPI{lost: map[string]bool{}, limited: map[string]int{}, retry: 0.2}
+	f := &fakeAPI{lost: map[string]bool{}, limited: map[string]int{}, fail: map[string]apiErr{}, retry: 0.2}
 	f.next.Store(1000)
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
@@ -82,6 +87,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	lost := len(parts) > 1 && parts[0] == "channels" && f.lost[parts[1]]
+	failed, fails := f.fail[r.Method+" "+path]
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
@@ -93,6 +99,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case lost:
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte(`{"message":"Missing Access","code":50001}`))
+		return
+	case fails:
+		w.WriteHeader(failed.Status)
+		fmt.Fprintf(w, `{"message":"Failed","code":%d}`, failed.Code)
 		return
 	}
 	id := strconv.FormatInt(f.next.Add(1), 10)
@@ -107,6 +117,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = json.Unmarshal(b, &req)
 		fmt.Fprintf(w, `{"id":"dm-%s","type":1}`, req.Recipient)
+	case r.Method == http.MethodPost && len(parts) == 3 && parts[0] == "guilds" && parts[2] == "scheduled-events":
+		fmt.Fprintf(w, `{"id":%q,"guild_id":%q,"entity_type":3,"status":1}`, "ev"+id, parts[1])
+	case r.Method == http.MethodPatch && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "scheduled-events":
+		fmt.Fprintf(w, `{"id":%q,"guild_id":%q,"entity_type":3,"status":1}`, parts[3], parts[1])
+	case r.Method == http.MethodDelete && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "scheduled-events":
+		w.WriteHeader(http.StatusNoContent)
 	case parts[0] == "interactions":
 		w.WriteHeader(http.StatusNoContent)
 	case parts[0] == "webhooks":

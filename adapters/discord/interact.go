@@ -131,7 +131,8 @@ func (a *Adapter) runCommand(ctx context.Context, i *dg.Interaction, actor core.
 // postCard posts a new meeting's card to the channel and records it, so
 // later changes redraw it; the actor gets an ephemeral confirmation. Without
 // a bot token (or when the post fails) the card is the answer itself.
-// Private meetings get no channel card.
+// Private meetings get no channel card. With MirrorEvents the meeting
+// also gets its Guild Scheduled Event.
 func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Actor, rep chat.Reply, text string) *dg.InteractionResponse {
 	m := rep.Meeting
 	svc := a.opts.Service
@@ -140,6 +141,7 @@ func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Ac
 	if m.Private {
 		return message{content: text, embeds: []*dg.MessageEmbed{e}, components: buttons, ephemeral: true}.response()
 	}
+	a.mirror(ctx, i.GuildID, m)
 	if a.opts.BotToken != "" {
 		card := message{embeds: []*dg.MessageEmbed{e}, components: buttons}
 		if ref, err := a.post(ctx, i.ChannelID, m.ID, card); err == nil {

@@ -129,9 +129,19 @@ func (a *Adapter) Announce(ctx context.Context, an core.Announcement) error {
 
 // UpdateCard implements core.CardKeeper: the card posted when the meeting
 // was scheduled is edited in place, losing its buttons once the meeting
-// is cancelled or over. A card that was deleted is left alone.
-func (a *Adapter) UpdateCard(ctx context.Context, m *core.Meeting, _ core.CardEvent) error {
-	if m == nil || m.Card.IsZero() || a.opts.BotToken == "" || a.isDead(m.Card.Channel) {
+// is cancelled or over, and the meeting's Guild Scheduled Event, if any,
+// is moved or removed with it. Either may be absent. A card that was
+// deleted is left alone.
+func (a *Adapter) UpdateCard(ctx context.Context, m *core.Meeting, ev core.CardEvent) error {
+	if m == nil || a.opts.BotToken == "" {
+		return nil
+	}
+	return errors.Join(a.editCard(ctx, m), a.syncMirror(ctx, m, ev))
+}
+
+// editCard redraws m's card, when it has one in a channel still reachable.
+func (a *Adapter) editCard(ctx context.Context, m *core.Meeting) error {
+	if m.Card.IsZero() || a.isDead(m.Card.Channel) {
 		return nil
 	}
 	svc := a.opts.Service

@@ -15,6 +15,7 @@ func discordOptions(cfg DiscordConfig) discord.Options {
 		ApplicationID: cfg.ApplicationID,
 		PublicKey:     cfg.PublicKey,
 		APIURL:        cfg.APIURL,
+		MirrorEvents:  cfg.MirrorEvents,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 // List returns the channel's meetings that are not over yet, as a sees them
 // (private meetings only for their invitees).
 func (s *Service) List(ctx context.Context, a Actor) ([]*Meeting, error) {
+	a = s.withAdmin(ctx, a)
 	now := s.clock.Now()
 	// Scheduled and pending meetings only: the scheduler marks a meeting
 	// ended when its last window closes, so this does not grow with history
@@ -51,6 +52,7 @@ func (s *Service) List(ctx context.Context, a Actor) ([]*Meeting, error) {
 
 // Info returns one meeting if a may see it.
 func (s *Service) Info(ctx context.Context, a Actor, id string) (*Meeting, error) {
+	a = s.withAdmin(ctx, a)
 	m, err := s.findMeeting(ctx, a.User.Workspace, id)
 	if err != nil {
 		return nil, err
@@ -74,6 +76,7 @@ type CancelResult struct {
 // INACTIVE, so tokens already handed out stop working too. Only the
 // organizer and workspace admins may cancel.
 func (s *Service) Cancel(ctx context.Context, a Actor, id string) (*CancelResult, error) {
+	a = s.withAdmin(ctx, a)
 	m, err := s.findMeeting(ctx, a.User.Workspace, id)
 	if err != nil {
 		return nil, err
@@ -243,6 +246,7 @@ func (s *Service) revoke(ctx context.Context, m *Meeting, user string) error {
 // manageable loads a meeting that a may change: organizer, co-hosts and
 // admins. action completes "Only the organizer … can <action> meeting 12".
 func (s *Service) manageable(ctx context.Context, a Actor, id, action string) (*Meeting, error) {
+	a = s.withAdmin(ctx, a)
 	m, err := s.findMeeting(ctx, a.User.Workspace, id)
 	if err != nil {
 		return nil, err
@@ -306,6 +310,7 @@ var ErrNoCurrentMeeting = errors.New("no current meeting")
 // channel's meeting whose window is open (the latest to start), else the next
 // one to come.
 func (s *Service) CurrentMeeting(ctx context.Context, a Actor) (*Meeting, error) {
+	a = s.withAdmin(ctx, a)
 	ms, err := s.List(ctx, a)
 	if err != nil {
 		return nil, err

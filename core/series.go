@@ -134,6 +134,7 @@ func carrySkips(m *Meeting, from time.Time, newRule string, newStart time.Time) 
 
 // RSVP records a's answer. Anyone who may join may answer.
 func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*Meeting, error) {
+	a = s.withAdmin(ctx, a)
 	switch answer {
 	case RSVPYes, RSVPNo, RSVPMaybe:
 	default:

@@ -135,6 +135,16 @@ func (s *Service) IsAdmin(ctx context.Context, a Actor) bool {
 	return isAdmin(w, a)
 }
 
+// withAdmin returns a with IsAdmin set when the workspace lists them as a
+// meetbot admin, so every use case that checks a.IsAdmin (cancel, manage,
+// private meetings) honours listed admins whichever adapter called it.
+func (s *Service) withAdmin(ctx context.Context, a Actor) Actor {
+	if !a.IsAdmin && s.IsAdmin(ctx, a) {
+		a.IsAdmin = true
+	}
+	return a
+}
+
 // mayCreate refuses a new meeting when the workspace lets only admins
 // schedule and a is not one. A settings read failure refuses too, since
 // the rule cannot be checked.

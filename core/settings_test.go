@@ -322,3 +322,18 @@ func TestTakeZoneHint(t *testing.T) {
 		t.Fatalf("a platform-zone user was stored: %v", err)
 	}
 }
+
+// Ensure a person the workspace lists as a meetbot admin has admin rights
+// in the use cases themselves (as a card's Cancel button calls them), not
+// only through typed commands; and that someone not listed does not.
+func TestListedAdminMayCancelThroughService(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	m := b.Schedule(actor("ana"), "Ana's", t0, time.Hour)
+	_, err := b.Service.Cancel(ctx, actor("cleo"), m.ID)
+	wantCode(t, err, core.EFORBIDDEN)
+	update(t, b, adminActor("root"), core.SettingChange{Name: core.SettingAdmins, AddAdmins: []string{"cleo"}})
+	if _, err := b.Service.Cancel(ctx, actor("cleo"), m.ID); err != nil {
+		t.Fatalf("listed admin could not cancel: %v", err)
+	}
+}

@@ -58,11 +58,6 @@ func New(svc *core.Service) *Handler { return &Handler{svc: svc} }
 func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
 	loc, src := h.svc.LocationSource(ctx, a)
 	now := h.svc.Now()
-	// People the workspace lists as meetbot admins get the rights of the
-	// platform's admins for every command (cancel, private meetings).
-	if !a.IsAdmin && h.svc.IsAdmin(ctx, a) {
-		a.IsAdmin = true
-	}
 	cmd, err := command.Parse(line, command.Context{Now: now, Location: loc, MaxTitle: h.svc.Config().MaxTitle})
 	if err != nil {
 		return failure("", err)

@@ -6,7 +6,9 @@
 // through one function, Handle, and every command line runs through
 // core/chat, so Discord accepts exactly the grammar and gives exactly the
 // answers of every other adapter. Every message built from user text is
-// sent with allowed_mentions empty, so a title cannot ping anyone.
+// sent with allowed_mentions empty, so a title cannot ping anyone. With
+// MirrorEvents each meeting also appears in the server's event list as a
+// Guild Scheduled Event that moves and disappears with it.
 package discord
 
 import (

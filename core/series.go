@@ -238,9 +238,13 @@ func (s *Service) yesRSVPs(m *Meeting) []string {
 
 // announce posts a change through the notifier, logging a failure: the
 // change is stored either way, and the command's own reply tells the actor.
+// People are messaged personally only when the workspace enabled DMs.
 func (s *Service) announce(ctx context.Context, a Announcement) {
 	if s.notify == nil {
 		return
+	}
+	if !s.policy(ctx, a.Meeting.Workspace).dms {
+		a.DMs = nil // personal messages only where the workspace turned them on
 	}
 	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {
 		s.log.Warn().Err(err).Str("meeting", a.Meeting.ID).Str("kind", a.Kind).Msg(fmt.Sprintf("could not announce %s meeting", a.Kind))

@@ -57,6 +57,10 @@ func TestCardPostedAndUpdatedInPlace(t *testing.T) {
 		t.Fatalf("a refused cancel redrew the card (%d updates)", n)
 	}
 
+	// The workspace asks for personal messages, so U2 (yes) hears of it.
+	if err := h.env.Store.PutWorkspace(t.Context(), &core.Workspace{Key: m.Workspace, DMReminders: true}); err != nil {
+		t.Fatal(err)
+	}
 	h.click(t, "U1", "cancel:1")
 	ups = h.api.Calls("chat.update")
 	if len(ups) != 2 || !strings.Contains(ups[1].Param("blocks"), "(cancelled)") || strings.Contains(ups[1].Param("blocks"), "join:1") {

@@ -179,3 +179,33 @@ func TestMoveWholeSeries(t *testing.T) {
 		t.Fatalf("moving a Mon/Wed series to a Tuesday: %v", err)
 	}
 }
+
+// Ensure announcements carry personal messages only where the workspace
+// turned DMs on: a cancel tells the "yes" RSVPs in person only then.
+func TestAnnouncementDMsFollowWorkspaceSetting(t *testing.T) {
+	t.Parallel()
+	for _, dms := range []bool{false, true} {
+		h := newHarness(t, testenv.Options{})
+		ctx := context.Background()
+		ana := testenv.Actor("ana")
+		m := h.env.Schedule(ana, "Sync", testenv.T0.Add(2*time.Hour), 30*time.Minute)
+		if _, err := h.env.Service.RSVP(ctx, testenv.Actor("bo"), m.ID, core.RSVPYes); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.env.Store.PutWorkspace(ctx, &core.Workspace{Key: m.Workspace, DMReminders: dms}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.env.Service.Cancel(ctx, ana, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		h.rec.mu.Lock()
+		got := h.rec.announce
+		h.rec.mu.Unlock()
+		if len(got) != 1 || got[0].Kind != "cancelled" {
+			t.Fatalf("dms=%v: announcements %+v", dms, got)
+		}
+		if want := map[bool]int{false: 0, true: 1}[dms]; len(got[0].DMs) != want {
+			t.Fatalf("dms=%v: announcement DMs %v, want %d", dms, got[0].DMs, want)
+		}
+	}
+}

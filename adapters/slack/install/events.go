@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/meetbot/meetbot/adapters/slack/signature"
 	"github.com/meetbot/meetbot/core"
 )
 
@@ -41,12 +42,12 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if err := verify(h.o.SigningSecret, r.Header, body, h.o.Now()); err != nil {
+	if err := signature.Verify(h.o.SigningSecret, r.Header, body, h.o.Now()); err != nil {
 		h.o.Logger.Warn().Err(err).Str("route", EventsPath).Msg("slack request refused")
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
-	if n := r.Header.Get(headerRetryNum); n != "" {
+	if n := r.Header.Get(signature.HeaderRetryNum); n != "" {
 		// Slack's retry of a delivery; HandleEvent acts on each event id once.
 		h.o.Logger.Debug().Str("retry", trimFor(n)).Str("reason", trimFor(r.Header.Get("X-Slack-Retry-Reason"))).Msg("slack event retried")
 	}

@@ -5,13 +5,13 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	dg "github.com/bwmarrin/discordgo"
+
+	"github.com/meetbot/meetbot/internal/httpbody"
 )
 
 // Headers of a signed interaction request.
@@ -48,17 +48,8 @@ func Sign(priv ed25519.PrivateKey, ts string, body []byte) string {
 // serveHTTP handles POST /discord/interactions: capped body, signature
 // checked before anything is parsed, then the same path as the gateway.
 func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > a.opts.MaxBody {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBody))
-	if err != nil {
-		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "could not read request body", http.StatusBadRequest)
-		}
+	body, ok := httpbody.ReadCapped(w, r, a.opts.MaxBody)
+	if !ok {
 		return
 	}
 	if !Verify(a.pub, r.Header, body, a.opts.Now(), a.opts.MaxSkew) {

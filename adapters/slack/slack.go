@@ -14,7 +14,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -28,6 +27,7 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 	"github.com/meetbot/meetbot/core/command"
+	"github.com/meetbot/meetbot/internal/httpbody"
 )
 
 // DefaultResponseURLBase is the only place response_urls may point to in
@@ -182,17 +182,8 @@ func (a *Adapter) Wait() { a.wg.Wait() }
 // has already answered (413 or 401) and returns false; nothing has been
 // parsed or changed.
 func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) bool {
-	if r.ContentLength > a.opts.MaxBody {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		return false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.opts.MaxBody))
-	if err != nil {
-		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "could not read request body", http.StatusBadRequest)
-		}
+	body, ok := httpbody.ReadCapped(w, r, a.opts.MaxBody)
+	if !ok {
 		return false
 	}
 	if err := Verify(a.opts.SigningSecret, r.Header, body, a.opts.Now()); err != nil {

@@ -5,15 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/meetbot/meetbot/adapters/slack/signature"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/httpbody"
 )
 
 // onceEventKey is the OnceStore key of one event delivery. Slack's event
@@ -29,17 +28,8 @@ func onceEventKey(id string) string {
 // serveEvents answers POST /slack/events: the body is capped and its
 // signature checked before anything is parsed.
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength > h.o.MaxBody {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.o.MaxBody))
-	if err != nil {
-		if _, tooBig := errors.AsType[*http.MaxBytesError](err); tooBig {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		} else {
-			http.Error(w, "could not read request body", http.StatusBadRequest)
-		}
+	body, ok := httpbody.ReadCapped(w, r, h.o.MaxBody)
+	if !ok {
 		return
 	}
 	if err := signature.Verify(h.o.SigningSecret, r.Header, body, h.o.Now()); err != nil {

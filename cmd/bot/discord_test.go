@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"io"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/adapters/discord"
 )
@@ -42,18 +39,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 	key := ed25519.NewKeyFromSeed(seed)
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, "discord:\n  bot_token: tok\n  application_id: app1\n  public_key: d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n  gateway: false\n  api_url: "+api.URL+"/api/v10/\n")
-	cfg, problems, err := LoadConfig(cfgPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("config: %v %v", err, problems)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := buildApp(ctx, cfg, zerolog.Nop(), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.start(ctx)
-	defer a.shutdown()
+	a, _ := serveFrom(t, cfgPath)
 	body := []byte(`{"id":"i1","type":2,"application_id":"app1","token":"t","guild_id":"G1","channel_id":"C1","member":{"user":{"id":"U1","username":"ana"},"permissions":"0"},"data":{"name":"meet","type":1,"options":[{"type":1,"name":"now","options":[{"type":3,"name":"title","value":"standup"}]}]}}`)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+a.httpLn.Addr().String()+"/discord/interactions", bytes.NewReader(body))
@@ -69,7 +55,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, out)
 	}
 	var stdout, stderr bytes.Buffer
-	if err := runRegisterCommands(ctx, []string{"--config", cfgPath, "--guild", "G1"}, &stdout, &stderr, func(string) string { return "" }); err != nil || !strings.Contains(stdout.String(), "Registered 1 command") {
+	if err := runRegisterCommands(t.Context(), []string{"--config", cfgPath, "--guild", "G1"}, &stdout, &stderr, func(string) string { return "" }); err != nil || !strings.Contains(stdout.String(), "Registered 1 command") {
 		t.Fatalf("register: %v %s %s", err, stdout.String(), stderr.String())
 	}
 	mu.Lock()

@@ -32,6 +32,25 @@ func writeConfig(t *testing.T, dir string, extra string) string {
 	return path
 }
 
+// serveFrom loads the config at path and starts the app as `bot serve`
+// would, returning its base URL; everything stops when the test ends.
+func serveFrom(t *testing.T, path string) (*app, string) {
+	t.Helper()
+	cfg, problems, err := LoadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("config: %v %v", err, problems)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := buildApp(ctx, cfg, zerolog.Nop(), func(string) string { return "" })
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	a.start(ctx)
+	t.Cleanup(func() { a.shutdown(); cancel() })
+	return a, "http://" + a.httpLn.Addr().String()
+}
+
 type jsonLine struct {
 	Event   string `json:"event"`
 	OK      bool   `json:"ok"`
@@ -263,18 +282,7 @@ func TestServeWithSlack(t *testing.T) {
 	dir := t.TempDir()
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
 	cfgPath := writeConfig(t, dir, "slack:\n  signing_secret: "+secret+"\n")
-	cfg, problems, err := LoadConfig(cfgPath, func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("config: %v %v", err, problems)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := buildApp(ctx, cfg, zerolog.Nop(), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.start(ctx)
-	defer a.shutdown()
+	a, _ := serveFrom(t, cfgPath)
 	url := "http://" + a.httpLn.Addr().String() + "/slack/commands"
 	body := "team_id=T1&channel_id=C1&user_id=U1&user_name=ana&command=%2Fmeet&text=now+standup&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1%2F2&trigger_id=t1"
 	post := func(sign bool) *http.Response {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/adapters/slack"
 )
@@ -42,18 +39,7 @@ log:
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, problems, err := LoadConfig(path, func(string) string { return "" })
-	if err != nil {
-		t.Fatalf("config: %v %v", err, problems)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	a, err := buildApp(ctx, cfg, zerolog.Nop(), func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.start(ctx)
-	defer a.shutdown()
+	a, _ := serveFrom(t, path)
 	base := "http://" + a.httpLn.Addr().String()
 
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

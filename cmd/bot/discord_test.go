@@ -59,6 +59,13 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 		t.Fatalf("register: %v %s %s", err, stdout.String(), stderr.String())
 	}
 	mu.Lock()
-	t.Log(paths)
-	mu.Unlock()
+	defer mu.Unlock()
+	var card, commands bool
+	for _, p := range paths {
+		card = card || p == "POST /api/v10/channels/C1/messages"
+		commands = commands || strings.HasPrefix(p, "PUT /api/v10/applications/app1/guilds/G1/commands")
+	}
+	if !card || !commands {
+		t.Fatalf("fake Discord API saw %v; want the card posted to C1 and the guild commands overwritten", paths)
+	}
 }

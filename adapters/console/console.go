@@ -40,7 +40,11 @@ type Options struct {
 	// User and Channel are who is typing and where, at start.
 	User    string
 	Channel string
-	Logger  zerolog.Logger
+	// TimeZone is the zone of the machine the console runs on: the typing
+	// person's own, as far as meetbot can know, so it is passed as the
+	// platform's zone for them (a /meet tz still wins).
+	TimeZone string
+	Logger   zerolog.Logger
 }
 
 // Console is one console session.
@@ -116,10 +120,11 @@ func (c *Console) handle(ctx context.Context, line string) output {
 		return c.control(line)
 	}
 	a := core.Actor{
-		User:    core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformConsole, ID: WorkspaceID}, UserID: c.user},
-		Name:    c.user,
-		Channel: c.channel,
-		IsAdmin: c.admins[c.user],
+		User:     core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformConsole, ID: WorkspaceID}, UserID: c.user},
+		Name:     c.user,
+		Channel:  c.channel,
+		IsAdmin:  c.admins[c.user],
+		TimeZone: c.opts.TimeZone,
 	}
 	r := c.chat.Handle(ctx, a, line)
 	if r.Err != nil && r.Err.Code == core.EINTERNAL {

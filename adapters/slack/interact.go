@@ -2,6 +2,8 @@ package slack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -83,7 +85,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 		if ic.View.CallbackID != modalCallback {
 			return nil, true
 		}
-		if run, _ := a.firstDelivery(ctx, "slack-view", team, ic.View.ID+":"+ic.View.Hash, retry, log); !run {
+		if run, _ := a.firstDelivery(ctx, "slack-view", team, submissionKey(ic), retry, log); !run {
 			return nil, true
 		}
 		if resp := a.handleSubmission(ctx, ic, team, log); resp != nil {
@@ -116,6 +118,22 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 		}
 	})
 	return nil, true
+}
+
+// submissionKey identifies one delivery of a modal submission. The view id
+// and hash stay the same while the modal is open, also after Slack showed
+// our errors under the inputs, so they alone would take a corrected
+// resubmission for a retry and drop it; the trigger_id (new for every
+// submission) and the submitted values tell the two apart, while a retry
+// or replay of the same bytes gets the same key.
+func submissionKey(ic slackapi.InteractionCallback) string {
+	state, _ := json.Marshal(ic.View.State)
+	sum := sha256.New()
+	for _, part := range [][]byte{[]byte(ic.TriggerID), []byte(ic.View.Hash), state} {
+		sum.Write(part)
+		sum.Write([]byte{0})
+	}
+	return ic.View.ID + ":" + hex.EncodeToString(sum.Sum(nil)[:16])
 }
 
 // parseClick finds the first card button in a block_actions payload.

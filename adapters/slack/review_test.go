@@ -1,0 +1,66 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// submitModal sends a signed view_submission of the scheduling modal with
+// a fixed view id and hash (Slack keeps both while the modal stays open,
+// also after a response_action "errors") and a fresh trigger_id.
+func submitModal(t *testing.T, h *harness, trigger, date string) (int, reply) {
+	t.Helper()
+	v := func(k string, x any) map[string]any { return map[string]any{"v": map[string]any{"type": "x", k: x}} }
+	payload := map[string]any{
+		"type": "view_submission", "team": map[string]any{"id": "T1"}, "trigger_id": trigger,
+		"user": map[string]any{"id": "U1", "username": "u1", "team_id": "T1"},
+		"view": map[string]any{"id": "V1", "hash": "1700000000.abcdef", "callback_id": "meet_schedule",
+			"state": map[string]any{"values": map[string]any{
+				"title":    v("value", "Design review"),
+				"date":     v("selected_date", date),
+				"time":     v("selected_time", "15:00"),
+				"duration": v("selected_option", map[string]any{"value": "30"}),
+				"channel":  v("selected_conversation", "C1"),
+			}}},
+	}
+	b, _ := json.Marshal(payload)
+	return h.do(t, signed(t, h.srv.URL+"/slack/interactions", "payload="+url.QueryEscape(string(b)), time.Now()))
+}
+
+// TestModalResubmitAfterRefusal: core refuses a date in the past, the
+// error shows under the date, the person picks another day and submits the
+// same open modal again: that second submission must schedule the meeting,
+// not be taken for a retry of the first.
+func TestModalResubmitAfterRefusal(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	code, r := submitModal(t, h.harness, "sub.1", "2020-01-06")
+	if code != http.StatusOK || !strings.Contains(string(r.raw), `"response_action":"errors"`) || !strings.Contains(string(r.raw), "already passed") {
+		t.Fatalf("past date: %d %s", code, r.raw)
+	}
+	h.adapter.Wait()
+	if n := len(h.meetings(t)); n != 0 {
+		t.Fatalf("%d meetings after a refused submission", n)
+	}
+	code, r = submitModal(t, h.harness, "sub.2", "2026-11-27")
+	if code != http.StatusOK || len(r.raw) != 0 {
+		t.Fatalf("corrected submission: %d %s", code, r.raw)
+	}
+	h.adapter.Wait()
+	if ms := h.meetings(t); len(ms) != 1 || ms[0].Title != "Design review" {
+		t.Fatalf("the corrected submission scheduled %d meetings", len(ms))
+	}
+	// Ensure the very same delivery again (a retry or a replay) still does
+	// not schedule a second meeting.
+	if code, r := submitModal(t, h.harness, "sub.2", "2026-11-27"); code != http.StatusOK || len(r.raw) != 0 {
+		t.Fatalf("replayed submission: %d %s", code, r.raw)
+	}
+	h.adapter.Wait()
+	if n := len(h.meetings(t)); n != 1 {
+		t.Fatalf("%d meetings after a replayed submission, want 1", n)
+	}
+}

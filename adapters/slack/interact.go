@@ -26,7 +26,7 @@ type click struct {
 	responseURL string
 	replace     bool
 	// botToken is set when the workspace has a bot token: core then
-	// redraws the meeting's card with chat.update, and the click must not
+	// redraws a recorded card with chat.update, and the click must not
 	// replace it a second time.
 	botToken bool
 }
@@ -225,10 +225,13 @@ func (a *Adapter) runClick(ctx context.Context, c click, log zerolog.Logger) []s
 }
 
 // replaceCard updates the clicked card in place, when it is a channel
-// message, the meeting is not private and there is no bot token (with one,
-// core already redrew the card through chat.update).
+// message, the meeting is not private and core did not already redraw a
+// recorded card through chat.update (it can only when there is a bot token
+// and the card was posted with it; a card that went out as a command's
+// in-channel reply, because the bot could not post it, is known only to
+// this click's response_url).
 func (a *Adapter) replaceCard(c click, m *core.Meeting, now time.Time) []slackapi.Msg {
-	if !c.replace || m.Private || c.botToken {
+	if !c.replace || m.Private || c.botToken && !m.Card.IsZero() {
 		return nil
 	}
 	msg := slackapi.Msg{ReplaceOriginal: true, Text: cardText(m, now), Blocks: slackapi.Blocks{BlockSet: Card(m, now, "")}}

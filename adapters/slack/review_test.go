@@ -64,3 +64,29 @@ func TestModalResubmitAfterRefusal(t *testing.T) {
 		t.Fatalf("%d meetings after a replayed submission, want 1", n)
 	}
 }
+
+// TestFallbackCardIsUpdatedByClicks: with a bot token whose card post
+// failed (meetbot not in the channel), the card goes out as the command's
+// in-channel reply and nobody records it for chat.update, so an RSVP or a
+// cancel must replace it through response_url, or it stays stale forever.
+func TestFallbackCardIsUpdatedByClicks(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.api.failNext("chat.postMessage", failure{slackErr: "not_in_channel"})
+	if _, r := h.command(t, "U1", "schedule Review tomorrow 3pm"); r.ResponseType != "in_channel" || !strings.Contains(r.all(), "Review") {
+		t.Fatalf("fallback card: %s", r.raw)
+	}
+	if m := h.meetings(t)[0]; !m.Card.IsZero() {
+		t.Fatalf("card recorded at %+v although its post failed", m.Card)
+	}
+	h.click(t, "U2", "rsvp_yes:1")
+	var replaced []reply
+	for _, p := range h.hooks.Posts() {
+		if p.Msg.ReplaceOriginal != nil && *p.Msg.ReplaceOriginal {
+			replaced = append(replaced, p.Msg)
+		}
+	}
+	if len(replaced) != 1 || !strings.Contains(replaced[0].all(), "1 yes, 0 no, 0 maybe") {
+		t.Fatalf("the in-channel card was not redrawn after an RSVP: %+v", h.hooks.Posts())
+	}
+}

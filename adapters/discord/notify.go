@@ -14,10 +14,12 @@ import (
 var errChannelGone = errors.New("discord: channel gone or access lost")
 
 // lostChannel reports whether err says the bot lost the channel: Missing
-// Access (50001) or Unknown Channel (10003). Retrying cannot help.
+// Access (50001), Missing Permissions (50013: it may no longer send
+// there) or Unknown Channel (10003). Retrying cannot help until an admin
+// acts, so the scheduler must not keep trying.
 func lostChannel(err error) bool {
 	switch restCode(err) {
-	case dg.ErrCodeMissingAccess, dg.ErrCodeUnknownChannel:
+	case dg.ErrCodeMissingAccess, dg.ErrCodeMissingPermissions, dg.ErrCodeUnknownChannel:
 		return true
 	}
 	return false
@@ -33,7 +35,7 @@ func (a *Adapter) isDead(channel string) bool {
 func (a *Adapter) markDead(channel, meeting string, err error) {
 	if _, seen := a.dead.LoadOrStore(channel, struct{}{}); !seen {
 		a.log.Warn().Str("channel", channel).Str("meeting", meeting).Str("error", describe(err)).
-			Msg("discord channel is gone or the bot lost access to it; no more reminders or cards go there until restart")
+			Msg("discord channel is gone or the bot lost access to it (or the permission to post there); no more reminders or cards go there until restart")
 	}
 }
 

@@ -48,7 +48,7 @@ func (a *Adapter) deliver(ctx context.Context, m *core.Meeting, text string, dms
 		log.Warn().Msgf("no bot token for this workspace; %s not posted", what)
 		return "", nil
 	}
-	if a.unreachable(team, m.Channel, fp) {
+	if a.dead.has(deadTokenKey(team, fp)) {
 		return "", nil
 	}
 	text = fitLines(text, maxSectionText)
@@ -59,15 +59,20 @@ func (a *Adapter) deliver(ctx context.Context, m *core.Meeting, text string, dms
 	}
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false), slackapi.MsgOptionBlocks(blocks...)}
 	var ts string
-	if !m.Private {
+	// A channel meetbot was removed from is skipped (logged once, when it
+	// was found out), but the people who get this by direct message still
+	// do.
+	if !m.Private && !a.unreachable(team, m.Channel, fp) {
 		var err error
 		ts, err = a.post(ctx, c, team, m.Channel, opts...)
 		if err != nil {
-			if a.markDead(err, team, m.Channel, fp, m.ID) {
+			if !a.markDead(err, team, m.Channel, fp, m.ID) {
+				log.Error().Err(err).Msgf("could not post a %s", what)
+				return "", fmt.Errorf("post %s: %w", what, err)
+			}
+			if a.dead.has(deadTokenKey(team, fp)) {
 				return "", nil
 			}
-			log.Error().Err(err).Msgf("could not post a %s", what)
-			return "", fmt.Errorf("post %s: %w", what, err)
 		}
 	}
 	// The channel post is the delivery; a failed DM is logged and not

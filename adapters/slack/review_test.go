@@ -90,3 +90,32 @@ func TestFallbackCardIsUpdatedByClicks(t *testing.T) {
 		t.Fatalf("the in-channel card was not redrawn after an RSVP: %+v", h.hooks.Posts())
 	}
 }
+
+// TestDMsStillSentWhenChannelIsLost: meetbot was removed from the
+// meeting's channel, so the channel reminder is logged once and skipped,
+// but the invitees who get reminders by direct message must still get
+// them, on that reminder and on the next.
+func TestDMsStillSentWhenChannelIsLost(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.command(t, "U1", "schedule Review tomorrow 3pm")
+	h.api.failNext("chat.postMessage", failure{slackErr: "not_in_channel"})
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1", "U7")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1", "U7")); err != nil {
+		t.Fatal(err)
+	}
+	var dms, channel int
+	for _, c := range h.api.Calls("chat.postMessage") {
+		switch c.Param("channel") {
+		case "DU7":
+			dms++
+		case "C1":
+			channel++
+		}
+	}
+	if dms != 2 || channel != 2 { // the card, the refused reminder; none after
+		t.Fatalf("%d DMs (want 2) and %d channel posts (want 2: card, refused reminder)", dms, channel)
+	}
+}

@@ -352,13 +352,14 @@ func applyAdmins(w *Workspace, c SettingChange) error {
 	return nil
 }
 
-// replanWorkspace re-plans the due jobs of ws's scheduled meetings after a
-// timing setting changed. The work is bounded by maxReplan; failures are
+// replanWorkspace re-plans the due jobs of ws's scheduled meetings, and of
+// those waiting for their room (they are listed and keep their jobs), after
+// a timing setting changed. The work is bounded by maxReplan; failures are
 // logged, and a meeting left out keeps its old jobs until its next change
 // or occurrence re-plans it.
 func (s *Service) replanWorkspace(ctx context.Context, ws WorkspaceKey) {
 	ctx = context.WithoutCancel(ctx)
-	ms, err := s.store.FindMeetings(ctx, MeetingFilter{Workspace: ws, States: []MeetingState{StateScheduled}, Limit: maxReplan + 1})
+	ms, err := s.store.FindMeetings(ctx, MeetingFilter{Workspace: ws, States: []MeetingState{StateScheduled, StatePending}, Limit: maxReplan + 1})
 	if err != nil {
 		s.log.Error().Err(err).Str("workspace", ws.String()).Msg("could not list meetings to re-plan after a settings change")
 		return

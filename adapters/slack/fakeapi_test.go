@@ -48,6 +48,7 @@ type failure struct {
 	status     int    // HTTP status, e.g. 429
 	retryAfter string // Retry-After header
 	slackErr   string // {"ok":false,"error":…}
+	body       string // a raw answer instead, such as {"ok":true} alone
 }
 
 // fakeAPI stands in for https://slack.com/api/ and records every call.
@@ -129,6 +130,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if fl.status != 0 {
 			w.WriteHeader(fl.status)
+			return
+		}
+		if fl.body != "" {
+			_, _ = w.Write([]byte(fl.body))
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": fl.slackErr})

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	slackapi "github.com/slack-go/slack"
@@ -95,6 +96,9 @@ func (a *Adapter) dm(ctx context.Context, c *slackapi.Client, team, user string,
 	})
 	if err != nil {
 		return fmt.Errorf("conversations.open: %w", err)
+	}
+	if ch == nil || ch.ID == "" {
+		return errors.New("conversations.open answered without a channel")
 	}
 	_, err = a.post(ctx, c, team, ch.ID, opts...)
 	return err

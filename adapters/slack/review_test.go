@@ -119,3 +119,19 @@ func TestDMsStillSentWhenChannelIsLost(t *testing.T) {
 		t.Fatalf("%d DMs (want 2) and %d channel posts (want 2: card, refused reminder)", dms, channel)
 	}
 }
+
+// TestDMOpenWithoutChannelDoesNotPanic: conversations.open answering ok
+// without a channel (a misbehaving proxy at slack.api_url) is a failed DM,
+// logged, not a nil dereference that takes the scheduler down.
+func TestDMOpenWithoutChannelDoesNotPanic(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.command(t, "U1", "schedule Review tomorrow 3pm")
+	h.api.failNext("conversations.open", failure{body: `{"ok":true}`})
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1", "U7")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.env.Logs.String(), "could not send a reminder by direct message") {
+		t.Fatalf("the failed DM was not logged: %s", h.env.Logs.String())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,8 @@ import (
 var baselineNs float64
 
 // BenchmarkSignedList measures a signed "/meet list" over HTTP (signature,
-// delivery dedupe in bbolt, 5 then 40 stored meetings, mrkdwn rendering)
+// form parsing, the bbolt read of 5 then 40 stored meetings, mrkdwn
+// rendering; list is read-only, so it writes no delivery record)
 // against a baseline handler in the same run that only checks the
 // signature and answers 200. The list sub-benchmark reports its throughput
 // as a fraction of the baseline's (target ≥ 0.5).
@@ -74,6 +76,22 @@ func BenchmarkSignedList(b *testing.B) {
 	})
 	for _, n := range []int{5, 40} {
 		fill(n)
+		// Ensure what is timed is a real list of the n meetings, not a
+		// quick refusal.
+		resp, err := http.DefaultClient.Do(signed(b, list.URL+"/slack/commands", url.Values{
+			"team_id": {"T1"}, "channel_id": {"C1"}, "user_id": {"U1"}, "command": {"/meet"}, "text": {"list"},
+			"response_url": {"https://hooks.slack.com/commands/T1/1/x"}, "trigger_id": {"bench.check"},
+		}.Encode(), time.Now()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		// (A long list is cut at Slack's text limit with "…and N more lines.")
+		shown := strings.Count(string(body), "Meeting ")
+		if resp.StatusCode != http.StatusOK || shown != n && (shown < 10 || !strings.Contains(string(body), "more lines")) {
+			b.Fatalf("list of %d meetings: %d %s", n, resp.StatusCode, body)
+		}
 		b.Run(fmt.Sprintf("list/meetings=%d", n), func(b *testing.B) {
 			run(b, list.URL+"/slack/commands")
 			if ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N); ns > 0 && baselineNs > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -368,10 +369,24 @@ func (s *Service) replanWorkspace(ctx context.Context, ws WorkspaceKey) {
 		s.log.Warn().Str("workspace", ws.String()).Int("limit", maxReplan).Msg("too many meetings to re-plan at once; the rest keep their jobs until their next change")
 		ms = ms[:maxReplan]
 	}
+	// Several plans in flight let the store fold their writes into shared
+	// commits (bbolt's Batch), instead of one commit and fsync per meeting
+	// while the admin waits for the reply.
+	sem := make(chan struct{}, replanWorkers)
+	var wg sync.WaitGroup
 	for _, m := range ms {
-		s.planLogged(ctx, m)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s.planLogged(ctx, m)
+		})
 	}
+	wg.Wait()
 }
+
+// replanWorkers bounds the meetings re-planned at once after a settings
+// change.
+const replanWorkers = 16
 
 // TakeZoneHint reports, once per person, that a's times were read in a zone
 // they did not choose: the workspace's default or the operator's (the

@@ -63,10 +63,11 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 // before slack-go parses it: slack-go refuses inner event types it does not
 // know, and those must be acknowledged and ignored, not refused.
 type eventPeek struct {
-	Type    string `json:"type"`
-	TeamID  string `json:"team_id"`
-	EventID string `json:"event_id"`
-	Event   struct {
+	Type      string `json:"type"`
+	TeamID    string `json:"team_id"`
+	EventID   string `json:"event_id"`
+	EventTime int64  `json:"event_time"`
+	Event     struct {
 		Type string `json:"type"`
 	} `json:"event"`
 }
@@ -78,7 +79,8 @@ type eventPeek struct {
 // bot tokens, forget the workspace's token and call OnUninstall, once per
 // event id however often Slack retries. Other events are ignored. A body
 // that is not an event gives an EINVALID *core.Error; a store failure
-// gives another error, and the delivery is not acted on again.
+// gives another error, and Slack's retry of that delivery acts again
+// (unless the workspace was reinstalled after the event).
 func (h *Handler) HandleEvent(ctx context.Context, body []byte) ([]byte, error) {
 	var p eventPeek
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -127,8 +129,20 @@ func (h *Handler) HandleEvent(ctx context.Context, body []byte) ([]byte, error) 
 			return nil, fmt.Errorf("install: record event %s: %w", trimFor(p.EventID), err)
 		}
 		if !fresh {
-			h.o.Logger.Debug().Str("team", team).Msg("slack event delivered again; already handled")
-			return nil, nil
+			// Seen before. Act again only when the first attempt did not
+			// finish (the store failed, Slack was answered 500 and
+			// retried): the token it should have deleted is still there
+			// and older than the event. A token installed after the event
+			// is a reinstall and is kept.
+			stale, err := h.o.Tokens.installedBefore(ctx, team, p.EventTime)
+			if err != nil {
+				return nil, err
+			}
+			if !stale {
+				h.o.Logger.Debug().Str("team", team).Msg("slack event delivered again; already handled")
+				return nil, nil
+			}
+			h.o.Logger.Info().Str("team", team).Msg("slack event delivered again after a failed attempt; acting on it")
 		}
 	}
 	if err := h.o.Tokens.Forget(ctx, team); err != nil {

@@ -248,6 +248,24 @@ func (t *Tokens) Forget(ctx context.Context, team string) error {
 	return nil
 }
 
+// installedBefore reports whether team has a stored installation made
+// before the Unix time at (an event's event_time; 0 means unknown and
+// gives false), so an uninstall whose first handling failed can be acted
+// on again without deleting a later reinstall.
+func (t *Tokens) installedBefore(ctx context.Context, team string, at int64) (bool, error) {
+	if t.Static() || at <= 0 {
+		return false, nil
+	}
+	in, err := t.o.Store.FindInstallation(ctx, workspace(team))
+	switch {
+	case core.ErrorCode(err) == core.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("install: read the installation of slack team %s: %w", team, err)
+	}
+	return in.InstalledAt.Before(time.Unix(at, 0)), nil
+}
+
 // save seals token under team and stores the installation, replacing any
 // earlier one, and refreshes the cache.
 func (t *Tokens) save(ctx context.Context, in core.Installation, token string) error {

@@ -276,16 +276,22 @@ func (a *Adapter) afterModal(ctx context.Context, actor core.Actor, m *core.Meet
 	a.tell(ctx, team, m.Channel, actor.User.UserID, note, log)
 }
 
-// tell shows text to user alone in channel (chat.postEphemeral).
+// tell shows text to user alone in channel (chat.postEphemeral), or in a
+// direct message when meetbot cannot reach that channel (not a member, a
+// DM between other people), so the person still hears what happened.
 func (a *Adapter) tell(ctx context.Context, team, channel, user, text string, log zerolog.Logger) {
 	c, _, ok := a.client(ctx, team)
 	if !ok {
 		return
 	}
+	text = fitLines(text, maxMessageText)
 	err := a.withRetry(ctx, func() error {
-		_, err := c.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(fitLines(text, maxMessageText), false))
+		_, err := c.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(text, false))
 		return err
 	})
+	if err != nil && channelDead[slackError(err)] {
+		err = a.dm(ctx, c, team, user, []slackapi.MsgOption{slackapi.MsgOptionText(text, false)})
+	}
 	if err != nil {
 		log.Warn().Err(err).Str("channel", channel).Msg("could not send an ephemeral note")
 	}

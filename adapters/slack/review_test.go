@@ -135,3 +135,27 @@ func TestDMOpenWithoutChannelDoesNotPanic(t *testing.T) {
 		t.Fatalf("the failed DM was not logged: %s", h.env.Logs.String())
 	}
 }
+
+// TestModalNoteReachesOrganizerWhenChannelIsClosed: the modal schedules a
+// meeting in a channel meetbot is not in, so neither the card nor an
+// ephemeral note can go there; the organizer must still hear what happened,
+// by direct message, instead of a modal that closed on nothing.
+func TestModalNoteReachesOrganizerWhenChannelIsClosed(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.api.failNext("chat.postMessage", failure{slackErr: "not_in_channel"})
+	h.api.failNext("chat.postEphemeral", failure{slackErr: "not_in_channel"})
+	if code, r := submitModal(t, h.harness, "sub.1", "2026-11-27"); code != http.StatusOK || len(r.raw) != 0 {
+		t.Fatalf("submission: %d %s", code, r.raw)
+	}
+	h.adapter.Wait()
+	if n := len(h.meetings(t)); n != 1 {
+		t.Fatalf("%d meetings", n)
+	}
+	for _, c := range h.api.Calls("chat.postMessage") {
+		if c.Param("channel") == "DU1" && strings.Contains(c.Param("text"), "/invite") {
+			return
+		}
+	}
+	t.Fatalf("the organizer was never told the card could not be posted: %+v", h.api.Calls(""))
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"sync"
 	"time"
 
@@ -186,14 +187,19 @@ func (a *Adapter) pace(ctx context.Context, team, channel string) error {
 
 // withRetry runs call, and again after Slack's Retry-After when it answers
 // 429, at most Options.Retries more times and never past ctx's deadline.
+// A 429 without Retry-After (slack-go's StatusCodeError) waits a second.
 func (a *Adapter) withRetry(ctx context.Context, call func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := call()
-		rl, limited := errors.AsType[*slackapi.RateLimitedError](err)
-		if !limited || attempt >= a.opts.Retries {
+		var wait time.Duration
+		if rl, ok := errors.AsType[*slackapi.RateLimitedError](err); ok {
+			wait = rl.RetryAfter
+		} else if se, ok := errors.AsType[slackapi.StatusCodeError](err); !ok || se.Code != http.StatusTooManyRequests {
 			return err
 		}
-		wait := rl.RetryAfter
+		if attempt >= a.opts.Retries {
+			return err
+		}
 		if wait <= 0 {
 			wait = time.Second
 		}

@@ -159,3 +159,27 @@ func TestModalNoteReachesOrganizerWhenChannelIsClosed(t *testing.T) {
 	}
 	t.Fatalf("the organizer was never told the card could not be posted: %+v", h.api.Calls(""))
 }
+
+// TestReminder429WithoutRetryAfter: a 429 without a Retry-After header is
+// still a rate limit (slack-go reports it as a status error): the adapter
+// waits a second and tries again instead of failing the reminder.
+func TestReminder429WithoutRetryAfter(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.command(t, "U1", "schedule Review tomorrow 3pm")
+	h.api.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests})
+	before := len(h.sleeps.all())
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1")); err != nil {
+		t.Fatalf("a bare 429 failed the reminder: %v", err)
+	}
+	if n := len(h.api.Calls("chat.postMessage")); n != 3 {
+		t.Fatalf("%d posts, want the card, the refused reminder and its retry", n)
+	}
+	waited := false
+	for _, d := range h.sleeps.all()[before:] {
+		waited = waited || d >= time.Second
+	}
+	if !waited {
+		t.Fatalf("no wait before the retry: %v", h.sleeps.all()[before:])
+	}
+}

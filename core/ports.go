@@ -80,6 +80,12 @@ type WorkspaceStore interface {
 	FindWorkspace(ctx context.Context, key WorkspaceKey) (*Workspace, error)
 	// PutWorkspace creates or replaces the settings.
 	PutWorkspace(ctx context.Context, w *Workspace) error
+	// UpdateWorkspace reads the settings (a record holding only Key when
+	// none are stored), applies fn and stores the result, atomically, and
+	// returns what it stored. Concurrent updates each see the one before,
+	// so none is lost (two admins changing settings at once). When fn
+	// returns an error nothing is stored and that error is returned.
+	UpdateWorkspace(ctx context.Context, key WorkspaceKey, fn func(*Workspace) error) (*Workspace, error)
 }
 
 // SecretStore keeps process-independent secrets (the join-link key, the

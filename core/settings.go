@@ -214,22 +214,23 @@ func (s *Service) effective(w *Workspace, a Actor) *WorkspaceSettings {
 // early joining or grace re-plans the due jobs of the workspace's scheduled
 // meetings, so reminders and room opening follow the new values at once.
 func (s *Service) UpdateSettings(ctx context.Context, a Actor, c SettingChange) (*WorkspaceSettings, error) {
-	w, err := s.storedWorkspace(ctx, a.User.Workspace)
+	// Checked and applied inside one store update, so a change made by
+	// another admin meanwhile (or this actor's removal as an admin) is
+	// seen, never overwritten.
+	next, err := s.store.UpdateWorkspace(ctx, a.User.Workspace, func(w *Workspace) error {
+		if !isAdmin(w, a) {
+			return errNotAdmin()
+		}
+		if err := applySetting(w, c); err != nil {
+			return err
+		}
+		w.UpdatedAt = s.clock.Now()
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if !isAdmin(w, a) {
-		return nil, errNotAdmin()
-	}
-	next := *w
-	next.Key = a.User.Workspace
-	next.Admins = slices.Clone(w.Admins)
-	next.Reminders = slices.Clone(w.Reminders)
-	if err := applySetting(&next, c); err != nil {
-		return nil, err
-	}
-	next.UpdatedAt = s.clock.Now()
-	if err := s.store.PutWorkspace(ctx, &next); err != nil {
+		if ErrorCode(err) != EINTERNAL {
+			return nil, err // the refusal or the invalid value, as it is
+		}
 		return nil, fmt.Errorf("store workspace settings: %w", err)
 	}
 	s.log.Info().Str("workspace", next.Key.String()).Str("user", a.User.String()).Str("setting", string(c.Name)).Msg("settings changed")
@@ -237,7 +238,7 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, c SettingChange) 
 	case SettingReminders, SettingEarly, SettingGrace:
 		s.replanWorkspace(ctx, next.Key)
 	}
-	return s.effective(&next, a), nil
+	return s.effective(next, a), nil
 }
 
 // applySetting validates c and writes it into w. It is the last line of

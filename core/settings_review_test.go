@@ -2,8 +2,12 @@ package core_test
 
 import (
 	"context"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/core"
 )
@@ -28,5 +32,59 @@ func TestTimingChangeReplansPendingMeetings(t *testing.T) {
 	update(t, b, adminActor("ad"), core.SettingChange{Name: core.SettingReminders, Reminders: []time.Duration{}})
 	if r := pendingJobs(t, b, m.ID)[core.JobRemind]; len(r) != 0 {
 		t.Fatalf("reminders off left %d reminders of a meeting waiting for its room", len(r))
+	}
+}
+
+// pausingStore holds the result of the first FindWorkspace after it is
+// armed until released, so a test can slip another change between a read of the
+// settings and the write that follows it.
+type pausingStore struct {
+	core.Store
+	armed   atomic.Bool
+	paused  chan struct{}
+	release chan struct{}
+}
+
+func (p *pausingStore) FindWorkspace(ctx context.Context, key core.WorkspaceKey) (*core.Workspace, error) {
+	w, err := p.Store.FindWorkspace(ctx, key)
+	if p.armed.CompareAndSwap(true, false) {
+		close(p.paused)
+		<-p.release
+	}
+	return w, err
+}
+
+// Ensure two admins changing settings at the same time both take effect:
+// a change made while another is between reading and writing the settings
+// is not overwritten with what that one read.
+func TestConcurrentSettingsChangesKeepBoth(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	ps := &pausingStore{Store: b.Store, paused: make(chan struct{}), release: make(chan struct{})}
+	svc, err := core.NewService(ctx, b.Config, core.Deps{Store: ps, Conference: b.Conf, Clock: b.Clock, Logger: zerolog.Nop()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.armed.Store(true)
+	first := make(chan error, 1)
+	go func() {
+		_, err := svc.UpdateSettings(ctx, adminActor("ad"), core.SettingChange{Name: core.SettingAdmins, AddAdmins: []string{"cy"}})
+		first <- err
+	}()
+	select {
+	case <-ps.paused: // the first change read the settings and waits
+		update(t, b, adminActor("root"), core.SettingChange{Name: core.SettingAdmins, AddAdmins: []string{"bo"}})
+		close(ps.release)
+	case err := <-first: // it read nothing outside its write
+		first <- err
+		update(t, b, adminActor("root"), core.SettingChange{Name: core.SettingAdmins, AddAdmins: []string{"bo"}})
+	}
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	w := storedWorkspace(t, b)
+	if w == nil || !slices.Contains(w.Admins, "bo") || !slices.Contains(w.Admins, "cy") {
+		t.Fatalf("admins after two concurrent additions = %+v, want bo and cy", w)
 	}
 }

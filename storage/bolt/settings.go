@@ -124,6 +124,50 @@ func (db *DB) PutWorkspace(ctx context.Context, w *core.Workspace) error {
 	})
 }
 
+// UpdateWorkspace applies fn to the stored settings in one transaction.
+// Settings change rarely, so it uses Update rather than Batch.
+func (db *DB) UpdateWorkspace(ctx context.Context, key core.WorkspaceKey, fn func(*core.Workspace) error) (*core.Workspace, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	k, err := wsPrefix(key)
+	if err != nil {
+		return nil, err
+	}
+	var out *core.Workspace
+	err = db.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketWorkspaces)
+		w := &core.Workspace{Key: key}
+		if v := b.Get(k); v != nil {
+			var derr error
+			if w, derr = decodeWorkspace(key, v); derr != nil {
+				return derr
+			}
+		}
+		if err := fn(w); err != nil {
+			return err
+		}
+		if w.Key != key {
+			return fmt.Errorf("bolt: update of workspace %s changed its key to %s", key, w.Key)
+		}
+		v, err := encodeWorkspace(w)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(k, v); err != nil {
+			return fmt.Errorf("bolt: put workspace %s: %w", key, err)
+		}
+		// Decode what was stored, so the caller's copy shares nothing
+		// with one fn may have kept.
+		out, err = decodeWorkspace(key, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Secret returns the secret stored under name, creating it with gen when
 // absent. gen runs outside any transaction (it may read entropy, and a write
 // transaction blocks every other writer); if another caller stored a value

@@ -116,6 +116,54 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 		}
 	})
 
+	// Ensure UpdateWorkspace starts from an empty record, stores nothing
+	// when fn fails, stays in its workspace, and loses no update when 16
+	// callers add an admin each at once.
+	t.Run("UpdateWorkspaceIsAtomic", func(t *testing.T) {
+		s := open(t)
+		boom := errors.New("refused")
+		if _, err := s.UpdateWorkspace(t.Context(), wsA, func(w *core.Workspace) error {
+			w.DMReminders = true
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Fatalf("UpdateWorkspace error = %v, want %v", err, boom)
+		}
+		_, err := s.FindWorkspace(t.Context(), wsA)
+		wantCode(t, err, core.ENOTFOUND, "workspace after a failed update")
+		got, err := s.UpdateWorkspace(t.Context(), wsA, func(w *core.Workspace) error {
+			if w.Key != wsA || w.Reminders != nil || w.EarlyJoin != nil || len(w.Admins) != 0 {
+				return fmt.Errorf("a new workspace starts as %+v", w)
+			}
+			w.Reminders, w.UpdatedAt = []time.Duration{}, base
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameWorkspace(t, got, &core.Workspace{Key: wsA, Reminders: []time.Duration{}, UpdatedAt: base})
+		const n = 16
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = s.UpdateWorkspace(t.Context(), wsA, func(w *core.Workspace) error {
+					w.Admins = append(w.Admins, fmt.Sprintf("U%02d", i))
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		w, err := s.FindWorkspace(t.Context(), wsA)
+		if err != nil || len(w.Admins) != n || w.Reminders == nil {
+			t.Fatalf("after %d concurrent updates: %+v, %v", n, w, err)
+		}
+		_, err = s.FindWorkspace(t.Context(), wsB)
+		wantCode(t, err, core.ENOTFOUND, "settings of "+wsB.String())
+	})
+
 	// Ensure a secret is generated once and then returned as stored, per name.
 	t.Run("SecretIsCreatedOnce", func(t *testing.T) {
 		s := open(t)

@@ -136,7 +136,7 @@ func New(o Options) (*Adapter, error) {
 // Its 429 retries are off because discordgo sleeps for retry_after without
 // a context; Adapter.rest waits instead, bounded by the call's context and
 // MaxRateWait. Per-route buckets (X-RateLimit-Remaining/Reset-After) are
-// still discordgo's.
+// still discordgo's; Discord's global limit is held by globalLimit.
 func newSession(o Options) (*dg.Session, error) {
 	token := ""
 	if o.BotToken != "" {
@@ -150,20 +150,20 @@ func newSession(o Options) (*dg.Session, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
+	c := *client
+	inner := c.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
 	if o.APIURL != "" {
 		base, err := url.Parse(strings.TrimRight(o.APIURL, "/") + "/")
 		if err != nil || base.Scheme == "" || base.Host == "" {
 			return nil, fmt.Errorf("discord: api_url %q is not an absolute URL", o.APIURL)
 		}
-		c := *client
-		inner := c.Transport
-		if inner == nil {
-			inner = http.DefaultTransport
-		}
-		c.Transport = rebase{from: dg.EndpointAPI, to: base, inner: inner}
-		client = &c
+		inner = rebase{from: dg.EndpointAPI, to: base, inner: inner}
 	}
-	s.Client = client
+	c.Transport = &globalLimit{inner: inner, now: time.Now}
+	s.Client = &c
 	s.ShouldRetryOnRateLimit = false
 	s.StateEnabled = false
 	// Interactions need no intent; guilds alone keeps the gateway quiet,

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -59,6 +60,7 @@ type fakeAPI struct {
 	// limited paths answer 429 this many times first.
 	limited map[string]int
 	retry   float64 // retry_after of those 429s, seconds
+	global  bool    // those 429s are Discord's global limit
 	// fail answers "METHOD /path" with an error until removed.
 	fail map[string]apiErr
 }
@@ -88,13 +90,20 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	lost := len(parts) > 1 && parts[0] == "channels" && f.lost[parts[1]]
 	failed, fails := f.fail[r.Method+" "+path]
+	retry, global := f.retry, f.global
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case n > 0:
-		w.Header().Set("Retry-After", "1")
+		// As Discord sends them: a global 429 names its scope and has no
+		// bucket headers.
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry))))
+		if global {
+			w.Header().Set("X-RateLimit-Global", "true")
+			w.Header().Set("X-RateLimit-Scope", "global")
+		}
 		w.WriteHeader(http.StatusTooManyRequests)
-		fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":false}`, f.retry)
+		fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%g,"global":%t}`, retry, global)
 		return
 	case lost:
 		w.WriteHeader(http.StatusForbidden)
@@ -296,7 +305,7 @@ func (h *harness) send(t testing.TB, i *dg.Interaction) response {
 	t.Helper()
 	code, r := h.do(t, h.signed(t, wire(t, i), time.Now()))
 	if code != http.StatusOK {
-		t.Fatalf("status %d: %s", code, r.raw)
+		t.Fatalf("status %d: %s\nlogs:\n%s", code, r.raw, h.env.Logs.String())
 	}
 	h.adapter.Wait()
 	return r

@@ -5,6 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	dg "github.com/bwmarrin/discordgo"
+
+	"github.com/meetbot/meetbot/core"
 )
 
 // TestMissingPermissionsStopsOnce: a channel where the bot may no longer
@@ -29,5 +34,56 @@ func TestMissingPermissionsStopsOnce(t *testing.T) {
 	}
 	if n := strings.Count(h.env.Logs.String(), "lost access"); n != 1 {
 		t.Fatalf("%d log lines:\n%s", n, h.env.Logs.String())
+	}
+}
+
+// TestGlobalRateLimitHoldsEveryRoute: after a global 429 (which carries
+// no bucket headers, so discordgo holds no other route) no other REST
+// route is called until it expires: a card edit fails at once without
+// reaching Discord. Interaction
+// responses, which the global limit does not cover, still go through.
+func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.api.mu.Lock()
+	h.api.limited["/channels/C1/messages"], h.api.retry, h.api.global = 1, 60, true
+	h.api.mu.Unlock()
+	_, err := h.adapter.Remind(context.Background(), h.reminder(t, "1"))
+	if e, ok := core.AsError(err); !ok || e.Code != core.EUNAVAILABLE || e.RetryAfter < 50*time.Second {
+		t.Fatalf("remind: %v", err)
+	}
+	m := h.reminder(t, "1").Meeting
+	err = h.adapter.UpdateCard(context.Background(), m, core.CardRSVP)
+	if err == nil {
+		t.Fatal("card edit during a global limit: no error")
+	}
+	if edits := h.api.Calls(http.MethodPatch, "/channels/"); len(edits) != 0 {
+		t.Fatalf("a route was called during the global limit: %+v", edits)
+	}
+	i := h.interaction(guildA, "U1", "list")
+	h.adapter.OnInteractionCreate(h.adapter.Session(), &dg.InteractionCreate{Interaction: i})
+	h.adapter.Wait()
+	if cb := h.api.Calls(http.MethodPost, "/interactions/"+i.ID+"/"); len(cb) != 1 {
+		t.Fatalf("interaction callbacks: %d", len(cb))
+	}
+}
+
+// TestShortGlobalRateLimitWaitedOut: a global 429 with a short wait is
+// waited out and the post then goes through once.
+func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.api.mu.Lock()
+	h.api.limited["/channels/C1/messages"], h.api.retry, h.api.global = 1, 0.2, true
+	h.api.mu.Unlock()
+	before := len(h.api.Calls(http.MethodPost, "/channels/C1/messages"))
+	if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref == "" {
+		t.Fatalf("remind: %q %v", ref, err)
+	}
+	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")[before:]
+	if len(posts) != 2 || posts[1].At.Sub(posts[0].At) < 200*time.Millisecond {
+		t.Fatalf("%d attempts", len(posts))
 	}
 }

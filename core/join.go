@@ -129,8 +129,13 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 // participant re-created) still sends a name upstream.
 func (s *Service) rememberName(ctx context.Context, a Actor) {
 	u, err := s.store.FindUser(ctx, a.User)
-	if err != nil {
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
 		u = &User{Key: a.User}
+	case err != nil:
+		// Writing a fresh record now would wipe the zone they set.
+		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not read user to remember their name")
+		return
 	}
 	if u.DisplayName == a.Name {
 		return

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -86,5 +87,38 @@ func TestConcurrentSettingsChangesKeepBoth(t *testing.T) {
 	w := storedWorkspace(t, b)
 	if w == nil || !slices.Contains(w.Admins, "bo") || !slices.Contains(w.Admins, "cy") {
 		t.Fatalf("admins after two concurrent additions = %+v, want bo and cy", w)
+	}
+}
+
+// failingUsers fails every FindUser, as a store in trouble would.
+type failingUsers struct{ core.Store }
+
+func (failingUsers) FindUser(context.Context, core.UserKey) (*core.User, error) {
+	return nil, errors.New("disk on fire")
+}
+
+// Ensure a failed read of a person's record never replaces it: an RSVP
+// under a new display name, while the store cannot read users, keeps the
+// zone the person set and the record that they were told about zones.
+func TestRememberNameKeepsUserOnReadError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	m := b.Schedule(actor("ana"), "Sync", t0.Add(24*time.Hour), time.Hour)
+	bo := actor("bo")
+	if _, err := b.Service.SetTimeZone(ctx, bo, "Europe/Paris"); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := core.NewService(ctx, b.Config, core.Deps{Store: failingUsers{b.Store}, Conference: b.Conf, Clock: b.Clock, Logger: zerolog.Nop()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bo.Name = "Bo, renamed"
+	if _, err := svc.RSVP(ctx, bo, m.ID, core.RSVPYes); err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.Store.FindUser(ctx, bo.User)
+	if err != nil || u.TimeZone != "Europe/Paris" {
+		t.Fatalf("user after an RSVP during a read failure = %+v, %v; want the zone kept", u, err)
 	}
 }

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,36 @@ func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")[before:]
 	if len(posts) != 2 || posts[1].At.Sub(posts[0].At) < 200*time.Millisecond {
 		t.Fatalf("%d attempts", len(posts))
+	}
+}
+
+// TestGatewayAnswersForgetTheirTokens: discordgo keeps a rate-limit
+// bucket per key for the life of the session, and its InteractionRespond
+// keys the bucket by the callback URL, which holds the interaction's
+// token. Answering many gateway interactions must not grow the session's
+// buckets or keep any token in them.
+func TestGatewayAnswersForgetTheirTokens(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	var tokens []string
+	for range 20 {
+		i := h.interaction(guildA, "U1", "help")
+		tokens = append(tokens, i.Token)
+		h.adapter.OnInteractionCreate(h.adapter.Session(), &dg.InteractionCreate{Interaction: i})
+	}
+	h.adapter.Wait()
+	if cb := h.api.Calls(http.MethodPost, "/interactions/"); len(cb) != 20 {
+		t.Fatalf("%d callbacks", len(cb))
+	}
+	buckets := reflect.ValueOf(h.adapter.Session().Ratelimiter).Elem().FieldByName("buckets")
+	if buckets.Len() > 2 {
+		t.Errorf("%d rate-limit buckets kept after 20 interactions", buckets.Len())
+	}
+	for _, k := range buckets.MapKeys() {
+		for _, tok := range tokens {
+			if strings.Contains(k.String(), tok) {
+				t.Fatalf("a bucket key holds an interaction token: %s", k.String())
+			}
+		}
 	}
 }

@@ -88,8 +88,26 @@ func (a *Adapter) OnInteractionCreate(s *dg.Session, ic *dg.InteractionCreate) {
 	a.answer(context.Background(), i, func(resp *dg.InteractionResponse) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return a.rest(ctx, func(opts ...dg.RequestOption) error { return s.InteractionRespond(i, resp, opts...) })
+		return a.rest(ctx, func(opts ...dg.RequestOption) error { return interactionRespond(s, i, resp, opts...) })
 	})
+}
+
+// interactionRespond is Session.InteractionRespond without a lasting
+// rate-limit bucket. discordgo keys that bucket by the callback URL,
+// which holds the interaction's id and token, and never drops a bucket,
+// so every interaction answered over the gateway would stay in memory,
+// token included, for the life of the process. A callback is made once
+// per interaction and is outside the global limit, so a bucket of its
+// own, dropped afterwards, loses nothing.
+func interactionRespond(s *dg.Session, i *dg.Interaction, resp *dg.InteractionResponse, opts ...dg.RequestOption) error {
+	body, err := json.Marshal(resp)
+	if err != nil {
+		return err
+	}
+	endpoint := dg.EndpointInteractionResponse(i.ID, i.Token)
+	bucket := dg.NewRatelimiter().LockBucket(endpoint)
+	_, err = s.RequestWithLockedBucket(http.MethodPost, endpoint, "application/json", body, bucket, 0, opts...)
+	return err
 }
 
 // firstDelivery records the interaction id across replicas, so a guild

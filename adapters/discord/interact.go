@@ -2,6 +2,8 @@ package discord
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"strings"
 
 	dg "github.com/bwmarrin/discordgo"
@@ -18,6 +20,7 @@ const (
 	textStale      = "That button is not one of mine any more. Use /meet list to see this channel's meetings."
 	textNoModal    = "That form is not one of mine any more, so nothing was changed. Please run the command again."
 	textNoIdentity = "Discord did not say who you are, so I did nothing. Please try again."
+	textFailed     = "Something went wrong on my side. Please try again; if it keeps happening, tell your server admin."
 )
 
 // Handle answers one interaction: the transport-independent heart of the
@@ -67,6 +70,24 @@ func (a *Adapter) Handle(ctx context.Context, i *dg.Interaction) *dg.Interaction
 	default: // modal submit: meetbot opens no modals
 		return ephemeralText(textNoModal)
 	}
+}
+
+// handleSafely is Handle for the adapter's own goroutines, where a panic
+// (a bug anywhere below) would take the whole bot down: it is logged
+// once with its stack, and the person gets a plain sentence.
+func (a *Adapter) handleSafely(ctx context.Context, i *dg.Interaction) (resp *dg.InteractionResponse) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.Error().Str("guild", i.GuildID).Str("interaction", i.ID).Str("panic", fmt.Sprint(v)).
+				Bytes("stack", debug.Stack()).Msg("panic while handling a discord interaction")
+			if i.Type == dg.InteractionApplicationCommandAutocomplete {
+				resp = choices(nil)
+				return
+			}
+			resp = ephemeralText(textFailed)
+		}
+	}()
+	return a.Handle(ctx, i)
 }
 
 // actor identifies the person behind a guild interaction.

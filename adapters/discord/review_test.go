@@ -10,6 +10,7 @@ import (
 
 	dg "github.com/bwmarrin/discordgo"
 
+	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/core"
 )
 
@@ -117,5 +118,31 @@ func TestGatewayAnswersForgetTheirTokens(t *testing.T) {
 				t.Fatalf("a bucket key holds an interaction token: %s", k.String())
 			}
 		}
+	}
+}
+
+// panicky is a notifier whose card redraw panics, standing in for any
+// bug below the adapter.
+type panicky struct{ *discord.Adapter }
+
+func (panicky) UpdateCard(context.Context, *core.Meeting, core.CardEvent) error {
+	panic("card keeper exploded")
+}
+
+// TestPanicInWorkIsAnswered: a panic while an interaction is worked on
+// (in a goroutine of the adapter's, where nothing else would recover it
+// and the whole bot would die) becomes a plain ephemeral answer and one
+// log line.
+func TestPanicInWorkIsAnswered(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.env.Service.SetNotifier(panicky{h.adapter})
+	r := h.send(t, h.clickOn(guildA, "U2", "mb:yes:1"))
+	if !r.ephemeral() || r.Data.Content == "" || r.Data.AllowedMentions == nil {
+		t.Fatalf("answer: %s", r.raw)
+	}
+	if n := strings.Count(h.env.Logs.String(), "card keeper exploded"); n != 1 {
+		t.Fatalf("%d log lines:\n%s", n, h.env.Logs.String())
 	}
 }

@@ -142,7 +142,7 @@ func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, respond func(*d
 	a.wg.Go(func() {
 		wctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
 		defer cancel()
-		done <- a.Handle(wctx, i)
+		done <- a.handleSafely(wctx, i)
 	})
 	timer := time.NewTimer(a.opts.AckWait)
 	defer timer.Stop()

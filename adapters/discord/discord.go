@@ -87,7 +87,7 @@ type Adapter struct {
 	pub     ed25519.PublicKey
 	log     zerolog.Logger
 	wg      sync.WaitGroup
-	dead    sync.Map // channel id → struct{}: channels the bot lost
+	dead    sync.Map // channel id → time.Time: until when the channel counts as lost
 }
 
 // New returns an Adapter. It fails only on a malformed public key.

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"time"
 
 	dg "github.com/bwmarrin/discordgo"
 
@@ -25,18 +26,25 @@ func lostChannel(err error) bool {
 	return false
 }
 
-// isDead reports whether channel was lost earlier in this process.
+// lostFor is how long a lost channel is left alone: long enough that the
+// log has one line an hour rather than one per reminder, short enough that
+// reminders resume by themselves once an admin gives access back.
+const lostFor = time.Hour
+
+// isDead reports whether channel was lost within the last lostFor.
 func (a *Adapter) isDead(channel string) bool {
-	_, dead := a.dead.Load(channel)
-	return dead
+	until, ok := a.dead.Load(channel)
+	return ok && a.opts.Now().Before(until.(time.Time))
 }
 
-// markDead remembers channel as lost, logging it the first time only.
+// markDead remembers channel as lost for lostFor, logging once per period.
 func (a *Adapter) markDead(channel, meeting string, err error) {
-	if _, seen := a.dead.LoadOrStore(channel, struct{}{}); !seen {
-		a.log.Warn().Str("channel", channel).Str("meeting", meeting).Str("error", describe(err)).
-			Msg("discord channel is gone or the bot lost access to it (or the permission to post there); no more reminders or cards go there until restart")
+	if a.isDead(channel) {
+		return
 	}
+	a.dead.Store(channel, a.opts.Now().Add(lostFor))
+	a.log.Warn().Str("channel", channel).Str("meeting", meeting).Str("error", describe(err)).
+		Msg("discord channel is gone or the bot lost access to it (or the permission to post there); no reminders or card updates go there for an hour, then it is tried again")
 }
 
 // post sends msg to channel and returns where it landed. A lost channel

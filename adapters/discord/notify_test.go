@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,6 +112,36 @@ func TestLostChannelStopsOnce(t *testing.T) {
 	logs := h.env.Logs.String()
 	if n := strings.Count(logs, "lost access"); n != 1 || !strings.Contains(logs, `"meeting":"1"`) {
 		t.Fatalf("%d log lines:\n%s", n, logs)
+	}
+}
+
+// TestLostChannelTriedAgainAfterAnHour: the lost mark lasts an hour; then
+// the channel is tried again, so reminders resume once access is back.
+func TestLostChannelTriedAgainAfterAnHour(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	h := newHarness(t, func(o *discord.Options) {
+		o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	})
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.api.mu.Lock()
+	h.api.lost[channel] = true
+	h.api.mu.Unlock()
+	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	h.api.mu.Lock()
+	delete(h.api.lost, channel) // access given back
+	h.api.mu.Unlock()
+	before := len(h.api.Calls("", "/channels/C1/"))
+	offset.Store(int64(59 * time.Minute))
+	if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref != "" ||
+		len(h.api.Calls("", "/channels/C1/")) != before {
+		t.Fatalf("59 min later: ref %q, err %v, the lost channel was called", ref, err)
+	}
+	offset.Store(int64(61 * time.Minute))
+	if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref == "" {
+		t.Fatalf("an hour later the reminder was not tried again: ref %q, err %v", ref, err)
 	}
 }
 

@@ -96,31 +96,38 @@ var (
 	tokenDead   = map[string]bool{"account_inactive": true, "invalid_auth": true, "token_revoked": true}
 )
 
-// deadSet remembers, for the life of the process, channels (and tokens) that
-// posts cannot reach, so their reminders stop with one log line instead of
-// a retry loop.
+// deadFor is how long a channel (or token) that posts cannot reach is left
+// alone. Long enough that a removed bot logs once an hour, not per
+// reminder; short enough that reminders resume on their own once an admin
+// invites meetbot back or reinstalls it.
+const deadFor = time.Hour
+
+// deadSet remembers channels (and tokens) that posts cannot reach, for
+// deadFor, so their reminders stop with one log line instead of a retry
+// loop, and start again by themselves after the fix.
 type deadSet struct {
 	mu sync.Mutex
-	m  map[string]bool
+	m  map[string]time.Time // key → until when
 }
 
-func (d *deadSet) has(k string) bool {
+func (d *deadSet) has(k string, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.m[k]
+	return now.Before(d.m[k])
 }
 
-// add records k and reports whether it was new.
-func (d *deadSet) add(k string) bool {
+// add records k as dead until now+deadFor and reports whether it was not
+// dead already (so the caller logs once per period).
+func (d *deadSet) add(k string, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.m[k] {
+	if now.Before(d.m[k]) {
 		return false
 	}
 	if len(d.m) >= maxCached {
 		clear(d.m)
 	}
-	d.m[k] = true
+	d.m[k] = now.Add(deadFor)
 	return true
 }
 
@@ -129,7 +136,8 @@ func deadTokenKey(team, fp string) string        { return team + "\x00token:" + 
 
 // unreachable reports whether posts to channel of team are known to fail.
 func (a *Adapter) unreachable(team, channel, fp string) bool {
-	return a.dead.has(deadChannelKey(team, channel)) || a.dead.has(deadTokenKey(team, fp))
+	now := a.opts.Now()
+	return a.dead.has(deadChannelKey(team, channel), now) || a.dead.has(deadTokenKey(team, fp), now)
 }
 
 // markDead remembers a permanent posting failure and logs it once per
@@ -139,13 +147,13 @@ func (a *Adapter) markDead(err error, team, channel, fp, meeting string) bool {
 	var key, why string
 	switch {
 	case channelDead[code]:
-		key, why = deadChannelKey(team, channel), "meetbot cannot post in this channel (invite it with /invite @meetbot); its reminders are stopped until restart"
+		key, why = deadChannelKey(team, channel), "meetbot cannot post in this channel (invite it with /invite @meetbot); its reminders are paused for an hour, then tried again"
 	case tokenDead[code]:
-		key, why = deadTokenKey(team, fp), "the workspace's bot token no longer works (reinstall meetbot); its reminders are stopped until restart"
+		key, why = deadTokenKey(team, fp), "the workspace's bot token no longer works (reinstall meetbot); its reminders are paused for an hour, then tried again"
 	default:
 		return false
 	}
-	if a.dead.add(key) {
+	if a.dead.add(key, a.opts.Now()) {
 		a.opts.Logger.Warn().Str("team", team).Str("channel", channel).Str("meeting", meeting).Str("slack_error", code).Msg(why)
 	}
 	return true

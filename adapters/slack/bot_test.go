@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -404,5 +405,34 @@ func TestRetriesDedupeAcrossReplicas(t *testing.T) {
 	}
 	if ms := h.meetings(t); len(ms) != 1 {
 		t.Fatalf("%d meetings, want 1", len(ms))
+	}
+}
+
+// TestLostChannelIsRetriedAfterAnHour: a channel meetbot was removed from
+// is left alone for an hour (no calls, no more log lines), then tried
+// again, so reminders resume by themselves once someone invites it back.
+func TestLostChannelIsRetriedAfterAnHour(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	h := newBotHarness(t, func(o *slack.Options) {
+		o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	})
+	h.command(t, "U1", "schedule Review tomorrow 3pm")
+	h.api.failNext("chat.postMessage", failure{slackErr: "not_in_channel"})
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	calls := len(h.api.Calls("chat.postMessage"))
+	offset.Store(int64(59 * time.Minute))
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.api.Calls("chat.postMessage")); n != calls {
+		t.Fatalf("a reminder 59 min later still posted (%d calls)", n-calls)
+	}
+	offset.Store(int64(61 * time.Minute)) // invited back meanwhile: the fake answers ok now
+	ref, err := h.adapter.Remind(t.Context(), h.reminder(t, "1"))
+	if err != nil || ref == "" || len(h.api.Calls("chat.postMessage")) != calls+1 {
+		t.Fatalf("an hour later the reminder was not tried again: ref %q, err %v", ref, err)
 	}
 }

@@ -154,7 +154,7 @@ func New(o Options) *Adapter {
 	return &Adapter{
 		opts: o, chat: chat.New(o.Service), seen: newDeliveries(o.DedupeTTL),
 		clients: map[string]teamClient{}, limits: map[string]*rate.Limiter{},
-		dead: deadSet{m: map[string]bool{}}, users: userCache{m: map[string]userInfo{}},
+		dead: deadSet{m: map[string]time.Time{}}, users: userCache{m: map[string]userInfo{}},
 	}
 }
 

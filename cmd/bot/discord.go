@@ -3,6 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
+
+	dg "github.com/bwmarrin/discordgo"
+	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/core"
@@ -36,6 +40,7 @@ func (a *app) wireDiscord(_ context.Context) error {
 	o := discordOptions(cfg)
 	o.Service, o.Store = a.svc, a.store
 	o.Logger = a.log.With().Str("component", "discord").Logger()
+	routeDiscordgoLogs(o.Logger)
 	dc, err := discord.New(o)
 	if err != nil {
 		return err
@@ -55,4 +60,27 @@ func (a *app) wireDiscord(_ context.Context) error {
 	}
 	a.notify.set(core.PlatformDiscord, dc)
 	return nil
+}
+
+var discordgoLogs sync.Once
+
+// routeDiscordgoLogs sends discordgo's own log lines (gateway reconnects,
+// rate-limit waits) to our logger instead of the standard log package.
+// discordgo has one package-wide hook, so the first app's logger wins.
+func routeDiscordgoLogs(log zerolog.Logger) {
+	discordgoLogs.Do(func() {
+		log = log.With().Str("source", "discordgo").Logger()
+		dg.Logger = func(level, _ int, format string, args ...any) {
+			ev := log.Debug()
+			switch level {
+			case dg.LogError:
+				ev = log.Error()
+			case dg.LogWarning:
+				ev = log.Warn()
+			case dg.LogInformational:
+				ev = log.Info()
+			}
+			ev.Msgf(format, args...)
+		}
+	})
 }

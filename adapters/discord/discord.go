@@ -88,6 +88,10 @@ type Adapter struct {
 	log     zerolog.Logger
 	wg      sync.WaitGroup
 	dead    sync.Map // channel id → time.Time: until when the channel counts as lost
+	// closeMu and closed stop new interactions from starting work once
+	// Close is waiting for the work in flight.
+	closeMu sync.RWMutex
+	closed  bool
 }
 
 // New returns an Adapter. It fails only on a malformed public key.
@@ -235,9 +239,23 @@ func (a *Adapter) OpenGateway() error {
 // Close disconnects the gateway (if open) and waits for work that outlived
 // its interaction.
 func (a *Adapter) Close() error {
+	a.closeMu.Lock()
+	a.closed = true
+	a.closeMu.Unlock()
 	err := a.session.Close()
 	a.wg.Wait()
 	return err
+}
+
+// enter counts one interaction's work in, unless the adapter is closing.
+func (a *Adapter) enter() bool {
+	a.closeMu.RLock()
+	defer a.closeMu.RUnlock()
+	if a.closed {
+		return false
+	}
+	a.wg.Add(1)
+	return true
 }
 
 // Wait blocks until work that outlived its interaction has been delivered.

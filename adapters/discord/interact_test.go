@@ -274,6 +274,27 @@ func TestGatewayUsesSamePath(t *testing.T) {
 	}
 }
 
+// TestClosedAdapterStartsNoWork: after Close, an interaction that still
+// arrives gets a plain "restarting" answer and nothing is stored, so no
+// work runs against a store being closed.
+func TestClosedAdapterStartsNoWork(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	if err := h.adapter.Close(); err != nil {
+		t.Fatal(err)
+	}
+	i := h.interaction(guildA, "U1", "now", opt("title", "late sync"))
+	h.adapter.OnInteractionCreate(h.adapter.Session(), &dg.InteractionCreate{Interaction: i})
+	h.adapter.Wait()
+	cb := h.api.Calls(http.MethodPost, "/interactions/"+i.ID+"/"+i.Token+"/callback")
+	if len(cb) != 1 || !strings.Contains(string(cb[0].Body), "restarting") {
+		t.Fatalf("callbacks after Close: %+v", cb)
+	}
+	if n := len(h.meetings(t)); n != 0 {
+		t.Fatalf("%d meetings stored after Close", n)
+	}
+}
+
 // TestHandleChecksTypeFirst: every interaction type, with data of the
 // wrong shape or none, gets an answer and no panic.
 func TestHandleChecksTypeFirst(t *testing.T) {

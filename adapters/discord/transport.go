@@ -133,6 +133,18 @@ func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, respond func(*d
 		i.AppID = a.opts.ApplicationID
 	}
 	log := a.log.With().Str("guild", i.GuildID).Str("interaction", i.ID).Logger()
+	if !a.enter() {
+		_ = respond(ephemeralText("meetbot is restarting; try again in a moment."))
+		return
+	}
+	// The counted section ends here unless the answer is handed to the
+	// goroutine that finishes a deferred response.
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			a.wg.Done()
+		}
+	}()
 	if !a.firstDelivery(ctx, i) {
 		log.Info().Msg("discord interaction delivered again; answered once already")
 		return
@@ -164,14 +176,16 @@ func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, respond func(*d
 		log.Warn().Str("error", describe(err)).Msg("could not defer a discord interaction")
 		return
 	}
-	a.wg.Go(func() {
+	handedOff = true
+	go func() {
+		defer a.wg.Done()
 		resp := <-done
 		ctx, cancel := context.WithTimeout(context.Background(), a.opts.WorkTimeout)
 		defer cancel()
 		if err := a.finish(ctx, i, resp); err != nil {
 			log.Error().Str("error", describe(err)).Msg("could not deliver a slow interaction's answer")
 		}
-	})
+	}()
 }
 
 // finish delivers resp after a deferral: the deferred (ephemeral) answer

@@ -87,9 +87,9 @@ func BenchmarkSignedList(b *testing.B) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		// (A long list is cut at Slack's text limit with "…and N more lines.")
-		shown := strings.Count(string(body), "Meeting ")
-		if resp.StatusCode != http.StatusOK || shown != n && (shown < 10 || !strings.Contains(string(body), "more lines")) {
+		// (A long list stops at the reply's length budget with "…and N more".)
+		shown := strings.Count(string(body), "*Meeting ")
+		if resp.StatusCode != http.StatusOK || shown != n && (shown < 10 || !strings.Contains(string(body), fmt.Sprintf("and %d more", n-shown))) {
 			b.Fatalf("list of %d meetings: %d %s", n, resp.StatusCode, body)
 		}
 		b.Run(fmt.Sprintf("list/meetings=%d", n), func(b *testing.B) {

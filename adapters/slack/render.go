@@ -167,20 +167,26 @@ func message(r chat.Reply, actor string, now time.Time) slackapi.Msg {
 			Blocks:       slackapi.Blocks{BlockSet: Card(r.Meeting, now, heading+" "+actor)},
 		}
 	}
-	if r.Verb == command.VerbList && r.Meetings != nil {
+	if r.Verb == command.VerbList {
 		return eph(listText(r.Meetings, now))
 	}
 	return eph(Escape(r.Text))
 }
 
-// listText renders the channel's meetings with local dates.
+// listText renders the channel's meetings with local dates. It stops once
+// the reply's length budget is spent (a reply is cut there anyway) and
+// says how many more there are.
 func listText(ms []*core.Meeting, now time.Time) string {
 	if len(ms) == 0 {
 		return "No upcoming meetings in this channel. Schedule one with `/meet schedule Weekly sync tomorrow 3pm`."
 	}
 	var b strings.Builder
 	b.WriteString("Upcoming meetings in this channel:")
-	for _, m := range ms {
+	for i, m := range ms {
+		if b.Len() > maxMessageText-400 {
+			fmt.Fprintf(&b, "\n…and %d more; `/meet info <id>` shows one.", len(ms)-i)
+			break
+		}
 		occ := m.CurrentOccurrence(now, 0, 0)
 		fmt.Fprintf(&b, "\n• `%s` %s *%s*, %s, by %s", Escape(m.ID), Date(occ.Start, m.TimeZone), fit(m.Title, 250),
 			core.HumanDuration(m.Duration), fit(organizerName(m), 100))

@@ -152,7 +152,7 @@ func New(o Options) *Adapter {
 		o.Retries = 3
 	}
 	return &Adapter{
-		opts: o, chat: chat.New(o.Service), seen: newDeliveries(o.DedupeTTL),
+		opts: o, chat: chat.NewRenderingLists(o.Service), seen: newDeliveries(o.DedupeTTL),
 		clients: map[string]teamClient{}, limits: map[string]*rate.Limiter{},
 		dead: deadSet{m: map[string]time.Time{}}, users: userCache{m: map[string]userInfo{}},
 	}

@@ -47,10 +47,18 @@ type Reply struct {
 // Handler runs command lines against a Service.
 type Handler struct {
 	svc *core.Service
+	// ownList is set by adapters that render Reply.Meetings themselves,
+	// so list replies skip building a plain text nobody shows.
+	ownList bool
 }
 
 // New returns a Handler for svc.
 func New(svc *core.Service) *Handler { return &Handler{svc: svc} }
+
+// NewRenderingLists returns a Handler for an adapter that renders list
+// replies from Reply.Meetings itself: their Text stays empty, which saves
+// formatting every meeting twice on the busiest read.
+func NewRenderingLists(svc *core.Service) *Handler { return &Handler{svc: svc, ownList: true} }
 
 // Handle parses and runs one line typed by a. It never returns a Go error:
 // failures become a Reply with OK false and a plain sentence, because every
@@ -102,6 +110,9 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		ms, err := h.svc.List(ctx, a)
 		if err != nil {
 			return failure(cmd.Verb, err)
+		}
+		if h.ownList {
+			return Reply{OK: true, Meetings: ms}
 		}
 		return Reply{OK: true, Text: listText(ms, loc, now), Meetings: ms}
 	case command.VerbInfo:

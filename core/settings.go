@@ -309,10 +309,13 @@ func checkLeads(in []time.Duration) ([]time.Duration, error) {
 		}
 		if !slices.Contains(out, d) {
 			out = append(out, d)
+			if len(out) > MaxReminders {
+				break // too many already; the work stays bounded whatever the input
+			}
 		}
 	}
 	if len(out) > MaxReminders {
-		return nil, Errorf(EINVALID, "That is %d reminders; the limit is %d, for example \"/meet settings reminders 1d, 10m, 0\".", len(out), MaxReminders)
+		return nil, Errorf(EINVALID, "That is more than %d reminders, the limit; for example \"/meet settings reminders 1d, 10m, 0\".", MaxReminders)
 	}
 	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	return out, nil

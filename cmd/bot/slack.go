@@ -35,6 +35,17 @@ func (a *app) wireSlack(ctx context.Context) error {
 	}
 	if tokens != nil {
 		opts.Tokens = tokens
+		// Learn the bot token's workspace now, not inside the first
+		// command's 3 seconds; a failure is retried on first use.
+		pctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := tokens.Prepare(pctx); err != nil {
+				log.Warn().Err(err).Msg("could not check the Slack bot token yet; the first command will try again")
+			}
+		}()
+		a.closers = append(a.closers, func() error { stop(); <-done; return nil })
 	} else {
 		log.Warn().Msg("Slack has no bot token (slack.bot_token or OAuth installs): commands are answered, but no cards, reminders or DMs are posted")
 	}

@@ -203,11 +203,36 @@ func (t *Tokens) lookup(ctx context.Context, team string) (cached, error) {
 	return c, nil
 }
 
+// Prepare learns which workspace the configured bot token belongs to
+// (auth.test) before the first request, so no slash command waits for it
+// inside Slack's 3 seconds. A failure is only returned for logging: the
+// first request tries again. Without a static token it does nothing.
+func (t *Tokens) Prepare(ctx context.Context) error {
+	if !t.Static() {
+		return nil
+	}
+	t.staticMu.Lock()
+	defer t.staticMu.Unlock()
+	return t.learnTeam(ctx)
+}
+
 // static serves the configured token to its own workspace only, learning
 // that workspace through auth.test the first time.
 func (t *Tokens) static(ctx context.Context, team string) (cached, error) {
 	t.staticMu.Lock()
 	defer t.staticMu.Unlock()
+	if err := t.learnTeam(ctx); err != nil {
+		return cached{}, err
+	}
+	if team != t.staticTeam {
+		return cached{}, t.notInstalled(team)
+	}
+	return cached{token: t.o.BotToken, botUser: t.staticBot}, nil
+}
+
+// learnTeam asks auth.test once which team the static token is for. The
+// caller holds staticMu.
+func (t *Tokens) learnTeam(ctx context.Context) error {
 	if t.staticTeam == "" {
 		api := slackapi.New(t.o.BotToken, slackapi.OptionAPIURL(t.o.APIURL), slackapi.OptionHTTPClient(t.o.HTTPClient))
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -215,20 +240,17 @@ func (t *Tokens) static(ctx context.Context, team string) (cached, error) {
 		res, err := api.AuthTestContext(ctx)
 		if err != nil {
 			// Not cached: the next request tries again.
-			return cached{}, core.Wrap(core.EUNAVAILABLE, fmt.Errorf("auth.test: %w", err),
+			return core.Wrap(core.EUNAVAILABLE, fmt.Errorf("auth.test: %w", err),
 				"meetbot cannot reach Slack to check its bot token right now; please try again in a minute.")
 		}
 		if res.TeamID == "" {
-			return cached{}, core.Wrap(core.EINTERNAL, errors.New("auth.test returned no team_id"),
+			return core.Wrap(core.EINTERNAL, errors.New("auth.test returned no team_id"),
 				"meetbot's bot token does not belong to any workspace; ask an admin to check slack.bot_token.")
 		}
 		t.staticTeam, t.staticBot = res.TeamID, res.UserID
 		t.o.Logger.Info().Str("team", res.TeamID).Msg("slack bot token belongs to this workspace")
 	}
-	if team != t.staticTeam {
-		return cached{}, t.notInstalled(team)
-	}
-	return cached{token: t.o.BotToken, botUser: t.staticBot}, nil
+	return nil
 }
 
 // Forget deletes team's installation and drops its cached token, for an

@@ -150,6 +150,41 @@ func TestStaticTokenLearnsTeam(t *testing.T) {
 	}
 }
 
+// TestPrepareLearnsTeamAhead: Prepare does the auth.test at startup, so the
+// first request makes no call at all; Prepare is a no-op for OAuth tokens.
+func TestPrepareLearnsTeamAhead(t *testing.T) {
+	e := newEnv(t)
+	e.slack.mu.Lock()
+	e.slack.authReply = map[string]any{"ok": true, "team_id": team, "user_id": "U0BOT"}
+	e.slack.mu.Unlock()
+	tok, err := install.NewTokens(install.TokensOptions{BotToken: botToken, APIURL: e.slack.URL + "/api", HTTPClient: e.slack.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tok.Prepare(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.slack.mu.Lock()
+	before := e.slack.auths
+	e.slack.mu.Unlock()
+	if got, err := tok.Token(context.Background(), team); err != nil || got != botToken {
+		t.Fatalf("own team after Prepare: %q %v", got, err)
+	}
+	e.slack.mu.Lock()
+	after := e.slack.auths
+	e.slack.mu.Unlock()
+	if before != 1 || after != 1 {
+		t.Fatalf("auth.test calls: %d after Prepare, %d after the first request; want 1 and 1", before, after)
+	}
+	oauth, err := install.NewTokens(install.TokensOptions{Store: e.db, Box: e.box})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := oauth.Prepare(context.Background()); err != nil {
+		t.Fatalf("Prepare with OAuth tokens: %v", err)
+	}
+}
+
 func TestNewTokensRefusesBadOptions(t *testing.T) {
 	e := newEnv(t)
 	for name, o := range map[string]install.TokensOptions{

@@ -128,21 +128,14 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 // rememberName stores the display name so a link opened later (or a
 // participant re-created) still sends a name upstream.
 func (s *Service) rememberName(ctx context.Context, a Actor) {
-	u, err := s.store.FindUser(ctx, a.User)
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		u = &User{Key: a.User}
-	case err != nil:
-		// Writing a fresh record now would wipe the zone they set.
-		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not read user to remember their name")
-		return
-	}
-	if u.DisplayName == a.Name {
-		return
-	}
-	u.DisplayName = a.Name
-	u.UpdatedAt = s.clock.Now()
-	if err := s.store.PutUser(ctx, u); err != nil {
+	_, err := s.store.UpdateUser(ctx, a.User, func(u *User) error {
+		if u.DisplayName == a.Name {
+			return ErrUnchanged
+		}
+		u.DisplayName, u.UpdatedAt = a.Name, s.clock.Now()
+		return nil
+	})
+	if err != nil {
 		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not remember display name")
 	}
 }

@@ -284,19 +284,15 @@ func (s *Service) SetTimeZone(ctx context.Context, a Actor, zone string) (*time.
 	if err != nil {
 		return nil, Errorf(EINVALID, "%q is not a time zone I know. Use an IANA name such as \"Europe/Berlin\" or \"America/New_York\".", zone)
 	}
-	u, err := s.store.FindUser(ctx, a.User)
-	if err != nil {
-		if ErrorCode(err) != ENOTFOUND {
-			return nil, fmt.Errorf("find user: %w", err)
+	_, err = s.store.UpdateUser(ctx, a.User, func(u *User) error {
+		u.TimeZone = loc.String()
+		if a.Name != "" {
+			u.DisplayName = a.Name
 		}
-		u = &User{Key: a.User}
-	}
-	u.TimeZone = loc.String()
-	if a.Name != "" {
-		u.DisplayName = a.Name
-	}
-	u.UpdatedAt = s.clock.Now()
-	if err := s.store.PutUser(ctx, u); err != nil {
+		u.UpdatedAt = s.clock.Now()
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store user: %w", err)
 	}
 	return loc, nil

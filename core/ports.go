@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -72,7 +73,18 @@ type UserStore interface {
 	FindUser(ctx context.Context, key UserKey) (*User, error)
 	// PutUser creates or replaces the user.
 	PutUser(ctx context.Context, u *User) error
+	// UpdateUser reads the user (a record holding only Key when none is
+	// stored), applies fn and stores the result, atomically, and returns
+	// what it stored, so a name remembered while the person sets their
+	// zone loses neither. When fn returns ErrUnchanged nothing is written
+	// and the user as read is returned; any other error from fn is
+	// returned and nothing is stored.
+	UpdateUser(ctx context.Context, key UserKey, fn func(*User) error) (*User, error)
 }
+
+// ErrUnchanged tells UpdateUser that fn decided no change is needed, so no
+// write happens.
+var ErrUnchanged = errors.New("core: nothing to change")
 
 // WorkspaceStore keeps per-workspace settings.
 type WorkspaceStore interface {

@@ -403,21 +403,24 @@ func (s *Service) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location
 	if src != ZoneFromWorkspace && src != ZoneFromConfig {
 		return loc, src, false
 	}
-	u, err := s.store.FindUser(ctx, a.User)
-	switch {
-	case ErrorCode(err) == ENOTFOUND:
-		u = &User{Key: a.User, DisplayName: a.Name}
-	case err != nil:
-		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not read user for the zone hint")
-		return loc, src, false
-	}
-	if u.ZoneHinted {
-		return loc, src, false
-	}
-	u.ZoneHinted = true
-	u.UpdatedAt = s.clock.Now()
-	if err := s.store.PutUser(context.WithoutCancel(ctx), u); err != nil {
+	told := false
+	_, err := s.store.UpdateUser(context.WithoutCancel(ctx), a.User, func(u *User) error {
+		told = false // fn may run again
+		if u.ZoneHinted {
+			return ErrUnchanged
+		}
+		if u.DisplayName == "" {
+			u.DisplayName = a.Name
+		}
+		u.ZoneHinted, u.UpdatedAt, told = true, s.clock.Now(), true
+		return nil
+	})
+	if err != nil {
 		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not record the zone hint")
+		return loc, src, false
+	}
+	if !told {
+		return loc, src, false
 	}
 	return loc, src, true
 }

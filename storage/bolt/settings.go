@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -122,6 +123,56 @@ func (db *DB) PutWorkspace(ctx context.Context, w *core.Workspace) error {
 		}
 		return nil
 	})
+}
+
+// UpdateUser applies fn to the stored user in one transaction. Users
+// change rarely and one at a time, so it uses Update rather than Batch.
+func (db *DB) UpdateUser(ctx context.Context, key core.UserKey, fn func(*core.User) error) (*core.User, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	k, err := userKey(key)
+	if err != nil {
+		return nil, err
+	}
+	var out *core.User
+	err = db.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		u := &core.User{Key: key}
+		v := b.Get(k)
+		if v != nil {
+			var derr error
+			if u, derr = decodeUser(key, v); derr != nil {
+				return derr
+			}
+		}
+		if err := fn(u); errors.Is(err, core.ErrUnchanged) {
+			if v == nil {
+				out = &core.User{Key: key}
+				return nil
+			}
+			out, err = decodeUser(key, v)
+			return err
+		} else if err != nil {
+			return err
+		}
+		if u.Key != key {
+			return fmt.Errorf("bolt: update of user %s changed its key to %s", key, u.Key)
+		}
+		nv, err := encodeUser(u)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(k, nv); err != nil {
+			return fmt.Errorf("bolt: put user %s: %w", key, err)
+		}
+		out, err = decodeUser(key, nv)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // UpdateWorkspace applies fn to the stored settings in one transaction.

@@ -119,6 +119,48 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure UpdateWorkspace starts from an empty record, stores nothing
 	// when fn fails, stays in its workspace, and loses no update when 16
 	// callers add an admin each at once.
+	// Ensure UpdateUser is atomic: concurrent changes to different fields all
+	// land, ErrUnchanged writes nothing, and a failing fn stores nothing.
+	t.Run("UpdateUserIsAtomic", func(t *testing.T) {
+		s := open(t)
+		key := core.UserKey{Workspace: wsA, UserID: "U9"}
+		other := core.UserKey{Workspace: wsB, UserID: "U9"}
+		got, err := s.UpdateUser(t.Context(), key, func(u *core.User) error { return core.ErrUnchanged })
+		if err != nil || got.Key != key || got.DisplayName != "" {
+			t.Fatalf("ErrUnchanged on a missing user: %+v, %v", got, err)
+		}
+		if _, err := s.FindUser(t.Context(), key); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Fatalf("ErrUnchanged stored a user: %v", err)
+		}
+		boom := errors.New("boom")
+		if _, err := s.UpdateUser(t.Context(), key, func(u *core.User) error { u.TimeZone = "UTC"; return boom }); !errors.Is(err, boom) {
+			t.Fatalf("fn error: %v", err)
+		}
+		if _, err := s.FindUser(t.Context(), key); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Fatalf("a failed update stored a user: %v", err)
+		}
+		var wg sync.WaitGroup
+		for i, set := range []func(*core.User){
+			func(u *core.User) { u.TimeZone = "Asia/Kolkata" },
+			func(u *core.User) { u.ZoneHinted = true },
+			func(u *core.User) { u.DisplayName = "Ada" },
+		} {
+			wg.Go(func() {
+				if _, err := s.UpdateUser(t.Context(), key, func(u *core.User) error { set(u); u.UpdatedAt = base.Add(time.Duration(i)); return nil }); err != nil {
+					t.Errorf("UpdateUser: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		u, err := s.FindUser(t.Context(), key)
+		if err != nil || u.TimeZone != "Asia/Kolkata" || !u.ZoneHinted || u.DisplayName != "Ada" {
+			t.Fatalf("after three concurrent updates: %+v, %v; want all three changes", u, err)
+		}
+		if _, err := s.FindUser(t.Context(), other); core.ErrorCode(err) != core.ENOTFOUND {
+			t.Fatalf("the update reached another workspace: %v", err)
+		}
+	})
+
 	t.Run("UpdateWorkspaceIsAtomic", func(t *testing.T) {
 		s := open(t)
 		boom := errors.New("refused")

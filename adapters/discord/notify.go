@@ -96,12 +96,22 @@ func (a *Adapter) dm(ctx context.Context, users []string, meeting, text string) 
 	}
 }
 
+// literalNames returns a copy of m whose title and organizer name are
+// escaped, so core's notice texts show them literally: a title like
+// "[x](https://…)" is not a masked link and "**" is not bold.
+func literalNames(m *core.Meeting) *core.Meeting {
+	c := m.Clone()
+	c.Title, c.OrganizerName = Escape(c.Title), Escape(c.OrganizerName)
+	return c
+}
+
 // Remind implements core.Notifier: the reminder goes to the meeting's
 // channel with Join/Yes/No buttons, and privately to r.DMs. It returns
 // the channel message's id. A channel the bot lost is not retried: nil
 // is returned so the scheduler does not loop, and it is logged once.
 func (a *Adapter) Remind(ctx context.Context, r core.Reminder) (string, error) {
 	m := r.Meeting
+	r.Meeting = literalNames(m)
 	text := chatText(chat.ReminderText(r, m.TimeZone, a.opts.Service.Now())) + " " + stamp(r.Occurrence.Start, 'R')
 	var ref core.MessageRef
 	if !m.Private {
@@ -125,6 +135,7 @@ func (a *Adapter) Remind(ctx context.Context, r core.Reminder) (string, error) {
 // is told to the channel and to a.DMs.
 func (a *Adapter) Announce(ctx context.Context, an core.Announcement) error {
 	m := an.Meeting
+	an.Meeting = literalNames(m)
 	text := chatText(chat.AnnouncementText(an, m.TimeZone, a.opts.Service.Now()))
 	if !m.Private {
 		if _, err := a.post(ctx, m.Channel, m.ID, textMessage(text, false)); err != nil && !errors.Is(err, errChannelGone) {

@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -190,5 +191,27 @@ func TestRegisterCommands(t *testing.T) {
 	}
 	if _, err := discord.RegisterCommands(context.Background(), discord.Options{BotToken: "tok", APIURL: api.URL}, ""); err == nil {
 		t.Fatal("registered without an application id")
+	}
+}
+
+// TestReminderTitleIsLiteral: a title written as a masked link or bold is
+// shown as typed in reminders and announcements, not formatted.
+func TestReminderTitleIsLiteral(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "[prize](https://evil.example) **now**"), opt("when", "tomorrow 3pm"))
+	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")
+	var msg struct {
+		Content string `json:"content"`
+	}
+	if err := json.Unmarshal(posts[len(posts)-1].Body, &msg); err != nil {
+		t.Fatal(err)
+	}
+	// Escaped once: Discord shows the brackets and stars as typed.
+	if !strings.Contains(msg.Content, `"\[prize\](https://evil.example) \*\*now\*\*"`) || strings.Contains(msg.Content, `\\`) {
+		t.Fatalf("reminder shows the title as markdown or escaped twice: %s", msg.Content)
 	}
 }

@@ -23,7 +23,7 @@ func ReminderText(r core.Reminder, zone string, now time.Time) string {
 		when = fmt.Sprintf("is starting now (%s)", core.ClockTime(occ.Start, zone, now))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Reminder: %q (meeting %s) %s.", m.Title, m.ID, when)
+	fmt.Fprintf(&b, "Reminder: %s (meeting %s) %s.", quoted(m.Title), m.ID, when)
 	if yes, _, maybe := m.RSVPCounts(); yes+maybe > 0 {
 		fmt.Fprintf(&b, " %d going, %d maybe.", yes, maybe)
 	}
@@ -40,12 +40,17 @@ func AnnouncementText(a core.Announcement, zone string, now time.Time) string {
 	m := a.Meeting
 	switch a.Kind {
 	case "moved":
-		return fmt.Sprintf("Meeting %s, %q, moved from %s to %s by @%s. Links issued for the old time no longer work.",
-			m.ID, m.Title, core.ClockTime(a.Occurrence.Start, zone, now), core.FullTime(a.NewStart, zone), a.By)
+		return fmt.Sprintf("Meeting %s, %s, moved from %s to %s by @%s. Links issued for the old time no longer work.",
+			m.ID, quoted(m.Title), core.ClockTime(a.Occurrence.Start, zone, now), core.FullTime(a.NewStart, zone), a.By)
 	case "skipped":
-		return fmt.Sprintf("Meeting %s, %q, is skipped on %s (by @%s).", m.ID, m.Title, core.ClockTime(a.Occurrence.Start, zone, now), a.By)
+		return fmt.Sprintf("Meeting %s, %s, is skipped on %s (by @%s).", m.ID, quoted(m.Title), core.ClockTime(a.Occurrence.Start, zone, now), a.By)
 	case "cancelled":
-		return fmt.Sprintf("Meeting %s, %q, was cancelled by @%s.", m.ID, m.Title, a.By)
+		return fmt.Sprintf("Meeting %s, %s, was cancelled by @%s.", m.ID, quoted(m.Title), a.By)
 	}
-	return fmt.Sprintf("Meeting %s, %q, changed.", m.ID, m.Title)
+	return fmt.Sprintf("Meeting %s, %s, changed.", m.ID, quoted(m.Title))
 }
+
+// quoted puts a title in quotes as it is. Notices go to chat adapters that
+// escape titles for their own markup first, so Go quoting (which doubles
+// backslashes) would spoil that escaping.
+func quoted(title string) string { return "\"" + title + "\"" }

@@ -68,8 +68,15 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, err = w.Write(b)
-		return err
+		if _, err = w.Write(b); err != nil {
+			return err
+		}
+		// Send it now: a deferred answer (type 5) must reach Discord
+		// before the follow-up edit that the work may start at once.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		return nil
 	}
 	if i.Type == dg.InteractionPing {
 		_ = write(&dg.InteractionResponse{Type: dg.InteractionResponsePong})

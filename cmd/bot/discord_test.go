@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,5 +68,16 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 	}
 	if !card || !commands {
 		t.Fatalf("fake Discord API saw %v; want the card posted to C1 and the guild commands overwritten", paths)
+	}
+}
+
+// Ensure register-commands refuses a guild id that is not a number before
+// calling Discord.
+func TestRegisterCommandsRefusesBadGuild(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := runRegisterCommands(t.Context(), []string{"--config", "x.yaml", "--guild", "my-server"}, &stdout, &stderr, func(string) string { return "" })
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "not a server id") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/discord"
@@ -26,6 +27,9 @@ func runRegisterCommands(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	if *path == "" {
 		return usageError{errors.New("--config FILE is required (it holds discord.bot_token and discord.application_id)")}
+	}
+	if g := *guild; g != "" && (len(g) > 20 || strings.Trim(g, "0123456789") != "") {
+		return usageError{fmt.Errorf("--guild %q is not a server id; copy it with Developer Mode on (right-click the server → Copy Server ID)", g)}
 	}
 	cfg, err := loadOrLocal(*path, getenv)
 	if err != nil {

@@ -56,7 +56,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, out)
 	}
 	var stdout, stderr bytes.Buffer
-	if err := runRegisterCommands(t.Context(), []string{"--config", cfgPath, "--guild", "G1"}, &stdout, &stderr, func(string) string { return "" }); err != nil || !strings.Contains(stdout.String(), "Registered 1 command") {
+	if err := runRegisterCommands(t.Context(), []string{"--config", cfgPath, "--guild", "112233445566778899"}, &stdout, &stderr, func(string) string { return "" }); err != nil || !strings.Contains(stdout.String(), "Registered 1 command") {
 		t.Fatalf("register: %v %s %s", err, stdout.String(), stderr.String())
 	}
 	mu.Lock()
@@ -64,7 +64,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 	var card, commands bool
 	for _, p := range paths {
 		card = card || p == "POST /api/v10/channels/C1/messages"
-		commands = commands || strings.HasPrefix(p, "PUT /api/v10/applications/app1/guilds/G1/commands")
+		commands = commands || strings.HasPrefix(p, "PUT /api/v10/applications/app1/guilds/112233445566778899/commands")
 	}
 	if !card || !commands {
 		t.Fatalf("fake Discord API saw %v; want the card posted to C1 and the guild commands overwritten", paths)

@@ -44,9 +44,27 @@ func (a *Adapter) RunSocketMode(ctx context.Context, appToken string) error {
 			}
 			return fmt.Errorf("slack socket mode: %w", err)
 		case evt := <-client.Events:
-			a.HandleSocketEvent(ctx, client, evt)
+			a.HandleSocketEvent(ctx, socketAcker{ctx: ctx, client: client}, evt)
 		}
 	}
+}
+
+// socketAcker acknowledges through client while ctx lasts. The client's
+// Ack queues into a small buffer that nobody drains once the client has
+// stopped, so answers finished after shutdown would block Wait forever;
+// with ctx ended they fail instead, and the failure is logged.
+type socketAcker struct {
+	ctx    context.Context
+	client *socketmode.Client
+}
+
+// Ack implements Acker.
+func (s socketAcker) Ack(req socketmode.Request, payload ...any) error {
+	var p any
+	if len(payload) > 0 {
+		p = payload[0]
+	}
+	return s.client.AckCtx(s.ctx, req.EnvelopeID, p)
 }
 
 // HandleSocketEvent serves one Socket Mode event: slash commands and

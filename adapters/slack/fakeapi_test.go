@@ -26,6 +26,7 @@ type apiCall struct {
 	Form   url.Values     // form-encoded calls (chat.postMessage, users.info, …)
 	JSON   map[string]any // JSON calls (views.open)
 	Raw    string
+	Auth   string // the Authorization header, e.g. "Bearer xapp-…"
 }
 
 // Param returns a form parameter, or a top-level JSON field as text.
@@ -59,6 +60,9 @@ type fakeAPI struct {
 	users map[string]map[string]any
 	fails map[string][]failure
 	ts    int
+	// socketURL is what apps.connections.open answers; without one it
+	// answers invalid_auth.
+	socketURL string
 }
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -80,6 +84,13 @@ func (f *fakeAPI) setUser(id string, fields map[string]any) {
 		u[k] = v
 	}
 	f.users[id] = u
+}
+
+// setSocketURL makes apps.connections.open answer with the WebSocket URL u.
+func (f *fakeAPI) setSocketURL(u string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.socketURL = u
 }
 
 // failNext makes the next call of method fail as given.
@@ -105,7 +116,7 @@ func (f *fakeAPI) Calls(method string) []apiCall {
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	body, _ := io.ReadAll(r.Body)
-	c := apiCall{Method: method, Raw: string(body)}
+	c := apiCall{Method: method, Raw: string(body), Auth: r.Header.Get("Authorization")}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		_ = json.Unmarshal(body, &c.JSON)
 	} else {
@@ -122,6 +133,7 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	ts := fmt.Sprintf("1700000000.%06d", f.ts)
 	user := f.users[c.Param("user")]
+	socketURL := f.socketURL
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if fl != nil {
@@ -158,6 +170,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	case "views.open":
 		out = map[string]any{"ok": true, "view": map[string]any{"id": "V1"}}
+	case "apps.connections.open":
+		if socketURL == "" {
+			out = map[string]any{"ok": false, "error": "invalid_auth"}
+		} else {
+			out = map[string]any{"ok": true, "url": socketURL}
+		}
 	default:
 		out = map[string]any{"ok": true}
 	}

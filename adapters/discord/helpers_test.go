@@ -63,6 +63,11 @@ type fakeAPI struct {
 	global  bool    // those 429s are Discord's global limit
 	// fail answers "METHOD /path" with an error until removed.
 	fail map[string]apiErr
+	// gateway, when set, is the URL GET /gateway answers: discordgo finds
+	// its websocket through the REST API (see setGateway).
+	gateway string
+	// watch, when set, is told of each call as it is recorded.
+	watch func(call)
 }
 
 // apiErr is an error answer of the fake API: HTTP status and JSON code.
@@ -82,7 +87,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	// Recorded with Go's HTML escapes undone, so tests read "<t:…>".
 	readable := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(b))
-	f.calls = append(f.calls, call{Method: r.Method, Path: path, Body: []byte(readable), At: time.Now()})
+	rec := call{Method: r.Method, Path: path, Body: []byte(readable), At: time.Now()}
+	f.calls = append(f.calls, rec)
 	n := f.limited[path]
 	if n > 0 {
 		f.limited[path] = n - 1
@@ -91,7 +97,11 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	lost := len(parts) > 1 && parts[0] == "channels" && f.lost[parts[1]]
 	failed, fails := f.fail[r.Method+" "+path]
 	retry, global := f.retry, f.global
+	gateway, watch := f.gateway, f.watch
 	f.mu.Unlock()
+	if watch != nil {
+		watch(rec)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	switch {
 	case n > 0:
@@ -132,6 +142,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"id":%q,"guild_id":%q,"entity_type":3,"status":1}`, parts[3], parts[1])
 	case r.Method == http.MethodDelete && len(parts) == 4 && parts[0] == "guilds" && parts[2] == "scheduled-events":
 		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodGet && (path == "/gateway" || path == "/gateway/bot") && gateway != "":
+		fmt.Fprintf(w, `{"url":%q,"shards":1}`, gateway)
 	case parts[0] == "interactions":
 		w.WriteHeader(http.StatusNoContent)
 	case parts[0] == "webhooks":
@@ -142,6 +154,22 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"message":"Unknown","code":0}`))
 	}
+}
+
+// setGateway makes GET /gateway (and /gateway/bot) answer url, so
+// Session.Open dials a fake gateway.
+func (f *fakeAPI) setGateway(url string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gateway = url
+}
+
+// onCall makes fn see every later call as it is recorded, before it is
+// answered; fn runs on the server's goroutine and must not block.
+func (f *fakeAPI) onCall(fn func(call)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.watch = fn
 }
 
 // Calls returns the calls so far whose method and path start match.

@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	dg "github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/core"
@@ -70,6 +72,11 @@ type Options struct {
 	// longer waits fail the call with EUNAVAILABLE so the scheduler retries
 	// later. Default 30s.
 	MaxRateWait time.Duration
+	// GatewayOpenTimeout bounds connecting to the gateway (handshake,
+	// HELLO, READY); default 30s. discordgo waits for those with no
+	// deadline of its own, so a gateway that accepts the connection and
+	// then says nothing would hang startup, and Close, forever.
+	GatewayOpenTimeout time.Duration
 	// MirrorEvents also mirrors every non-private meeting scheduled in a
 	// guild as a Guild Scheduled Event (EXTERNAL, guild only), moved and
 	// removed with the meeting, so it shows in the server's event list.
@@ -92,6 +99,9 @@ type Adapter struct {
 	// Close is waiting for the work in flight.
 	closeMu sync.RWMutex
 	closed  bool
+	// handlerOnce adds the gateway handler once, however often the
+	// gateway is opened.
+	handlerOnce sync.Once
 }
 
 // New returns an Adapter. It fails only on a malformed public key.
@@ -116,6 +126,9 @@ func New(o Options) (*Adapter, error) {
 	}
 	if o.DedupeTTL <= 0 {
 		o.DedupeTTL = 10 * time.Minute
+	}
+	if o.GatewayOpenTimeout <= 0 {
+		o.GatewayOpenTimeout = 30 * time.Second
 	}
 	if o.MaxRateWait <= 0 {
 		o.MaxRateWait = 30 * time.Second
@@ -224,13 +237,52 @@ func (a *Adapter) Register(handle func(pattern string, h http.Handler)) {
 }
 
 // OpenGateway connects to Discord's gateway and answers interactions that
-// arrive on it. Close it with Close.
+// arrive on it. It fails after Options.GatewayOpenTimeout rather than hang. Close
+// it with Close.
 func (a *Adapter) OpenGateway() error {
 	if a.opts.BotToken == "" {
 		return errors.New("discord: the gateway needs a bot token")
 	}
-	a.session.AddHandler(a.OnInteractionCreate)
-	if err := a.session.Open(); err != nil {
+	a.handlerOnce.Do(func() { a.session.AddHandler(a.OnInteractionCreate) })
+	// Remember the connections dialled while opening, so a gateway that
+	// never answers can be hung up on, which makes Open return.
+	var (
+		mu      sync.Mutex
+		opening = true
+		conns   []net.Conn
+	)
+	d := *websocket.DefaultDialer
+	d.HandshakeTimeout = a.opts.GatewayOpenTimeout
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{Timeout: a.opts.GatewayOpenTimeout}).DialContext(ctx, network, addr)
+		mu.Lock()
+		if err == nil && opening {
+			conns = append(conns, c)
+		}
+		mu.Unlock()
+		return c, err
+	}
+	a.session.Dialer = &d
+	done := make(chan error, 1)
+	go func() { done <- a.session.Open() }()
+	timer := time.NewTimer(a.opts.GatewayOpenTimeout)
+	defer timer.Stop()
+	var err error
+	select {
+	case err = <-done:
+	case <-timer.C:
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		<-done
+		err = fmt.Errorf("no HELLO and READY within %s", a.opts.GatewayOpenTimeout)
+	}
+	mu.Lock()
+	opening, conns = false, nil
+	mu.Unlock()
+	if err != nil {
 		return fmt.Errorf("discord: open the gateway: %s", describe(err))
 	}
 	return nil

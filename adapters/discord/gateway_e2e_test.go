@@ -340,3 +340,33 @@ func TestGatewayE2E(t *testing.T) {
 		t.Errorf("the adapter dialled the gateway again")
 	}
 }
+
+// TestGatewaySilentServerTimesOut: a gateway that accepts the connection
+// but never sends HELLO makes OpenGateway fail after GatewayOpenTimeout
+// (discordgo alone would wait forever), and Close still returns.
+func TestGatewaySilentServerTimesOut(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *discord.Options) {
+		o.BotToken = gatewayToken
+		o.GatewayOpenTimeout = 200 * time.Millisecond
+	})
+	gw := newFakeGateway(t)
+	h.api.setGateway(gw.wsURL())
+	opened := make(chan error, 1)
+	go func() { opened <- h.adapter.OpenGateway() }()
+	select {
+	case err := <-opened:
+		if err == nil || !strings.Contains(err.Error(), "HELLO") {
+			t.Fatalf("OpenGateway against a silent gateway = %v, want a timeout error", err)
+		}
+	case <-time.After(30 * time.Second): // a hang, not a slow machine
+		t.Fatal("OpenGateway hung on a gateway that never sent HELLO")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- h.adapter.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close hung after a failed open")
+	}
+}

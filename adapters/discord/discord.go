@@ -283,7 +283,7 @@ func (a *Adapter) OpenGateway() error {
 	opening, conns = false, nil
 	mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("discord: open the gateway: %s", describe(err))
+		return redact("discord: open the gateway", err)
 	}
 	return nil
 }
@@ -376,6 +376,23 @@ func (a *Adapter) rest(ctx context.Context, call func(opts ...dg.RequestOption) 
 
 // describe renders err for a log line without the request URL, which
 // for interaction routes holds the interaction token.
+// redactedError carries a failure for callers (errors.Is/As still see
+// the cause, such as a *core.Error with its RetryAfter) while its text is
+// describe's, which never holds a URL: interaction and webhook URLs carry
+// tokens.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact wraps err as "what: " + describe(err).
+func redact(what string, err error) error {
+	return &redactedError{msg: what + ": " + describe(err), err: err}
+}
+
 func describe(err error) string {
 	if err == nil {
 		return ""

@@ -171,7 +171,7 @@ func (a *Adapter) syncMirror(ctx context.Context, m *core.Meeting, ev core.CardE
 // dropMirror deletes m's event and forgets it.
 func (a *Adapter) dropMirror(ctx context.Context, m *core.Meeting) error {
 	if err := a.deleteEvent(ctx, m.Mirror.Channel, m.Mirror.ID); err != nil {
-		return errors.New("discord: delete the scheduled event: " + describe(err))
+		return redact("discord: delete the scheduled event", err)
 	}
 	return a.setMirror(ctx, m, core.MessageRef{})
 }
@@ -206,7 +206,7 @@ func (a *Adapter) moveMirror(ctx context.Context, m *core.Meeting) error {
 	case restStatus(err) == http.StatusBadRequest:
 		return a.replaceMirror(ctx, m)
 	}
-	return errors.New("discord: edit the scheduled event: " + describe(err))
+	return redact("discord: edit the scheduled event", err)
 }
 
 // replaceMirror deletes m's event and creates one for the current
@@ -215,7 +215,7 @@ func (a *Adapter) moveMirror(ctx context.Context, m *core.Meeting) error {
 func (a *Adapter) replaceMirror(ctx context.Context, m *core.Meeting) error {
 	guild := m.Mirror.Channel
 	if err := a.deleteEvent(ctx, guild, m.Mirror.ID); err != nil {
-		return errors.New("discord: delete the scheduled event: " + describe(err))
+		return redact("discord: delete the scheduled event", err)
 	}
 	id, err := a.createEvent(ctx, guild, m)
 	if err != nil {

@@ -183,5 +183,5 @@ func (a *Adapter) editCard(ctx context.Context, m *core.Meeting) error {
 	case restCode(err) == dg.ErrCodeUnknownMessage:
 		return nil
 	}
-	return errors.New("discord: edit the meeting card: " + describe(err))
+	return redact("discord: edit the meeting card", err)
 }

@@ -436,3 +436,34 @@ func TestLostChannelIsRetriedAfterAnHour(t *testing.T) {
 		t.Fatalf("an hour later the reminder was not tried again: ref %q, err %v", ref, err)
 	}
 }
+
+// TestPostsArePacedPerChannel: two posts to one channel at the same moment
+// wait about a second between them (Slack's one message per second per
+// channel); a post to another channel does not wait for the first.
+func TestPostsArePacedPerChannel(t *testing.T) {
+	t.Parallel()
+	at := time.Now()
+	h := newBotHarness(t, func(o *slack.Options) { o.Now = func() time.Time { return at } })
+	h.command(t, "U1", "schedule Review tomorrow 3pm")
+	r := h.reminder(t, "1")
+	base := len(h.sleeps.all()) // the card post may have used C1's turn already
+	for range 2 {
+		if _, err := h.adapter.Remind(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waits := h.sleeps.all()[base:]
+	if len(waits) == 0 || waits[len(waits)-1] < 900*time.Millisecond || waits[len(waits)-1] > 3*time.Second {
+		t.Fatalf("waits before posts to C1 = %v, want about a second before the second one", waits)
+	}
+	other := r
+	other.Meeting = r.Meeting.Clone()
+	other.Meeting.Channel = "C2"
+	before := len(h.sleeps.all())
+	if _, err := h.adapter.Remind(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	if w := h.sleeps.all()[before:]; len(w) != 0 {
+		t.Fatalf("a post to C2 waited %v for C1's pacing", w)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,6 +140,9 @@ type Duration time.Duration
 
 // UnmarshalYAML reads a Go duration string.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: must be one duration such as 5m, not a list or a section", n.Line)}}
+	}
 	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
 	if err != nil {
 		// A TypeError (not a plain error) lets the decoder go on, so every
@@ -178,9 +182,80 @@ func DefaultConfig() Config {
 }
 
 var (
-	envRef       = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-	unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	envRef        = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+	lineMsg       = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownField  = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	cannotDecode  = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+	expectedShape = map[string]string{
+		"int":             "must be a whole number",
+		"bool":            "must be true or false",
+		"string":          "must be a single value, not a list or a section",
+		"[]main.Duration": "must be a list of durations such as [10m, 0s] ([] for none)",
+	}
 )
+
+// keyLines records, by line, the dotted key written on it ("meetings.grace"),
+// and for list items on lines of their own the key of their list, so a
+// decoding error that only knows its line can name the key.
+func keyLines(n *yaml.Node, path string, out map[int]string) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			keyLines(c, path, out)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := strings.TrimPrefix(path+"."+n.Content[i].Value, ".")
+			out[n.Content[i].Line] = p
+			keyLines(n.Content[i+1], p, out)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			if _, ok := out[c.Line]; !ok && path != "" {
+				out[c.Line] = path
+			}
+			keyLines(c, path, out)
+		}
+	}
+}
+
+// plainTypeError turns one of yaml's decoding errors ("line 3: cannot
+// unmarshal !!str `lots` into int") into a sentence naming the key and what
+// it takes ("realtimekit.budget.calls (line 3): must be a whole number, not
+// "lots""). Errors it cannot place are kept as they are.
+func plainTypeError(e string, keys map[int]string) string {
+	m := lineMsg.FindStringSubmatch(e)
+	if m == nil {
+		return e
+	}
+	line, msg := m[1], m[2]
+	n, _ := strconv.Atoi(line)
+	key, ok := keys[n]
+	if !ok {
+		return e
+	}
+	where := fmt.Sprintf("%s (line %s)", key, line)
+	if unknownField.MatchString(msg) {
+		return where + ": unknown key; compare the spelling and indentation with config.example.yaml"
+	}
+	if c := cannotDecode.FindStringSubmatch(msg); c != nil {
+		want, ok := expectedShape[c[3]]
+		switch {
+		case ok:
+		case strings.HasPrefix(c[3], "main.") && strings.HasSuffix(c[3], "Config"):
+			want = "must be a section of keys, as in config.example.yaml"
+		default:
+			return where + ": " + msg
+		}
+		// The value is quoted only when short and where no secret belongs:
+		// a token pasted in place of a section is not echoed.
+		if c[2] != "" && len(c[2]) <= 24 && !strings.HasPrefix(c[3], "main.") {
+			return fmt.Sprintf("%s: %s, not %q", where, want, c[2])
+		}
+		return where + ": " + want
+	}
+	return where + ": " + msg
+}
 
 // LoadConfig reads path, expands ${ENV} references inside string values
 // (only the braced form, so a literal "$" in a secret survives), and decodes
@@ -210,9 +285,10 @@ func LoadConfig(path string, getenv func(string) string) (Config, []string, erro
 		if err := dec.Decode(&cfg); err != nil {
 			var te *yaml.TypeError
 			if errors.As(err, &te) {
+				keys := map[int]string{}
+				keyLines(&root, "", keys)
 				for _, e := range te.Errors {
-					e = unknownField.ReplaceAllString(e, `unknown key "$1" (compare with config.example.yaml)`)
-					problems = append(problems, fmt.Sprintf("%s: %s", path, e))
+					problems = append(problems, plainTypeError(e, keys))
 				}
 			} else {
 				problems = append(problems, fmt.Sprintf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: ")))

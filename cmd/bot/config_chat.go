@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/hex"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/meetbot/meetbot/internal/seal"
@@ -30,8 +31,17 @@ func (c Config) validateChat(add func(format string, args ...any)) {
 	if s.ClientID != "" && c.Storage.EncryptionKey == "" {
 		add("storage.encryption_key: required for Slack OAuth installs, to seal bot tokens at rest (openssl rand -hex 32)")
 	}
+	if s.ClientID != "" && !slackClientID.MatchString(s.ClientID) {
+		add("slack.client_id: this is not a Slack client id; copy the Client ID (digits, a dot, digits) from Basic Information → App Credentials, not the App ID")
+	}
 	if s.ClientID != "" && c.HTTP.PublicURL == "" {
 		add("http.public_url: required for Slack OAuth installs, so Slack can redirect back to /slack/oauth/callback")
+	}
+	if s.ClientID != "" && strings.HasPrefix(c.HTTP.PublicURL, "http://") {
+		add("http.public_url: Slack only redirects to https URLs, so OAuth installs need an https public_url (put meetbot behind a TLS proxy)")
+	}
+	if s.AppToken != "" && s.BotToken == "" && s.ClientID == "" {
+		add("slack.app_token: Socket Mode also needs slack.bot_token (OAuth & Permissions → Bot User OAuth Token, xoxb-…) or slack.client_id/client_secret for OAuth installs, or meetbot cannot open the /meet form or post cards and reminders")
 	}
 	checkURL := func(key, v string) {
 		if v == "" {
@@ -60,4 +70,13 @@ func (c Config) validateChat(add func(format string, args ...any)) {
 	if d.PublicKey != "" && d.BotToken == "" {
 		add("discord.bot_token: required with discord.public_key too, so meetbot can post cards and reminders")
 	}
+	if d.BotToken != "" && d.PublicKey == "" && d.Gateway != nil && !*d.Gateway {
+		add("discord.gateway: false leaves meetbot no way to receive /meet; set discord.public_key to use the HTTP interactions endpoint instead, or set discord.gateway to true")
+	}
+	if d.MirrorEvents && d.BotToken == "" {
+		add("discord.mirror_events: needs discord.bot_token, which creates the server events")
+	}
 }
+
+// slackClientID is the shape of a Slack app's Client ID ("1234567890.1234567890").
+var slackClientID = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)

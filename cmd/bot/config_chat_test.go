@@ -3,8 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // problemsOf loads body as a config file (no environment) and returns the
@@ -96,5 +99,61 @@ func TestConfigTypeErrorsNameTheKey(t *testing.T) {
 		if strings.Contains(got[i], "xoxb") {
 			t.Errorf("problem %q echoes a token", got[i])
 		}
+	}
+}
+
+// TestExampleConfigMatchesStructs: config.example.yaml documents every key
+// of Config, section by section, and holds no key Config lacks.
+func TestExampleConfigMatchesStructs(t *testing.T) {
+	raw, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(raw, &root); err != nil {
+		t.Fatal(err)
+	}
+	inFile := map[string]bool{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if n.Kind == yaml.DocumentNode {
+			walk(n.Content[0], path)
+			return
+		}
+		if n.Kind != yaml.MappingNode {
+			inFile[path] = true
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			walk(n.Content[i+1], strings.TrimPrefix(path+"."+n.Content[i].Value, "."))
+		}
+	}
+	walk(&root, "")
+	inCode := map[string]bool{}
+	var fields func(ty reflect.Type, path string)
+	fields = func(ty reflect.Type, path string) {
+		for f := range ty.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			p := strings.TrimPrefix(path+"."+name, ".")
+			if f.Type.Kind() == reflect.Struct {
+				fields(f.Type, p)
+				continue
+			}
+			inCode[p] = true
+		}
+	}
+	fields(reflect.TypeFor[Config](), "")
+	for k := range inCode {
+		if !inFile[k] {
+			t.Errorf("config.example.yaml lacks %s", k)
+		}
+	}
+	for k := range inFile {
+		if !inCode[k] {
+			t.Errorf("config.example.yaml has %s, which Config does not read", k)
+		}
+	}
+	if len(inCode) < 35 {
+		t.Fatalf("found only %d keys in Config", len(inCode))
 	}
 }

@@ -2,7 +2,7 @@
 //
 //	bot [console] [--config FILE] [--json]   the console (local mode without a config)
 //	bot serve --config FILE                  the web server and chat adapters
-//	bot sandbox --listen ADDR                the RealtimeKit sandbox alone
+//	bot sandbox [--listen ADDR] [--token T]  the RealtimeKit sandbox alone
 //	bot check-config --config FILE           list every problem in a config
 //	bot register-commands --config FILE [--guild ID]
 //	                                         overwrite the Discord /meet command
@@ -40,12 +40,14 @@ Usage:
         bbolt file in ./data, join links on http://127.0.0.1:8080).
   bot serve --config FILE
         Serve join links and chat adapters until SIGTERM.
-  bot sandbox [--listen ADDR]
-        Serve the RealtimeKit sandbox API alone (default 127.0.0.1:8787).
+  bot sandbox [--listen ADDR] [--token TOKEN]
+        Serve the RealtimeKit sandbox API alone (default 127.0.0.1:8787;
+        any non-empty API token is accepted unless --token names one).
   bot check-config --config FILE
         Check a config file and list every problem at once.
   bot register-commands --config FILE [--guild ID]
-        Overwrite the Discord /meet command: in one server (instant) or globally.
+        Overwrite the Discord /meet command: in one server (instant) or
+        globally (may take up to an hour to appear).
 `
 
 // run is main without the process: tests call it with their own streams.

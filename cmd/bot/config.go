@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/meetbot/meetbot/core/timeparse"
 )
 
 // Config is the whole YAML configuration. Every key is documented in
@@ -391,8 +393,8 @@ func (c Config) Validate() []string {
 	if m.Grace.D() < 0 || m.Grace.D() > 2*time.Hour {
 		add("meetings.grace: %s is out of range (0 to 2h)", m.Grace.D())
 	}
-	if m.MaxDuration.D() < time.Minute || m.MaxDuration.D() > 7*24*time.Hour {
-		add("meetings.max_duration: %s is out of range (1m to 168h)", m.MaxDuration.D())
+	if m.MaxDuration.D() < time.Minute || m.MaxDuration.D() > timeparse.MaxDuration {
+		add("meetings.max_duration: %s is out of range (1m to 24h; /meet reads no longer duration)", m.MaxDuration.D())
 	}
 	if m.DefaultDuration.D() < time.Minute || m.DefaultDuration.D() > m.MaxDuration.D() {
 		add("meetings.default_duration: %s must be between 1m and meetings.max_duration", m.DefaultDuration.D())

@@ -50,7 +50,9 @@ func (a *app) wireSlack(ctx context.Context) error {
 		log.Warn().Msg("Slack has no bot token (slack.bot_token or OAuth installs): commands are answered, but no cards, reminders or DMs are posted")
 	}
 	var events *install.Handler
-	if tokens != nil && (cfg.SigningSecret != "" || cfg.ClientID != "") {
+	if tokens != nil {
+		// Events reach this handler over HTTP (with a signing secret) or
+		// over Socket Mode, so an uninstall is acted on either way.
 		if events, err = a.slackInstall(ctx, tokens, log); err != nil {
 			return err
 		}

@@ -337,3 +337,34 @@ func TestListedAdminMayCancelThroughService(t *testing.T) {
 		t.Fatalf("listed admin could not cancel: %v", err)
 	}
 }
+
+// Ensure a listed meetbot admin sees the channel's private meetings in a
+// list, as platform admins do, and someone not listed does not.
+func TestListedAdminListsPrivateMeetings(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	ana := actor("ana")
+	if _, err := b.Service.Schedule(ctx, ana, core.ScheduleRequest{Title: "Secret", Start: t0.Add(time.Hour), Duration: time.Hour, Private: true}); err != nil {
+		t.Fatal(err)
+	}
+	b.Schedule(ana, "Open", t0.Add(2*time.Hour), time.Hour)
+	titles := func(who string) []string {
+		t.Helper()
+		ms, err := b.Service.List(ctx, actor(who))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Title)
+		}
+		return out
+	}
+	if got := titles("cleo"); !slices.Equal(got, []string{"Open"}) {
+		t.Fatalf("cleo (not invited, not admin) lists %v", got)
+	}
+	update(t, b, adminActor("root"), core.SettingChange{Name: core.SettingAdmins, AddAdmins: []string{"cleo"}})
+	if got := titles("cleo"); !slices.Equal(got, []string{"Secret", "Open"}) {
+		t.Fatalf("cleo as a listed admin lists %v, want the private meeting too", got)
+	}
+}

@@ -110,7 +110,9 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 		if late := now.Sub(occ.Start.Add(-job.Lead)); late >= lateThreshold {
 			r.Late = late
 		}
-		if p.dms {
+		// A private meeting has no channel reminder (its title stays out
+		// of the channel), so its people are reminded in person always.
+		if p.dms || m.Private {
 			r.DMs = s.personalRecipients(m)
 		}
 		return s.notify.Remind(ctx, r)
@@ -129,12 +131,21 @@ func (s *Service) occurrenceOf(m *Meeting, start time.Time) (Occurrence, bool) {
 }
 
 // personalRecipients are the people reminded by DM: invitees and everyone
-// who said yes, minus removed users and those who said no.
+// who said yes (and, for a private meeting, its hosts), minus removed users
+// and those who said no.
 func (s *Service) personalRecipients(m *Meeting) []string {
 	var out []string
 	add := func(u string) {
-		if !slices.Contains(out, u) && !m.IsRemoved(u) && m.RSVPs[u] != RSVPNo {
+		if u != "" && !slices.Contains(out, u) && !m.IsRemoved(u) && m.RSVPs[u] != RSVPNo {
 			out = append(out, u)
+		}
+	}
+	if m.Private {
+		// Nobody learns of a private meeting from the channel, its hosts
+		// included.
+		add(m.Organizer)
+		for _, u := range m.CoHosts {
+			add(u)
 		}
 	}
 	for _, u := range m.Invitees {

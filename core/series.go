@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -243,7 +244,12 @@ func (s *Service) announce(ctx context.Context, a Announcement) {
 	if s.notify == nil {
 		return
 	}
-	if !s.policy(ctx, a.Meeting.Workspace).dms {
+	switch {
+	case a.Meeting.Private:
+		// The channel is not told of a private meeting, so its people are,
+		// in person, except whoever made the change.
+		a.DMs = slices.DeleteFunc(s.personalRecipients(a.Meeting), func(u string) bool { return u == a.By })
+	case !s.policy(ctx, a.Meeting.Workspace).dms:
 		a.DMs = nil // personal messages only where the workspace turned them on
 	}
 	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {

@@ -209,3 +209,49 @@ func TestAnnouncementDMsFollowWorkspaceSetting(t *testing.T) {
 		}
 	}
 }
+
+// Ensure a private meeting, which gets no channel reminder, reminds its
+// organizer and invitees in person even where the workspace did not turn
+// DMs on; and its cancellation is told to them, not to whoever cancelled.
+func TestPrivateMeetingRemindsInPerson(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	ctx := context.Background()
+	ana := testenv.Actor("ana")
+	m, err := h.env.Service.Schedule(ctx, ana, core.ScheduleRequest{Title: "1:1", Start: testenv.T0.Add(2 * time.Hour),
+		Duration: 30 * time.Minute, Private: true, Invitees: []string{"bo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := h.env.Store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remind core.DueJob
+	for _, j := range jobs {
+		if j.Kind == core.JobRemind {
+			remind = j
+			break
+		}
+	}
+	if remind.ID == "" {
+		t.Fatalf("no remind job among %+v", jobs)
+	}
+	h.env.Clock.Set(remind.Due)
+	if _, err := h.env.Service.RunJob(ctx, remind); err != nil {
+		t.Fatal(err)
+	}
+	sent := h.rec.all()
+	if len(sent) != 1 || !slices.Equal(sent[0].reminder.DMs, []string{"ana", "bo"}) {
+		t.Fatalf("private reminder DMs = %+v, want ana and bo", sent)
+	}
+	if _, err := h.env.Service.Cancel(ctx, ana, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.rec.mu.Lock()
+	got := h.rec.announce
+	h.rec.mu.Unlock()
+	if len(got) != 1 || !slices.Equal(got[0].DMs, []string{"bo"}) {
+		t.Fatalf("private cancellation DMs = %+v, want bo only", got)
+	}
+}

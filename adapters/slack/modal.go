@@ -268,8 +268,10 @@ func (a *Adapter) afterModal(ctx context.Context, actor core.Actor, m *core.Meet
 	if !m.Private {
 		now := a.opts.Service.Now()
 		card := slackapi.Msg{Text: cardText(m, now), Blocks: slackapi.Blocks{BlockSet: Card(m, now, "Scheduled by "+actor.Name)}}
-		if c, _, ok := a.client(ctx, team); ok && !a.holdsLink(card, "") && a.postCard(ctx, c, m, card, log) {
-			return
+		if c, _, ok := a.client(ctx, team); ok && !a.holdsLink(card, "") {
+			if posted, _ := a.postCard(ctx, c, m, card, log); posted {
+				return
+			}
 		}
 		note += " I could not post its card in the channel: invite me there with /invite."
 	}

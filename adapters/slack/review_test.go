@@ -183,3 +183,21 @@ func TestReminder429WithoutRetryAfter(t *testing.T) {
 		t.Fatalf("no wait before the retry: %v", h.sleeps.all()[before:])
 	}
 }
+
+// TestScheduleInChannelWithoutBotSaysHowToFix: when meetbot is not a member
+// of the channel, the card goes out as the command's in-channel reply, and
+// that reply says why no reminders will follow and how to invite meetbot.
+func TestScheduleInChannelWithoutBotSaysHowToFix(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.api.failNext("chat.postMessage", failure{slackErr: "not_in_channel"})
+	code, r := h.command(t, "U1", "schedule Review tomorrow 3pm")
+	if code != 200 || r.ResponseType != "in_channel" || !strings.Contains(string(r.raw), "/invite @meetbot") {
+		t.Fatalf("reply: %d %s", code, r.raw)
+	}
+	h2 := newBotHarness(t, nil)
+	h2.api.failNext("chat.postMessage", failure{slackErr: "internal_error"})
+	if _, r := h2.command(t, "U1", "schedule Review tomorrow 3pm"); strings.Contains(string(r.raw), "/invite @meetbot") {
+		t.Fatalf("an unrelated failure suggested inviting meetbot: %s", r.raw)
+	}
+}

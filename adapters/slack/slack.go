@@ -293,28 +293,38 @@ func (a *Adapter) runCommand(ctx context.Context, actor core.Actor, text string,
 	}
 	switch rep.Verb {
 	case command.VerbSchedule, command.VerbNow:
-		if !a.postCard(ctx, c, rep.Meeting, msg, log) {
+		if posted, err := a.postCard(ctx, c, rep.Meeting, msg, log); !posted {
+			if channelDead[slackError(err)] {
+				// The command's own reply still reaches the channel; say
+				// there why no reminders will follow, and how to fix it.
+				msg.Blocks.BlockSet = append(msg.Blocks.BlockSet, slackapi.NewContextBlock("",
+					slackapi.NewTextBlockObject(slackapi.MarkdownType, notInChannelHint, false, false)))
+			}
 			return msg
 		}
 	}
 	return ephemeral(Escape(rep.Text))
 }
 
+// notInChannelHint goes under a card meetbot could only send as a command
+// reply, because it is not a member of the channel.
+const notInChannelHint = "meetbot is not in this channel, so it cannot post reminders or update this card here. Add it with `/invite @meetbot`."
+
 // postCard posts a new meeting's card with chat.postMessage and records
 // where, so core can have it redrawn. It reports whether the card was
-// posted.
-func (a *Adapter) postCard(ctx context.Context, c *slackapi.Client, m *core.Meeting, card slackapi.Msg, log zerolog.Logger) bool {
+// posted, and why not.
+func (a *Adapter) postCard(ctx context.Context, c *slackapi.Client, m *core.Meeting, card slackapi.Msg, log zerolog.Logger) (bool, error) {
 	team := m.Workspace.ID
 	ts, err := a.post(ctx, c, team, m.Channel,
 		slackapi.MsgOptionText(card.Text, false), slackapi.MsgOptionBlocks(card.Blocks.BlockSet...))
 	if err != nil {
 		log.Warn().Err(err).Str("meeting", m.ID).Str("channel", m.Channel).Msg("could not post the meeting card; answering in the channel instead")
-		return false
+		return false, err
 	}
 	if _, err := a.opts.Service.SetCard(ctx, m.Workspace, m.ID, core.MessageRef{Channel: m.Channel, ID: ts}); err != nil {
 		log.Warn().Err(err).Str("meeting", m.ID).Msg("could not record where the meeting card is; it will not be updated")
 	}
-	return true
+	return true, nil
 }
 
 // guard makes sure nothing holding a personal link is shown to a channel:

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -163,19 +164,29 @@ func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Ac
 		return message{content: text, embeds: []*dg.MessageEmbed{e}, components: buttons, ephemeral: true}.response()
 	}
 	a.mirror(ctx, i.GuildID, m)
+	// In the channel, without the actor's one-time zone hint.
+	public := strings.TrimSuffix(text, "\n"+chatText(rep.Note))
 	if a.opts.BotToken != "" {
 		card := message{embeds: []*dg.MessageEmbed{e}, components: buttons}
-		if ref, err := a.post(ctx, i.ChannelID, m.ID, card); err == nil {
+		ref, err := a.post(ctx, i.ChannelID, m.ID, card)
+		if err == nil {
 			if _, err := svc.SetCard(ctx, actor.User.Workspace, m.ID, ref); err != nil {
 				a.log.Warn().Err(err).Str("meeting", m.ID).Msg("could not record the meeting card")
 			}
 			return ephemeralText(text)
 		}
+		if errors.Is(err, errChannelGone) {
+			// The interaction answer still reaches the channel; say there
+			// why no reminders will follow, and how to fix it.
+			public += "\n" + textNoChannelAccess
+		}
 	}
-	// In the channel, without the actor's one-time zone hint.
-	public := strings.TrimSuffix(text, "\n"+chatText(rep.Note))
 	return message{content: public, embeds: []*dg.MessageEmbed{e}, components: buttons}.response()
 }
+
+// textNoChannelAccess goes with a card meetbot could only send as the
+// interaction's answer, because it may not post in the channel itself.
+const textNoChannelAccess = "meetbot cannot post in this channel, so no reminders or card updates will appear here. Give it View Channel, Send Messages and Embed Links in this channel."
 
 // click answers a button on a card or reminder: always an ephemeral answer
 // to the person who clicked. The card itself is redrawn by core through

@@ -215,3 +215,18 @@ func TestReminderTitleIsLiteral(t *testing.T) {
 		t.Fatalf("reminder shows the title as markdown or escaped twice: %s", msg.Content)
 	}
 }
+
+// TestScheduleWhereBotCannotPostSaysHowToFix: when meetbot may not post in
+// the channel, the card comes back as the interaction's answer, saying
+// why no reminders will follow and which permissions to give.
+func TestScheduleWhereBotCannotPostSaysHowToFix(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.api.mu.Lock()
+	h.api.lost[channel] = true
+	h.api.mu.Unlock()
+	r := h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	if r.ephemeral() || !strings.Contains(r.Data.Content, "Send Messages") || len(r.Data.Embeds) != 1 {
+		t.Fatalf("answer: %+v", r)
+	}
+}

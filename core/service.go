@@ -231,7 +231,7 @@ func (s *Service) LocationSource(ctx context.Context, a Actor) (*time.Location, 
 			return loc, ZoneFromPlatform
 		}
 	}
-	if w, err := s.store.FindWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
+	if w, err := s.findWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
 		if loc, err := LoadZone(w.DefaultTimeZone); err == nil {
 			return loc, ZoneFromWorkspace
 		}
@@ -260,7 +260,7 @@ type policy struct {
 // policy returns the workspace's overrides over the configured defaults.
 func (s *Service) policy(ctx context.Context, ws WorkspaceKey) policy {
 	p := policy{early: s.cfg.EarlyJoin, grace: s.cfg.Grace, reminders: s.cfg.Reminders}
-	if w, err := s.store.FindWorkspace(ctx, ws); err == nil {
+	if w, err := s.findWorkspace(ctx, ws); err == nil {
 		if w.EarlyJoin != nil {
 			p.early = *w.EarlyJoin
 		}

@@ -104,7 +104,7 @@ func errNotAdmin() error {
 // storedWorkspace returns the workspace's stored settings, or an empty
 // record with Key set when it never stored any.
 func (s *Service) storedWorkspace(ctx context.Context, ws WorkspaceKey) (*Workspace, error) {
-	w, err := s.store.FindWorkspace(ctx, ws)
+	w, err := s.findWorkspace(ctx, ws)
 	if err != nil {
 		if ErrorCode(err) != ENOTFOUND {
 			return nil, fmt.Errorf("find workspace settings: %w", err)
@@ -217,6 +217,8 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, c SettingChange) 
 	// Checked and applied inside one store update, so a change made by
 	// another admin meanwhile (or this actor's removal as an admin) is
 	// seen, never overwritten.
+	forgetWorkspace(ctx, a.User.Workspace)
+	defer forgetWorkspace(ctx, a.User.Workspace)
 	next, err := s.store.UpdateWorkspace(ctx, a.User.Workspace, func(w *Workspace) error {
 		if !isAdmin(w, a) {
 			return errNotAdmin()

@@ -64,6 +64,8 @@ func NewRenderingLists(svc *core.Service) *Handler { return &Handler{svc: svc, o
 // failures become a Reply with OK false and a plain sentence, because every
 // adapter has to show something to the person who typed.
 func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
+	// One command reads the workspace's settings several times; read once.
+	ctx = core.WithRequestMemo(ctx)
 	loc, src := h.svc.LocationSource(ctx, a)
 	now := h.svc.Now()
 	cmd, err := command.Parse(line, command.Context{Now: now, Location: loc, MaxTitle: h.svc.Config().MaxTitle})

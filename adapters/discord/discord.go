@@ -245,21 +245,29 @@ func (a *Adapter) OpenGateway() error {
 	}
 	a.handlerOnce.Do(func() { a.session.AddHandler(a.OnInteractionCreate) })
 	// Remember the connections dialled while opening, so a gateway that
-	// never answers can be hung up on, which makes Open return.
+	// never answers can be hung up on, which makes Open return. Once the
+	// time is up, a connection Open dials late (its gateway address came
+	// slowly) is hung up on at once too, or it would wait for HELLO
+	// forever with nobody left to close it.
 	var (
-		mu      sync.Mutex
-		opening = true
-		conns   []net.Conn
+		mu       sync.Mutex
+		opening  = true
+		timedOut bool
+		conns    []net.Conn
 	)
 	d := *websocket.DefaultDialer
 	d.HandshakeTimeout = a.opts.GatewayOpenTimeout
 	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{Timeout: a.opts.GatewayOpenTimeout}).DialContext(ctx, network, addr)
 		mu.Lock()
+		defer mu.Unlock()
+		if err == nil && timedOut {
+			_ = c.Close()
+			return nil, errors.New("the gateway took too long to open")
+		}
 		if err == nil && opening {
 			conns = append(conns, c)
 		}
-		mu.Unlock()
 		return c, err
 	}
 	a.session.Dialer = &d
@@ -272,6 +280,7 @@ func (a *Adapter) OpenGateway() error {
 	case err = <-done:
 	case <-timer.C:
 		mu.Lock()
+		timedOut = true
 		for _, c := range conns {
 			_ = c.Close()
 		}
@@ -279,8 +288,9 @@ func (a *Adapter) OpenGateway() error {
 		<-done
 		err = fmt.Errorf("no HELLO and READY within %s", a.opts.GatewayOpenTimeout)
 	}
+	// Reconnects after a successful open dial through d as well.
 	mu.Lock()
-	opening, conns = false, nil
+	opening, timedOut, conns = false, false, nil
 	mu.Unlock()
 	if err != nil {
 		return redact("discord: open the gateway", err)

@@ -370,3 +370,57 @@ func TestGatewaySilentServerTimesOut(t *testing.T) {
 		t.Fatal("Close hung after a failed open")
 	}
 }
+
+// slowGatewayURL answers GET /gateway later than the open timeout, as a
+// slow Discord might; everything else passes at once.
+type slowGatewayURL struct{ delay time.Duration }
+
+func (s slowGatewayURL) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.Contains(r.URL.Path, "/gateway") {
+		select {
+		case <-time.After(s.delay): // the slowness under test, not a synchronisation
+		case <-r.Context().Done():
+			return nil, r.Context().Err()
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestGatewayDialAfterTimeoutDoesNotHang: when the gateway's address
+// arrives only after GatewayOpenTimeout, the connection dialled then must
+// not be left to wait for a HELLO that never comes: OpenGateway still
+// fails, instead of hanging (and holding the session's lock, so Close
+// would hang too).
+func TestGatewayDialAfterTimeoutDoesNotHang(t *testing.T) {
+	t.Parallel()
+	const timeout = 200 * time.Millisecond
+	h := newHarness(t, func(o *discord.Options) {
+		o.BotToken = gatewayToken
+		o.GatewayOpenTimeout = timeout
+		o.HTTPClient = &http.Client{Timeout: 15 * time.Second, Transport: slowGatewayURL{delay: 3 * timeout}}
+	})
+	gw := newFakeGateway(t) // silent: never sends HELLO
+	h.api.setGateway(gw.wsURL())
+	opened := make(chan error, 1)
+	go func() { opened <- h.adapter.OpenGateway() }()
+	select {
+	case err := <-opened:
+		if err == nil {
+			t.Fatal("OpenGateway succeeded against a gateway that never sent HELLO")
+		}
+	case <-time.After(10 * time.Second): // a hang, not a slow machine
+		// Hang up from the gateway's side so the test can end.
+		for len(gw.conns) > 0 {
+			_ = (<-gw.conns).ws.Close()
+		}
+		<-opened
+		t.Fatal("OpenGateway hung on a connection dialled after its timeout")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- h.adapter.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hung after a failed open")
+	}
+}

@@ -247,11 +247,13 @@ func (s *Service) announce(ctx context.Context, a Announcement) {
 	switch {
 	case a.Meeting.Private:
 		// The channel is not told of a private meeting, so its people are,
-		// in person, except whoever made the change.
-		a.DMs = slices.DeleteFunc(s.personalRecipients(a.Meeting), func(u string) bool { return u == a.By })
+		// in person.
+		a.DMs = s.personalRecipients(a.Meeting)
 	case !s.policy(ctx, a.Meeting.Workspace).dms:
 		a.DMs = nil // personal messages only where the workspace turned them on
 	}
+	// Whoever made the change has the command's reply; no DM about it.
+	a.DMs = slices.DeleteFunc(a.DMs, func(u string) bool { return u == a.By })
 	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {
 		s.log.Warn().Err(err).Str("meeting", a.Meeting.ID).Str("kind", a.Kind).Msg(fmt.Sprintf("could not announce %s meeting", a.Kind))
 	}

@@ -255,3 +255,31 @@ func TestPrivateMeetingRemindsInPerson(t *testing.T) {
 		t.Fatalf("private cancellation DMs = %+v, want bo only", got)
 	}
 }
+
+// Ensure whoever made a change is not told of it in person: a host who
+// said "yes" and cancels gets no DM about their own cancellation, where
+// the workspace turned DMs on.
+func TestAnnouncementSkipsTheActor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, testenv.Options{})
+	ctx := context.Background()
+	ana := testenv.Actor("ana")
+	m := h.env.Schedule(ana, "Sync", testenv.T0.Add(2*time.Hour), 30*time.Minute)
+	for _, u := range []string{"ana", "bo"} {
+		if _, err := h.env.Service.RSVP(ctx, testenv.Actor(u), m.ID, core.RSVPYes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.env.Store.PutWorkspace(ctx, &core.Workspace{Key: m.Workspace, DMReminders: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.env.Service.Cancel(ctx, ana, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.rec.mu.Lock()
+	got := h.rec.announce
+	h.rec.mu.Unlock()
+	if len(got) != 1 || !slices.Equal(got[0].DMs, []string{"bo"}) {
+		t.Fatalf("cancellation DMs = %+v, want bo only", got)
+	}
+}

@@ -168,6 +168,11 @@ func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Ac
 	public := strings.TrimSuffix(text, "\n"+chatText(rep.Note))
 	if a.opts.BotToken != "" {
 		card := message{embeds: []*dg.MessageEmbed{e}, components: buttons}
+		// Someone scheduling here is the moment a lost channel may be
+		// back (the answer below tells them how to give access), so it is
+		// tried again now rather than skipped for the rest of the hour; a
+		// post that fails marks it lost again.
+		a.dead.Delete(i.ChannelID)
 		ref, err := a.post(ctx, i.ChannelID, m.ID, card)
 		if err == nil {
 			if _, err := svc.SetCard(ctx, actor.User.Workspace, m.ID, ref); err != nil {

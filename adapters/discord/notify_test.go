@@ -230,3 +230,30 @@ func TestScheduleWhereBotCannotPostSaysHowToFix(t *testing.T) {
 		t.Fatalf("answer: %+v", r)
 	}
 }
+
+// TestLostChannelTriedWhenScheduling: once access is given back, the
+// next meeting scheduled there gets its card posted by the bot (so its
+// reminders and updates follow), instead of being told for up to an hour
+// that meetbot still cannot post there.
+func TestLostChannelTriedWhenScheduling(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
+	h.api.mu.Lock()
+	h.api.lost[channel] = true
+	h.api.mu.Unlock()
+	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	h.api.mu.Lock()
+	h.api.lost[channel] = false // an admin gave the permissions back
+	h.api.mu.Unlock()
+	before := len(h.api.Calls(http.MethodPost, "/channels/C1/messages"))
+	r := h.command(t, "U1", "schedule", opt("title", "Retro"), opt("when", "tomorrow 4pm"))
+	if strings.Contains(r.Data.Content, "cannot post in this channel") {
+		t.Fatalf("after access came back the answer still says meetbot cannot post: %q", r.Data.Content)
+	}
+	if n := len(h.api.Calls(http.MethodPost, "/channels/C1/messages")) - before; n != 1 {
+		t.Fatalf("%d card posts after access came back, want 1", n)
+	}
+}

@@ -131,6 +131,13 @@ func (d *deadSet) add(k string, now time.Time) bool {
 	return true
 }
 
+// forget drops k, when a post showed it reachable again.
+func (d *deadSet) forget(k string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.m, k)
+}
+
 func deadChannelKey(team, channel string) string { return team + "\x00" + channel }
 func deadTokenKey(team, fp string) string        { return team + "\x00token:" + fp }
 

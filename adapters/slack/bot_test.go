@@ -467,3 +467,26 @@ func TestPostsArePacedPerChannel(t *testing.T) {
 		t.Fatalf("a post to C2 waited %v for C1's pacing", w)
 	}
 }
+
+// TestCardPostedClearsLostChannel: once meetbot is invited back and a new
+// meeting's card is posted in the channel, reminders there are sent again
+// at once, not skipped for the rest of the hour.
+func TestCardPostedClearsLostChannel(t *testing.T) {
+	t.Parallel()
+	h := newBotHarness(t, nil)
+	h.command(t, "U1", "schedule Review tomorrow 3pm")
+	h.api.failNext("chat.postMessage", failure{slackErr: "not_in_channel"})
+	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1")); err != nil {
+		t.Fatal(err)
+	}
+	// Invited back: the card of the next meeting is posted by the bot.
+	calls := len(h.api.Calls("chat.postMessage"))
+	h.command(t, "U1", "schedule Retro tomorrow 4pm")
+	if n := len(h.api.Calls("chat.postMessage")); n != calls+1 {
+		t.Fatalf("%d card posts, want 1", n-calls)
+	}
+	ref, err := h.adapter.Remind(t.Context(), h.reminder(t, "2"))
+	if err != nil || ref == "" || len(h.api.Calls("chat.postMessage")) != calls+2 {
+		t.Fatalf("after a card was posted the channel's reminder was skipped: ref %q, err %v", ref, err)
+	}
+}

@@ -321,6 +321,9 @@ func (a *Adapter) postCard(ctx context.Context, c *slackapi.Client, m *core.Meet
 		log.Warn().Err(err).Str("meeting", m.ID).Str("channel", m.Channel).Msg("could not post the meeting card; answering in the channel instead")
 		return false, err
 	}
+	// meetbot can post here (again): the channel's reminders need not
+	// wait out the hour a failure marked it lost for.
+	a.dead.forget(deadChannelKey(team, m.Channel))
 	if _, err := a.opts.Service.SetCard(ctx, m.Workspace, m.ID, core.MessageRef{Channel: m.Channel, ID: ts}); err != nil {
 		log.Warn().Err(err).Str("meeting", m.ID).Msg("could not record where the meeting card is; it will not be updated")
 	}

@@ -239,7 +239,8 @@ func (s *Service) yesRSVPs(m *Meeting) []string {
 
 // announce posts a change through the notifier, logging a failure: the
 // change is stored either way, and the command's own reply tells the actor.
-// People are messaged personally only when the workspace enabled DMs.
+// People are messaged personally when the workspace enabled DMs, and always
+// for a private meeting (its channel is not told); never the actor.
 func (s *Service) announce(ctx context.Context, a Announcement) {
 	if s.notify == nil {
 		return

@@ -285,7 +285,11 @@ func (a *Adapter) OpenGateway() error {
 			_ = c.Close()
 		}
 		mu.Unlock()
-		<-done
+		if openErr := <-done; openErr == nil {
+			// It opened just as time ran out: close it, or discordgo
+			// would keep a session nobody here counts as open.
+			_ = a.session.Close()
+		}
 		err = fmt.Errorf("no HELLO and READY within %s", a.opts.GatewayOpenTimeout)
 	}
 	// Reconnects after a successful open dial through d as well.
@@ -384,8 +388,6 @@ func (a *Adapter) rest(ctx context.Context, call func(opts ...dg.RequestOption) 
 	}
 }
 
-// describe renders err for a log line without the request URL, which
-// for interaction routes holds the interaction token.
 // redactedError carries a failure for callers (errors.Is/As still see
 // the cause, such as a *core.Error with its RetryAfter) while its text is
 // describe's, which never holds a URL: interaction and webhook URLs carry
@@ -403,6 +405,8 @@ func redact(what string, err error) error {
 	return &redactedError{msg: what + ": " + describe(err), err: err}
 }
 
+// describe renders err for a log line without the request URL, which
+// for interaction routes holds the interaction token.
 func describe(err error) string {
 	if err == nil {
 		return ""

@@ -97,7 +97,7 @@ type Adapter struct {
 	opts Options
 	chat *chat.Handler
 	seen *deliveries
-	wg   sync.WaitGroup
+	wg   workGroup
 
 	clientsMu sync.Mutex
 	clients   map[string]teamClient

@@ -48,7 +48,7 @@ func TestServeSlackAndDiscordTogether(t *testing.T) {
 	defer api.Close()
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
 	cfgPath := writeConfig(t, t.TempDir(), "slack:\n  signing_secret: "+secret+"\n  bot_token: xoxb-test\n  api_url: "+api.URL+"/slack/api/\n"+
-		"discord:\n  bot_token: tok\n  application_id: app1\n  public_key: d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n  gateway: false\n  api_url: "+api.URL+"/discord/api/v10/\n")
+		"discord:\n  bot_token: tok\n  application_id: \"998877665544332211\"\n  public_key: d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n  gateway: false\n  api_url: "+api.URL+"/discord/api/v10/\n")
 	a, base := serveFrom(t, cfgPath)
 
 	post := func(path string, body []byte, sign func(*http.Request)) {
@@ -73,7 +73,7 @@ func TestServeSlackAndDiscordTogether(t *testing.T) {
 		r.Header.Set("X-Slack-Signature", slack.Sign(secret, ts, slackBody))
 	})
 	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-	discordBody := []byte(`{"id":"i1","type":2,"application_id":"app1","token":"t","guild_id":"G1","channel_id":"C1","member":{"user":{"id":"U1","username":"ana"},"permissions":"0"},"data":{"name":"meet","type":1,"options":[{"type":1,"name":"schedule","options":[{"type":3,"name":"title","value":"discord sync"},{"type":3,"name":"when","value":"tomorrow 3pm"}]}]}}`)
+	discordBody := []byte(`{"id":"i1","type":2,"application_id":"998877665544332211","token":"t","guild_id":"G1","channel_id":"C1","member":{"user":{"id":"U1","username":"ana"},"permissions":"0"},"data":{"name":"meet","type":1,"options":[{"type":1,"name":"schedule","options":[{"type":3,"name":"title","value":"discord sync"},{"type":3,"name":"when","value":"tomorrow 3pm"}]}]}}`)
 	post("/discord/interactions", discordBody, func(r *http.Request) {
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		r.Header.Set(discord.HeaderTimestamp, ts)

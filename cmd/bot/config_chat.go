@@ -66,6 +66,8 @@ func (c Config) validateChat(add func(format string, args ...any)) {
 	}
 	if d.Enabled() && d.ApplicationID == "" {
 		add("discord.application_id: required with Discord (General Information → Application ID)")
+	} else if id := d.ApplicationID; id != "" && (len(id) < 15 || len(id) > 21 || strings.Trim(id, "0123456789") != "") {
+		add("discord.application_id: must be the application's id, a number of 15 to 21 digits (General Information → Application ID)")
 	}
 	if d.PublicKey != "" && d.BotToken == "" {
 		add("discord.bot_token: required with discord.public_key too, so meetbot can post cards and reminders")

@@ -50,10 +50,12 @@ func TestChatConfigProblems(t *testing.T) {
 		{"OAuth without a key", "http:\n  public_url: https://meet.example.com\n" +
 			"slack:\n  signing_secret: 8f742231b10e8888abcd99yyyzzz85a5\n  client_id: \"123.456\"\n  client_secret: s3cret\n",
 			[]string{"storage.encryption_key: required for Slack OAuth installs"}},
-		{"discord gateway off without an endpoint", "discord:\n  bot_token: tok\n  application_id: \"1\"\n  gateway: false\n",
+		{"discord gateway off without an endpoint", "discord:\n  bot_token: tok\n  application_id: \"112233445566778899\"\n  gateway: false\n",
 			[]string{"discord.gateway: false leaves meetbot no way to receive /meet"}},
-		{"discord gateway off with an endpoint", "discord:\n  bot_token: tok\n  application_id: \"1\"\n  public_key: " + pub + "\n  gateway: false\n", nil},
-		{"discord gateway by default", "discord:\n  bot_token: tok\n  application_id: \"1\"\n", nil},
+		{"discord gateway off with an endpoint", "discord:\n  bot_token: tok\n  application_id: \"112233445566778899\"\n  public_key: " + pub + "\n  gateway: false\n", nil},
+		{"discord gateway by default", "discord:\n  bot_token: tok\n  application_id: \"112233445566778899\"\n", nil},
+		{"discord application id not a number", "discord:\n  bot_token: tok\n  application_id: my-app\n",
+			[]string{"discord.application_id: must be the application's id"}},
 		{"discord mirror without a bot", "discord:\n  mirror_events: true\n",
 			[]string{"discord.mirror_events: needs discord.bot_token"}},
 	}

@@ -39,9 +39,9 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 	key := ed25519.NewKeyFromSeed(seed)
 	dir := t.TempDir()
-	cfgPath := writeConfig(t, dir, "discord:\n  bot_token: tok\n  application_id: app1\n  public_key: d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n  gateway: false\n  api_url: "+api.URL+"/api/v10/\n")
+	cfgPath := writeConfig(t, dir, "discord:\n  bot_token: tok\n  application_id: \"998877665544332211\"\n  public_key: d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n  gateway: false\n  api_url: "+api.URL+"/api/v10/\n")
 	a, _ := serveFrom(t, cfgPath)
-	body := []byte(`{"id":"i1","type":2,"application_id":"app1","token":"t","guild_id":"G1","channel_id":"C1","member":{"user":{"id":"U1","username":"ana"},"permissions":"0"},"data":{"name":"meet","type":1,"options":[{"type":1,"name":"now","options":[{"type":3,"name":"title","value":"standup"}]}]}}`)
+	body := []byte(`{"id":"i1","type":2,"application_id":"998877665544332211","token":"t","guild_id":"G1","channel_id":"C1","member":{"user":{"id":"U1","username":"ana"},"permissions":"0"},"data":{"name":"meet","type":1,"options":[{"type":1,"name":"now","options":[{"type":3,"name":"title","value":"standup"}]}]}}`)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+a.httpLn.Addr().String()+"/discord/interactions", bytes.NewReader(body))
 	req.Header.Set(discord.HeaderTimestamp, ts)
@@ -64,7 +64,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 	var card, commands bool
 	for _, p := range paths {
 		card = card || p == "POST /api/v10/channels/C1/messages"
-		commands = commands || strings.HasPrefix(p, "PUT /api/v10/applications/app1/guilds/112233445566778899/commands")
+		commands = commands || strings.HasPrefix(p, "PUT /api/v10/applications/998877665544332211/guilds/112233445566778899/commands")
 	}
 	if !card || !commands {
 		t.Fatalf("fake Discord API saw %v; want the card posted to C1 and the guild commands overwritten", paths)

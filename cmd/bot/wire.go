@@ -185,6 +185,9 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	if err := a.wireDiscord(ctx); err != nil {
 		return nil, fmt.Errorf("set up Discord: %w", err)
 	}
+	if (cfg.Slack.Enabled() || cfg.Discord.Enabled()) && cfg.HTTP.PublicURL == "" {
+		log.Warn().Str("join_links_on", publicURL).Msg("http.public_url is not set: join links point at this machine's listen address, which people in chat usually cannot open")
+	}
 	a.httpSrv = &http.Server{
 		Handler:           a.web,
 		ReadHeaderTimeout: 5 * time.Second,

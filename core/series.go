@@ -135,7 +135,6 @@ func carrySkips(m *Meeting, from time.Time, newRule string, newStart time.Time) 
 
 // RSVP records a's answer. Anyone who may join may answer.
 func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*Meeting, error) {
-	a = s.withAdmin(ctx, a)
 	switch answer {
 	case RSVPYes, RSVPNo, RSVPMaybe:
 	default:
@@ -145,10 +144,10 @@ func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*M
 	if err != nil {
 		return nil, err
 	}
-	if !s.canSee(m, a) {
+	if !s.permits(ctx, &a, func(a Actor) bool { return canSee(m, a) }) {
 		return nil, notFound(m.ID)
 	}
-	if err := s.authorizeJoin(ctx, m, a); err != nil {
+	if err := s.authorizeJoin(ctx, m, &a); err != nil {
 		return nil, err
 	}
 	if m.State == StateCancelled {

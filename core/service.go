@@ -107,6 +107,9 @@ type Actor struct {
 	// users.info tz), used when they never set one with /meet tz. Empty
 	// where the platform has none (Discord).
 	TimeZone string
+	// adminLooked records that the workspace's admin list was already read
+	// for this actor (see permits), so a refusal reads it at most once.
+	adminLooked bool
 }
 
 // Service is meetbot's use cases. Every adapter calls it with the same
@@ -342,7 +345,7 @@ func notFound(id string) error {
 
 // canSee reports whether a may see m at all: private meetings are visible to
 // invitees, hosts and admins only.
-func (s *Service) canSee(m *Meeting, a Actor) bool {
+func canSee(m *Meeting, a Actor) bool {
 	return !m.Private || a.IsAdmin || m.IsInvited(a.User.UserID)
 }
 

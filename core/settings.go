@@ -136,14 +136,24 @@ func (s *Service) IsAdmin(ctx context.Context, a Actor) bool {
 	return isAdmin(w, a)
 }
 
-// withAdmin returns a with IsAdmin set when the workspace lists them as a
-// meetbot admin, so every use case that checks a.IsAdmin (cancel, manage,
-// private meetings) honours listed admins whichever adapter called it.
-func (s *Service) withAdmin(ctx context.Context, a Actor) Actor {
-	if !a.IsAdmin && s.IsAdmin(ctx, a) {
-		a.IsAdmin = true
+// permits reports whether check allows a. When it does not, and a is not
+// yet known to be an admin, the workspace's list of meetbot admins is read
+// (once per actor) and, if it names a, a.IsAdmin is set and check asked
+// again. So listed admins have admin rights in every use case, whichever
+// adapter called, while the usual allowed request never reads the store.
+func (s *Service) permits(ctx context.Context, a *Actor, check func(Actor) bool) bool {
+	if check(*a) {
+		return true
 	}
-	return a
+	if a.IsAdmin || a.adminLooked {
+		return false
+	}
+	a.adminLooked = true
+	if !s.IsAdmin(ctx, *a) {
+		return false
+	}
+	a.IsAdmin = true
+	return check(*a)
 }
 
 // mayCreate refuses a new meeting when the workspace lets only admins

@@ -368,3 +368,39 @@ func TestListedAdminListsPrivateMeetings(t *testing.T) {
 		t.Fatalf("cleo as a listed admin lists %v, want the private meeting too", got)
 	}
 }
+
+// Ensure listed admins are looked up only when a request would otherwise
+// be refused: an invitee's join reads settings only for its window, while a listed admin
+// may still join a private meeting they were not invited to.
+func TestAdminLookedUpOnlyOnRefusal(t *testing.T) {
+	b := setup(t)
+	cs := &countingStore{Store: b.Store}
+	svc, err := core.NewService(context.Background(), b.Config, core.Deps{Store: cs, Conference: b.Conf, Clock: b.Clock}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	m, err := svc.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "1:1", Start: t0.Add(time.Minute), Duration: time.Hour, Private: true, Invitees: []string{"bo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := cs.finds
+	if _, err := svc.Info(ctx, actor("bo"), m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := cs.finds - before; n != 0 {
+		t.Fatalf("an invitee's info read the workspace settings %d times, want 0", n)
+	}
+	if _, err := svc.Join(ctx, actor("bo"), m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := cs.finds - before; n != 1 {
+		t.Fatalf("an invitee's join read the workspace settings %d times, want 1 (the join window's margins)", n)
+	}
+	_, err = svc.Join(ctx, actor("cleo"), m.ID)
+	wantCode(t, err, core.ENOTFOUND)
+	update(t, b, adminActor("root"), core.SettingChange{Name: core.SettingAdmins, AddAdmins: []string{"cleo"}})
+	if _, err := svc.Join(ctx, actor("cleo"), m.ID); err != nil {
+		t.Fatalf("a listed admin could not join a private meeting: %v", err)
+	}
+}

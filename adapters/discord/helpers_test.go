@@ -158,6 +158,13 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 
 // setGateway makes GET /gateway (and /gateway/bot) answer url, so
 // Session.Open dials a fake gateway.
+// setLost makes posts to channel fail with Missing Access, or work again.
+func (f *fakeAPI) setLost(channel string, lost bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lost[channel] = lost
+}
+
 func (f *fakeAPI) setGateway(url string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

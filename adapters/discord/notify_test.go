@@ -94,9 +94,7 @@ func TestLostChannelStopsOnce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
-	h.api.mu.Lock()
-	h.api.lost[channel] = true
-	h.api.mu.Unlock()
+	h.api.setLost(channel, true)
 	before := len(h.api.Calls("", "/channels/C1/"))
 	for range 3 {
 		if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref != "" {
@@ -125,15 +123,11 @@ func TestLostChannelTriedAgainAfterAnHour(t *testing.T) {
 		o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	})
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
-	h.api.mu.Lock()
-	h.api.lost[channel] = true
-	h.api.mu.Unlock()
+	h.api.setLost(channel, true)
 	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
 		t.Fatal(err)
 	}
-	h.api.mu.Lock()
-	delete(h.api.lost, channel) // access given back
-	h.api.mu.Unlock()
+	h.api.setLost(channel, false) // access given back
 	before := len(h.api.Calls("", "/channels/C1/"))
 	offset.Store(int64(59 * time.Minute))
 	if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref != "" ||
@@ -222,9 +216,7 @@ func TestReminderTitleIsLiteral(t *testing.T) {
 func TestScheduleWhereBotCannotPostSaysHowToFix(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
-	h.api.mu.Lock()
-	h.api.lost[channel] = true
-	h.api.mu.Unlock()
+	h.api.setLost(channel, true)
 	r := h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	if r.ephemeral() || !strings.Contains(r.Data.Content, "Send Messages") || len(r.Data.Embeds) != 1 {
 		t.Fatalf("answer: %+v", r)
@@ -239,15 +231,11 @@ func TestLostChannelTriedWhenScheduling(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
-	h.api.mu.Lock()
-	h.api.lost[channel] = true
-	h.api.mu.Unlock()
+	h.api.setLost(channel, true)
 	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
 		t.Fatal(err)
 	}
-	h.api.mu.Lock()
-	h.api.lost[channel] = false // an admin gave the permissions back
-	h.api.mu.Unlock()
+	h.api.setLost(channel, false) // an admin gave the permissions back
 	before := len(h.api.Calls(http.MethodPost, "/channels/C1/messages"))
 	r := h.command(t, "U1", "schedule", opt("title", "Retro"), opt("when", "tomorrow 4pm"))
 	if strings.Contains(r.Data.Content, "cannot post in this channel") {

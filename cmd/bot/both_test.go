@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -72,12 +70,11 @@ func TestServeSlackAndDiscordTogether(t *testing.T) {
 		r.Header.Set("X-Slack-Request-Timestamp", ts)
 		r.Header.Set("X-Slack-Signature", slack.Sign(secret, ts, slackBody))
 	})
-	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 	discordBody := []byte(`{"id":"i1","type":2,"application_id":"998877665544332211","token":"t","guild_id":"G1","channel_id":"C1","member":{"user":{"id":"U1","username":"ana"},"permissions":"0"},"data":{"name":"meet","type":1,"options":[{"type":1,"name":"schedule","options":[{"type":3,"name":"title","value":"discord sync"},{"type":3,"name":"when","value":"tomorrow 3pm"}]}]}}`)
 	post("/discord/interactions", discordBody, func(r *http.Request) {
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		r.Header.Set(discord.HeaderTimestamp, ts)
-		r.Header.Set(discord.HeaderSignature, hex.EncodeToString(ed25519.Sign(ed25519.NewKeyFromSeed(seed), append([]byte(ts), discordBody...))))
+		r.Header.Set(discord.HeaderSignature, discord.Sign(discordTestKey(), ts, discordBody))
 	})
 
 	ctx := context.Background()

@@ -36,8 +36,7 @@ func TestServeWithDiscordHTTP(t *testing.T) {
 		_, _ = w.Write([]byte(`{"id":"900","channel_id":"C1"}`))
 	}))
 	defer api.Close()
-	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-	key := ed25519.NewKeyFromSeed(seed)
+	key := discordTestKey()
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, "discord:\n  bot_token: tok\n  application_id: \"998877665544332211\"\n  public_key: d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a\n  gateway: false\n  api_url: "+api.URL+"/api/v10/\n")
 	a, _ := serveFrom(t, cfgPath)
@@ -80,4 +79,11 @@ func TestRegisterCommandsRefusesBadGuild(t *testing.T) {
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "not a server id") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// discordTestKey is RFC 8032's test key 1, whose public half the Discord
+// test configs name as discord.public_key.
+func discordTestKey() ed25519.PrivateKey {
+	seed, _ := hex.DecodeString("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+	return ed25519.NewKeyFromSeed(seed)
 }

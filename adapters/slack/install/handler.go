@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	slackapi "github.com/slack-go/slack"
 
 	"github.com/meetbot/meetbot/core"
 )
@@ -130,15 +129,7 @@ func New(o Options) (*Handler, error) {
 	if o.AuthorizeURL == "" {
 		o.AuthorizeURL = DefaultAuthorizeURL
 	}
-	if o.APIURL == "" {
-		o.APIURL = slackapi.APIURL
-	}
-	if !strings.HasSuffix(o.APIURL, "/") {
-		o.APIURL += "/"
-	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
+	o.APIURL, o.HTTPClient = apiDefaults(o.APIURL, o.HTTPClient)
 	if o.StateTTL <= 0 {
 		o.StateTTL = DefaultStateTTL
 	}

@@ -104,15 +104,7 @@ func NewTokens(o TokensOptions) (*Tokens, error) {
 	case stored && (o.Store == nil || o.Box == nil):
 		return nil, errors.New("install: OAuth installs need both the install store and the seal box (storage.encryption_key)")
 	}
-	if o.APIURL == "" {
-		o.APIURL = slackapi.APIURL
-	}
-	if !strings.HasSuffix(o.APIURL, "/") {
-		o.APIURL += "/"
-	}
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
+	o.APIURL, o.HTTPClient = apiDefaults(o.APIURL, o.HTTPClient)
 	if o.CacheTTL <= 0 {
 		o.CacheTTL = DefaultCacheTTL
 	}
@@ -307,4 +299,20 @@ func (t *Tokens) save(ctx context.Context, in core.Installation, token string) e
 	t.cache[team] = cached{token: token, botUser: in.BotUserID, until: t.o.Now().Add(t.o.CacheTTL)}
 	t.mu.Unlock()
 	return nil
+}
+
+// apiDefaults fills in Slack's Web API base (with the trailing slash
+// slack-go expects) and an HTTP client with a deadline, for Tokens and the
+// install handler alike.
+func apiDefaults(base string, c *http.Client) (string, *http.Client) {
+	if base == "" {
+		base = slackapi.APIURL
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	if c == nil {
+		c = &http.Client{Timeout: 10 * time.Second}
+	}
+	return base, c
 }

@@ -78,7 +78,8 @@ type UserStore interface {
 	// what it stored, so a name remembered while the person sets their
 	// zone loses neither. When fn returns ErrUnchanged nothing is written
 	// and the user as read is returned; any other error from fn is
-	// returned and nothing is stored.
+	// returned and nothing is stored. fn may run more than once, so it
+	// must only change the user it is given.
 	UpdateUser(ctx context.Context, key UserKey, fn func(*User) error) (*User, error)
 }
 

@@ -52,3 +52,36 @@ func TestDecodeCacheCopiesAndRevalidates(t *testing.T) {
 		t.Fatalf("read %q after the record changed, want the new title", got.Title)
 	}
 }
+
+// Ensure an UpdateUser whose fn answers ErrUnchanged commits no write
+// transaction (bbolt syncs even an empty one), while a real change does.
+func TestUpdateUserUnchangedDoesNotWrite(t *testing.T) {
+	db := openTemp(t, t.TempDir())
+	defer db.Close()
+	ctx := t.Context()
+	key := core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}, UserID: "U1"}
+	txid := func() (id int) {
+		_ = db.db.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil })
+		return id
+	}
+	setName := func(u *core.User) error {
+		if u.DisplayName == "Ada" {
+			return core.ErrUnchanged
+		}
+		u.DisplayName = "Ada"
+		return nil
+	}
+	start := txid()
+	if u, err := db.UpdateUser(ctx, key, setName); err != nil || u.DisplayName != "Ada" {
+		t.Fatalf("first update: %+v, %v", u, err)
+	}
+	if txid() != start+1 {
+		t.Fatalf("a real change committed %d write transactions, want 1", txid()-start)
+	}
+	if u, err := db.UpdateUser(ctx, key, setName); err != nil || u.DisplayName != "Ada" {
+		t.Fatalf("unchanged update: %+v, %v", u, err)
+	}
+	if txid() != start+1 {
+		t.Fatal("an unchanged update committed a write transaction")
+	}
+}

@@ -127,6 +127,9 @@ func (db *DB) PutWorkspace(ctx context.Context, w *core.Workspace) error {
 
 // UpdateUser applies fn to the stored user in one transaction. Users
 // change rarely and one at a time, so it uses Update rather than Batch.
+// Most calls change nothing (a join remembering a name it already has), so
+// fn is first tried on a read: an ErrUnchanged answer then costs no write
+// transaction, which bbolt would commit and sync even when empty.
 func (db *DB) UpdateUser(ctx context.Context, key core.UserKey, fn func(*core.User) error) (*core.User, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -136,6 +139,23 @@ func (db *DB) UpdateUser(ctx context.Context, key core.UserKey, fn func(*core.Us
 		return nil, err
 	}
 	var out *core.User
+	err = db.db.View(func(tx *bolt.Tx) error {
+		u := &core.User{Key: key}
+		if v := tx.Bucket(bucketUsers).Get(k); v != nil {
+			var derr error
+			if u, derr = decodeUser(key, v); derr != nil {
+				return derr
+			}
+		}
+		try := *u // fn's changes are not kept here
+		if errors.Is(fn(&try), core.ErrUnchanged) {
+			out = u
+		}
+		return nil
+	})
+	if err != nil || out != nil {
+		return out, err
+	}
 	err = db.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		u := &core.User{Key: key}

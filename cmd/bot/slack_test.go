@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/adapters/slack"
 )
@@ -68,5 +71,24 @@ log:
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("events: %d", resp.StatusCode)
+	}
+}
+
+// Ensure serve warns when chat is on but http.public_url is not set, since
+// join links would then point at the listen address.
+func TestServeWarnsWithoutPublicURL(t *testing.T) {
+	path := writeConfig(t, t.TempDir(), "slack:\n  signing_secret: 8f742231b10e8888abcd99yyyzzz85a5\n")
+	cfg, problems, err := LoadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("config: %v %v", err, problems)
+	}
+	var logs bytes.Buffer
+	a, err := buildApp(t.Context(), cfg, zerolog.New(&logs), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.close()
+	if !strings.Contains(logs.String(), "http.public_url is not set") {
+		t.Fatalf("no warning about http.public_url in:\n%s", logs.String())
 	}
 }

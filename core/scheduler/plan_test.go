@@ -198,9 +198,7 @@ func TestAnnouncementDMsFollowWorkspaceSetting(t *testing.T) {
 		if _, err := h.env.Service.Cancel(ctx, ana, m.ID); err != nil {
 			t.Fatal(err)
 		}
-		h.rec.mu.Lock()
-		got := h.rec.announce
-		h.rec.mu.Unlock()
+		got := h.rec.announcements()
 		if len(got) != 1 || got[0].Kind != "cancelled" {
 			t.Fatalf("dms=%v: announcements %+v", dms, got)
 		}
@@ -248,9 +246,7 @@ func TestPrivateMeetingRemindsInPerson(t *testing.T) {
 	if _, err := h.env.Service.Cancel(ctx, ana, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.rec.mu.Lock()
-	got := h.rec.announce
-	h.rec.mu.Unlock()
+	got := h.rec.announcements()
 	if len(got) != 1 || !slices.Equal(got[0].DMs, []string{"bo"}) {
 		t.Fatalf("private cancellation DMs = %+v, want bo only", got)
 	}
@@ -276,9 +272,7 @@ func TestAnnouncementSkipsTheActor(t *testing.T) {
 	if _, err := h.env.Service.Cancel(ctx, ana, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	h.rec.mu.Lock()
-	got := h.rec.announce
-	h.rec.mu.Unlock()
+	got := h.rec.announcements()
 	if len(got) != 1 || !slices.Equal(got[0].DMs, []string{"bo"}) {
 		t.Fatalf("cancellation DMs = %+v, want bo only", got)
 	}

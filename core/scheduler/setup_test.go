@@ -55,6 +55,13 @@ func (r *recorder) Announce(_ context.Context, a core.Announcement) error {
 	return nil
 }
 
+// announcements returns a copy of the announcements received so far.
+func (r *recorder) announcements() []core.Announcement {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]core.Announcement(nil), r.announce...)
+}
+
 func (r *recorder) all() []sent {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -101,7 +101,7 @@ func TestReplanExactly(t *testing.T) {
 	if got := pendingJobs(t, h, m); !slices.Equal(got, want(day3, 15*time.Minute)) {
 		t.Fatalf("after the moved occurrence %v\nwant %v", got, want(day3, 15*time.Minute))
 	}
-	if n := len(h.rec.announce); n != 4 { // move, cancel, skip, move
+	if n := len(h.rec.announcements()); n != 4 { // move, cancel, skip, move
 		t.Fatalf("announcements = %d", n)
 	}
 }

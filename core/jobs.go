@@ -77,8 +77,15 @@ type DueJobStore interface {
 	// ClaimDue atomically claims up to limit jobs due at or before now (and
 	// jobs whose claim is older than rescue), in due order, for owner.
 	ClaimDue(ctx context.Context, now time.Time, limit int, owner string, rescue time.Duration) ([]DueJob, error)
-	// CompleteJob marks a claimed job done with a reference to what it did.
-	CompleteJob(ctx context.Context, id string, doneAt time.Time, postRef string) error
+	// CompleteJob marks a job owner has claimed done, with a reference to
+	// what it did. Like RetryJob it changes nothing when owner no longer
+	// holds the claim (a rescuer took it over, or it is done already), so a
+	// scheduler that was paused or deposed between claim and completion
+	// cannot record the outcome of a run that is now someone else's.
+	// Backends with elected leaders also fence it on leadership (see
+	// Leader): a completion made after this process lost the lead fails
+	// with ECONFLICT.
+	CompleteJob(ctx context.Context, id, owner string, doneAt time.Time, postRef string) error
 	// RetryJob releases owner's claim and makes the job due again at at.
 	// When the job is no longer claimed by owner (it was rescued by another
 	// scheduler, or is done) nothing changes, so a stale owner's late
@@ -89,11 +96,20 @@ type DueJobStore interface {
 	FailJob(ctx context.Context, id, owner string, at time.Time, reason string) error
 	// FindJobs lists a meeting's jobs (pending, claimed and done), by Due.
 	FindJobs(ctx context.Context, ws WorkspaceKey, meetingID string) ([]DueJob, error)
+	// PruneJobs deletes done jobs (completed or given up) whose DoneAt is
+	// before doneBefore and returns how many it deleted. Done jobs make a
+	// re-plan idempotent, so doneBefore must be well in the past (days).
+	// It is a maintenance task, not the hot path, and may work in chunks.
+	PruneJobs(ctx context.Context, doneBefore time.Time) (int, error)
 }
 
 // Leader decides which process runs the scheduler. Lead blocks until this
 // process leads (or ctx ends) and returns a context that is cancelled the
-// moment leadership is lost, so the scheduler stops acting at once.
+// moment leadership is lost, so the scheduler stops acting at once. The
+// returned context may carry a backend's fencing token: the scheduler
+// passes it (or a context derived from it, values kept) to ClaimDue,
+// CompleteJob, RetryJob and FailJob, so a backend can refuse those of a
+// deposed leader in the same transaction that would apply them.
 type Leader interface {
 	Lead(ctx context.Context) (context.Context, error)
 }

@@ -248,7 +248,7 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 	outcome := Done
 	switch {
 	case err == nil:
-		if cerr := s.o.Store.CompleteJob(rctx, j.ID, now, ref); core.ErrorCode(cerr) == core.ENOTFOUND {
+		if cerr := s.o.Store.CompleteJob(rctx, j.ID, s.o.Owner, now, ref); core.ErrorCode(cerr) == core.ENOTFOUND {
 			// The job re-planned its own meeting (a close plans the next
 			// occurrence) and so was replaced: nothing left to record.
 			log.Debug().Msg("job replaced by a re-plan while it ran")

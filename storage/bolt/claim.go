@@ -165,8 +165,8 @@ func (db *DB) claimable(tx *bolt.Tx, dueBy, rescueBy []byte, limit int) ([]*core
 	return cands[:min(limit, len(cands))], nil
 }
 
-// finishJob applies change to a job that is not done yet (and, when owner
-// is set, still claimed by owner), moving its state
+// finishJob applies change to a job that is not done yet and still
+// claimed by owner, moving its state
 // index entry to match. A job that is already done is left as it is: the
 // first outcome wins, so a stale owner's late report after a rescue cannot
 // resurrect or re-fail a job. It goes through db.write because the
@@ -189,7 +189,7 @@ func (db *DB) finishJob(ctx context.Context, id, owner string, change func(*core
 			missing = true
 			return nil
 		}
-		if !j.DoneAt.IsZero() || owner != "" && j.ClaimedBy != owner {
+		if !j.DoneAt.IsZero() || j.ClaimedBy != owner {
 			return nil
 		}
 		if err := unindexJob(tx, j); err != nil {
@@ -210,15 +210,19 @@ func (db *DB) finishJob(ctx context.Context, id, owner string, change func(*core
 	return nil
 }
 
-// CompleteJob marks the job done at doneAt with postRef. The job need not
-// be claimed by the caller: after a rescue two owners may both finish it
-// (delivery is at least once), and the first to report wins. ENOTFOUND for
-// an unknown id, which includes a job a re-plan dropped while it ran.
-func (db *DB) CompleteJob(ctx context.Context, id string, doneAt time.Time, postRef string) error {
+// CompleteJob marks the job done at doneAt with postRef, when owner still
+// holds its claim; otherwise (a rescuer took it over, or it is done) it
+// changes nothing, so the run that now owns the job records its outcome.
+// ENOTFOUND for an unknown id, which includes a job a re-plan dropped while
+// it ran. bbolt needs no leadership fence: the file lock admits one process.
+func (db *DB) CompleteJob(ctx context.Context, id, owner string, doneAt time.Time, postRef string) error {
 	if doneAt.IsZero() {
 		return fmt.Errorf("bolt: complete job %q without a time", id)
 	}
-	return db.finishJob(ctx, id, "", func(j *core.DueJob) {
+	if owner == "" {
+		return fmt.Errorf("bolt: complete job %q without an owner", id)
+	}
+	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
 		j.DoneAt, j.PostRef = doneAt.UTC(), postRef
 	})
 }

@@ -108,7 +108,7 @@ func TestJobIndexesStayConsistent(t *testing.T) {
 			id := testJob(jobWS, m, rng.IntN(6), now).ID
 			switch rng.IntN(3) {
 			case 0:
-				err = db.CompleteJob(ctx, id, now, "ref")
+				err = db.CompleteJob(ctx, id, fmt.Sprint("w", rng.IntN(3)), now, "ref")
 			case 1:
 				err = db.RetryJob(ctx, id, fmt.Sprint("w", rng.IntN(3)), now.Add(time.Duration(rng.IntN(5))*time.Minute), "x")
 			default:
@@ -164,7 +164,7 @@ func TestPruneJobs(t *testing.T) {
 			if n >= 6 {
 				return db.FailJob(ctx, id, "w", at, why)
 			}
-			return db.CompleteJob(ctx, id, at, why)
+			return db.CompleteJob(ctx, id, "w", at, why)
 		}
 		if err := finish(ctx, jobs[n].ID, minute(100+n), ""); err != nil {
 			t.Fatal(err)
@@ -234,7 +234,7 @@ func TestCorruptJobRecord(t *testing.T) {
 	if _, err := db.FindJobs(ctx, jobWS, "1"); core.ErrorCode(err) != core.EINTERNAL {
 		t.Fatalf("FindJobs over a corrupt record: %v, want an internal error", err)
 	}
-	if err := db.CompleteJob(ctx, bad.ID, minute(3), ""); core.ErrorCode(err) != core.EINTERNAL {
+	if err := db.CompleteJob(ctx, bad.ID, "w", minute(3), ""); core.ErrorCode(err) != core.EINTERNAL {
 		t.Fatalf("CompleteJob of a corrupt record: %v, want an internal error", err)
 	}
 	got, err := db.ClaimDue(ctx, minute(3), 10, "w", time.Hour)

@@ -20,7 +20,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		claim(t, s, at(12), 1, "w1", rescue)
 		wantNext(t, s, time.Minute, at(13))
 		wantNext(t, s, time.Hour, at(20))
-		if err := s.CompleteJob(t.Context(), a.ID, at(13), ""); err != nil {
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(13), ""); err != nil {
 			t.Fatal(err)
 		}
 		wantNext(t, s, time.Minute, at(20))
@@ -73,19 +73,26 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		sameJobIDs(t, "at rescue", rescued, a)
 		wantNext(t, s, rescue, at(1).Add(2*rescue))
 
-		// Both owners finish: delivery is at least once, the first report wins.
-		if err := s.CompleteJob(t.Context(), a.ID, at(3), "from-w1"); err != nil {
+		// The owner that lost the claim reports late: nothing changes, the
+		// job stays the rescuer's, and the rescuer's outcome is recorded.
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(3), "from-w1"); err != nil {
 			t.Fatalf("CompleteJob by the owner that lost the claim: %v", err)
 		}
-		if err := s.CompleteJob(t.Context(), a.ID, at(4), "from-w2"); err != nil {
+		if got := findJobs(t, s, wsA, m)[0]; got.ClaimedBy != "w2" || !got.DoneAt.IsZero() {
+			t.Fatalf("after the stale owner's completion the job is %+v, want still claimed by w2", got)
+		}
+		if err := s.CompleteJob(t.Context(), a.ID, "w2", at(4), "from-w2"); err != nil {
 			t.Fatalf("CompleteJob by the rescuer: %v", err)
+		}
+		if err := s.CompleteJob(t.Context(), a.ID, "w2", at(6), "again"); err != nil {
+			t.Fatalf("second CompleteJob by the rescuer: %v", err)
 		}
 		if err := s.RetryJob(t.Context(), a.ID, "w2", at(5), "late failure"); err != nil {
 			t.Fatalf("RetryJob of a done job: %v", err)
 		}
 		got := findJobs(t, s, wsA, m)[0]
-		if got.PostRef != "from-w1" || !got.DoneAt.Equal(at(3)) || got.Attempts != 0 {
-			t.Fatalf("job after two completions and a late retry = %+v, want the first completion", got)
+		if got.PostRef != "from-w2" || !got.DoneAt.Equal(at(4)) || got.Attempts != 0 {
+			t.Fatalf("job after a stale completion, two by the owner and a late retry = %+v, want the owner's first completion", got)
 		}
 		sameJobIDs(t, "a done job is never claimed", claim(t, s, at(1000), 10, "w3", rescue))
 		wantNext(t, s, rescue, time.Time{})
@@ -136,7 +143,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		a := kindJob(wsA, m, 1, at(1))
 		planJobs(t, s, wsA, m, a)
 		claim(t, s, at(1), 10, "w1", rescue)
-		if err := s.CompleteJob(t.Context(), a.ID, at(2), "msg-123"); err != nil {
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(2), "msg-123"); err != nil {
 			t.Fatalf("CompleteJob: %v", err)
 		}
 		want := a
@@ -194,7 +201,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		planJobs(t, s, wsA, m, a)
 		sameJob(t, findJobs(t, s, wsA, m)[0], want)
 		sameJobIDs(t, "after giving up", claim(t, s, at(1000), 10, "w2", rescue))
-		if err := s.CompleteJob(t.Context(), a.ID, at(3), "late"); err != nil {
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(3), "late"); err != nil {
 			t.Fatalf("CompleteJob of a failed job: %v", err)
 		}
 		sameJob(t, findJobs(t, s, wsA, m)[0], want)
@@ -206,9 +213,46 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		planJobs(t, s, wsA, m, kindJob(wsA, m, 1, at(1)))
 		for _, id := range []string{"nope", kindJob(wsB, m, 1, at(1)).ID, ""} {
-			wantCode(t, s.CompleteJob(t.Context(), id, at(1), ""), core.ENOTFOUND, "CompleteJob("+id+")")
+			wantCode(t, s.CompleteJob(t.Context(), id, "w1", at(1), ""), core.ENOTFOUND, "CompleteJob("+id+")")
 			wantCode(t, s.RetryJob(t.Context(), id, "w1", at(1), "x"), core.ENOTFOUND, "RetryJob("+id+")")
 			wantCode(t, s.FailJob(t.Context(), id, "w1", at(1), "x"), core.ENOTFOUND, "FailJob("+id+")")
+		}
+	})
+
+	// Ensure PruneJobs deletes only done jobs older than the cutoff, and that
+	// a pruned id planned again is a new pending job.
+	t.Run("PruneJobs", func(t *testing.T) {
+		s := open(t)
+		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
+		o := create(t, s, newMeeting(wsB, "C1", base, time.Hour)).ID
+		old, failed, recent := kindJob(wsA, m, 1, at(1)), kindJob(wsA, m, 2, at(2)), kindJob(wsA, m, 3, at(3))
+		claimed, pending, foreign := kindJob(wsA, m, 4, at(4)), kindJob(wsA, m, 5, at(500)), kindJob(wsB, o, 1, at(1))
+		planJobs(t, s, wsA, m, old, failed, recent, claimed, pending)
+		planJobs(t, s, wsB, o, foreign)
+		claim(t, s, at(4), 10, "w1", time.Hour)
+		for _, f := range []struct {
+			j    core.DueJob
+			when int
+		}{{old, 10}, {recent, 100}, {foreign, 11}} {
+			if err := s.CompleteJob(t.Context(), f.j.ID, "w1", at(f.when), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.FailJob(t.Context(), failed.ID, "w1", at(12), "gone"); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.PruneJobs(t.Context(), at(50))
+		if err != nil || n != 3 {
+			t.Fatalf("PruneJobs = %d, %v; want the 3 jobs done before the cutoff", n, err)
+		}
+		sameJobIDs(t, "kept", findJobs(t, s, wsA, m), recent, claimed, pending)
+		sameJobIDs(t, "other workspace", findJobs(t, s, wsB, o))
+		if n, err := s.PruneJobs(t.Context(), at(50)); err != nil || n != 0 {
+			t.Fatalf("second PruneJobs = %d, %v; want nothing left to prune", n, err)
+		}
+		planJobs(t, s, wsA, m, old, recent, claimed, pending)
+		if got := jobByID(t, findJobs(t, s, wsA, m), old.ID); !got.DoneAt.IsZero() || got.ClaimedBy != "" {
+			t.Fatalf("pruned job planned again = %+v, want pending", got)
 		}
 	})
 
@@ -254,7 +298,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 					}
 					mu.Unlock()
 					for _, j := range got {
-						if err := s.CompleteJob(t.Context(), j.ID, at(11), owner); err != nil {
+						if err := s.CompleteJob(t.Context(), j.ID, owner, at(11), owner); err != nil {
 							t.Errorf("CompleteJob: %v", err)
 						}
 					}

@@ -197,7 +197,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 		a, b := kindJob(wsA, m, 1, at(10)), kindJob(wsA, m, 2, at(20))
 		planJobs(t, s, wsA, m, a, b)
 		sameJobIDs(t, "first claim", claim(t, s, at(10), 10, "w1", rescue), a)
-		if err := s.CompleteJob(t.Context(), a.ID, at(11), "post-1"); err != nil {
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(11), "post-1"); err != nil {
 			t.Fatalf("CompleteJob: %v", err)
 		}
 		a2 := a
@@ -235,9 +235,9 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 			t.Fatalf("re-plan made a fresh claim claimable again: %q", jobIDs(c))
 		}
 		wantNext(t, s, rescue, at(10).Add(rescue))
-		err := s.CompleteJob(t.Context(), b.ID, at(11), "")
+		err := s.CompleteJob(t.Context(), b.ID, "w1", at(11), "")
 		wantCode(t, err, core.ENOTFOUND, "completing a claimed job that a re-plan dropped")
-		if err := s.CompleteJob(t.Context(), a.ID, at(11), "ref"); err != nil {
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(11), "ref"); err != nil {
 			t.Fatalf("CompleteJob of the kept claim: %v", err)
 		}
 	})
@@ -287,7 +287,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 		if len(claimed) != 7 {
 			t.Fatalf("claimed %q, want the 7 jobs due by %v", jobIDs(claimed), at(20))
 		}
-		if err := s.CompleteJob(t.Context(), b.ID, at(21), "p"); err != nil {
+		if err := s.CompleteJob(t.Context(), b.ID, "w1", at(21), "p"); err != nil {
 			t.Fatal(err)
 		}
 		got := findJobs(t, s, wsA, m)
@@ -314,7 +314,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 		planJobs(t, s, wsA, keep, kept)
 		planJobs(t, s, wsB, m, foreign)
 		claim(t, s, at(2), 2, "w1", rescue)
-		if err := s.CompleteJob(t.Context(), done.ID, at(2), ""); err != nil {
+		if err := s.CompleteJob(t.Context(), done.ID, "w1", at(2), ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DeleteMeeting(t.Context(), wsA, m); err != nil {
@@ -326,7 +326,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 		wantNext(t, s, rescue, at(4))
 		sameJobIDs(t, "claim after delete", claim(t, s, at(100), 100, "w2", rescue), kept, foreign)
 		for _, id := range []string{done.ID, claimed.ID, pending.ID} {
-			err := s.CompleteJob(t.Context(), id, at(101), "")
+			err := s.CompleteJob(t.Context(), id, "w2", at(101), "")
 			wantCode(t, err, core.ENOTFOUND, "completing job "+id+" of a deleted meeting")
 		}
 		sameJobIDs(t, "other meeting", findJobs(t, s, wsA, keep), kept)

@@ -119,7 +119,7 @@ func RunPersistence(t *testing.T, open func(t *testing.T, dir string) core.Store
 		planJobs(t, s, wsA, m, done, claimed, retried, pending)
 		planJobs(t, s, wsB, mb, other)
 		claim(t, s, at(3), 10, "w1", rescue)
-		if err := s.CompleteJob(t.Context(), done.ID, at(4), "ref"); err != nil {
+		if err := s.CompleteJob(t.Context(), done.ID, "w1", at(4), "ref"); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RetryJob(t.Context(), retried.ID, "w1", at(20), "boom"); err != nil {

@@ -28,14 +28,18 @@ func (h *Handler) runSeries(ctx context.Context, a core.Actor, cmd command.Comma
 		if err != nil {
 			return failure(cmd.Verb, err)
 		}
-		what := "Moved"
-		if m.IsRecurring() && cmd.All {
-			what = "Moved the whole series"
-		} else if m.IsRecurring() {
-			what = "Moved one occurrence"
+		what := fmt.Sprintf("Moved meeting %s, %q,", m.ID, m.Title)
+		switch {
+		case m.IsRecurring() && cmd.All:
+			what = fmt.Sprintf("Moved the whole series %q (meeting %s)", m.Title, m.ID)
+		case m.IsRecurring():
+			what = fmt.Sprintf("Moved one occurrence of %q (meeting %s)", m.Title, m.ID)
 		}
-		text := fmt.Sprintf("%s of %q from %s to %s. Links issued for the old time no longer work.",
-			what, m.Title, core.ClockTime(old.Start, loc.String(), now), core.FullTime(cmd.Start, loc.String()))
+		text := fmt.Sprintf("%s from %s to %s. Links issued for the old time no longer work.",
+			what, core.ClockTime(old.Start, loc.String(), now), core.FullTime(cmd.Start, loc.String()))
+		if cmd.All && !m.IsRecurring() {
+			text += " (\"all\" is for series; this meeting happens once, so the meeting itself moved.)"
+		}
 		if cmd.StartNote != "" {
 			text += "\nNote: " + cmd.StartNote
 		}

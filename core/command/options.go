@@ -1,6 +1,8 @@
 package command
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -156,15 +158,35 @@ func (o *options) setUntil(arg []token, c Context) error {
 	if !o.until.IsZero() {
 		return core.Errorf(core.EINVALID, "Give the last day only once, such as %q.", example)
 	}
-	day, err := timeparse.ParseDay(join(arg), c.Now, c.Location)
-	if timeparse.IsUnrecognized(err) {
-		return core.Errorf(core.EINVALID, "I couldn't read %s as the series' last day. Write a day, such as %q.", short(join(arg)), example)
-	}
+	day, err := readDay(arg, c, "the series' last day", "until", example)
 	if err != nil {
 		return err
 	}
 	o.until = day
 	return nil
+}
+
+// readDay reads the day after an option word (until, from): what names the
+// day in errors ("the series' last day"), word is the option as typed.
+// A day already past names that day and suggests a later one in the same
+// spelling the user chose, with no time of day, because none was asked for.
+func readDay(arg []token, c Context, what, word, example string) (time.Time, error) {
+	day, err := timeparse.ParseDay(join(arg), c.Now, c.Location)
+	if timeparse.IsUnrecognized(err) {
+		return time.Time{}, core.Errorf(core.EINVALID, "I couldn't read %s as %s. Write a day, such as %q.", short(join(arg)), what, example)
+	}
+	var passed timeparse.PassedDayError
+	if errors.As(err, &passed) {
+		later := c.Now.In(c.Location).AddDate(0, 1, 0)
+		return time.Time{}, core.Wrap(core.EINVALID, passed, fmt.Sprintf(
+			"%s, %s, has already passed. Pick a later day, such as %q.",
+			strings.ToUpper(what[:1])+what[1:], passed.Day.Format("Mon Jan 2 2006"),
+			exampleSeries+" "+word+" "+strings.ToLower(later.Format("Jan 2"))))
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return day, nil
 }
 
 // merge combines options given before and after the time.
@@ -271,7 +293,10 @@ func (p optParser) tails(toks []token) []bool {
 			}
 		}
 		_, err := p.parse(toks[k:next], exampleSchedule)
-		ok[k] = err == nil && ok[next] && durations <= 1 && counts <= 1 && untils <= 1
+		// A day already past is still a well-formed option: keep the
+		// time's place so the user hears about that day, not a misreading.
+		var passed timeparse.PassedDayError
+		ok[k] = (err == nil || errors.As(err, &passed)) && ok[next] && durations <= 1 && counts <= 1 && untils <= 1
 		next = k
 	}
 	return ok

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -69,8 +71,10 @@ func parseSchedule(args []token, c Context) (Command, error) {
 		return Command{}, err
 	}
 
+	// find ends the time only where options are well formed, but one of
+	// them may still hold a value that cannot be used (a past "until").
 	o, err := s.op.parse(s.toks[k:], exampleSchedule)
-	if err != nil { // cannot happen: find only ends the time where options parse
+	if err != nil {
 		return Command{}, err
 	}
 	cmd := Command{Verb: VerbSchedule}
@@ -90,7 +94,7 @@ func parseSchedule(args []token, c Context) (Command, error) {
 		o, err = pre.merge(o, exampleSchedule) // people in the order typed
 	}
 	if err != nil {
-		return Command{}, err
+		return Command{}, untilInTitle(err, s.toks[:i], w.rep != nil && s.quotedTitle == "")
 	}
 	if cmd.Title == "" {
 		return Command{}, missingTitle(join(s.toks[i:k]))
@@ -100,7 +104,7 @@ func parseSchedule(args []token, c Context) (Command, error) {
 	}
 	if w.rep != nil {
 		if err := w.rep.finish(&cmd, o, c); err != nil {
-			return Command{}, err
+			return Command{}, untilInTitle(err, s.toks[:i], !pre.until.IsZero() && s.quotedTitle == "")
 		}
 	} else {
 		if o.count != 0 || !o.until.IsZero() {
@@ -145,6 +149,9 @@ func unrecognized(err error) bool {
 type when struct {
 	one timeparse.Result
 	rep *repetition
+	// repeating is set when the words were read as a repetition, even
+	// one that could not be used ("monthly 9am").
+	repeating bool
 }
 
 // scheduleSearch finds the time inside a schedule command's words.
@@ -174,7 +181,7 @@ func (s *scheduleSearch) parse(i, k int) (when, error) {
 		return when{}, err
 	}
 	if rep, err := s.repetition(s.toks[i:k]); rep != nil || err != nil {
-		return when{rep: rep}, err
+		return when{rep: rep, repeating: true}, err
 	}
 	r, err := timeparse.Parse(join(s.toks[i:k]), s.c.Now, s.c.Location)
 	return when{one: r}, err
@@ -213,21 +220,44 @@ func (s *scheduleSearch) starts(k int) []int {
 // quietly reading a shorter phrase ("3pm") and moving the rest into the
 // title. A line that is nothing but a time is a missing title, not a title
 // made of its first word ("monday 9am" must not become "monday" at 9am).
+//
+// Titles may hold repeat words ("Weekly sync every monday 10:00", a title
+// "monthly" before "every month on the 1st 9:00"): when the longest phrase
+// reads as a repetition that cannot be used, a shorter one that is a valid
+// repetition wins and the words before it stay in the title. Its error is
+// kept only if nothing shorter works, or if only a one-off time remains
+// after title words that repeat, which the grammar cannot tell apart.
 func (s *scheduleSearch) find() (i, k int, w when, err error) {
 	for _, k := range s.ends() {
 		from := s.starts(k)
 		if s.quotedTitle == "" && k <= maxTimeTokens {
 			from = append([]int{0}, from...)
 		}
+		var repErr error // the longest phrase was an unusable repetition
 		for _, i := range from {
 			w, err := s.parse(i, k)
 			switch {
 			case err == nil && i == 0 && s.quotedTitle == "":
 				return 0, 0, w, missingTitle(join(s.toks[:k]))
+			case err == nil && w.rep == nil && repErr != nil:
+				rerr := s.repeatBefore(i)
+				clock := join(s.toks[i:k])
+				if _, _, _, cerr := timeparse.ParseClock(clock); cerr == nil {
+					// "standup monthly 9am": the time of day of an
+					// incomplete repetition, not a one-off time; but
+					// "monthly 9am" may be a one-off titled "monthly".
+					if rerr == nil {
+						return 0, 0, w, quoteTitle(repErr, join(s.toks[:i]), clock)
+					}
+					return 0, 0, w, repErr
+				}
+				return i, k, w, rerr
 			case err == nil && w.rep == nil:
 				return i, k, w, s.repeatBefore(i)
 			case err == nil:
 				return i, k, w, nil
+			case repErr != nil && !unrecognized(err) && w.repeating:
+				repErr = err // the shortest unusable repetition names its words best
 			case strings.EqualFold(join(s.toks[i:k]), "now"):
 				title := s.quotedTitle
 				if title == "" {
@@ -235,12 +265,46 @@ func (s *scheduleSearch) find() (i, k int, w when, err error) {
 				}
 				return 0, 0, w, core.Errorf(core.EINVALID,
 					"To start a meeting right away use \"now\", such as %q.", strings.TrimSpace("/meet now "+title))
+			case repErr != nil:
+				// Keep looking for a shorter valid phrase.
+			case !unrecognized(err) && w.repeating && s.quotedTitle == "" && i+1 < k:
+				repErr = err
 			case !unrecognized(err):
 				return 0, 0, w, err
 			}
 		}
+		if repErr != nil {
+			return 0, 0, when{}, repErr
+		}
 	}
 	return 0, 0, when{}, s.explain()
+}
+
+
+// untilInTitle adds the way out to an error caused by "until" typed
+// before a series' time ("wait until friday every monday 10:00"): the
+// grammar reads it as the series' last day, but it may be title text.
+func untilInTitle(err error, before []token, applies bool) error {
+	e, ok := core.AsError(err)
+	if !ok || !applies || !slices.ContainsFunc(before, func(t token) bool { return word(t, "until") }) {
+		return err
+	}
+	return core.Wrap(e.Code, err, e.Message+` If "until …" is part of the title, quote the title, such as "/meet schedule \"Wait until friday\" every monday 10:00".`)
+}
+
+// quoteTitle adds to a repetition's error the other reading the grammar
+// cannot rule out: a one-off meeting whose title is those words, which
+// quotes make plain.
+func quoteTitle(err error, title, clock string) error {
+	e, ok := core.AsError(err)
+	if !ok {
+		return err
+	}
+	example := fmt.Sprintf("/meet schedule %q tomorrow %s", title, clock)
+	if utf8.RuneCountInString(example) > 60 {
+		example = `/meet schedule "Weekly" tomorrow 9am`
+	}
+	return core.Wrap(e.Code, err, fmt.Sprintf("%s For a one-off meeting with that title, quote the title, such as %q.", e.Message, example))
 }
 
 // explain builds the most useful error when no time was found: bad options

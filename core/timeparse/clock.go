@@ -87,8 +87,9 @@ func ParseDay(input string, now time.Time, loc *time.Location) (time.Time, error
 		return time.Time{}, err
 	}
 	if day.Before(today) {
-		return time.Time{}, invalid("%q (%s) has already passed. Give today or a later day, such as \"monday\" or \"dec 24\".",
-			short(trimmed), day.Format("Mon Jan 2 2006"))
+		return time.Time{}, core.Wrap(core.EINVALID, PassedDayError{Day: day},
+			fmt.Sprintf("%q (%s) has already passed. Give today or a later day, such as \"monday\" or \"dec 24\".",
+				short(trimmed), day.Format("Mon Jan 2 2006")))
 	}
 	if limit := today.AddDate(MaxYearsAhead, 0, 0); day.After(limit) {
 		return time.Time{}, invalid("%q (%s) is more than %d years away; pick a day before %s, such as \"next monday\".",
@@ -105,3 +106,13 @@ func short(s string) string {
 	}
 	return s
 }
+
+// PassedDayError is the cause of ParseDay's error for a day that was read
+// but lies before today. Callers that use a day for something other than a
+// start (a series' last day) find it with errors.As and word their own
+// sentence around Day, the date as read.
+type PassedDayError struct {
+	Day time.Time // the day as read: that date at midnight UTC
+}
+
+func (PassedDayError) Error() string { return "day has passed" }

@@ -280,7 +280,6 @@ func (s *scheduleSearch) find() (i, k int, w when, err error) {
 	return 0, 0, when{}, s.explain()
 }
 
-
 // untilInTitle adds the way out to an error caused by "until" typed
 // before a series' time ("wait until friday every monday 10:00"): the
 // grammar reads it as the series' last day, but it may be title text.

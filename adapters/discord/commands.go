@@ -25,6 +25,7 @@ const (
 	optZone     = "zone"
 	optArgs     = "args"
 	optTopic    = "topic"
+	optHost     = "host"
 )
 
 func str(name, desc string, required, autocomplete bool) *dg.ApplicationCommandOption {
@@ -85,7 +86,8 @@ func Commands() []*dg.ApplicationCommand {
 				str(optWhen, "The new time: tomorrow 4pm", true, true),
 				flag(optAll, "Move the whole series from then on")),
 			sub("cancel", "Cancel a meeting or a whole series", idOpt(true)),
-			sub("invite", "Add people to a meeting", idOpt(true), users(true)),
+			sub("invite", "Add people to a meeting", idOpt(true), users(true),
+				flag(optHost, "Make them co-hosts: host role in the call, may manage the meeting")),
 			sub("remove", "Take people off a meeting; their links stop working", idOpt(true), users(true)),
 			sub("ics", "Get a calendar file for a meeting", idOpt(true)),
 			sub("tz", "Set your time zone (Discord does not share it)", str(optZone, "An IANA zone: Europe/Berlin", true, true)),
@@ -187,6 +189,9 @@ func Line(subcommand string, opts []*dg.ApplicationCommandInteractionDataOption)
 		}
 	case "invite", "remove":
 		add(s[optID], s[optUsers])
+		if f[optHost] && subcommand == "invite" {
+			add("as", "host")
+		}
 	case "tz":
 		add(s[optZone])
 	case "settings":

@@ -155,21 +155,21 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		}
 		return Reply{OK: true, Text: text, Meeting: res.Meeting}
 	case command.VerbInvite:
-		m, err := h.svc.Invite(ctx, a, cmd.MeetingID, cmd.Users)
+		invite := h.svc.Invite
+		if cmd.AsHost {
+			invite = h.svc.InviteHosts
+		}
+		res, err := invite(ctx, a, cmd.MeetingID, cmd.Users)
 		if err != nil {
 			return failure(cmd.Verb, err)
 		}
-		return Reply{OK: true, Text: fmt.Sprintf("Invited %s to meeting %s, %q.", mentions(cmd.Users), m.ID, m.Title), Meeting: m}
+		return Reply{OK: true, Text: inviteText(res, cmd.AsHost), Meeting: res.Meeting}
 	case command.VerbRemove:
 		res, err := h.svc.Remove(ctx, a, cmd.MeetingID, cmd.Users)
 		if err != nil {
 			return failure(cmd.Verb, err)
 		}
-		text := fmt.Sprintf("Removed %s from meeting %s, %q. They get no new links, and any link they had stops working.", mentions(cmd.Users), res.Meeting.ID, res.Meeting.Title)
-		if len(res.Pending) > 0 {
-			text += fmt.Sprintf(" (The video service did not answer for %s; their access will be revoked as soon as it does.)", mentions(res.Pending))
-		}
-		return Reply{OK: true, Text: text, Meeting: res.Meeting}
+		return Reply{OK: true, Text: removeText(res), Meeting: res.Meeting}
 	case command.VerbSkip, command.VerbMove, command.VerbRSVP, command.VerbICS:
 		return h.runSeries(ctx, a, cmd, loc, now)
 	case command.VerbSettings:

@@ -46,14 +46,31 @@ func parsePeople(v Verb, args []token) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
-	if len(args) == 1 {
+	people, asHost := args[1:], false
+	if n := len(people); v == VerbInvite && n >= 2 && word(people[n-2], "as") && hostWord(people[n-1]) {
+		people, asHost = people[:n-2], true
+	}
+	if len(people) == 0 {
 		return Command{}, core.Errorf(core.EINVALID, "Who? Mention the people after the id, such as %q.", example)
 	}
-	users, err := parseUsers(args[1:], example)
+	users, err := parseUsers(people, example)
 	if err != nil {
 		return Command{}, err
 	}
-	return Command{Verb: v, MeetingID: id, Users: users}, nil
+	return Command{Verb: v, MeetingID: id, Users: users, AsHost: asHost}, nil
+}
+
+// hostWord reports the words "as …" may end an invite with to make the
+// people co-hosts: host, hosts, co-host, co-hosts, cohost, cohosts.
+func hostWord(t token) bool {
+	if t.quoted {
+		return false
+	}
+	switch strings.ToLower(t.text) {
+	case "host", "hosts", "co-host", "co-hosts", "cohost", "cohosts":
+		return true
+	}
+	return false
 }
 
 // meetingID validates an id token: letters, digits and dashes, at most

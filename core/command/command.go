@@ -95,6 +95,10 @@ type Command struct {
 	// Users are the user ids from mentions (with, invite, remove),
 	// de-duplicated, in the order typed.
 	Users []string
+	// AsHost asks invite to make the people co-hosts ("invite 12 @ana as
+	// host"): they get the host preset in the call and may manage the
+	// meeting as the organizer can.
+	AsHost bool
 	// Private asks for a meeting visible to invitees only.
 	Private bool
 	// MeetingID names the meeting (info, join, rsvp, skip, move, cancel,

@@ -120,3 +120,17 @@ func (m *Meeting) CurrentOccurrence(now time.Time, early, grace time.Duration) O
 func (m *Meeting) NextOccurrences(now time.Time, n int) []Occurrence {
 	return m.OccurrencesBetween(now, now.AddDate(5, 0, 0), n)
 }
+
+// SkippedBetween returns the rule starts in [from, to) whose occurrence was
+// skipped, in order, so a listing of the next occurrences can say which
+// dates are left out rather than show a silent gap.
+func (m *Meeting) SkippedBetween(from, to time.Time) []time.Time {
+	var out []time.Time
+	for _, e := range m.Exceptions {
+		if e.Skipped && !e.Original.Before(from) && e.Original.Before(to) {
+			out = append(out, e.Original)
+		}
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
+}

@@ -168,6 +168,8 @@ func Card(m *core.Meeting, occ core.Occurrence, w core.Window, now time.Time) (*
 		e.Fields = append(e.Fields, &dg.MessageEmbedField{Name: "Private", Value: "Only invitees can join."})
 	}
 	if state == cardOver {
+		// Nothing to join any more: no join hint either.
+		e.Footer.Text = fit("Meeting "+m.ID, maxFooter)
 		e.Color = 0x808080
 		return fitEmbed(e), []dg.MessageComponent{}
 	}

@@ -135,3 +135,36 @@ func TestLineQuoting(t *testing.T) {
 		}
 	}
 }
+
+// TestOverCardOffersNoJoin: a cancelled or ended meeting's card has no
+// buttons and no "/meet join" hint.
+func TestOverCardOffersNoJoin(t *testing.T) {
+	t.Parallel()
+	base := core.Meeting{
+		Workspace: core.WorkspaceKey{Platform: core.PlatformDiscord, ID: guildA}, ID: "7", Channel: channel,
+		Title: "Retro", Organizer: "111111111111111111", Start: testenv.T0, TimeZone: "America/New_York", Duration: time.Hour,
+	}
+	w := core.Window{Opens: base.Start.Add(-5 * time.Minute), Closes: base.End().Add(5 * time.Minute)}
+	occ := core.Occurrence{Start: base.Start, End: base.End()}
+	for _, tc := range []struct {
+		state core.MeetingState
+		now   time.Time
+	}{
+		{core.StateCancelled, testenv.T0.Add(-time.Hour)},
+		{core.StateEnded, testenv.T0.Add(3 * time.Hour)},
+		{core.StateScheduled, testenv.T0.Add(3 * time.Hour)}, // over by the clock
+	} {
+		m := base
+		m.State = tc.state
+		e, comps := discord.Card(&m, occ, w, tc.now)
+		raw, _ := json.Marshal(e)
+		if len(comps) != 0 || strings.Contains(string(raw), "/meet join") {
+			t.Errorf("%s card offers joining: %s %+v", tc.state, raw, comps)
+		}
+	}
+	m := base
+	m.State = core.StateScheduled
+	if e, _ := discord.Card(&m, occ, w, testenv.T0.Add(-time.Hour)); !strings.Contains(e.Footer.Text, "/meet join 7") {
+		t.Errorf("a live card lost its join hint: %q", e.Footer.Text)
+	}
+}

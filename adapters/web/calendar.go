@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog/hlog"
 
@@ -78,7 +79,10 @@ func (h *Handler) serveICS(w http.ResponseWriter, r *http.Request, nonce string,
 type infoData struct {
 	Nonce, Title, MeetingID, When, Duration, Repeats, Status, ICS string
 	Cancelled, Series                                             bool
-	Next                                                          []infoOccurrence
+	// Over is set when nothing is left to join: the page then offers
+	// neither joining from chat nor the calendar file.
+	Over bool
+	Next []infoOccurrence
 }
 
 // infoOccurrence is one line of the "next occurrences" list.
@@ -126,20 +130,44 @@ func (h *Handler) renderInfo(w http.ResponseWriter, r *http.Request, nonce strin
 			}
 			d.Next = append(d.Next, occ)
 		}
+		d.Next = withSkips(d.Next, m, next, tzid, now)
 	} else if len(next) == 1 && !next[0].Start.Equal(m.Start) {
 		d.When = core.FullTime(next[0].Start, tzid)
 	}
 	switch {
 	case d.Cancelled:
 		d.Status = "Cancelled"
-	case len(next) == 0:
+	case len(next) == 0 || m.State == core.StateEnded:
 		d.Status = "Over"
+		d.Over = true
 	case !next[0].Start.After(now):
 		d.Status = "Under way"
 	default:
 		d.Status = "Scheduled"
 	}
 	h.renderPage(w, r, http.StatusOK, "info", d)
+}
+
+// withSkips adds the skipped dates among a series' next occurrences to
+// the page's list, in order and marked as skipped, so a gap in the dates
+// is explained rather than silent.
+func withSkips(list []infoOccurrence, m *core.Meeting, next []core.Occurrence, tzid string, now time.Time) []infoOccurrence {
+	if len(next) == 0 {
+		return list
+	}
+	skipped := m.SkippedBetween(now, next[len(next)-1].Start)
+	if len(skipped) == 0 {
+		return list
+	}
+	out := make([]infoOccurrence, 0, len(list)+len(skipped))
+	j := 0
+	for i, o := range next {
+		for ; j < len(skipped) && skipped[j].Before(o.Start); j++ {
+			out = append(out, infoOccurrence{When: core.ClockTime(skipped[j], tzid, now), Note: "skipped"})
+		}
+		out = append(out, list[i])
+	}
+	return out
 }
 
 // renderPublicError answers a failed calendar or info request: core's

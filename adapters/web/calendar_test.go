@@ -191,7 +191,7 @@ func TestCalendarFileOfCancelledMeeting(t *testing.T) {
 	r := e.get(e.infoPath(m))
 	wantStatus(t, r, http.StatusOK)
 	wantBody(t, r, "This meeting was cancelled.", "Cancelled")
-	wantNotInBody(t, r, "Next occurrences")
+	wantNotInBody(t, r, "Next occurrences", "Join from chat", "/meet join", "Add to your calendar")
 }
 
 // TestPublicPagesCarryNoSecrets: after people joined, neither page holds a
@@ -253,10 +253,12 @@ func TestInfoPageListsNextOccurrences(t *testing.T) {
 	for _, it := range items {
 		got = append(got, it[1])
 	}
-	// The move comes first at its new time; Mar 15 is skipped; five listed.
+	// The move comes first at its new time; Mar 15 is named as skipped
+	// among the five listed.
 	want := []string{
 		"Tue Mar 2 2027, 16:00 EST (moved from Mon Mar 1 2027, 10:00 EST)",
 		"Mon Mar 8 2027, 10:00 EST",
+		"Mon Mar 15 2027, 10:00 EDT (skipped)",
 		"Mon Mar 22 2027, 10:00 EDT",
 		"Mon Mar 29 2027, 10:00 EDT",
 		"Mon Apr 5 2027, 10:00 EDT",
@@ -274,7 +276,9 @@ func TestInfoPageListsNextOccurrences(t *testing.T) {
 	// Once everything is over, the page says so.
 	one := e.schedule(ana, "One-off", t0.Add(time.Hour), 30*time.Minute)
 	e.clock.Set(t0.Add(2 * time.Hour))
-	wantBody(t, e.get(e.infoPath(one)), "Over")
+	over := e.get(e.infoPath(one))
+	wantBody(t, over, "Over")
+	wantNotInBody(t, over, "Join from chat", "Add to your calendar")
 }
 
 // TestBadCalendarCodes: forged, tampered, oversized and join-link codes

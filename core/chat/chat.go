@@ -122,7 +122,8 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		if err != nil {
 			return failure(cmd.Verb, err)
 		}
-		return Reply{OK: true, Text: infoText(m, loc, now, h.svc.WindowOf(ctx, m)), Meeting: m}
+		occ, w := h.svc.Current(ctx, m)
+		return Reply{OK: true, Text: infoText(m, occ, w, loc, now), Meeting: m}
 	case command.VerbJoin:
 		id := cmd.MeetingID
 		if id == "" {

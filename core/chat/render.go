@@ -79,32 +79,48 @@ func listText(ms []*core.Meeting, loc *time.Location, now time.Time) string {
 	return b.String()
 }
 
-func infoText(m *core.Meeting, loc *time.Location, now time.Time, w core.Window) string {
+// infoText renders one meeting. "When" is the occurrence that matters now
+// (open, or the next to come; never a skipped one), "Next" the ones after
+// it, and skipped dates among them are named so a gap is not a surprise.
+// A cancelled or ended meeting shows no join window and no next dates.
+func infoText(m *core.Meeting, occ core.Occurrence, w core.Window, loc *time.Location, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Meeting %s: %q (%s)\n", m.ID, m.Title, statusWord(m, w, now))
-	fmt.Fprintf(&b, "  When: %s, for %s\n", core.FullTime(m.Start, loc.String()), core.HumanDuration(m.Duration))
+	fmt.Fprintf(&b, "  When: %s, for %s\n", core.FullTime(occ.Start, loc.String()), core.HumanDuration(m.Duration))
 	if loc.String() != m.TimeZone {
-		fmt.Fprintf(&b, "        (written as %s)\n", core.FullTime(m.Start, m.TimeZone))
+		fmt.Fprintf(&b, "        (written as %s)\n", core.FullTime(occ.Start, m.TimeZone))
 	}
+	live := m.State != core.StateCancelled && m.State != core.StateEnded && w.PhaseAt(now) != core.PhaseAfter
 	if m.IsRecurring() {
 		fmt.Fprintf(&b, "  Repeats: %s\n", recur.Describe(m.Recurrence, loc))
-		if next := m.NextOccurrences(now, 5); len(next) > 0 {
-			b.WriteString("  Next:")
-			for i, o := range next {
-				sep := ","
-				if i == 0 {
-					sep = ""
-				}
-				fmt.Fprintf(&b, "%s %s", sep, core.ClockTime(o.Start, loc.String(), now))
+	}
+	if m.IsRecurring() && live {
+		next := m.NextOccurrences(occ.Start.Add(time.Nanosecond), 5)
+		if len(next) > 0 {
+			b.WriteString("  Next: " + clockList(next, loc, now) + "\n")
+		}
+		to := now.AddDate(5, 0, 0)
+		if len(next) > 0 {
+			to = next[len(next)-1].Start
+		}
+		if skipped := m.SkippedBetween(now, to); len(skipped) > 0 {
+			var when []string
+			for _, t := range skipped {
+				when = append(when, core.ClockTime(t, loc.String(), now))
 			}
-			b.WriteString("\n")
+			b.WriteString("  Skipped: " + strings.Join(when, ", ") + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "  Join window: %s to %s\n", core.ClockTime(w.Opens, loc.String(), now), core.ClockTime(w.Closes, loc.String(), now))
+	if live {
+		fmt.Fprintf(&b, "  Join window: %s to %s\n", core.ClockTime(w.Opens, loc.String(), now), core.ClockTime(w.Closes, loc.String(), now))
+	}
 	if yes, no, maybe := m.RSVPCounts(); yes+no+maybe > 0 {
 		fmt.Fprintf(&b, "  RSVPs: %d yes, %d no, %d maybe\n", yes, no, maybe)
 	}
 	fmt.Fprintf(&b, "  Organizer: @%s\n", organizer(m))
+	if len(m.CoHosts) > 0 {
+		fmt.Fprintf(&b, "  Co-hosts: %s\n", mentions(m.CoHosts))
+	}
 	if len(m.Invitees) > 0 {
 		fmt.Fprintf(&b, "  Invited: %s\n", mentions(m.Invitees))
 	}
@@ -115,6 +131,15 @@ func infoText(m *core.Meeting, loc *time.Location, now time.Time, w core.Window)
 		fmt.Fprintf(&b, "  Cancelled by @%s\n", m.CancelledBy)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// clockList renders occurrences' starts as a comma-separated list.
+func clockList(occs []core.Occurrence, loc *time.Location, now time.Time) string {
+	parts := make([]string, len(occs))
+	for i, o := range occs {
+		parts[i] = core.ClockTime(o.Start, loc.String(), now)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func organizer(m *core.Meeting) string {

@@ -56,6 +56,18 @@ func (h *Handler) runSeries(ctx context.Context, a core.Actor, cmd command.Comma
 		if err != nil {
 			return failure(cmd.Verb, err)
 		}
+		// Nothing to join or to plan around: no calendar file, no join hint.
+		_, w := h.svc.Current(ctx, m)
+		switch {
+		case m.State == core.StateCancelled:
+			r := failure(cmd.Verb, core.Errorf(core.EENDED, "Meeting %s, %q, was cancelled, so there is nothing to add to a calendar.", m.ID, m.Title))
+			r.Meeting = m
+			return r
+		case m.State == core.StateEnded || w.PhaseAt(now) == core.PhaseAfter:
+			r := failure(cmd.Verb, core.Errorf(core.EENDED, "Meeting %s, %q, is over, so there is nothing to add to a calendar.", m.ID, m.Title))
+			r.Meeting = m
+			return r
+		}
 		return Reply{OK: true, Meeting: m, Text: fmt.Sprintf("Add %q to your calendar: %s\nIt has no join link in it; join from chat with \"/meet join %s\".", m.Title, h.svc.CalendarURL(m), m.ID)}
 	}
 	return failure(cmd.Verb, core.Errorf(core.EINVALID, "I don't know that command. Try \"/meet help\"."))

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -40,8 +41,14 @@ func (s *Service) List(ctx context.Context, a Actor) ([]*Meeting, error) {
 		}
 		items = append(items, item{m, occ.Start})
 	}
-	// By the next occurrence, not the series' first start.
-	slices.SortStableFunc(items, func(x, y item) int { return x.start.Compare(y.start) })
+	// By the next occurrence, not the series' first start; at the same time
+	// by id as people read it (9 before 10), not as text.
+	slices.SortFunc(items, func(x, y item) int {
+		if c := x.start.Compare(y.start); c != 0 {
+			return c
+		}
+		return CompareIDs(x.m.ID, y.m.ID)
+	})
 	out := make([]*Meeting, len(items))
 	for i, it := range items {
 		out[i] = it.m
@@ -413,4 +420,14 @@ func (s *Service) CurrentMeeting(ctx context.Context, a Actor) (*Meeting, error)
 		return next, nil
 	}
 	return nil, &Error{Code: ENOTFOUND, Message: "There is no meeting running or coming up in this channel. Start one with \"/meet now\" or see \"/meet list\".", Err: ErrNoCurrentMeeting}
+}
+
+// CompareIDs orders meeting ids as people read them: a shorter id first,
+// then by text, which for the numeric ids meetbot hands out (no leading
+// zeros) is their numeric order: 9 before 10, not after it as text.
+func CompareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return cmp.Compare(len(a), len(b))
+	}
+	return strings.Compare(a, b)
 }

@@ -190,6 +190,9 @@ func listText(ms []*core.Meeting, now time.Time) string {
 		occ := m.CurrentOccurrence(now, 0, 0)
 		fmt.Fprintf(&b, "\n• `%s` %s *%s*, %s, by %s", Escape(m.ID), Date(occ.Start, m.TimeZone), fit(m.Title, 250),
 			core.HumanDuration(m.Duration), fit(organizerName(m), 100))
+		if m.Private {
+			b.WriteString(" · private") // listed only to those who may see it
+		}
 	}
 	return b.String()
 }

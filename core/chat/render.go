@@ -3,6 +3,7 @@ package chat
 import (
 	"fmt"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/meetbot/meetbot/core"
@@ -59,24 +60,32 @@ func scheduledText(m *core.Meeting, loc *time.Location, now time.Time, w core.Wi
 	return b.String()
 }
 
+// listText renders the channel's meetings one a line, with the id and time
+// columns aligned (text/tabwriter) however wide the ids grow. Private
+// meetings are marked; List only returns them to people who may see them.
 func listText(ms []*core.Meeting, loc *time.Location, now time.Time) string {
 	if len(ms) == 0 {
 		return "No upcoming meetings in this channel. Schedule one with \"/meet schedule Weekly sync tomorrow 3pm\"."
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Upcoming meetings in this channel (times in %s):", loc.String())
+	fmt.Fprintf(&b, "Upcoming meetings in this channel (times in %s):\n", loc.String())
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, m := range ms {
 		occ := m.CurrentOccurrence(now, 0, 0)
 		state := "upcoming"
 		if !now.Before(occ.Start) && now.Before(occ.End) {
 			state = "running"
 		}
+		if m.Private {
+			state += ", private"
+		}
 		if m.IsRecurring() {
 			state += ", repeats " + recur.Describe(m.Recurrence, loc)
 		}
-		fmt.Fprintf(&b, "\n  %s  %s  %q, %s, by @%s (%s)", m.ID, core.ClockTime(occ.Start, loc.String(), now), m.Title, core.HumanDuration(m.Duration), organizer(m), state)
+		fmt.Fprintf(tw, "  %s\t%s\t%q, %s, by @%s (%s)\n", m.ID, core.ClockTime(occ.Start, loc.String(), now), m.Title, core.HumanDuration(m.Duration), organizer(m), state)
 	}
-	return b.String()
+	_ = tw.Flush() // writes to a strings.Builder, which never fails
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // infoText renders one meeting. "When" is the occurrence that matters now

@@ -16,6 +16,7 @@ const (
 	optDuration = "duration"
 	optRepeat   = "repeat"
 	optUntil    = "until"
+	optFrom     = "from"
 	optUsers    = "users"
 	optPrivate  = "private"
 	optID       = "id"
@@ -66,8 +67,9 @@ func Commands() []*dg.ApplicationCommand {
 				str(optTitle, "What the meeting is called", true, false),
 				str(optWhen, "When: tomorrow 3pm, friday 9am, dec 3 14:00; with repeat, a time of day", true, true),
 				dur,
-				str(optRepeat, "How it repeats: weekdays, every monday, every 2 weeks on tue,thu, monthly on the 1st", false, false),
+				str(optRepeat, "How it repeats: weekdays, every monday, monthly on the 1st", false, false),
 				str(optUntil, "Last day of a repeating meeting: jun 30", false, false),
+				str(optFrom, "First day of a series: jan 11", false, false),
 				users(false),
 				flag(optPrivate, "Only invited people can see and join it")),
 			sub("now", "Start a meeting right away",
@@ -87,12 +89,12 @@ func Commands() []*dg.ApplicationCommand {
 				flag(optAll, "Move the whole series from then on")),
 			sub("cancel", "Cancel a meeting or a whole series", idOpt(true)),
 			sub("invite", "Add people to a meeting", idOpt(true), users(true),
-				flag(optHost, "Make them co-hosts: host role in the call, may manage the meeting")),
+				flag(optHost, "Make them co-hosts")),
 			sub("remove", "Take people off a meeting; their links stop working", idOpt(true), users(true)),
 			sub("ics", "Get a calendar file for a meeting", idOpt(true)),
 			sub("tz", "Set your time zone (Discord does not share it)", str(optZone, "An IANA zone: Europe/Berlin", true, true)),
 			sub("settings", "Show or change this server's meeting settings (admins)",
-				str(optArgs, "What to change, as in /meet settings: e.g. timezone Europe/Berlin", false, false)),
+				str(optArgs, "What to change: e.g. zone Europe/Berlin", false, false)),
 			sub("help", "How to use /meet", str(optTopic, "A command, or time, duration, repeat", false, false)),
 		},
 	}}
@@ -169,6 +171,9 @@ func Line(subcommand string, opts []*dg.ApplicationCommandInteractionDataOption)
 		options()
 		if u := s[optUntil]; u != "" {
 			add("until", u)
+		}
+		if d := s[optFrom]; d != "" {
+			add("from", d)
 		}
 	case "now":
 		if t := s[optTitle]; t != "" {

@@ -104,7 +104,7 @@ func scheduleModal(channel, today string) slackapi.ModalViewRequest {
 		Close:      plain("Cancel"),
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
 			input(blockTitle, "Title", title, false),
-			input(blockDate, "Date", date, false),
+			input(blockDate, "Date (a repeating meeting's first day)", date, false),
 			input(blockTime, "Start time (your time zone)", clock, false),
 			input(blockDuration, "Duration", dur, false),
 			input(blockRepeat, "Repeat", rep, false),
@@ -200,6 +200,17 @@ func (f modalForm) rule(start time.Time) string {
 	return ""
 }
 
+// pastDay refuses a picked day before today (now is in the person's zone)
+// as the grammar refuses a past "from" or "until": naming the day, with no
+// clock time, since only a day was picked. The day is a repeating
+// meeting's first day too, so the same sentence serves both.
+func pastDay(day, now time.Time) error {
+	if !day.Before(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)) {
+		return nil
+	}
+	return core.Errorf(core.EINVALID, "%s has already passed. Pick today or a later day.", day.Format("Mon Jan 2 2006"))
+}
+
 // scheduled is the outcome of a submitted modal.
 type scheduled struct {
 	m   *core.Meeting
@@ -225,10 +236,14 @@ func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionC
 		// The time picker shows the person's own clock: read it in their zone.
 		loc := a.opts.Service.Location(ctx, actor)
 		start := time.Date(f.day.Year(), f.day.Month(), f.day.Day(), f.hour, f.minute, 0, 0, loc)
-		m, err := a.opts.Service.Schedule(ctx, actor, core.ScheduleRequest{
-			Title: f.title, Start: start, TimeZone: loc.String(), Duration: f.duration,
-			Invitees: f.invitees, Private: f.private, Recurrence: f.rule(start),
-		})
+		var m *core.Meeting
+		err := pastDay(f.day, a.opts.Service.Now().In(loc))
+		if err == nil {
+			m, err = a.opts.Service.Schedule(ctx, actor, core.ScheduleRequest{
+				Title: f.title, Start: start, TimeZone: loc.String(), Duration: f.duration,
+				Invitees: f.invitees, Private: f.private, Recurrence: f.rule(start),
+			})
+		}
 		res := scheduled{m: m, err: err}
 		if err != nil && core.ErrorCode(err) == core.EINTERNAL {
 			log.Error().Err(err).Msg("scheduling from the modal failed")

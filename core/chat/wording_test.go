@@ -66,3 +66,24 @@ func TestPastUntilReply(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", r.Text, want)
 	}
 }
+
+// TestSeriesFromDay runs "from" and "starting" end to end: the series'
+// first meeting is on the day typed, and a day already past is refused by
+// name like a past "until".
+func TestSeriesFromDay(t *testing.T) {
+	t.Parallel()
+	env := testenv.New(t, testenv.Options{}) // Wed Nov 25 2026
+	for _, line := range []string{
+		"/meet schedule standup every monday 10:00 from jan 11",
+		"/meet schedule standup every monday 10:00 starting 2027-01-11",
+	} {
+		r := mustOK(t, handle(t, env, "ana", line))
+		if !strings.Contains(r.Text, "Mon Jan 11 2027 at 10:00 EST") || r.Meeting.Title != "standup" || !r.Meeting.IsRecurring() {
+			t.Errorf("%s: %q", line, r.Text)
+		}
+	}
+	r := handle(t, env, "ana", "/meet schedule standup every monday 10:00 from 2026-11-01")
+	if want := `The series' first day, Sun Nov 1 2026, has already passed. Pick a later day, such as "/meet schedule standup weekdays 9:30 from dec 25".`; r.OK || r.Text != want {
+		t.Errorf("past from: %q", r.Text)
+	}
+}

@@ -71,8 +71,8 @@ func FuzzParse(f *testing.F) {
 		if (cmd.RSVP != "") != (cmd.Verb == VerbRSVP) || !slices.Contains([]string{"", "yes", "no", "maybe"}, cmd.RSVP) {
 			t.Fatalf("Parse(%q): RSVP %q for %s", in, cmd.RSVP, cmd.Verb)
 		}
-		if (cmd.All && cmd.Verb != VerbMove) || (cmd.DateOnly && cmd.Verb != VerbSkip) {
-			t.Fatalf("Parse(%q): All/DateOnly on %s", in, cmd.Verb)
+		if (cmd.All && cmd.Verb != VerbMove) || (cmd.DateOnly && cmd.Verb != VerbSkip) || (cmd.AsHost && cmd.Verb != VerbInvite) {
+			t.Fatalf("Parse(%q): All/DateOnly/AsHost on %s", in, cmd.Verb)
 		}
 		checkSetting(t, in, cmd)
 	})

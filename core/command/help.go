@@ -51,7 +51,8 @@ const (
 	helpDurations = "Durations: \"45m\", \"1h30m\", \"1.5h\", \"2 hours\"; at most 24 h."
 	helpRepeat    = "Repeating: say how, then the time of day: \"weekdays 9:30\", \"every day 9am\", \"daily 9am\", \"every monday 10:00\", " +
 		"\"every 2 weeks on tue,thu 16:00\", \"every month on the 1st 9:00\", \"monthly on the 15th at 5pm\", \"monthly on the last friday 16:00\".\n" +
-		"End a series with \"until jun 30\" or \"for 10 times\", such as `/meet schedule standup weekdays 9:30 for 15m until jun 30`. " +
+		"End a series with \"until jun 30\" or \"for 10 times\", such as `/meet schedule standup weekdays 9:30 for 15m until jun 30`; " +
+		"start it on a later day with \"from jan 11\" or \"starting 2027-01-11\", such as `/meet schedule standup every monday 10:00 from jan 11`. " +
 		"The time stays the same local time when the clocks change. An iCalendar rule works too: `/meet schedule review RRULE:FREQ=MONTHLY;BYDAY=1MO 10:00`"
 )
 

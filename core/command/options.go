@@ -21,11 +21,12 @@ type options struct {
 	private  bool
 	count    int       // "for 10 times"; series only
 	until    time.Time // "until jun 30": the first instant of that local day; series only
+	from     time.Time // "from jan 11", "starting 2027-01-11": likewise, the first day; series only
 }
 
 // optParser reads options for one verb. Schedule reads the series options
-// ("until <day>", "for <n> times") as well; now does not, so a title such as
-// "wait until friday" stays a title there.
+// ("until <day>", "from <day>", "for <n> times") as well; now does not, so
+// a title such as "wait until friday" stays a title there.
 type optParser struct {
 	c      Context
 	series bool
@@ -40,7 +41,7 @@ func (p optParser) keyword(t token) bool {
 	switch strings.ToLower(t.text) {
 	case "for", "with", "private":
 		return true
-	case "until":
+	case "until", "from", "starting":
 		return p.series
 	}
 	return false
@@ -108,6 +109,8 @@ func (p optParser) parse(toks []token, example string) (options, error) {
 			o.private = true
 		case "until":
 			err = o.setUntil(arg, p.c)
+		case "from", "starting":
+			err = o.setFrom(arg, p.c, strings.ToLower(t.text))
 		}
 		if err != nil {
 			return o, err
@@ -166,6 +169,28 @@ func (o *options) setUntil(arg []token, c Context) error {
 	return nil
 }
 
+// setFrom records "from <day>" or "starting <day>": the series' first day,
+// in the user's zone, read and checked as "until" is. "starting on monday"
+// reads like "starting monday".
+func (o *options) setFrom(arg []token, c Context, word string) error {
+	example := exampleSeries + " " + word + " jan 11"
+	if len(arg) > 0 && !arg[0].quoted && strings.EqualFold(arg[0].text, "on") {
+		arg = arg[1:]
+	}
+	if len(arg) == 0 {
+		return core.Errorf(core.EINVALID, "From when? Put the first day after %q, such as %q.", word, example)
+	}
+	if !o.from.IsZero() {
+		return core.Errorf(core.EINVALID, "Give the first day only once, such as %q.", example)
+	}
+	day, err := readDay(arg, c, "the series' first day", word, example)
+	if err != nil {
+		return err
+	}
+	o.from = day
+	return nil
+}
+
 // readDay reads the day after an option word (until, from): what names the
 // day in errors ("the series' last day"), word is the option as typed.
 // A day already past names that day and suggests a later one in the same
@@ -199,6 +224,12 @@ func (o options) merge(p options, example string) (options, error) {
 	}
 	if !o.until.IsZero() && !p.until.IsZero() {
 		return o, core.Errorf(core.EINVALID, "Give the last day only once, such as %q.", exampleSeries+" until jun 30")
+	}
+	if !o.from.IsZero() && !p.from.IsZero() {
+		return o, core.Errorf(core.EINVALID, "Give the first day only once, such as %q.", exampleSeries+" from jan 11")
+	}
+	if o.from.IsZero() {
+		o.from = p.from
 	}
 	o.duration = max(o.duration, p.duration)
 	o.count = max(o.count, p.count)
@@ -276,7 +307,7 @@ func (p optParser) tails(toks []token) []bool {
 	n := len(toks)
 	ok := make([]bool, n+1)
 	ok[n] = true
-	durations, counts, untils := 0, 0, 0 // options of each kind from here on
+	durations, counts, untils, froms := 0, 0, 0, 0 // options of each kind from here on
 	next := n                            // start of the next option
 	for k := n - 1; k >= 0; k-- {
 		if !p.keyword(toks[k]) {
@@ -285,6 +316,8 @@ func (p optParser) tails(toks []token) []bool {
 		switch w := strings.ToLower(toks[k].text); {
 		case w == "until":
 			untils++
+		case w == "from" || w == "starting":
+			froms++
 		case w == "for":
 			if _, isCount := countArg(toks[k+1 : next]); isCount && p.series {
 				counts++
@@ -296,7 +329,7 @@ func (p optParser) tails(toks []token) []bool {
 		// A day already past is still a well-formed option: keep the
 		// time's place so the user hears about that day, not a misreading.
 		var passed timeparse.PassedDayError
-		ok[k] = (err == nil || errors.As(err, &passed)) && ok[next] && durations <= 1 && counts <= 1 && untils <= 1
+		ok[k] = (err == nil || errors.As(err, &passed)) && ok[next] && durations <= 1 && counts <= 1 && untils <= 1 && froms <= 1
 		next = k
 	}
 	return ok

@@ -137,9 +137,14 @@ func (r *repetition) finish(cmd *Command, o options, c Context) error {
 	case o.count != 0:
 		rule += fmt.Sprintf(";COUNT=%d", o.count)
 	}
+	// The first start is the first the rule gives at or after now, or
+	// after the first day typed ("from jan 11"), whichever is later.
 	from := c.Now
 	if r.from.After(from) {
 		from = r.from
+	}
+	if o.from.After(from) {
+		from = o.from
 	}
 	first, err := recur.NextStart(rule, c.Location, from, r.hour, r.minute)
 	if err != nil {

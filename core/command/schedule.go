@@ -111,6 +111,10 @@ func parseSchedule(args []token, c Context) (Command, error) {
 			return Command{}, core.Errorf(core.EINVALID,
 				"\"until\" and \"for 10 times\" end a repeating meeting; say how it repeats, such as %q.", exampleSeries+" until jun 30")
 		}
+		if !o.from.IsZero() {
+			return Command{}, core.Errorf(core.EINVALID,
+				"\"from\" and \"starting\" set a repeating meeting's first day; for a single meeting give the day in the time, such as %q.", exampleSchedule)
+		}
 		cmd.Start, cmd.StartNote = w.one.Time, w.one.Note
 	}
 	cmd.Duration, cmd.Users, cmd.Private = o.duration, o.users, o.private

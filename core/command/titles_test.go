@@ -72,3 +72,39 @@ func TestPastUntilNamesTheDay(t *testing.T) {
 func containsAny(s string, subs ...string) bool {
 	return slices.ContainsFunc(subs, func(sub string) bool { return strings.Contains(s, sub) })
 }
+
+// TestFromDay checks "from <day>" and "starting <day>": the first meeting is
+// the rule's first on or after that day, the day is checked as "until" is,
+// and a title word "from" stays title text.
+func TestFromDay(t *testing.T) {
+	c := testContext(t) // Wed Nov 25 2026
+	ok := []struct{ in, title, start string }{
+		{"schedule standup every monday 10:00 from jan 11", "standup", "2027-01-11T10:00:00-05:00"},
+		{"schedule standup every monday 10:00 from jan 12", "standup", "2027-01-18T10:00:00-05:00"},
+		{"schedule standup starting on 2027-01-11 every day 9am for 3 times", "standup", "2027-01-11T09:00:00-05:00"},
+		{"schedule Notes from the field every monday 10:00", "Notes from the field", "2026-11-30T10:00:00-05:00"},
+		{"schedule standup every monday 10:00 from today", "standup", "2026-11-30T10:00:00-05:00"},
+	}
+	for _, tc := range ok {
+		cmd, err := Parse(tc.in, c)
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
+		if cmd.Title != tc.title || !cmd.Start.Equal(rfc(t, tc.start)) {
+			t.Errorf("%q: title %q start %v, want %q %s", tc.in, cmd.Title, cmd.Start, tc.title, tc.start)
+		}
+		checkSeries(t, cmd, c)
+	}
+	bad := []struct{ in, want string }{
+		{"schedule standup every monday 10:00 from 2026-11-01", "The series' first day, Sun Nov 1 2026, has already passed."},
+		{"schedule standup every monday 10:00 from jan 11 until jan 5", "before its first meeting on Mon Jan 11 2027"},
+		{"schedule standup every monday 10:00 from", "Put the first day after \"from\""},
+		{"schedule standup every monday 10:00 starting someday", "as the series' first day"},
+		{"schedule call tomorrow 3pm from jan 11", "set a repeating meeting's first day"},
+	}
+	for _, tc := range bad {
+		_, err := Parse(tc.in, c)
+		assertUserError(t, err, tc.want)
+	}
+}

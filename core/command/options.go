@@ -308,7 +308,7 @@ func (p optParser) tails(toks []token) []bool {
 	ok := make([]bool, n+1)
 	ok[n] = true
 	durations, counts, untils, froms := 0, 0, 0, 0 // options of each kind from here on
-	next := n                            // start of the next option
+	next := n                                      // start of the next option
 	for k := n - 1; k >= 0; k-- {
 		if !p.keyword(toks[k]) {
 			continue

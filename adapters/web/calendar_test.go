@@ -187,6 +187,9 @@ func TestCalendarFileOfCancelledMeeting(t *testing.T) {
 		if got := prop(t, &ev.ComponentBase, ics.ComponentPropertyStatus).Value; got != "CANCELLED" {
 			t.Errorf("STATUS = %q, want CANCELLED", got)
 		}
+		if got := prop(t, &ev.ComponentBase, ics.ComponentPropertyDescription).Value; strings.Contains(got, "/meet join") {
+			t.Errorf("DESCRIPTION of a cancelled meeting offers joining: %q", got)
+		}
 	}
 	r := e.get(e.infoPath(m))
 	wantStatus(t, r, http.StatusOK)

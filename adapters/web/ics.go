@@ -176,7 +176,11 @@ func describeEvent(ev *ics.VEvent, m *core.Meeting, infoURL string, now time.Tim
 		title = "Meeting " + m.ID
 	}
 	ev.SetSummary(title)
-	ev.SetDescription(fmt.Sprintf(calendarDescription, plainText(m.ID)))
+	if m.State == core.StateCancelled {
+		ev.SetDescription("This meeting was cancelled.") // nothing to join
+	} else {
+		ev.SetDescription(fmt.Sprintf(calendarDescription, plainText(m.ID)))
+	}
 	if strings.HasPrefix(infoURL, "https://") || strings.HasPrefix(infoURL, "http://") {
 		ev.SetURL(infoURL) // a relative URL (no public_url configured) means nothing in a calendar
 	}

@@ -151,6 +151,9 @@ func (a *Adapter) whenPreview(ctx context.Context, actor core.Actor, sub string,
 	if u := s[optUntil]; sub == "schedule" && u != "" && repeat != "" {
 		line += " until " + u
 	}
+	if f := s[optFrom]; sub == "schedule" && f != "" && repeat != "" {
+		line += " from " + f // the first meeting is on or after it
+	}
 	cmd, err := command.Parse(line, command.Context{Now: now, Location: loc, MaxTitle: svc.Config().MaxTitle})
 	var name string
 	if err != nil {

@@ -31,3 +31,15 @@ func TestScheduleFromOption(t *testing.T) {
 		t.Fatalf("meetings: %+v", ms)
 	}
 }
+
+// TestWhenPreviewHonoursFrom: the "when" preview of a series with a first
+// day shows the first meeting on that day, not the next one from now.
+func TestWhenPreviewHonoursFrom(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.command(t, "U1", "tz", opt("zone", "Europe/Berlin"))
+	r := h.send(t, h.autocomplete("U1", "schedule", "when", "10:00", opt("repeat", "every monday"), opt("from", "jan 11")))
+	if len(r.Data.Choices) != 1 || !strings.HasPrefix(r.Data.Choices[0].Name, "10:00 → Mon 11 Jan 2027 10:00 CET") {
+		t.Fatalf("preview: %s", r.raw)
+	}
+}

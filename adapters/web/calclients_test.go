@@ -19,30 +19,41 @@ import (
 // package-lock.json pin them; .ci/run installs them with npm ci).
 const calClientsDir = "testdata/calclients"
 
-// calendarClients returns a function that expands an .ics file with
-// ical.js and ts-ics (testdata/calclients/expand.mjs) and returns each
-// parser's occurrence starts in [from, to). It skips the test when node or
-// the packages are missing, and fails instead under CI=true, where .ci/run
-// has installed them.
-func calendarClients(t *testing.T) func(body string, from, to time.Time) map[string][]time.Time {
+// needNode returns the path of node. When node (or a file in need) is
+// missing it skips the test with hint, and fails it instead under CI=true,
+// where .ci/run has installed what the tests run.
+func needNode(t *testing.T, hint string, need ...string) string {
 	t.Helper()
 	missing := func(what string) {
 		t.Helper()
-		msg := what + "; install the parsers with: npm ci --prefix adapters/web/" + calClientsDir
 		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
+			t.Fatal(what + hint)
 		}
-		t.Skip(msg)
+		t.Skip(what + hint)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		missing("node is not on PATH (Node.js 20 or later runs the calendar parsers)")
+		missing("node is not on PATH (Node.js 20 or later runs this test)")
 	}
-	for _, pkg := range []string{"ical.js", "ts-ics"} {
-		if _, err := os.Stat(filepath.Join(calClientsDir, "node_modules", pkg, "package.json")); err != nil {
-			missing("the npm package " + pkg + " is not installed in " + calClientsDir)
+	for _, f := range need {
+		if _, err := os.Stat(f); err != nil {
+			missing(f + " is missing")
 		}
 	}
+	return node
+}
+
+// calendarClients returns a function that expands an .ics file with
+// ical.js and ts-ics (testdata/calclients/expand.mjs) and returns each
+// parser's occurrence starts in [from, to). It skips the test when node or
+// the packages are missing, and fails instead under CI=true.
+func calendarClients(t *testing.T) func(body string, from, to time.Time) map[string][]time.Time {
+	t.Helper()
+	var need []string
+	for _, pkg := range []string{"ical.js", "ts-ics"} {
+		need = append(need, filepath.Join(calClientsDir, "node_modules", pkg, "package.json"))
+	}
+	node := needNode(t, "; install the parsers with: npm ci --prefix adapters/web/"+calClientsDir, need...)
 	return func(body string, from, to time.Time) map[string][]time.Time {
 		t.Helper()
 		cmd := exec.Command(node, "expand.mjs", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))

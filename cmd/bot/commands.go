@@ -7,23 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/console"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 )
 
-// isTerminal reports whether r is an interactive terminal, so the console
-// knows whether to prompt or to read a script to its end.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
 
 func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := newFlagSet("console", stderr)

@@ -12,8 +12,7 @@
 //           ts-ics compares a local wall time with UTC onsets, and drops the
 //           time of day of RRULE onsets, so within a day of a change it
 //           may pick the wrong offset: tests keep meetings away from the
-//           hours around a change (meetbot's own times there are tested
-//           with ical.js and in Go).
+//           hours around a change.
 //
 // Usage: node expand.mjs FROM TO < file.ics   (FROM, TO: RFC 3339 instants)
 // Run by adapters/web's TestCalendarClientsAgreeWithCore.

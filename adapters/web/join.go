@@ -221,10 +221,12 @@ func (h *Handler) renderSandbox(w http.ResponseWriter, r *http.Request, nonce st
 }
 
 // renderWait writes the countdown shown before the window opens. A small
-// script reloads the page just after the window opens, so the person lands
-// in the meeting on time; a meta refresh of at most a minute does the same
-// without JavaScript. When the link will have expired by then, it says so
-// instead of reloading into an "expired" page.
+// script counts down each second and reloads the page just after the
+// window opens, so the person lands in the meeting on time; only without
+// JavaScript does a meta refresh (inside noscript, at most a minute) do the
+// same, so the script's page is never reloaded under it. When the link
+// will have expired by then, it says so instead of reloading into an
+// "expired" page.
 func (h *Handler) renderWait(w http.ResponseWriter, r *http.Request, nonce string, p *core.JoinPage) {
 	m, now := p.Meeting, h.now()
 	left := p.Window.Opens.Sub(now)
@@ -234,7 +236,7 @@ func (h *Handler) renderWait(w http.ResponseWriter, r *http.Request, nonce strin
 		Title:     m.Title,
 		MeetingID: m.ID,
 		OpensAt:   core.ClockTime(p.Window.Opens, m.TimeZone, now),
-		In:        core.HumanDuration(left),
+		In:        countdown(secs),
 		Seconds:   secs,
 		AutoJoin:  p.Expires.IsZero() || p.Window.Opens.Before(p.Expires),
 	}
@@ -287,4 +289,39 @@ func claimRows(claims map[string]any, zone string) []claimRow {
 	}
 	sortRows(rows)
 	return rows
+}
+
+// countdown is the wait page's "in …" text for secs seconds left, exactly
+// as the page's script writes it each second (pages/wait.html's human):
+// seconds under a minute, minutes and seconds under an hour ("1 min 50 s",
+// never a rounded "2 min"), then hours and minutes rounded up, and days
+// and hours from a day on.
+func countdown(secs int) string {
+	if secs < 60 {
+		return strconv.Itoa(secs) + " s"
+	}
+	if secs < 3600 {
+		out := strconv.Itoa(secs/60) + " min"
+		if secs%60 != 0 {
+			out += " " + strconv.Itoa(secs%60) + " s"
+		}
+		return out
+	}
+	mins := (secs + 59) / 60
+	hours, days := mins/60, mins/(24*60)
+	if days > 0 {
+		out := strconv.Itoa(days) + " day"
+		if days > 1 {
+			out += "s"
+		}
+		if hours%24 != 0 {
+			out += " " + strconv.Itoa(hours%24) + " h"
+		}
+		return out
+	}
+	out := strconv.Itoa(hours) + " h"
+	if mins%60 != 0 {
+		out += " " + strconv.Itoa(mins%60) + " min"
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,19 +12,26 @@ import (
 // A VTIMEZONE is built from Go's own tzdata, so a calendar app that does
 // not know the IANA name (or knows an older version of it) still places
 // every occurrence at the instant core computes. The zone is scanned with
-// time.Time.ZoneBounds:
+// time.Time.ZoneBounds, from the change that began the period in effect at
+// the first instant the file names:
 //
-//   - from the change that began the period in effect at the first instant
-//     the file names, through the end of the span the file covers, every
-//     real change becomes an onset, grouped into one STANDARD or DAYLIGHT
-//     observance per (kind, offsets, name): DTSTART is the first onset,
-//     RDATE the others;
-//   - after the span, when the zone keeps changing by a yearly rule, each
-//     change gets an open-ended yearly RRULE observance, used only if it
-//     reproduces Go's transitions for tailYears years (otherwise those years
-//     are listed one by one instead, and the last observance holds after).
+//   - when the zone has changed by one yearly rule per kind of change
+//     (STANDARD, DAYLIGHT) since the year before that change, and keeps
+//     doing so for tailYears past the file's span, the VTIMEZONE is that
+//     pair of open-ended RRULE observances, each starting with its onset
+//     in that earlier year: the shape calendar apps themselves publish;
+//   - otherwise every real change through the end of the span is its own
+//     observance (one DTSTART, no RDATE), and after the span each kind of
+//     change gets a yearly RRULE observance when one reproduces Go's
+//     transitions for tailYears years (else those years are listed too).
 //
-// Onsets are local times in the offset before the change (RFC 5545 3.6.5).
+// Both shapes avoid DTSTART plus RDATE: ical.js (Thunderbird) ignores
+// DTSTART as an onset when an RDATE is present and reads only the first
+// value of each RDATE line, so it found no offset before the first listed
+// change and read those local times as UTC. ts-ics does not count an RRULE
+// observance's DTSTART as an onset, which the earlier first year makes
+// harmless. Onsets are local times in the offset before the change (RFC
+// 5545 3.6.5).
 
 // tailYears is how far past the explicit span a derived yearly rule is
 // checked against Go's tzdata, or listed one by one when none fits.
@@ -144,38 +150,61 @@ type observanceKey struct {
 
 // observance is one STANDARD or DAYLIGHT sub-component in the making.
 type observance struct {
-	key    observanceKey
-	onsets []time.Time // local wall times, as UTC values
-	rrule  string
+	key   observanceKey
+	onset time.Time // local wall time, as a UTC value
+	rrule string
 }
 
-// buildVTimezone describes loc under tzid for instants in [from, to]:
-// explicit transitions through the end of to's year, then the tail.
+// buildVTimezone describes loc under tzid for instants in [from, to].
 func buildVTimezone(tzid string, loc *time.Location, from, to time.Time) *ics.VTimezone {
 	end := time.Date(to.In(loc).Year()+1, 1, 1, 0, 0, 0, 0, loc)
 	if end.Sub(from) > 60*365*24*time.Hour { // keep the file bounded
 		from = end.AddDate(-60, 0, 0)
 	}
-	list := append([]transition{periodStart(loc, from)}, zoneTransitions(loc, from, end, maxTransitions)...)
+	first := periodStart(loc, from)
 	tailEnd := time.Date(end.In(loc).Year()+tailYears, 1, 1, 0, 0, 0, 0, loc)
+	obs := ruleObservances(loc, first, tailEnd)
+	if obs == nil {
+		obs = listedObservances(loc, first, from, end, tailEnd)
+	}
+	return writeVTimezone(tzid, obs)
+}
+
+// ruleObservances returns the yearly RRULE observances that give every
+// change of loc from the year before first's onset until tailEnd, or nil
+// when the zone does not change by such rules over that time.
+func ruleObservances(loc *time.Location, first transition, tailEnd time.Time) []*observance {
+	if first.at.IsZero() {
+		return nil // no change at all, or none for too long: listed as one observance
+	}
+	year := first.onset().Year() - 1
+	since := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	rules, ok := yearlyRules(zoneTransitions(loc, since, tailEnd, maxTransitions), year, tailEnd.In(loc).Year()-year)
+	if !ok || len(rules) == 0 {
+		return nil
+	}
+	return rules
+}
+
+// listedObservances gives first and every change through end its own
+// observance, then the tail after end as yearly rules, or listed too when
+// no rule fits.
+func listedObservances(loc *time.Location, first transition, from, end, tailEnd time.Time) []*observance {
+	list := append([]transition{first}, zoneTransitions(loc, from, end, maxTransitions)...)
 	tail := zoneTransitions(loc, end, tailEnd, maxTransitions)
-	rules, ok := yearlyRules(tail, end.In(loc).Year())
+	rules, ok := yearlyRules(tail, end.In(loc).Year(), tailYears)
 	if !ok {
 		list = append(list, tail...)
 	}
-
-	var obs []*observance
+	obs := make([]*observance, 0, len(list)+len(rules))
 	for _, tr := range list {
-		k := observanceKey{from: tr.from, zoneState: tr.zoneState}
-		i := slices.IndexFunc(obs, func(o *observance) bool { return o.key == k && o.rrule == "" })
-		if i < 0 {
-			obs = append(obs, &observance{key: k})
-			i = len(obs) - 1
-		}
-		obs[i].onsets = append(obs[i].onsets, tr.onset())
+		obs = append(obs, &observance{key: observanceKey{from: tr.from, zoneState: tr.zoneState}, onset: tr.onset()})
 	}
-	obs = append(obs, rules...)
+	return append(obs, rules...)
+}
 
+// writeVTimezone renders the observances in order.
+func writeVTimezone(tzid string, obs []*observance) *ics.VTimezone {
 	tz := ics.NewTimezone(tzid)
 	for _, o := range obs {
 		var c *ics.ComponentBase
@@ -186,7 +215,7 @@ func buildVTimezone(tzid string, loc *time.Location, from, to time.Time) *ics.VT
 		} else {
 			c = &tz.AddStandard().ComponentBase
 		}
-		c.AddProperty(ics.ComponentPropertyDtStart, o.onsets[0].Format(localLayout))
+		c.AddProperty(ics.ComponentPropertyDtStart, o.onset.Format(localLayout))
 		c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), utcOffset(o.key.from))
 		c.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), utcOffset(o.key.offset))
 		if o.key.name != "" {
@@ -195,25 +224,18 @@ func buildVTimezone(tzid string, loc *time.Location, from, to time.Time) *ics.VT
 		if o.rrule != "" {
 			c.AddProperty(ics.ComponentPropertyRrule, o.rrule)
 		}
-		if len(o.onsets) > 1 {
-			dates := make([]string, len(o.onsets)-1)
-			for i, t := range o.onsets[1:] {
-				dates[i] = t.Format(localLayout)
-			}
-			c.AddProperty(ics.ComponentPropertyRdate, strings.Join(dates, ","))
-		}
 	}
 	return tz
 }
 
-// yearlyRules turns the changes of tailYears whole years, starting with
-// year, into one yearly RRULE observance per kind of change. ok is true
+// yearlyRules turns the changes of whole years (years of them, starting
+// with year) into one yearly RRULE observance per kind of change. ok is true
 // when there are no changes at all (the last state simply holds) or when
 // every kind happens exactly once a year, in the same month, on the same
 // weekday, at the same local time, within one 7-day window of the month:
 // then "that weekday on or after day d" gives every year's date, which the
 // rule says as BYDAY=2SU, BYDAY=-1SU or BYMONTHDAY=d..d+6;BYDAY=SU.
-func yearlyRules(tail []transition, year int) (rules []*observance, ok bool) {
+func yearlyRules(tail []transition, year, years int) (rules []*observance, ok bool) {
 	if len(tail) == 0 {
 		return nil, true
 	}
@@ -227,19 +249,20 @@ func yearlyRules(tail []transition, year int) (rules []*observance, ok bool) {
 		byKey[k] = append(byKey[k], tr.onset())
 	}
 	for _, k := range keys {
-		rule, ok := yearlyRule(byKey[k], year)
+		rule, ok := yearlyRule(byKey[k], year, years)
 		if !ok {
 			return nil, false
 		}
-		rules = append(rules, &observance{key: k, onsets: byKey[k][:1], rrule: rule})
+		rules = append(rules, &observance{key: k, onset: byKey[k][0], rrule: rule})
 	}
 	return rules, true
 }
 
 // yearlyRule finds the rule that gives onsets (local wall times, one per
-// year from year on), or reports that none of the supported shapes does.
-func yearlyRule(onsets []time.Time, year int) (string, bool) {
-	if len(onsets) != tailYears {
+// year for years years from year on), or reports that none of the
+// supported shapes does.
+func yearlyRule(onsets []time.Time, year, years int) (string, bool) {
+	if len(onsets) != years {
 		return "", false
 	}
 	first := onsets[0]

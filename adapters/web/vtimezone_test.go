@@ -164,6 +164,11 @@ func TestVTimezoneAgreesWithGo(t *testing.T) {
 				check(end.Add(-time.Second))
 				at = end
 			}
+			// ical.js (Thunderbird) skips DTSTART as an onset when an RDATE
+			// is present and reads only an RDATE line's first value.
+			if strings.Contains(r.body, "RDATE") {
+				t.Errorf("an observance lists onsets with RDATE:\n%s", r.body)
+			}
 			switch zone {
 			case "America/New_York":
 				// The rule after the listed years, not forty more RDATEs.

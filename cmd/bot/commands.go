@@ -7,23 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/console"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/core"
 )
-
-// isTerminal reports whether r is an interactive terminal, so the console
-// knows whether to prompt or to read a script to its end.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
 
 func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := newFlagSet("console", stderr)
@@ -31,6 +20,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	user := fs.String("user", "", "who is typing at start (default: $USER, else \"me\")")
 	channel := fs.String("channel", "general", "channel at start")
+	noWait := fs.Bool("no-wait", false, "with piped input: exit at its end even while a meeting's window is open (its join links then stop working)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -74,7 +64,20 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if isTerminal(stdin) && !*asJSON {
 		fmt.Fprintf(stdout, "Join links are served on %s (RealtimeKit sandbox: %v, data: %s).\n", a.svc.Config().PublicURL, cfg.RealtimeKit.Sandbox, cfg.Storage.Bolt.Path)
 	}
-	return c.Run(ctx)
+	if err := c.Run(ctx); err != nil || !pipedFile(stdin) || *noWait || ctx.Err() != nil {
+		return err
+	}
+	// The process's piped input ended: the links it printed work only while
+	// this process serves them, so keep serving while a window is open.
+	return serveWhileOpen(ctx, lingerOptions{
+		Open: func(ctx context.Context) ([]string, time.Time, error) {
+			return a.svc.OpenWindows(ctx, core.WorkspaceKey{Platform: core.PlatformConsole, ID: console.WorkspaceID})
+		},
+		Clock: wallClock{},
+		Out:   stderr,
+		URL:   a.svc.Config().PublicURL,
+		Zone:  a.svc.Config().DefaultTimeZone,
+	})
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {

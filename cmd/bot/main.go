@@ -1,6 +1,7 @@
 // Command bot runs meetbot. Subcommands:
 //
-//	bot [console] [--config FILE] [--json]   the console (local mode without a config)
+//	bot [console] [--config FILE] [--json] [--no-wait]
+//	                                         the console (local mode without a config)
 //	bot serve --config FILE                  the web server and chat adapters
 //	bot sandbox [--listen ADDR] [--token T]  the RealtimeKit sandbox alone
 //	bot check-config --config FILE           list every problem in a config
@@ -35,9 +36,11 @@ func main() {
 const usage = `meetbot: schedule RealtimeKit video meetings from chat.
 
 Usage:
-  bot [console] [--config FILE] [--json] [--user NAME] [--channel NAME]
+  bot [console] [--config FILE] [--json] [--user NAME] [--channel NAME] [--no-wait]
         The console. Without --config: local mode (RealtimeKit sandbox,
         bbolt file in ./data, join links on http://127.0.0.1:8080).
+        With piped input it keeps serving join links after the input ends
+        while a meeting's window is open (Ctrl-C stops it), unless --no-wait.
   bot serve --config FILE
         Serve join links and chat adapters until SIGTERM.
   bot sandbox [--listen ADDR] [--token TOKEN]

@@ -44,9 +44,7 @@ func newLogger(cfg LogConfig, w io.Writer) zerolog.Logger {
 	if err != nil {
 		lvl = zerolog.InfoLevel
 	}
-	if cfg.Format == "console" {
-		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
-	}
+	w = logOutput(cfg.Format, w, isTerminal(w))
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
 }
 

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/scheduler"
+)
+
+// lingerOptions is what serveWhileOpen needs: where the meetings are, the
+// clock to wait on (the wall clock in the binary, a fake one in tests),
+// where to say so and what to name in that line.
+type lingerOptions struct {
+	// Open returns the ids of the meetings whose join window is open now
+	// and when the last of those windows closes (core.Service.OpenWindows
+	// for the console's workspace).
+	Open  func(ctx context.Context) ([]string, time.Time, error)
+	Clock scheduler.Clock
+	Out   io.Writer
+	URL   string // where join links are served
+	Zone  string // IANA zone the closing time is written in
+}
+
+// serveWhileOpen keeps the process, and so the web server behind the join
+// links it printed, running after piped input ended, for as long as a
+// meeting's join window is open: a link from `printf '/meet now x\n/meet
+// join\n' | bot` then works until that window closes. It says so in one
+// line (with how to stop sooner), then returns when no window is open any
+// more or ctx ends (Ctrl-C). With no window open it returns at once,
+// silently.
+func serveWhileOpen(ctx context.Context, o lingerOptions) error {
+	ids, until, err := o.Open(ctx)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	what := "meeting " + ids[0] + " is"
+	if len(ids) > 1 {
+		what = "meetings " + strings.Join(ids, ", ") + " are"
+	}
+	fmt.Fprintf(o.Out, "End of input: still serving join links on %s while %s open (until %s). Press Ctrl-C to stop sooner.\n",
+		o.URL, what, core.ClockTime(until, o.Zone, o.Clock.Now()))
+	for {
+		t := o.Clock.NewTimer(until.Sub(o.Clock.Now()))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C():
+		}
+		// A window may have opened meanwhile (the next meeting), or the
+		// open one been moved: look again rather than trust the first answer.
+		if ids, until, err = o.Open(ctx); err != nil || len(ids) == 0 {
+			return err
+		}
+	}
+}
+
+// pipedFile reports whether stdin is a file of this process (a pipe or a
+// redirect) and not a terminal: only then does someone outside rely on the
+// process staying up after the input ends. A caller that hands run an
+// in-memory reader (tests, embedding) gets the console's plain end.
+func pipedFile(stdin io.Reader) bool {
+	_, ok := stdin.(*os.File)
+	return ok && !isTerminal(stdin)
+}
+
+// wallClock is scheduler.Clock on the system clock.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+func (wallClock) NewTimer(d time.Duration) scheduler.Timer { return wallTimer{time.NewTimer(d)} }
+
+type wallTimer struct{ t *time.Timer }
+
+func (t wallTimer) C() <-chan time.Time { return t.t.C }
+func (t wallTimer) Stop() bool          { return t.t.Stop() }

@@ -113,6 +113,14 @@ func TestUsersInfoFailureIsSaidNotCached(t *testing.T) {
 	if n := len(h.api.Calls("users.info")) - before; n != 1 {
 		t.Fatalf("%d users.info calls for a refused user within a minute", n)
 	}
+	// users.info answers but Slack has no zone for U5: the workspace's
+	// zone, with the ordinary one-time hint instead of the failure note.
+	h.api.setUser("U5", map[string]any{"real_name": "Eve"})
+	text, start = schedule("U5", "I", "9")
+	check(text, start, "Europe/Paris", false)
+	if !strings.Contains(text, "I read the time in Europe/Paris, this workspace's default") {
+		t.Fatalf("no hint for a person without a Slack zone: %q", text)
+	}
 	// None of this was stored as the people's own zones.
 	for _, u := range []string{"U1", "U2", "U3", "U4"} {
 		if usr, err := h.env.Store.FindUser(t.Context(), core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}, UserID: u}); err == nil && usr.TimeZone != "" {

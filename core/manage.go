@@ -163,6 +163,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, id string, users []string
 		return nil, err
 	}
 	s.refreshCard(ctx, m, CardInvited)
+	s.planIfProvisioning(ctx, m)
 	return m, nil
 }
 

@@ -211,7 +211,9 @@ func newRoomTag() string {
 
 // Location returns the zone to read the actor's times in: the one they
 // set, else the one their platform reports, else the workspace default,
-// else the configured default.
+// else the configured default (cmd/bot makes that the machine's zone when
+// the config names none). It is the one place a person's zone is chosen:
+// commands, the Slack modal and Discord's previews all come here.
 func (s *Service) Location(ctx context.Context, a Actor) *time.Location {
 	loc, _ := s.LocationSource(ctx, a)
 	return loc

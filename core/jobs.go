@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 )
@@ -147,3 +148,32 @@ type Notifier interface {
 	Remind(ctx context.Context, r Reminder) (postRef string, err error)
 	Announce(ctx context.Context, a Announcement) error
 }
+
+// RetryBefore marks a job's failure with the time its retry must come
+// before: the end of the window an open serves, the opening of the next
+// window for a close, the opening of the window for provisioning. The
+// scheduler shortens its backoff to stay inside it, so no retry delay can
+// push a job past the window it is for. A zero at changes nothing.
+func RetryBefore(err error, at time.Time) error {
+	if err == nil || at.IsZero() {
+		return err
+	}
+	return &retryBefore{err: err, at: at}
+}
+
+// RetryDeadline returns the time a failure marked by RetryBefore must be
+// retried before.
+func RetryDeadline(err error) (time.Time, bool) {
+	if r, ok := errors.AsType[*retryBefore](err); ok {
+		return r.at, true
+	}
+	return time.Time{}, false
+}
+
+type retryBefore struct {
+	err error
+	at  time.Time
+}
+
+func (r *retryBefore) Error() string { return r.err.Error() }
+func (r *retryBefore) Unwrap() error { return r.err }

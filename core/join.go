@@ -108,11 +108,18 @@ func (s *Service) Join(ctx context.Context, a Actor, id string) (*JoinLink, erro
 			return nil, err
 		}
 	}
-	// Inside the window of a scheduled meeting the room must be ACTIVE.
-	if m, err = s.openRoom(ctx, m); err != nil {
-		return nil, err
-	}
-	if _, err := s.ensureParticipant(ctx, m, a.User, a.Name); err != nil {
+	// Inside the window of a scheduled meeting the room must be ACTIVE. A
+	// room recorded ACTIVE costs no call, so a lost one may show only when
+	// the participant is added: that too replaces it (onRoom).
+	m, err = s.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) {
+		m, err := s.openRoom(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		_, err = s.ensureParticipant(ctx, m, a.User, a.Name)
+		return m, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if a.Name != "" {

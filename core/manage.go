@@ -219,6 +219,7 @@ func (s *Service) invite(ctx context.Context, a Actor, id string, users []string
 	}
 	res.Meeting = m
 	s.refreshCard(ctx, m, CardInvited)
+	s.planIfProvisioning(ctx, m)
 	return res, nil
 }
 

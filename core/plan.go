@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -61,9 +63,7 @@ func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 		// its growing backoff) instead of adding one per attempt.
 		jobs = append(jobs, DueJob{ID: JobID(m.Workspace, m.ID, time.Unix(0, 0), JobClose, 0), Due: now, Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobClose})
 	}
-	var maxLead time.Duration
 	for _, lead := range p.reminders {
-		maxLead = max(maxLead, lead)
 		// A reminder whose time has already passed when the meeting is
 		// planned would only repeat the confirmation just posted.
 		if due := occ.Start.Add(-lead); due.After(now) {
@@ -73,14 +73,59 @@ func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 	if s.pendingRevocations(ctx, m) {
 		jobs = append(jobs, DueJob{ID: JobID(m.Workspace, m.ID, time.Unix(0, 0), JobRevoke, 0), Due: now, Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobRevoke})
 	}
-	prov := occ.Start.Add(-max(maxLead, p.early))
+	prov := job(JobProvision, maxTime(p.provisionAt(occ), now), 0)
+	if !p.provisionAt(occ).After(now) {
+		// The lead time has begun, so this occurrence's provisioning may
+		// have run already (a done job is never run again). One job per
+		// set of people: someone who says yes or is invited now gets a job
+		// due at once, and a re-plan with the same people changes nothing.
+		prov.ID += "/" + peopleDigest(s.personalRecipients(m))
+	}
 	jobs = append(jobs,
-		job(JobProvision, maxTime(prov, now), 0),
+		prov,
 		job(JobOpen, maxTime(w.Opens, now), 0),
 		job(JobClose, w.Closes, 0),
 	)
 	slices.SortFunc(jobs, func(a, b DueJob) int { return a.Due.Compare(b.Due) })
 	return jobs
+}
+
+// provisionAt is when the provisioning of occ starts: at the earliest
+// reminder, or at the window's opening if that comes first.
+func (p policy) provisionAt(occ Occurrence) time.Time {
+	lead := p.early
+	for _, l := range p.reminders {
+		lead = max(lead, l)
+	}
+	return occ.Start.Add(-lead)
+}
+
+// peopleDigest is a short stable name for a sorted set of user ids.
+func peopleDigest(users []string) string {
+	h := sha256.New()
+	for _, u := range users {
+		h.Write([]byte(u))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// planIfProvisioning re-plans m when its current occurrence's provisioning
+// time has passed and its window has not closed, so a person who just
+// became one to provision (a yes, an invite) is set up at once rather than
+// on their first join. Before that time the pending provisioning job reads
+// the people when it runs, and nothing needs to change.
+func (s *Service) planIfProvisioning(ctx context.Context, m *Meeting) {
+	if m.State != StateScheduled && m.State != StatePending {
+		return
+	}
+	now := s.clock.Now()
+	p := s.policy(ctx, m.Workspace)
+	occ := m.CurrentOccurrence(now, p.early, p.grace)
+	if p.provisionAt(occ).After(now) || WindowOf(occ, p.early, p.grace).PhaseAt(now) == PhaseAfter {
+		return
+	}
+	s.planLogged(ctx, m)
 }
 
 func maxTime(a, b time.Time) time.Time {

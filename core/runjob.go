@@ -34,13 +34,16 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 	switch job.Kind {
 	case JobClose:
 		// Always run: a room open when the process died closes on time.
+		// A room the video service no longer knows is closed already
+		// (syncRoomTo takes the 404 as done); the next occurrence's jobs
+		// or joins replace it when it is needed again.
 		synced, err := s.SyncRoom(ctx, m)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			// Plan the next occurrence anyway, so an outage at closing time
 			// does not stop a series; the plan holds a close job for the
 			// room still open, retried (never given up) until it closes.
 			s.planLogged(ctx, m)
-			return "", err
+			return "", RetryBefore(err, s.nextOpening(m, now, p))
 		}
 		m = synced
 		next := m.CurrentOccurrence(now, p.early, p.grace)
@@ -67,9 +70,9 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 				return "", err
 			}
 		}
-		synced, err := s.SyncRoom(ctx, m)
+		synced, err := s.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return s.SyncRoom(ctx, m) })
 		if err != nil {
-			return "", err
+			return "", RetryBefore(err, WindowOf(occ, p.early, p.grace).Closes)
 		}
 		s.refreshCard(ctx, synced, CardStarted)
 		return "", nil
@@ -77,7 +80,10 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 		if m.State != StateScheduled && m.State != StatePending || !ok {
 			return "", nil
 		}
-		return "", s.provision(ctx, m)
+		if err := s.provision(ctx, m); err != nil {
+			return "", RetryBefore(err, WindowOf(occ, p.early, p.grace).Opens)
+		}
+		return "", nil
 	case JobRevoke:
 		for _, u := range m.Removed {
 			if err := s.revoke(ctx, m, u); err != nil {
@@ -118,6 +124,18 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 		return s.notify.Remind(ctx, r)
 	}
 	return "", fmt.Errorf("unknown job kind %q", job.Kind)
+}
+
+// nextOpening is when the join window after now opens (the zero time when
+// m has no further occurrence): a failed close must be retried before it,
+// or it would run into the next window it does not serve.
+func (s *Service) nextOpening(m *Meeting, now time.Time, p policy) time.Time {
+	for _, o := range m.NextOccurrences(now, 2) {
+		if w := WindowOf(o, p.early, p.grace); w.Opens.After(now) {
+			return w.Opens
+		}
+	}
+	return time.Time{}
 }
 
 // occurrenceOf finds m's occurrence starting at start, if it still exists.
@@ -174,10 +192,17 @@ func (s *Service) provision(ctx context.Context, m *Meeting) error {
 			return err
 		}
 	}
-	users := s.personalRecipients(m)
-	if len(users) == 0 {
+	if len(s.personalRecipients(m)) == 0 {
 		return nil
 	}
+	_, err := s.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return m, s.provisionPeople(ctx, m) })
+	return err
+}
+
+// provisionPeople creates the missing participants of m's invitees and
+// "yes" RSVPs, a few at a time.
+func (s *Service) provisionPeople(ctx context.Context, m *Meeting) error {
+	users := s.personalRecipients(m)
 	work := make(chan string)
 	var (
 		wg    sync.WaitGroup

@@ -214,15 +214,28 @@ func (s *Service) roomLost(ctx context.Context, m *Meeting) (*Meeting, error) {
 	return s.createRoomOnce(ctx, m, false, false)
 }
 
+// onRoom runs op on m's room. When the video service answers that a room
+// meetbot recorded does not exist (404: deleted upstream, or a local
+// sandbox that restarted empty), the room is replaced at once (roomLost)
+// and op runs once more on the new room. Joins and every job kind that
+// calls upstream go through it, so a lost room costs one replacement, not
+// a string of failing retries.
+func (s *Service) onRoom(ctx context.Context, m *Meeting, op func(*Meeting) (*Meeting, error)) (*Meeting, error) {
+	out, err := op(m)
+	if ErrorCode(err) != ENOTFOUND || m.RoomID == "" {
+		return out, err
+	}
+	if m, err = s.roomLost(ctx, m); err != nil {
+		return nil, err
+	}
+	return op(m)
+}
+
 // openRoom makes m's room ACTIVE for a join, replacing it if it was lost.
 func (s *Service) openRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
-	opened, err := s.syncRoomTo(ctx, m, RoomActive)
-	if ErrorCode(err) == ENOTFOUND && m.RoomID != "" {
-		if m, err = s.roomLost(ctx, m); err != nil {
-			return nil, err
-		}
-		opened, err = s.syncRoomTo(ctx, m, RoomActive)
-	}
+	opened, err := s.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) {
+		return s.syncRoomTo(ctx, m, RoomActive)
+	})
 	if err != nil {
 		return nil, userFacingUpstream(err)
 	}

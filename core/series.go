@@ -168,6 +168,9 @@ func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*M
 		return nil, err
 	}
 	s.refreshCard(ctx, m, CardRSVP)
+	if answer == RSVPYes {
+		s.planIfProvisioning(ctx, m)
+	}
 	return m, nil
 }
 

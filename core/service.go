@@ -107,6 +107,13 @@ type Actor struct {
 	// users.info tz), used when they never set one with /meet tz. Empty
 	// where the platform has none (Discord).
 	TimeZone string
+	// ZoneUnread names the platform ("Slack") when it keeps a zone for the
+	// person but it could not be read for this request (the lookup failed
+	// or timed out, or the bot token is not usable yet). Their times then
+	// fall to the workspace's or the configured zone like anyone's who has
+	// none, but the reply says so every time (see chat's zone notes), and
+	// nothing about the failure is remembered as theirs.
+	ZoneUnread string
 	// adminLooked records that the workspace's admin list was already read
 	// for this actor (see permits), so a refusal reads it at most once.
 	adminLooked bool
@@ -204,7 +211,9 @@ func newRoomTag() string {
 
 // Location returns the zone to read the actor's times in: the one they
 // set, else the one their platform reports, else the workspace default,
-// else the configured default.
+// else the configured default (cmd/bot makes that the machine's zone when
+// the config names none). It is the one place a person's zone is chosen:
+// commands, the Slack modal and Discord's previews all come here.
 func (s *Service) Location(ctx context.Context, a Actor) *time.Location {
 	loc, _ := s.LocationSource(ctx, a)
 	return loc

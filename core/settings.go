@@ -412,7 +412,9 @@ const replanWorkers = 16
 // with the reply to the command that read a time.
 func (s *Service) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location, src ZoneSource, ok bool) {
 	loc, src = s.LocationSource(ctx, a)
-	if src != ZoneFromWorkspace && src != ZoneFromConfig {
+	// A zone the platform has but could not give now is unknown, not
+	// absent: telling them once here would use up the hint for nothing.
+	if src != ZoneFromWorkspace && src != ZoneFromConfig || a.ZoneUnread != "" {
 		return loc, src, false
 	}
 	told := false

@@ -40,11 +40,11 @@ type Options struct {
 	// User and Channel are who is typing and where, at start.
 	User    string
 	Channel string
-	// TimeZone is the zone of the machine the console runs on: the typing
-	// person's own, as far as meetbot can know, so it is passed as the
-	// platform's zone for them (a /meet tz still wins).
-	TimeZone string
-	Logger   zerolog.Logger
+	// The console reports no zone for the typing person: the machine's zone
+	// is the service's configured default (cmd/bot puts it there when the
+	// config names none), so a workspace zone set with "/meet settings
+	// zone" comes before it, as it does for any member who set none.
+	Logger zerolog.Logger
 }
 
 // Console is one console session.
@@ -120,11 +120,10 @@ func (c *Console) handle(ctx context.Context, line string) output {
 		return c.control(line)
 	}
 	a := core.Actor{
-		User:     core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformConsole, ID: WorkspaceID}, UserID: c.user},
-		Name:     c.user,
-		Channel:  c.channel,
-		IsAdmin:  c.admins[c.user],
-		TimeZone: c.opts.TimeZone,
+		User:    core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformConsole, ID: WorkspaceID}, UserID: c.user},
+		Name:    c.user,
+		Channel: c.channel,
+		IsAdmin: c.admins[c.user],
 	}
 	r := c.chat.Handle(ctx, a, line)
 	if r.Err != nil && r.Err.Code == core.EINTERNAL {

@@ -23,6 +23,9 @@ const DefaultAPIURL = "https://slack.com/api/"
 // Tokens implements it for OAuth installs; StaticToken covers the single
 // workspace set up with slack.bot_token. An error means "no token": the
 // adapter then answers through response_url only, as before any install.
+// An ENOTFOUND error says the workspace has none; any other error says its
+// token cannot be had right now, so replies that read a time say the
+// person's Slack zone could not be read.
 type TokenSource interface {
 	Token(ctx context.Context, team string) (string, error)
 }
@@ -52,15 +55,27 @@ type teamClient struct {
 // token (to remember failures per token, never the token itself). ok is
 // false when the team has no token.
 func (a *Adapter) client(ctx context.Context, team string) (c *slackapi.Client, fp string, ok bool) {
+	c, fp, err := a.clientErr(ctx, team)
+	return c, fp, err == nil
+}
+
+// clientErr is client saying why there is none: an ENOTFOUND error when
+// the team has no token at all, any other error when it has one that
+// cannot be used right now (the static token's auth.test has not
+// succeeded yet, or the store could not be read).
+func (a *Adapter) clientErr(ctx context.Context, team string) (*slackapi.Client, string, error) {
 	if a.opts.Tokens == nil || team == "" {
-		return nil, "", false
+		return nil, "", errNoToken
 	}
 	tok, err := a.opts.Tokens.Token(ctx, team)
-	if err != nil || tok == "" {
-		if err != nil && core.ErrorCode(err) != core.ENOTFOUND {
+	if err == nil && tok == "" {
+		err = errNoToken
+	}
+	if err != nil {
+		if core.ErrorCode(err) != core.ENOTFOUND {
 			a.opts.Logger.Warn().Err(err).Str("team", team).Msg("could not load the workspace's bot token")
 		}
-		return nil, "", false
+		return nil, "", err
 	}
 	a.clientsMu.Lock()
 	defer a.clientsMu.Unlock()
@@ -74,7 +89,7 @@ func (a *Adapter) client(ctx context.Context, team string) (c *slackapi.Client, 
 		a.clients[team] = tc
 	}
 	sum := sha256.Sum256([]byte(tok))
-	return tc.api, hex.EncodeToString(sum[:6]), true
+	return tc.api, hex.EncodeToString(sum[:6]), nil
 }
 
 // maxCached bounds every per-team or per-user cache of this package.

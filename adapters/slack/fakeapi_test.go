@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/adapters/slack"
+	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
 )
 
@@ -50,6 +51,7 @@ type failure struct {
 	retryAfter string // Retry-After header
 	slackErr   string // {"ok":false,"error":…}
 	body       string // a raw answer instead, such as {"ok":true} alone
+	hang       bool   // no answer until the caller gives up
 }
 
 // fakeAPI stands in for https://slack.com/api/ and records every call.
@@ -137,6 +139,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if fl != nil {
+		if fl.hang {
+			<-r.Context().Done()
+			return
+		}
 		if fl.retryAfter != "" {
 			w.Header().Set("Retry-After", fl.retryAfter)
 		}
@@ -257,7 +263,7 @@ func (tt teamTokens) Token(_ context.Context, team string) (string, error) {
 	if tok, ok := tt[team]; ok {
 		return tok, nil
 	}
-	return "", fmt.Errorf("team %s not installed", team)
+	return "", core.Errorf(core.ENOTFOUND, "team %s not installed", team)
 }
 
 // unit is a convenience for building a signed interaction payload.

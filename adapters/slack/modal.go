@@ -11,6 +11,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/chat"
 )
 
 // modalCallback is the callback_id of the scheduling modal.
@@ -234,7 +235,8 @@ func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionC
 		defer cancel()
 		actor := a.actor(ctx, team, ic.User.ID, ic.User.Name, f.channel)
 		// The time picker shows the person's own clock: read it in their zone.
-		loc := a.opts.Service.Location(ctx, actor)
+		loc, src := a.opts.Service.LocationSource(ctx, actor)
+		zoneNote := chat.ZoneUnreadNote(actor, loc, src)
 		start := time.Date(f.day.Year(), f.day.Month(), f.day.Day(), f.hour, f.minute, 0, 0, loc)
 		var m *core.Meeting
 		err := pastDay(f.day, a.opts.Service.Now().In(loc))
@@ -251,14 +253,14 @@ func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionC
 		select {
 		case done <- res:
 			if err == nil {
-				a.afterModal(ctx, actor, m, log)
+				a.afterModal(ctx, actor, m, zoneNote, log)
 			}
 		case <-late:
 			if err != nil {
 				a.tell(ctx, team, f.channel, ic.User.ID, Escape(core.ErrorMessage(err)), log)
 				return
 			}
-			a.afterModal(ctx, actor, m, log)
+			a.afterModal(ctx, actor, m, zoneNote, log)
 		}
 	})
 	timer := time.NewTimer(a.opts.AckWait)
@@ -276,15 +278,23 @@ func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionC
 }
 
 // afterModal shows a meeting scheduled from the modal: its card in the
-// channel when it is public, and a note to the organizer.
-func (a *Adapter) afterModal(ctx context.Context, actor core.Actor, m *core.Meeting, log zerolog.Logger) {
+// channel when it is public, and a note to the organizer. zoneNote, when
+// set, says the picked time was read in a zone assumed because users.info
+// failed; the organizer is then told even when the card was posted.
+func (a *Adapter) afterModal(ctx context.Context, actor core.Actor, m *core.Meeting, zoneNote string, log zerolog.Logger) {
 	team := actor.User.Workspace.ID
 	note := fmt.Sprintf("Scheduled *%s* (meeting %s), %s.", fit(m.Title, 250), Escape(m.ID), Date(m.Start, m.TimeZone))
+	if zoneNote != "" {
+		note += "\n" + Escape(zoneNote)
+	}
 	if !m.Private {
 		now := a.opts.Service.Now()
 		card := slackapi.Msg{Text: cardText(m, now), Blocks: slackapi.Blocks{BlockSet: Card(m, now, "Scheduled by "+actor.Name)}}
 		if c, _, ok := a.client(ctx, team); ok && !a.holdsLink(card, "") {
 			if posted, _ := a.postCard(ctx, c, m, card, log); posted {
+				if zoneNote != "" {
+					a.tell(ctx, team, m.Channel, actor.User.UserID, Escape(zoneNote), log)
+				}
 				return
 			}
 		}

@@ -239,7 +239,17 @@ func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, r
 		ctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
 		defer cancel()
 		actor := a.actor(ctx, sc.TeamID, sc.UserID, sc.UserName, sc.ChannelID)
-		done <- a.runCommand(ctx, actor, sc.Text, log)
+		msg, aside := a.runCommand(ctx, actor, sc.Text, log)
+		done <- msg
+		// Only the unread-zone note is sent aside: it is said every time
+		// and the person's times depend on it.
+		if aside != "" && actor.ZoneUnread != "" {
+			// The reply is the channel's card: the note for the person
+			// alone follows through response_url.
+			if err := a.respond(ctx, sc.ResponseURL, ephemeral(Escape(aside))); err != nil {
+				log.Warn().Err(err).Msg("could not deliver a command's note")
+			}
+		}
 	})
 	timer := time.NewTimer(a.opts.AckWait)
 	defer timer.Stop()
@@ -277,19 +287,24 @@ func readOnly(text string) bool {
 // can be updated in place later) and the reply becomes an ephemeral
 // confirmation; changes to existing meetings redraw their card and are
 // announced by core, so their reply is ephemeral too. Without a token the
-// card is the command's in-channel reply, as Slack allows.
-func (a *Adapter) runCommand(ctx context.Context, actor core.Actor, text string, log zerolog.Logger) slackapi.Msg {
+// card is the command's in-channel reply, as Slack allows; aside is then
+// the reply's note for the actor alone (Reply.Note), which the card does
+// not carry.
+func (a *Adapter) runCommand(ctx context.Context, actor core.Actor, text string, log zerolog.Logger) (msg slackapi.Msg, aside string) {
 	rep := a.chat.Handle(ctx, actor, text)
 	if rep.Err != nil && rep.Err.Code == core.EINTERNAL {
 		log.Error().Err(rep.Err.Err).Str("verb", string(rep.Verb)).Msg("command failed")
 	}
-	msg := a.guard(message(rep, actor.Name, a.opts.Service.Now()), rep.JoinURL)
-	if msg.ResponseType != slackapi.ResponseTypeInChannel || rep.Meeting == nil {
-		return msg
+	msg = a.guard(message(rep, actor.Name, a.opts.Service.Now()), rep.JoinURL)
+	if msg.ResponseType != slackapi.ResponseTypeInChannel {
+		return msg, ""
+	}
+	if rep.Meeting == nil {
+		return msg, rep.Note
 	}
 	c, _, ok := a.client(ctx, actor.User.Workspace.ID)
 	if !ok {
-		return msg
+		return msg, rep.Note
 	}
 	switch rep.Verb {
 	case command.VerbSchedule, command.VerbNow:
@@ -300,10 +315,10 @@ func (a *Adapter) runCommand(ctx context.Context, actor core.Actor, text string,
 				msg.Blocks.BlockSet = append(msg.Blocks.BlockSet, slackapi.NewContextBlock("",
 					slackapi.NewTextBlockObject(slackapi.MarkdownType, notInChannelHint, false, false)))
 			}
-			return msg
+			return msg, rep.Note
 		}
 	}
-	return ephemeral(Escape(rep.Text))
+	return ephemeral(Escape(rep.Text)), ""
 }
 
 // notInChannelHint goes under a card meetbot could only send as a command

@@ -54,7 +54,6 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		Interactive: isTerminal(stdin),
 		User:        u,
 		Channel:     *channel,
-		TimeZone:    consoleZone(cfg, getenv),
 		Logger:      log.With().Str("component", "console").Logger(),
 	})
 	// The console posts reminders and announcements; set it before the
@@ -130,14 +129,4 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
-}
-
-// consoleZone is the typing person's zone for the console: the machine's,
-// unless the config names a default zone, which then applies as it would
-// to any workspace member who set none.
-func consoleZone(cfg Config, getenv func(string) string) string {
-	if cfg.Meetings.DefaultTimeZone != "" {
-		return ""
-	}
-	return localZone(getenv)
 }

@@ -103,7 +103,15 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	rk := cfg.RealtimeKit
 	var decode func(string) (map[string]any, error)
 	if rk.Sandbox {
-		sb := sandbox.New(sandbox.Options{Logger: log.With().Str("component", "sandbox").Logger()})
+		// The sandbox keeps its rooms next to the store, so a restart finds
+		// the rooms meetbot recorded (issue 10, item 8).
+		sopts := sandbox.Options{Logger: log.With().Str("component", "sandbox").Logger()}
+		sb := sandbox.New(sopts)
+		if dbPath := cfg.Storage.Bolt.Path; dbPath != "" {
+			if sb, err = sandbox.Open(filepath.Join(filepath.Dir(dbPath), "sandbox.json"), sopts); err != nil {
+				return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
+			}
+		}
 		sln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)

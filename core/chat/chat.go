@@ -74,7 +74,12 @@ func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
 	}
 	r := h.run(ctx, a, cmd, loc, now)
 	r.Verb = cmd.Verb
-	if r.OK && (cmd.Verb == command.VerbSchedule || cmd.Verb == command.VerbNow) &&
+	if !r.OK {
+		return r
+	}
+	if note := ZoneUnreadNote(a, loc, src); note != "" && readsTime(cmd) {
+		addNote(&r, note)
+	} else if a.ZoneUnread == "" && (cmd.Verb == command.VerbSchedule || cmd.Verb == command.VerbNow) &&
 		(src == core.ZoneFromWorkspace || src == core.ZoneFromConfig) {
 		h.addZoneHint(ctx, a, &r)
 	}

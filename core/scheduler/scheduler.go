@@ -265,7 +265,7 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 		// Closing a room is never given up: an open room lets every token
 		// ever issued in. Past the cap it retries at the longest backoff.
 		outcome = Retried
-		wait := s.backoff(j.Attempts + 1)
+		wait := retryWait(s.backoff(j.Attempts+1), err, now)
 		ev := log.Warn()
 		if j.Attempts+1 >= s.o.MaxAttempts {
 			ev = log.Error()
@@ -278,6 +278,26 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 	if s.o.OnRun != nil {
 		s.o.OnRun(j, outcome, err)
 	}
+}
+
+// retryWait bounds a backoff by the deadline the job's failure carries
+// (core.RetryBefore): at most half the time left, so retries get denser
+// towards the end of the window and never land past it; at least a second,
+// unless less than that is left.
+func retryWait(backoff time.Duration, err error, now time.Time) time.Duration {
+	by, ok := core.RetryDeadline(err)
+	if !ok {
+		return backoff
+	}
+	left := by.Sub(now)
+	if left <= 0 {
+		return backoff // the window passed already; nothing left to protect
+	}
+	limit := left / 2
+	if limit < time.Second {
+		limit = min(left, time.Second)
+	}
+	return min(backoff, limit)
 }
 
 // backoff is base·2^(n-1) capped at max, times a jitter in [0.5, 1.5).

@@ -9,9 +9,11 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,6 +167,9 @@ type Options struct {
 	JoinKey     []byte        // join-link key; default: generated and kept in the store
 	LogSink     io.Writer     // where logs go; default Env.Logs
 	Notifier    core.Notifier // reminders and announcements; default none
+	// SandboxState, when set, keeps the sandbox's rooms and participants
+	// in this file (sandbox.Open), as local mode does.
+	SandboxState string
 }
 
 // Env is a running service with its parts exposed for assertions.
@@ -180,6 +185,9 @@ type Env struct {
 	Logs    *SyncBuffer
 	Config  core.Config
 	opts    Options
+	// serving is the sandbox the loopback server routes to, swapped by
+	// RestartSandbox.
+	serving atomic.Pointer[sandbox.Server]
 }
 
 // New builds an Env; everything is closed by t.Cleanup.
@@ -201,8 +209,10 @@ func New(t testing.TB, o Options) *Env {
 		o.Config.PublicURL = "http://meet.test"
 	}
 	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, opts: o}
-	e.Sandbox = sandbox.New(sandbox.Options{APIToken: "test-token", Now: e.Clock.Now})
-	e.Server = httptest.NewServer(e.Sandbox)
+	e.startSandbox()
+	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.serving.Load().ServeHTTP(w, r)
+	}))
 	t.Cleanup(e.Server.Close)
 	conf, err := realtimekit.New(realtimekit.Config{
 		BaseURL:      e.Server.URL + "/client/v4/",
@@ -265,6 +275,31 @@ func (e *Env) Restart() {
 		e.T.Fatal(err)
 	}
 	e.open()
+}
+
+// startSandbox builds the sandbox (from Options.SandboxState when set) and
+// routes the loopback server to it.
+func (e *Env) startSandbox() {
+	e.T.Helper()
+	o := sandbox.Options{APIToken: "test-token", Now: e.Clock.Now}
+	sb := sandbox.New(o)
+	if e.opts.SandboxState != "" {
+		var err error
+		if sb, err = sandbox.Open(e.opts.SandboxState, o); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	e.Sandbox = sb
+	e.serving.Store(sb)
+}
+
+// RestartSandbox replaces the RealtimeKit sandbox with a new one at the
+// same address, as restarting local mode does: empty (every room lost)
+// unless Options.SandboxState keeps them. Call it while no request is in
+// flight.
+func (e *Env) RestartSandbox() {
+	e.T.Helper()
+	e.startSandbox()
 }
 
 // Workspace is the workspace Actor puts users in.

@@ -123,6 +123,11 @@ type Server struct {
 	key      []byte // HS256 key for participant tokens, random per server
 	mux      *http.ServeMux
 
+	// statePath is the file Open keeps the state in; "" keeps it in
+	// memory only. saveMu orders writes of it.
+	statePath string
+	saveMu    sync.Mutex
+
 	mu       sync.Mutex
 	meetings map[string]*meeting
 	presets  []preset
@@ -226,6 +231,7 @@ func (s *Server) wrap(op string, h http.HandlerFunc) http.Handler {
 		if !sleepCtx(r.Context(), latency) {
 			return
 		}
+		defer s.saveAfter(r)
 		if f == nil {
 			h(w, r)
 			return

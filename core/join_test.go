@@ -390,3 +390,45 @@ func TestRoomLostUpstream(t *testing.T) {
 		t.Fatalf("cancel with a lost room: %+v %v", res, err)
 	}
 }
+
+// TestPrivateJoinOneRule checks that Join and OpenLink apply one rule to a
+// private meeting: an admin who is not invited gets no link and no
+// RealtimeKit participant (before the fix Join gave one that OpenLink then
+// refused), and once the admin invited themselves both Join and the link
+// work.
+func TestPrivateJoinOneRule(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	priv, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "1:1", Start: t0.Add(time.Minute), Duration: time.Hour, Private: true, Invitees: []string{"bo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := actor("root")
+	admin.IsAdmin = true
+	before := b.Sandbox.Calls(sandbox.OpAddParticipant)
+	_, err = b.Service.Join(ctx, admin, priv.ID)
+	e := wantCode(t, err, core.EFORBIDDEN)
+	if !strings.Contains(e.Message, "invite yourself") && !strings.Contains(e.Message, "Invite yourself") {
+		t.Fatalf("refusal = %q, want it to say how to get in", e.Message)
+	}
+	if n := b.Sandbox.Calls(sandbox.OpAddParticipant) - before; n != 0 {
+		t.Fatalf("a refused admin join made %d participants", n)
+	}
+	if _, err := b.Store.FindParticipant(ctx, priv.Workspace, priv.ID, "root"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("a refused admin join stored a participant: %v", err)
+	}
+	if _, err := b.Service.Invite(ctx, admin, priv.ID, []string{"root"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []core.Actor{admin, actor("bo"), actor("ana")} {
+		link, err := b.Service.Join(ctx, who, priv.ID)
+		if err != nil {
+			t.Fatalf("%s join: %v", who.User.UserID, err)
+		}
+		page, err := b.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
+		if err != nil || page.Token == "" {
+			t.Fatalf("%s: a link Join issued does not open: %v", who.User.UserID, err)
+		}
+	}
+}

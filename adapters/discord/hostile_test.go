@@ -22,4 +22,3 @@ func TestTitleOptionRefusesFormatCharacters(t *testing.T) {
 		t.Fatalf("%d meetings stored from refused titles", n)
 	}
 }
-

@@ -1,8 +1,10 @@
 package discord_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTitleOptionRefusesFormatCharacters: a title option with a bidi
@@ -20,5 +22,32 @@ func TestTitleOptionRefusesFormatCharacters(t *testing.T) {
 	h.adapter.Wait()
 	if n := len(h.meetings(t)); n != 0 {
 		t.Fatalf("%d meetings stored from refused titles", n)
+	}
+}
+
+// TestReplayWithoutIDRunsOnce: a signed interaction with an empty id, sent
+// three times with the same timestamp and body, makes one meeting (the key
+// over the signed bytes stands in for the id); the same body signed at
+// another second is a new request.
+func TestReplayWithoutIDRunsOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	i := h.interaction(guildA, "U1", "now", opt("title", "standup"))
+	i.ID = ""
+	body := wire(t, i)
+	at := time.Now()
+	for n := range 3 {
+		if code, r := h.do(t, h.signed(t, body, at)); code != http.StatusOK {
+			t.Fatalf("delivery %d: %d %s", n, code, r.raw)
+		}
+	}
+	h.adapter.Wait()
+	if ms := h.meetings(t); len(ms) != 1 {
+		t.Fatalf("%d meetings from three deliveries of one signed interaction, want 1", len(ms))
+	}
+	h.do(t, h.signed(t, body, at.Add(-time.Second)))
+	h.adapter.Wait()
+	if ms := h.meetings(t); len(ms) != 2 {
+		t.Fatalf("%d meetings after a freshly signed interaction, want 2", len(ms))
 	}
 }

@@ -56,3 +56,77 @@ func TestModalRefusesFormatCharacters(t *testing.T) {
 		t.Fatalf("emoji title scheduled %d meetings", len(ms))
 	}
 }
+
+// TestReplayWithoutTriggerRunsOnce: a signed command with no trigger_id,
+// sent three times with the same timestamp and body, schedules one
+// meeting (the key over the signed bytes stands in for the trigger_id);
+// the same command signed again at another second is a new request.
+func TestReplayWithoutTriggerRunsOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	form := h.commandForm("U1", "schedule Planning tomorrow 3pm")
+	form.Del("trigger_id")
+	body := form.Encode()
+	target := h.srv.URL + "/slack/commands"
+	at := time.Now()
+	for i := range 3 {
+		code, r := h.do(t, signed(t, target, body, at))
+		if code != http.StatusOK {
+			t.Fatalf("delivery %d: %d %s", i, code, r.raw)
+		}
+		if i > 0 && len(r.raw) != 0 {
+			t.Fatalf("replay %d answered %s", i, r.raw)
+		}
+	}
+	h.adapter.Wait()
+	if ms := h.meetings(t); len(ms) != 1 {
+		t.Fatalf("%d meetings from three deliveries of one signed request, want 1", len(ms))
+	}
+	if n := h.env.Sandbox.Calls("create_meeting"); n != 1 {
+		t.Fatalf("%d rooms created, want 1", n)
+	}
+	if code, _ := h.do(t, signed(t, target, body, at.Add(-time.Second))); code != http.StatusOK {
+		t.Fatalf("re-signed: %d", code)
+	}
+	h.adapter.Wait()
+	if ms := h.meetings(t); len(ms) != 2 {
+		t.Fatalf("%d meetings after a freshly signed request, want 2", len(ms))
+	}
+}
+
+// TestClickReplayWithoutTriggerRunsOnce: a signed Join-button click with no
+// trigger_id, sent three times, answers once.
+func TestClickReplayWithoutTriggerRunsOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	if code, _ := h.command(t, "U1", "now standup"); code != http.StatusOK {
+		t.Fatal("now failed")
+	}
+	h.adapter.Wait()
+	before := len(h.hooks.Posts())
+	payload := map[string]any{
+		"type":         "block_actions",
+		"team":         map[string]any{"id": "T1", "domain": "example"},
+		"user":         map[string]any{"id": "U2", "username": "u2", "team_id": "T1"},
+		"api_app_id":   "A1",
+		"container":    map[string]any{"type": "message", "message_ts": "1.2", "channel_id": "C1", "is_ephemeral": false},
+		"channel":      map[string]any{"id": "C1", "name": "general"},
+		"response_url": h.hooks.URL + "/actions/A1/99/secret",
+		"actions": []any{map[string]any{
+			"action_id": "join:1", "block_id": "b", "type": "button", "value": "v", "action_ts": "1.3",
+			"text": map[string]any{"type": "plain_text", "text": "x"},
+		}},
+	}
+	b, _ := json.Marshal(payload)
+	body := "payload=" + url.QueryEscape(string(b))
+	at := time.Now()
+	for range 3 {
+		if code, r := h.do(t, signed(t, h.srv.URL+"/slack/interactions", body, at)); code != http.StatusOK {
+			t.Fatalf("click: %d %s", code, r.raw)
+		}
+	}
+	h.adapter.Wait()
+	if n := len(h.hooks.Posts()) - before; n != 1 {
+		t.Fatalf("three deliveries of one signed click answered %d times, want 1", n)
+	}
+}

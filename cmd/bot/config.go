@@ -74,6 +74,9 @@ func (c DiscordConfig) Enabled() bool { return c.BotToken != "" || c.PublicKey !
 type HTTPConfig struct {
 	Listen    string `yaml:"listen"`
 	PublicURL string `yaml:"public_url"`
+	// TrustForwardedFor takes client addresses from X-Forwarded-For (only
+	// behind a reverse proxy that appends it), for per-address limits.
+	TrustForwardedFor bool `yaml:"trust_forwarded_for"`
 }
 
 // StorageConfig picks and configures the storage backend.

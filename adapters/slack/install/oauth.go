@@ -29,6 +29,9 @@ func onceStateKey(nonce string) string { return "slack-oauth-state:" + nonce }
 // consent page, carrying a fresh signed state whose nonce is also set in a
 // cookie. Nothing is stored until the callback.
 func (h *Handler) serveInstall(w http.ResponseWriter, r *http.Request) {
+	if h.limited(w, r) {
+		return
+	}
 	now := h.o.Now()
 	state, nonce, err := newState(h.o.StateKey, now.Add(h.o.StateTTL))
 	if err != nil {
@@ -55,6 +58,9 @@ func (h *Handler) serveInstall(w http.ResponseWriter, r *http.Request) {
 // (signature, expiry, cookie, single use) before the code is exchanged,
 // then stores the bot token sealed under the workspace.
 func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
+	if h.limited(w, r) {
+		return
+	}
 	// The state cookie has done its job whatever happens next.
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: stateCookiePath, MaxAge: -1,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})

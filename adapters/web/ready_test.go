@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/web"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/chat"
+	"github.com/meetbot/meetbot/internal/testenv"
+	"github.com/meetbot/meetbot/storage/bolt"
+)
+
+// TestReadyzReflectsWrites: with the disk full (writes fail with ENOSPC,
+// reads still work) /readyz answers 503, even before any command failed,
+// and a /meet schedule answers with one plain sentence and stores
+// nothing; once the disk has room again /readyz is 200 within the probe's
+// two seconds. Before the fix /readyz ran a read and stayed 200.
+func TestReadyzReflectsWrites(t *testing.T) {
+	var diskFull atomic.Bool
+	te := testenv.New(t, testenv.Options{WriteFault: func() error {
+		if diskFull.Load() {
+			return &os.PathError{Op: "write", Path: "meetbot.db", Err: syscall.ENOSPC}
+		}
+		return nil
+	}})
+	h := web.New(web.Options{Service: te.Service, Logger: zerolog.Nop(), Ready: te.Store.Ping, Now: te.Clock.Now})
+	ready := func() int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		return rec.Code
+	}
+	if c := ready(); c != http.StatusOK {
+		t.Fatalf("readyz on a healthy store: %d", c)
+	}
+	diskFull.Store(true)
+	te.Clock.Advance(2 * time.Second)
+	if c := ready(); c != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with a full disk: %d, want 503", c)
+	}
+	ctx := context.Background()
+	r := chat.New(te.Service).Handle(ctx, testenv.Actor("ana"), "/meet schedule Planning tomorrow 3pm")
+	if r.OK || r.Text != bolt.DiskFullMessage {
+		t.Fatalf("schedule on a full disk: ok=%v %q, want %q", r.OK, r.Text, bolt.DiskFullMessage)
+	}
+	diskFull.Store(false)
+	if ms, err := te.Store.FindMeetings(ctx, core.MeetingFilter{Workspace: testenv.Workspace}); err != nil || len(ms) != 0 {
+		t.Fatalf("the failed schedule stored %d meetings (%v)", len(ms), err)
+	}
+	te.Clock.Advance(2 * time.Second)
+	if c := ready(); c != http.StatusOK {
+		t.Fatalf("readyz once the disk has room: %d", c)
+	}
+}

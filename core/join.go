@@ -229,9 +229,24 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		UpdatedAt: now,
 	}
 	if err := s.store.PutParticipant(ctx, np); err != nil {
+		s.dropUntracked(ctx, m, rp.ID)
 		return nil, fmt.Errorf("store participant: %w", err)
 	}
 	return np, nil
+}
+
+// dropUntracked deletes a participant just created upstream whose record
+// could not be stored, so a failing store leaves no participant (and no
+// live token) that nothing tracks or could revoke. Should the delete fail
+// too, the participant keeps meetbot's custom id, so the next join finds
+// and reuses it instead of adding another.
+func (s *Service) dropUntracked(ctx context.Context, m *Meeting, remoteID string) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roomCallTimeout)
+	defer cancel()
+	if err := s.conf.RemoveParticipant(cctx, m.RoomID, remoteID); err != nil {
+		s.log.Warn().Err(err).Str("meeting", m.ID).Str("room", m.RoomID).Str("participant", remoteID).
+			Msg("could not delete an upstream participant whose record was not stored; the next join reuses it")
+	}
 }
 
 // JoinPage is what opening a personal link shows. Inside the window Token is

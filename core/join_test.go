@@ -2,13 +2,17 @@ package core_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
 )
 
 func TestJoinWindow(t *testing.T) {
@@ -431,4 +435,61 @@ func TestPrivateJoinOneRule(t *testing.T) {
 			t.Fatalf("%s: a link Join issued does not open: %v", who.User.UserID, err)
 		}
 	}
+}
+
+// TestFailingStoreLeavesNoUntrackedParticipants: when the participant's
+// record cannot be stored (the disk is full), the participant just made
+// upstream is deleted again, so three joins under a failing store leave
+// none behind that meetbot does not track (before the fix: three
+// attempts, one untracked participant with a live token).
+func TestFailingStoreLeavesNoUntrackedParticipants(t *testing.T) {
+	t.Parallel()
+	var diskFull atomic.Bool
+	b := setup(t, setupOpts{WriteFault: func() error {
+		if diskFull.Load() {
+			return &os.PathError{Op: "write", Path: "meetbot.db", Err: syscall.ENOSPC}
+		}
+		return nil
+	}})
+	ctx := context.Background()
+	m := b.Schedule(actor("ana"), "Standup", t0.Add(time.Minute), time.Hour)
+	if _, err := b.Service.Join(ctx, actor("ana"), m.ID); err != nil {
+		t.Fatal(err)
+	}
+	diskFull.Store(true)
+	for _, who := range []string{"bo", "cy", "bo"} {
+		_, err := b.Service.Join(ctx, actor(who), m.ID)
+		if err == nil || core.ErrorMessage(err) == "" {
+			t.Fatalf("%s joined although the store cannot write: %v", who, err)
+		}
+	}
+	diskFull.Store(false)
+	info, _ := b.Sandbox.Meeting(m.RoomID)
+	tracked := 0
+	for _, p := range info.Roster {
+		if _, err := b.Store.FindParticipant(ctx, m.Workspace, m.ID, userOf(t, b, m, p.CustomID)); err == nil {
+			tracked++
+		}
+	}
+	if len(info.Roster) != 1 || tracked != 1 {
+		t.Fatalf("upstream has %d participants, %d of them tracked; want only ana's", len(info.Roster), tracked)
+	}
+	// The store works again: bo joins with one fresh participant.
+	if _, err := b.Service.Join(ctx, actor("bo"), m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := b.Sandbox.Meeting(m.RoomID); len(info.Roster) != 2 {
+		t.Fatalf("after recovery upstream has %d participants, want 2", len(info.Roster))
+	}
+}
+
+// userOf finds which of ana, bo and cy a custom participant id stands for.
+func userOf(t *testing.T, b *testenv.Env, m *core.Meeting, custom string) string {
+	t.Helper()
+	for _, u := range []string{"ana", "bo", "cy"} {
+		if p, err := b.Store.FindParticipant(context.Background(), m.Workspace, m.ID, u); err == nil && p.CustomID == custom {
+			return u
+		}
+	}
+	return "untracked"
 }

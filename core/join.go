@@ -180,6 +180,9 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		preset = s.cfg.HostPreset
 	}
 	p, err := s.store.FindParticipant(ctx, m.Workspace, m.ID, user.UserID)
+	if err == nil {
+		s.openToken(p)
+	}
 	switch {
 	case err == nil && p.Preset == preset && now.Sub(p.IssuedAt) < s.cfg.TokenMaxAge && p.Token != "":
 		return p, nil
@@ -192,7 +195,7 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		tok, rerr := s.conf.RefreshToken(cctx, m.RoomID, p.RemoteID)
 		if rerr == nil {
 			p.Token, p.IssuedAt, p.UpdatedAt = tok, now, now
-			if err := s.store.PutParticipant(ctx, p); err != nil {
+			if err := s.putParticipant(ctx, p); err != nil {
 				return nil, fmt.Errorf("store refreshed participant: %w", err)
 			}
 			return p, nil
@@ -228,7 +231,7 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		IssuedAt:  now,
 		UpdatedAt: now,
 	}
-	if err := s.store.PutParticipant(ctx, np); err != nil {
+	if err := s.putParticipant(ctx, np); err != nil {
 		s.dropUntracked(ctx, m, rp.ID)
 		return nil, fmt.Errorf("store participant: %w", err)
 	}

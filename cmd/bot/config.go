@@ -83,8 +83,9 @@ type HTTPConfig struct {
 type StorageConfig struct {
 	Driver string     `yaml:"driver"`
 	Bolt   BoltConfig `yaml:"bolt"`
-	// EncryptionKey seals chat bot tokens at rest (AES-256-GCM): 32 random
-	// bytes as 64 hex digits or base64. Required for Slack OAuth installs.
+	// EncryptionKey seals chat bot tokens and participant tokens at rest
+	// (AES-256-GCM): 32 random bytes as 64 hex digits or base64. Required
+	// for Slack OAuth installs.
 	EncryptionKey string `yaml:"encryption_key"`
 }
 

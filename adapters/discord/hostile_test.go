@@ -51,3 +51,18 @@ func TestReplayWithoutIDRunsOnce(t *testing.T) {
 		t.Fatalf("%d meetings after a freshly signed interaction, want 2", len(ms))
 	}
 }
+
+// TestInteractionsGetIs405: the POST-only interactions route answers GET
+// with 405 and Allow: POST, not 404.
+func TestInteractionsGetIs405(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	resp, err := h.srv.Client().Get(h.srv.URL + "/discord/interactions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "POST" {
+		t.Fatalf("GET: %d Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+}

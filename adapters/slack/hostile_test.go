@@ -3,10 +3,15 @@ package slack_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/adapters/web"
 )
 
 // submitTitled sends a signed view_submission of the scheduling modal with
@@ -128,5 +133,21 @@ func TestClickReplayWithoutTriggerRunsOnce(t *testing.T) {
 	h.adapter.Wait()
 	if n := len(h.hooks.Posts()) - before; n != 1 {
 		t.Fatalf("three deliveries of one signed click answered %d times, want 1", n)
+	}
+}
+
+// TestPostRoutesGetIs405: mounted on the web handler as in production, the
+// POST-only Slack routes answer GET with 405 and Allow: POST, not 404.
+func TestPostRoutesGetIs405(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	wh := web.New(web.Options{Service: h.env.Service, Logger: zerolog.Nop()})
+	h.adapter.Register(wh.Handle)
+	for _, p := range []string{"/slack/commands", "/slack/interactions"} {
+		rec := httptest.NewRecorder()
+		wh.ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "POST" {
+			t.Errorf("GET %s: %d Allow %q", p, rec.Code, rec.Header().Get("Allow"))
+		}
 	}
 }

@@ -60,3 +60,35 @@ func TestReadyzReflectsWrites(t *testing.T) {
 		t.Fatalf("readyz once the disk has room: %d", c)
 	}
 }
+
+// TestPostOnlyRoutesAnswer405: a route another adapter mounts for POST
+// answers other methods with 405 and an Allow header, not the catch-all
+// 404 (which says the route does not exist); other paths still get 404.
+func TestPostOnlyRoutesAnswer405(t *testing.T) {
+	h := web.New(web.Options{Logger: zerolog.Nop()})
+	h.Handle("POST /hooks/in", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	h.Handle("GET /hooks/in", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	h.Handle("POST /only/post", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	do := func(method, path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+		return rec
+	}
+	for _, c := range []struct {
+		method, path string
+		code         int
+		allow        string
+	}{
+		{"GET", "/only/post", http.StatusMethodNotAllowed, "POST"},
+		{"PUT", "/only/post", http.StatusMethodNotAllowed, "POST"},
+		{"POST", "/only/post", http.StatusNoContent, ""},
+		{"DELETE", "/hooks/in", http.StatusMethodNotAllowed, "GET, HEAD, POST"},
+		{"GET", "/hooks/in", http.StatusOK, ""},
+		{"GET", "/nothing/here", http.StatusNotFound, ""},
+	} {
+		rec := do(c.method, c.path)
+		if rec.Code != c.code || rec.Header().Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", c.method, c.path, rec.Code, rec.Header().Get("Allow"), c.code, c.allow)
+		}
+	}
+}

@@ -51,6 +51,7 @@ func (h *Handler) serveInstall(w http.ResponseWriter, r *http.Request) {
 		"redirect_uri": {h.redirectURI},
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	noFraming(w)
 	http.Redirect(w, r, h.o.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
 }
 
@@ -225,9 +226,17 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 func (h *Handler) page(w http.ResponseWriter, status int, title, text string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	noFraming(w)
 	w.WriteHeader(status)
 	if err := pageTmpl.Execute(w, struct{ Title, Text string }{title, text}); err != nil {
 		h.o.Logger.Debug().Err(err).Msg("could not write a page")
 	}
+}
+
+// noFraming forbids other sites to frame the install flow's pages
+// (clickjacking an admin into installing): CSP frame-ancestors for
+// current browsers, X-Frame-Options for older ones.
+func noFraming(w http.ResponseWriter) {
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
 }

@@ -56,14 +56,15 @@ func (h *health) set(now time.Time, err error) {
 	h.mu.Unlock()
 }
 
-// fresh returns the last outcome if it is younger than probeTTL.
-func (h *health) fresh(now time.Time) (error, bool) {
+// fresh reports whether the last outcome is younger than probeTTL, and
+// returns it.
+func (h *health) fresh(now time.Time) (bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.at.IsZero() || now.Sub(h.at) >= probeTTL || now.Before(h.at) {
-		return nil, false
+		return false, nil
 	}
-	return h.err, true
+	return true, h.err
 }
 
 // update runs fn in a write transaction through bolt's Update.
@@ -103,13 +104,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err, ok := db.health.fresh(db.now()); ok {
+	if ok, err := db.health.fresh(db.now()); ok {
 		return err
 	}
 	db.health.probe.Lock()
 	defer db.health.probe.Unlock()
 	now := db.now()
-	if err, ok := db.health.fresh(now); ok {
+	if ok, err := db.health.fresh(now); ok {
 		return err // another caller probed meanwhile
 	}
 	err := db.update(func(tx *bolt.Tx) error {

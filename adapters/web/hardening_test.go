@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -91,4 +92,24 @@ func TestPostOnlyRoutesAnswer405(t *testing.T) {
 			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", c.method, c.path, rec.Code, rec.Header().Get("Allow"), c.code, c.allow)
 		}
 	}
+}
+
+// TestRespelledLinkRefused: a join link whose signature is spelled another
+// way (its unused trailing bits set) is refused with 403 and carries no
+// token, while the link as issued opens.
+func TestRespelledLinkRefused(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	m := e.schedule(ana, "Weekly sync", t0.Add(2*time.Minute), 30*time.Minute)
+	path := e.join(ana, m.ID)
+	tok := e.token(wsLocal, m.ID, "ana")
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, path[len(path)-1])
+	alt := path[:len(path)-1] + string(alphabet[last|1]) // 32-byte MAC: 43 chars, 2 unused bits
+	r := e.get(alt)
+	wantStatus(t, r, http.StatusForbidden)
+	if strings.Contains(r.body, tok) {
+		t.Fatal("a respelled link served the token")
+	}
+	r = e.get(path)
+	wantStatus(t, r, http.StatusOK)
 }

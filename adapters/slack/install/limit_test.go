@@ -57,6 +57,7 @@ func TestInstallRateLimitedPerAddress(t *testing.T) {
 	if limited == nil {
 		t.Fatal("no request was limited")
 	}
+	t.Logf("100 pairs from one address: %d oauth.v2.access calls", len(e.slack.Calls()))
 	body := limited.Body.String()
 	if ra, err := strconv.Atoi(limited.Header().Get("Retry-After")); err != nil || ra < 1 ||
 		!strings.Contains(body, "Too many install attempts") || strings.Count(body, "<p>") != 1 {

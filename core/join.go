@@ -18,6 +18,19 @@ type JoinLink struct {
 	Window  Window
 }
 
+// mayUseLink is the one rule that both Join (before it issues a link or
+// makes a participant) and OpenLink (when the link is opened) apply to a
+// private meeting: only its invitees, hosts and organizer get in. Workspace
+// admins are not let in silently: they may see, change and cancel a private
+// meeting, and may invite themselves, which the others then see on the
+// invite list. That is what people who were promised "invitees only"
+// expect, and an admin keeps every power to moderate; it also needs no
+// admin lookup when a link is opened in a browser, where the platform's
+// admin flag is not known.
+func mayUseLink(m *Meeting, user string) bool {
+	return !m.Private || m.IsInvited(user)
+}
+
 // authorizeJoin decides whether a may join m at all, whatever the time.
 // Private meetings are for invitees; open ones for the channel's members.
 func (s *Service) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error {
@@ -28,14 +41,14 @@ func (s *Service) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error
 	if m.IsRemoved(uid) {
 		return Errorf(EFORBIDDEN, "You were removed from meeting %s, so I can't give you a link. Ask the organizer if this is a mistake.", m.ID)
 	}
-	if m.IsInvited(uid) || a.IsAdmin {
-		return nil
-	}
-	if m.Private {
+	if !mayUseLink(m, uid) {
 		if s.permits(ctx, a, func(a Actor) bool { return a.IsAdmin }) {
-			return nil
+			return Errorf(EFORBIDDEN, "Meeting %s is for invitees only, admins included. Invite yourself first with \"/meet invite %s @you\", so the others see you are coming.", m.ID, m.ID)
 		}
 		return Errorf(EFORBIDDEN, "Meeting %s is for invitees only. Ask the organizer to invite you with \"/meet invite %s @you\".", m.ID, m.ID)
+	}
+	if m.IsInvited(uid) || a.IsAdmin {
+		return nil
 	}
 	if a.Channel == m.Channel {
 		return nil
@@ -174,6 +187,9 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		preset = s.cfg.HostPreset
 	}
 	p, err := s.store.FindParticipant(ctx, m.Workspace, m.ID, user.UserID)
+	if err == nil {
+		s.openToken(p)
+	}
 	switch {
 	case err == nil && p.Preset == preset && now.Sub(p.IssuedAt) < s.cfg.TokenMaxAge && p.Token != "":
 		return p, nil
@@ -186,7 +202,7 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		tok, rerr := s.conf.RefreshToken(cctx, m.RoomID, p.RemoteID)
 		if rerr == nil {
 			p.Token, p.IssuedAt, p.UpdatedAt = tok, now, now
-			if err := s.store.PutParticipant(ctx, p); err != nil {
+			if err := s.putParticipant(ctx, p); err != nil {
 				return nil, fmt.Errorf("store refreshed participant: %w", err)
 			}
 			return p, nil
@@ -222,10 +238,25 @@ func (s *Service) ensureParticipantOnce(ctx context.Context, m *Meeting, user Us
 		IssuedAt:  now,
 		UpdatedAt: now,
 	}
-	if err := s.store.PutParticipant(ctx, np); err != nil {
+	if err := s.putParticipant(ctx, np); err != nil {
+		s.dropUntracked(ctx, m, rp.ID)
 		return nil, fmt.Errorf("store participant: %w", err)
 	}
 	return np, nil
+}
+
+// dropUntracked deletes a participant just created upstream whose record
+// could not be stored, so a failing store leaves no participant (and no
+// live token) that nothing tracks or could revoke. Should the delete fail
+// too, the participant keeps meetbot's custom id, so the next join finds
+// and reuses it instead of adding another.
+func (s *Service) dropUntracked(ctx context.Context, m *Meeting, remoteID string) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roomCallTimeout)
+	defer cancel()
+	if err := s.conf.RemoveParticipant(cctx, m.RoomID, remoteID); err != nil {
+		s.log.Warn().Err(err).Str("meeting", m.ID).Str("room", m.RoomID).Str("participant", remoteID).
+			Msg("could not delete an upstream participant whose record was not stored; the next join reuses it")
+	}
 }
 
 // JoinPage is what opening a personal link shows. Inside the window Token is
@@ -273,7 +304,7 @@ func (s *Service) OpenLink(ctx context.Context, code string) (*JoinPage, error) 
 	if m.IsRemoved(c.User) {
 		return nil, Errorf(EFORBIDDEN, "You were removed from this meeting, so this link no longer works.")
 	}
-	if m.Private && !m.IsInvited(c.User) {
+	if !mayUseLink(m, c.User) {
 		return nil, Errorf(EFORBIDDEN, "This meeting is for invitees only, and this link is not yours to use.")
 	}
 	w, occ, werr := s.checkWindow(ctx, m, now, func() string { return m.TimeZone })

@@ -2,13 +2,17 @@ package core_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
 )
 
 func TestJoinWindow(t *testing.T) {
@@ -389,4 +393,103 @@ func TestRoomLostUpstream(t *testing.T) {
 	if err != nil || !res.RoomClosed {
 		t.Fatalf("cancel with a lost room: %+v %v", res, err)
 	}
+}
+
+// TestPrivateJoinOneRule checks that Join and OpenLink apply one rule to a
+// private meeting: an admin who is not invited gets no link and no
+// RealtimeKit participant (before the fix Join gave one that OpenLink then
+// refused), and once the admin invited themselves both Join and the link
+// work.
+func TestPrivateJoinOneRule(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	priv, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "1:1", Start: t0.Add(time.Minute), Duration: time.Hour, Private: true, Invitees: []string{"bo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := actor("root")
+	admin.IsAdmin = true
+	before := b.Sandbox.Calls(sandbox.OpAddParticipant)
+	_, err = b.Service.Join(ctx, admin, priv.ID)
+	e := wantCode(t, err, core.EFORBIDDEN)
+	if !strings.Contains(e.Message, "invite yourself") && !strings.Contains(e.Message, "Invite yourself") {
+		t.Fatalf("refusal = %q, want it to say how to get in", e.Message)
+	}
+	if n := b.Sandbox.Calls(sandbox.OpAddParticipant) - before; n != 0 {
+		t.Fatalf("a refused admin join made %d participants", n)
+	}
+	if _, err := b.Store.FindParticipant(ctx, priv.Workspace, priv.ID, "root"); core.ErrorCode(err) != core.ENOTFOUND {
+		t.Fatalf("a refused admin join stored a participant: %v", err)
+	}
+	if _, err := b.Service.Invite(ctx, admin, priv.ID, []string{"root"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []core.Actor{admin, actor("bo"), actor("ana")} {
+		link, err := b.Service.Join(ctx, who, priv.ID)
+		if err != nil {
+			t.Fatalf("%s join: %v", who.User.UserID, err)
+		}
+		page, err := b.Service.OpenLink(ctx, strings.TrimPrefix(link.URL, "http://meet.test/j/"))
+		if err != nil || page.Token == "" {
+			t.Fatalf("%s: a link Join issued does not open: %v", who.User.UserID, err)
+		}
+	}
+}
+
+// TestFailingStoreLeavesNoUntrackedParticipants: when the participant's
+// record cannot be stored (the disk is full), the participant just made
+// upstream is deleted again, so three joins under a failing store leave
+// none behind that meetbot does not track (before the fix: three
+// attempts, one untracked participant with a live token).
+func TestFailingStoreLeavesNoUntrackedParticipants(t *testing.T) {
+	t.Parallel()
+	var diskFull atomic.Bool
+	b := setup(t, setupOpts{WriteFault: func() error {
+		if diskFull.Load() {
+			return &os.PathError{Op: "write", Path: "meetbot.db", Err: syscall.ENOSPC}
+		}
+		return nil
+	}})
+	ctx := context.Background()
+	m := b.Schedule(actor("ana"), "Standup", t0.Add(time.Minute), time.Hour)
+	if _, err := b.Service.Join(ctx, actor("ana"), m.ID); err != nil {
+		t.Fatal(err)
+	}
+	diskFull.Store(true)
+	for _, who := range []string{"bo", "cy", "bo"} {
+		_, err := b.Service.Join(ctx, actor(who), m.ID)
+		if err == nil || core.ErrorMessage(err) == "" {
+			t.Fatalf("%s joined although the store cannot write: %v", who, err)
+		}
+	}
+	diskFull.Store(false)
+	info, _ := b.Sandbox.Meeting(m.RoomID)
+	tracked := 0
+	for _, p := range info.Roster {
+		if _, err := b.Store.FindParticipant(ctx, m.Workspace, m.ID, userOf(t, b, m, p.CustomID)); err == nil {
+			tracked++
+		}
+	}
+	if len(info.Roster) != 1 || tracked != 1 {
+		t.Fatalf("upstream has %d participants, %d of them tracked; want only ana's", len(info.Roster), tracked)
+	}
+	// The store works again: bo joins with one fresh participant.
+	if _, err := b.Service.Join(ctx, actor("bo"), m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := b.Sandbox.Meeting(m.RoomID); len(info.Roster) != 2 {
+		t.Fatalf("after recovery upstream has %d participants, want 2", len(info.Roster))
+	}
+}
+
+// userOf finds which of ana, bo and cy a custom participant id stands for.
+func userOf(t *testing.T, b *testenv.Env, m *core.Meeting, custom string) string {
+	t.Helper()
+	for _, u := range []string{"ana", "bo", "cy"} {
+		if p, err := b.Store.FindParticipant(context.Background(), m.Workspace, m.ID, u); err == nil && p.CustomID == custom {
+			return u
+		}
+	}
+	return "untracked"
 }

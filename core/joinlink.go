@@ -68,11 +68,11 @@ func (s *LinkSigner) Verify(code string, now time.Time) (LinkClaims, error) {
 	if !ok {
 		return LinkClaims{}, bad
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := decodeCode(sig)
 	if err != nil || !hmac.Equal(got, s.mac(payload)) {
 		return LinkClaims{}, bad
 	}
-	body, err := base64.RawURLEncoding.DecodeString(payload)
+	body, err := decodeCode(payload)
 	if err != nil {
 		return LinkClaims{}, bad
 	}
@@ -87,6 +87,26 @@ func (s *LinkSigner) Verify(code string, now time.Time) (LinkClaims, error) {
 			Message: fmt.Sprintf("This join link has expired (links last a few minutes). Ask the bot for a new one with /meet join %s.", c.Meeting)}
 	}
 	return c, nil
+}
+
+// errNotCanonical refuses a code spelled in any way but the one Sign and
+// publicCode write.
+var errNotCanonical = errors.New("code is not in its one canonical spelling")
+
+// decodeCode decodes unpadded base64url and accepts only the one spelling
+// the encoder writes, so each code (join link, public meeting code) has
+// exactly one form: Strict refuses set trailing bits, and the re-encoding
+// check refuses what Strict still lets through (line breaks, which the
+// decoder skips).
+func decodeCode(s string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	if base64.RawURLEncoding.EncodeToString(b) != s {
+		return nil, errNotCanonical
+	}
+	return b, nil
 }
 
 // ErrLinkExpired is the cause inside the error Verify returns for an

@@ -51,7 +51,7 @@ func (l *LinkSigner) readPublicCode(code string) (WorkspaceKey, string, bool) {
 	if len(code) > 128 {
 		return WorkspaceKey{}, "", false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(code)
+	b, err := decodeCode(code)
 	if err != nil || len(b) < 2+publicMACLen {
 		return WorkspaceKey{}, "", false
 	}

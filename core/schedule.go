@@ -67,7 +67,7 @@ func (s *Service) newMeeting(ctx context.Context, a Actor, req ScheduleRequest, 
 	if title == "" {
 		return nil, Errorf(EINVALID, "The meeting needs a title, for example \"/meet schedule Weekly sync tomorrow 3pm\".")
 	}
-	if err := checkText("title", title, s.cfg.MaxTitle); err != nil {
+	if err := CheckTitle(title, s.cfg.MaxTitle); err != nil {
 		return nil, err
 	}
 	d := req.Duration

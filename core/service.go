@@ -95,6 +95,9 @@ type Deps struct {
 	// (jobs still run: rooms open and close).
 	Notifier Notifier
 	Logger   zerolog.Logger
+	// Sealer, when set, seals participant tokens before they are stored
+	// (see Sealer); nil stores them as RealtimeKit issued them.
+	Sealer Sealer
 }
 
 // Actor is the person behind a request, as the adapter identified them.
@@ -134,6 +137,7 @@ type Service struct {
 	flight   singleflight.Group
 	wake     func()
 	notify   Notifier
+	sealer   Sealer
 }
 
 // Secret names in the SecretStore.
@@ -157,6 +161,7 @@ func NewService(ctx context.Context, cfg Config, deps Deps, joinKey []byte) (*Se
 		members: deps.Members,
 		log:     deps.Logger,
 		notify:  deps.Notifier,
+		sealer:  deps.Sealer,
 	}
 	if s.clock == nil {
 		s.clock = SystemClock

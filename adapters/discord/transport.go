@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -82,7 +83,19 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = write(&dg.InteractionResponse{Type: dg.InteractionResponsePong})
 		return
 	}
-	a.answer(r.Context(), &i, write)
+	a.answer(r.Context(), &i, signedKey(r.Header.Get(HeaderTimestamp), body), write)
+}
+
+// signedKey is the de-duplication key of a signed HTTP interaction: a
+// hash of its timestamp and raw body, exactly the bytes the signature
+// covers. It stands in for the interaction id when that is empty, so a
+// replay of the same signed request is answered once.
+func signedKey(ts string, body []byte) string {
+	sum := sha256.New()
+	sum.Write([]byte(ts))
+	sum.Write([]byte{0})
+	sum.Write(body)
+	return hex.EncodeToString(sum.Sum(nil)[:16])
 }
 
 // OnInteractionCreate is the gateway's INTERACTION_CREATE handler; it
@@ -92,7 +105,7 @@ func (a *Adapter) OnInteractionCreate(s *dg.Session, ic *dg.InteractionCreate) {
 		return
 	}
 	i := ic.Interaction
-	a.answer(context.Background(), i, func(resp *dg.InteractionResponse) error {
+	a.answer(context.Background(), i, "", func(resp *dg.InteractionResponse) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		return a.rest(ctx, func(opts ...dg.RequestOption) error { return interactionRespond(s, i, resp, opts...) })
@@ -118,12 +131,18 @@ func interactionRespond(s *dg.Session, i *dg.Interaction, resp *dg.InteractionRe
 }
 
 // firstDelivery records the interaction id across replicas, so a guild
-// whose gateway events reach two replicas is answered once.
-func (a *Adapter) firstDelivery(ctx context.Context, i *dg.Interaction) bool {
+// whose gateway events reach two replicas is answered once. An
+// interaction without an id is keyed by signed (see signedKey; "" over the
+// gateway, whose connection is authenticated).
+func (a *Adapter) firstDelivery(ctx context.Context, i *dg.Interaction, signed string) bool {
+	key := "discord:" + i.ID
 	if i.ID == "" {
-		return true
+		if signed == "" {
+			return true
+		}
+		key = "discord-signed:" + signed
 	}
-	first, err := a.opts.Store.Once(ctx, "discord:"+i.ID, a.opts.Now(), a.opts.DedupeTTL)
+	first, err := a.opts.Store.Once(ctx, key, a.opts.Now(), a.opts.DedupeTTL)
 	if err != nil {
 		a.log.Warn().Err(err).Msg("could not record a discord interaction; handling it anyway")
 		return true
@@ -135,7 +154,7 @@ func (a *Adapter) firstDelivery(ctx context.Context, i *dg.Interaction) bool {
 // Slower work is answered with a deferred ephemeral response (type 5; an
 // empty choice list for autocomplete, which cannot be deferred) and
 // finished by editing that response through the interaction's webhook.
-func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, respond func(*dg.InteractionResponse) error) {
+func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, signed string, respond func(*dg.InteractionResponse) error) {
 	if i.AppID == "" {
 		i.AppID = a.opts.ApplicationID
 	}
@@ -152,7 +171,7 @@ func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, respond func(*d
 			a.wg.Done()
 		}
 	}()
-	if !a.firstDelivery(ctx, i) {
+	if !a.firstDelivery(ctx, i, signed) {
 		log.Info().Msg("discord interaction delivered again; answered once already")
 		return
 	}

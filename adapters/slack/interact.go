@@ -34,7 +34,8 @@ type click struct {
 // serveInteraction handles POST /slack/interactions. It only verifies and
 // parses; handleInteraction does the rest, as it does for Socket Mode.
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
-	if !a.readSigned(w, r) {
+	d, ok := a.readSigned(w, r)
+	if !ok {
 		return
 	}
 	ic, err := slackapi.InteractionCallbackParse(r)
@@ -42,7 +43,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not an interaction payload", http.StatusBadRequest)
 		return
 	}
-	ack, ok := a.handleInteraction(r.Context(), ic, r.Header.Get(HeaderRetryNum))
+	ack, ok := a.handleInteraction(r.Context(), ic, d)
 	if !ok {
 		http.Error(w, "interaction without team or user", http.StatusBadRequest)
 		return
@@ -75,7 +76,7 @@ func interactionTeam(ic slackapi.InteractionCallback) string {
 // payload names no team or user. Button clicks are acknowledged at once
 // and answered through their response_url; a modal submission is answered
 // in the acknowledgement (validation errors) within AckWait.
-func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.InteractionCallback, retry string) (ack any, ok bool) {
+func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.InteractionCallback, d delivery) (ack any, ok bool) {
 	team := interactionTeam(ic)
 	if team == "" || ic.User.ID == "" {
 		return nil, false
@@ -85,7 +86,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 		if ic.View.CallbackID != modalCallback {
 			return nil, true
 		}
-		if run, _ := a.firstDelivery(ctx, "slack-view", team, submissionKey(ic), retry, log); !run {
+		if run, _ := a.firstDelivery(ctx, "slack-view", team, submissionKey(ic), d, log); !run {
 			return nil, true
 		}
 		if resp := a.handleSubmission(ctx, ic, team, log); resp != nil {
@@ -98,7 +99,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 		// Not one of ours (or not a button): acknowledged, nothing done.
 		return nil, true
 	}
-	if run, msg := a.firstDelivery(ctx, "slack-click", team, ic.TriggerID, retry, log); !run {
+	if run, msg := a.firstDelivery(ctx, "slack-click", team, ic.TriggerID, d, log); !run {
 		if msg != nil {
 			return msg, true
 		}

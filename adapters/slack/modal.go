@@ -225,6 +225,10 @@ type scheduled struct {
 // follows in the channel.
 func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionCallback, team string, log zerolog.Logger) *slackapi.ViewSubmissionResponse {
 	f, errs := readModal(ic.View.State)
+	if err := core.CheckTitle(f.title, a.opts.Service.Config().MaxTitle); err != nil && errs[blockTitle] == "" {
+		// The same check as every other path, shown under the title.
+		errs[blockTitle] = core.ErrorMessage(err)
+	}
 	if len(errs) > 0 {
 		return slackapi.NewErrorsViewSubmissionResponse(errs)
 	}

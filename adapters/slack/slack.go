@@ -180,26 +180,28 @@ func (a *Adapter) Wait() { a.wg.Wait() }
 
 // readSigned reads the capped body and checks its signature. On failure it
 // has already answered (413 or 401) and returns false; nothing has been
-// parsed or changed.
-func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) bool {
+// parsed or changed. On success it returns the delivery (retry number and
+// signedKey) the request stands for.
+func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) (delivery, bool) {
 	body, ok := httpbody.ReadCapped(w, r, a.opts.MaxBody)
 	if !ok {
-		return false
+		return delivery{}, false
 	}
 	if err := Verify(a.opts.SigningSecret, r.Header, body, a.opts.Now()); err != nil {
 		a.opts.Logger.Warn().Err(err).Str("route", r.URL.Path).Msg("slack request refused")
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
-		return false
+		return delivery{}, false
 	}
 	// Put the verified bytes back so slack-go's parsers can read them.
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return true
+	return delivery{retry: r.Header.Get(HeaderRetryNum), signed: signedKey(r.Header.Get(HeaderTimestamp), body)}, true
 }
 
 // serveCommand handles POST /slack/commands. It only verifies and parses;
 // handleCommand does the rest, as it does for Socket Mode.
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
-	if !a.readSigned(w, r) {
+	d, ok := a.readSigned(w, r)
+	if !ok {
 		return
 	}
 	sc, err := slackapi.SlashCommandParse(r)
@@ -212,7 +214,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a slash command", http.StatusBadRequest)
 		return
 	}
-	if msg := a.handleCommand(r.Context(), sc, r.Header.Get(HeaderRetryNum)); msg != nil {
+	if msg := a.handleCommand(r.Context(), sc, d); msg != nil {
 		a.writeMsg(w, *msg)
 		return
 	}
@@ -222,11 +224,11 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 // handleCommand runs one verified slash command and returns what to
 // acknowledge it with (nil: an empty acknowledgement). It returns within
 // AckWait: slower work goes on and its answer follows through response_url.
-// retry is Slack's retry number, "" on a first delivery.
-func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, retry string) *slackapi.Msg {
+// d says which delivery this is (see delivery).
+func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, d delivery) *slackapi.Msg {
 	log := a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger()
 	if !readOnly(sc.Text) {
-		if run, ack := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, retry, log); !run {
+		if run, ack := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, d, log); !run {
 			return ack
 		}
 	}
@@ -371,12 +373,18 @@ func (a *Adapter) holdsLink(msg slackapi.Msg, joinURL string) bool {
 // firstDelivery reports whether a request should run. A repeated delivery
 // (a Slack retry, or the same signed request replayed inside the window)
 // does not run and is acknowledged empty, so a command never runs twice.
-// The key is kind + team + trigger_id, kept in Options.Store (shared by
-// replicas) or in memory, for DedupeTTL. A retry whose original was never
-// seen is not run either, because the original may still be on its way;
-// the user is told so.
-func (a *Adapter) firstDelivery(ctx context.Context, kind, team, trigger, retry string, log zerolog.Logger) (bool, *slackapi.Msg) {
-	first := trigger == "" || a.once(ctx, kind+":"+team+":"+trigger)
+// The key is kind + team + trigger_id, or, when the request carries no
+// trigger_id, kind + team + the key over its signed bytes; it is kept in
+// Options.Store (shared by replicas) or in memory, for DedupeTTL. A retry
+// whose original was never seen is not run either, because the original
+// may still be on its way; the user is told so.
+func (a *Adapter) firstDelivery(ctx context.Context, kind, team, trigger string, d delivery, log zerolog.Logger) (bool, *slackapi.Msg) {
+	key := trigger
+	if key == "" && d.signed != "" {
+		key = "signed:" + d.signed
+	}
+	retry := d.retry
+	first := key == "" || a.once(ctx, kind+":"+team+":"+key)
 	switch {
 	case !first:
 		log.Info().Str("retry", retry).Msg("slack delivered a request again; not running it twice")

@@ -103,7 +103,7 @@ func (a *Adapter) HandleSocketEvent(ctx context.Context, ack Acker, evt socketmo
 			if !ok || sc.TeamID == "" || sc.UserID == "" {
 				break
 			}
-			if msg := a.handleCommand(base, sc, retry); msg != nil {
+			if msg := a.handleCommand(base, sc, delivery{retry: retry}); msg != nil {
 				payload = *msg
 			}
 		case socketmode.EventTypeInteractive:
@@ -111,7 +111,7 @@ func (a *Adapter) HandleSocketEvent(ctx context.Context, ack Acker, evt socketmo
 			if !ok {
 				break
 			}
-			if v, ok := a.handleInteraction(base, ic, retry); ok && v != nil {
+			if v, ok := a.handleInteraction(base, ic, delivery{retry: retry}); ok && v != nil {
 				payload = v
 			}
 		case socketmode.EventTypeEventsAPI:

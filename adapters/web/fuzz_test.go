@@ -30,6 +30,9 @@ func FuzzJoinPath(f *testing.F) {
 	f.Add(strings.ToUpper(valid))
 	f.Add(strings.Replace(valid, ".", "..", 1))
 	f.Add(valid + strings.Repeat("A", 1024))
+	f.Add(valid + "=")                   // padded: a second spelling, refused
+	f.Add(valid[:len(valid)-1] + "B")    // trailing bits changed: refused
+	f.Add(valid[:8] + "%0A" + valid[8:]) // line break the decoder would skip
 	info := e.infoPath(m)
 	f.Add(info)
 	f.Add(info + ".ics")

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -52,6 +55,9 @@ type Handler struct {
 	now         func() time.Time
 	mux         *http.ServeMux
 	root        http.Handler
+	// allow lists the methods Handle mounted per path, for the 405 answer.
+	allowMu sync.Mutex
+	allow   map[string][]string
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -113,8 +119,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // syntax), so it is served behind the same access log and recovery. Like
 // http.ServeMux.Handle it panics on a pattern that conflicts with one
 // already registered, which is a wiring bug caught at startup.
+//
+// A pattern with a method ("POST /slack/commands") also gets its path
+// answered for every other method with 405 and an Allow header naming the
+// methods mounted there; without that the catch-all 404 would answer,
+// which tells a client the route does not exist.
 func (h *Handler) Handle(pattern string, handler http.Handler) {
 	h.mux.Handle(pattern, handler)
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok || strings.ContainsAny(method, "/{") || path == "" {
+		return
+	}
+	h.allowMu.Lock()
+	defer h.allowMu.Unlock()
+	if h.allow == nil {
+		h.allow = map[string][]string{}
+	}
+	first := h.allow[path] == nil
+	h.allow[path] = append(h.allow[path], method)
+	if method == http.MethodGet {
+		h.allow[path] = append(h.allow[path], http.MethodHead)
+	}
+	if first {
+		h.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			h.allowMu.Lock()
+			allowed := slices.Clone(h.allow[path])
+			h.allowMu.Unlock()
+			slices.Sort(allowed)
+			w.Header().Set("Allow", strings.Join(slices.Compact(allowed), ", "))
+			writePlain(w, http.StatusMethodNotAllowed, "method not allowed\n")
+		})
+	}
 }
 
 // Mux returns the underlying mux for callers that need more than Handle.

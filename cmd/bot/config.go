@@ -74,14 +74,18 @@ func (c DiscordConfig) Enabled() bool { return c.BotToken != "" || c.PublicKey !
 type HTTPConfig struct {
 	Listen    string `yaml:"listen"`
 	PublicURL string `yaml:"public_url"`
+	// TrustForwardedFor takes client addresses from X-Forwarded-For (only
+	// behind a reverse proxy that appends it), for per-address limits.
+	TrustForwardedFor bool `yaml:"trust_forwarded_for"`
 }
 
 // StorageConfig picks and configures the storage backend.
 type StorageConfig struct {
 	Driver string     `yaml:"driver"`
 	Bolt   BoltConfig `yaml:"bolt"`
-	// EncryptionKey seals chat bot tokens at rest (AES-256-GCM): 32 random
-	// bytes as 64 hex digits or base64. Required for Slack OAuth installs.
+	// EncryptionKey seals chat bot tokens and participant tokens at rest
+	// (AES-256-GCM): 32 random bytes as 64 hex digits or base64. Required
+	// for Slack OAuth installs.
 	EncryptionKey string `yaml:"encryption_key"`
 }
 

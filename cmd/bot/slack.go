@@ -121,6 +121,8 @@ func (a *app) slackInstall(ctx context.Context, tokens *install.Tokens, log zero
 		SigningSecret: cfg.SigningSecret,
 		PublicURL:     a.cfg.HTTP.PublicURL,
 		Logger:        log,
+		// Per-address install limits see the proxy's view when trusted.
+		TrustForwardedFor: a.cfg.HTTP.TrustForwardedFor,
 	}
 	if cfg.ClientID != "" {
 		// The state key lives in the store so every replica accepts the

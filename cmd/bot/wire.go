@@ -149,6 +149,10 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	if cfg.Join.SigningKey != "" {
 		joinKey = []byte(cfg.Join.SigningKey)
 	}
+	sealer, err := tokenSealer(cfg)
+	if err != nil {
+		return nil, err
+	}
 	svc, err := core.NewService(ctx, core.Config{
 		EarlyJoin:         explicit(cfg.Meetings.EarlyJoin.D()),
 		Grace:             explicit(cfg.Meetings.Grace.D()),
@@ -164,6 +168,7 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		Store:      store,
 		Conference: conf,
 		Logger:     log.With().Str("component", "core").Logger(),
+		Sealer:     sealer,
 	}, joinKey)
 	if err != nil {
 		return nil, err

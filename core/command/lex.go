@@ -41,20 +41,9 @@ func sanitize(text string) (string, error) {
 	return text, nil
 }
 
-// forbidden reports characters that have no place in a one-line command or a
-// meeting title: control characters, line and paragraph separators, and
-// invisible formatting characters (bidi overrides could make a title read
-// differently from what it is). The zero-width joiner and tag characters stay
-// allowed because emoji sequences use them.
-func forbidden(r rune) bool {
-	switch {
-	case unicode.IsControl(r), r == '\u2028', r == '\u2029':
-		return true
-	case r == '\u200d', r >= 0xE0020 && r <= 0xE007F:
-		return false
-	}
-	return unicode.Is(unicode.Cf, r)
-}
+// forbidden reports characters that have no place in a one-line command;
+// core.ForbiddenRune is the one definition, shared with core.CheckTitle.
+func forbidden(r rune) bool { return core.ForbiddenRune(r) }
 
 // closers maps each opening quote to the quotes that may close it. Phones
 // and chat clients turn straight quotes into typographic ones, and not always

@@ -21,7 +21,7 @@ func checkTitle(title string, c Context, example string) error {
 		return core.Errorf(core.EINVALID,
 			"That title is too long: at most %d characters, and it has %d. Shorten it, such as %q.", c.MaxTitle, n, example)
 	}
-	return nil
+	return core.CheckTitle(title, c.MaxTitle)
 }
 
 // parseNow reads "now [title] [for <duration>] [with @people] [private]".

@@ -170,6 +170,10 @@ type Options struct {
 	// SandboxState, when set, keeps the sandbox's rooms and participants
 	// in this file (sandbox.Open), as local mode does.
 	SandboxState string
+	// WriteFault is passed to the bbolt store (see bolt.Options): set, it
+	// can fail writes as a full disk would, and the store's readiness
+	// cache then runs on the fake clock.
+	WriteFault func() error
 }
 
 // Env is a running service with its parts exposed for assertions.
@@ -234,7 +238,11 @@ func New(t testing.TB, o Options) *Env {
 // open (re)opens the store and builds a service on it, as a process start does.
 func (e *Env) open() {
 	e.T.Helper()
-	store, err := bolt.Open(filepath.Join(e.Dir, "meetbot.db"), bolt.Options{NoSync: e.opts.NoSync})
+	bo := bolt.Options{NoSync: e.opts.NoSync}
+	if e.opts.WriteFault != nil {
+		bo.WriteFault, bo.Now = e.opts.WriteFault, e.Clock.Now
+	}
+	store, err := bolt.Open(filepath.Join(e.Dir, "meetbot.db"), bo)
 	if err != nil {
 		e.T.Fatal(err)
 	}

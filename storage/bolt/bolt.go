@@ -25,7 +25,6 @@
 package bolt
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -81,6 +80,13 @@ type Options struct {
 	// commits anyway (default 2ms). It is the latency a lone batched write
 	// pays.
 	MaxBatchDelay time.Duration
+	// WriteFault, when set, runs before each write commits; an error it
+	// returns fails that write as a failed commit would (return an
+	// *os.PathError wrapping syscall.ENOSPC to act out a full disk). It is
+	// for tests and fault drills; production leaves it nil.
+	WriteFault func() error
+	// Now is the clock of the readiness cache (see Ping); default time.Now.
+	Now func() time.Time
 }
 
 // DB is a core.Store on one bbolt file. It is safe for concurrent use.
@@ -92,6 +98,11 @@ type DB struct {
 	writers atomic.Int64
 	// decoded spares reads the JSON decoding of unchanged meetings.
 	decoded *decodeCache
+	// health is the last commit's outcome, for Ping; fault and now come
+	// from Options.
+	health health
+	fault  func() error
+	now    func() time.Time
 }
 
 // write runs fn in a read-write transaction. When another hot-path write is
@@ -103,10 +114,10 @@ type DB struct {
 func (db *DB) write(fn func(*bolt.Tx) error) error {
 	if db.writers.Add(1) == 1 {
 		defer db.writers.Add(-1)
-		return db.db.Update(fn)
+		return db.update(fn)
 	}
 	defer db.writers.Add(-1)
-	return db.db.Batch(fn)
+	return db.commit(db.db.Batch, fn)
 }
 
 var _ core.Store = (*DB)(nil)
@@ -139,7 +150,10 @@ func Open(path string, opts Options) (*DB, error) {
 	bdb.MaxBatchSize = opts.MaxBatchSize
 	bdb.MaxBatchDelay = opts.MaxBatchDelay
 
-	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache()}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), fault: opts.WriteFault, now: opts.Now}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -177,21 +191,9 @@ func (db *DB) init() error {
 	})
 }
 
-// Ping runs a read transaction, which fails once the store is closed.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return db.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
-			return fmt.Errorf("bolt: %s has no meta bucket", db.path)
-		}
-		return nil
-	})
-}
-
 // Close releases the file lock. Calling it twice is harmless.
 func (db *DB) Close() error {
+	db.health.set(db.now(), bolt.ErrDatabaseNotOpen) // Ping must not answer from the cache
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("bolt: close %s: %w", db.path, err)
 	}

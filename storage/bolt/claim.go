@@ -271,7 +271,7 @@ func (db *DB) PruneJobs(ctx context.Context, doneBefore time.Time) (int, error) 
 			return total, err
 		}
 		n, more := 0, false
-		err := db.db.Update(func(tx *bolt.Tx) error {
+		err := db.update(func(tx *bolt.Tx) error {
 			n, more = 0, false
 			done := tx.Bucket(bucketJobsDone)
 			var keys [][]byte

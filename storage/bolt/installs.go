@@ -40,7 +40,7 @@ func (db *DB) PutInstallation(ctx context.Context, in *core.Installation) error 
 	if err != nil {
 		return fmt.Errorf("bolt: encode installation %s: %w", in.Workspace, err)
 	}
-	return db.db.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketInstalls).Put(k, v); err != nil {
 			return fmt.Errorf("bolt: put installation %s: %w", in.Workspace, err)
 		}
@@ -94,7 +94,7 @@ func (db *DB) DeleteInstallation(ctx context.Context, ws core.WorkspaceKey) erro
 	if err != nil {
 		return err
 	}
-	return db.db.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketInstalls).Delete(k); err != nil {
 			return fmt.Errorf("bolt: delete installation %s: %w", ws, err)
 		}
@@ -139,7 +139,7 @@ func (db *DB) PruneOnce(ctx context.Context, now time.Time) (int, error) {
 		return 0, err
 	}
 	n := 0
-	err := db.db.Update(func(tx *bolt.Tx) error {
+	err := db.update(func(tx *bolt.Tx) error {
 		n = 0
 		c := tx.Bucket(bucketOnce).Cursor()
 		for k, v := c.First(); k != nil; {

@@ -30,7 +30,7 @@ func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := l.db.Ping(ctx); err != nil {
+	if err := l.db.readable(ctx); err != nil {
 		return nil, err
 	}
 	return ctx, nil

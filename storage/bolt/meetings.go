@@ -374,7 +374,7 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 	if !validName(id) {
 		return nil
 	}
-	return db.db.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		key := meetingKey(prefix, id)
 		meetings := tx.Bucket(bucketMeetings)
 		if v := meetings.Get(key); v != nil {

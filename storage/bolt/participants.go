@@ -112,7 +112,7 @@ func (db *DB) DeleteParticipant(ctx context.Context, ws core.WorkspaceKey, meeti
 	if err != nil {
 		return err
 	}
-	return db.db.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketParticipants).Delete(key); err != nil {
 			return fmt.Errorf("bolt: delete participant of meeting %q in %s: %w", meetingID, ws, err)
 		}

@@ -67,7 +67,7 @@ func (db *DB) PutUser(ctx context.Context, u *core.User) error {
 	if err != nil {
 		return err
 	}
-	return db.db.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketUsers).Put(k, v); err != nil {
 			return fmt.Errorf("bolt: put user %s: %w", u.Key, err)
 		}
@@ -117,7 +117,7 @@ func (db *DB) PutWorkspace(ctx context.Context, w *core.Workspace) error {
 	if err != nil {
 		return err
 	}
-	return db.db.Update(func(tx *bolt.Tx) error {
+	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketWorkspaces).Put(k, v); err != nil {
 			return fmt.Errorf("bolt: put workspace %s: %w", w.Key, err)
 		}
@@ -156,7 +156,7 @@ func (db *DB) UpdateUser(ctx context.Context, key core.UserKey, fn func(*core.Us
 	if err != nil || out != nil {
 		return out, err
 	}
-	err = db.db.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		u := &core.User{Key: key}
 		v := b.Get(k)
@@ -206,7 +206,7 @@ func (db *DB) UpdateWorkspace(ctx context.Context, key core.WorkspaceKey, fn fun
 		return nil, err
 	}
 	var out *core.Workspace
-	err = db.db.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketWorkspaces)
 		w := &core.Workspace{Key: key}
 		if v := b.Get(k); v != nil {
@@ -277,7 +277,7 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	if err != nil {
 		return nil, fmt.Errorf("bolt: encode secret %q: %w", name, err)
 	}
-	err = db.db.Update(func(tx *bolt.Tx) error {
+	err = db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSecrets)
 		if old := b.Get(key); old != nil {
 			var derr error

@@ -151,6 +151,13 @@ func (h *Handler) HandleEvent(ctx context.Context, body []byte) ([]byte, error) 
 	if h.o.OnUninstall != nil {
 		h.o.OnUninstall(ctx, team)
 	}
+	if h.o.Tokens.Static() {
+		// Nothing was stored, so nothing was forgotten: the token lives in
+		// the configuration, and only the operator can remove it there.
+		h.o.Logger.Warn().Str("team", team).Str("event", ev.InnerEvent.Type).
+			Msg("slack app uninstalled or its token revoked; slack.bot_token in the configuration no longer works, remove or replace it")
+		return nil, nil
+	}
 	h.o.Logger.Info().Str("team", team).Str("event", ev.InnerEvent.Type).Msg("slack workspace token forgotten")
 	return nil, nil
 }

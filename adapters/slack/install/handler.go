@@ -87,6 +87,17 @@ type Options struct {
 	DedupeTTL time.Duration
 	// MaxBody caps an events body; default DefaultMaxBody.
 	MaxBody int64
+	// InstallEvery and InstallBurst limit install starts and OAuth
+	// callbacks per client address, each pair costing a store write and an
+	// oauth.v2.access call: a burst of InstallBurst, then one per
+	// InstallEvery (defaults DefaultInstallBurst, DefaultInstallEvery).
+	InstallEvery time.Duration
+	InstallBurst int
+	// TrustForwardedFor takes the client address from the last entry of
+	// X-Forwarded-For instead of the connection. Set it only behind a
+	// reverse proxy that appends that header; otherwise anyone could
+	// claim any address and escape the limit.
+	TrustForwardedFor bool
 	// Now is the clock for signatures, states and dedupe; default time.Now.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -97,6 +108,7 @@ type Handler struct {
 	o           Options
 	redirectURI string
 	secure      bool
+	limits      *addrLimits
 }
 
 // New checks the options and returns a Handler.
@@ -142,6 +154,13 @@ func New(o Options) (*Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.InstallEvery <= 0 {
+		o.InstallEvery = DefaultInstallEvery
+	}
+	if o.InstallBurst <= 0 {
+		o.InstallBurst = DefaultInstallBurst
+	}
+	h.limits = newAddrLimits(o.InstallEvery, o.InstallBurst)
 	h.o = o
 	return h, nil
 }

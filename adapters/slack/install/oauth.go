@@ -29,6 +29,9 @@ func onceStateKey(nonce string) string { return "slack-oauth-state:" + nonce }
 // consent page, carrying a fresh signed state whose nonce is also set in a
 // cookie. Nothing is stored until the callback.
 func (h *Handler) serveInstall(w http.ResponseWriter, r *http.Request) {
+	if h.limited(w, r) {
+		return
+	}
 	now := h.o.Now()
 	state, nonce, err := newState(h.o.StateKey, now.Add(h.o.StateTTL))
 	if err != nil {
@@ -48,6 +51,7 @@ func (h *Handler) serveInstall(w http.ResponseWriter, r *http.Request) {
 		"redirect_uri": {h.redirectURI},
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	noFraming(w)
 	http.Redirect(w, r, h.o.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
 }
 
@@ -55,6 +59,9 @@ func (h *Handler) serveInstall(w http.ResponseWriter, r *http.Request) {
 // (signature, expiry, cookie, single use) before the code is exchanged,
 // then stores the bot token sealed under the workspace.
 func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
+	if h.limited(w, r) {
+		return
+	}
 	// The state cookie has done its job whatever happens next.
 	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: stateCookiePath, MaxAge: -1,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
@@ -219,9 +226,17 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 func (h *Handler) page(w http.ResponseWriter, status int, title, text string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	noFraming(w)
 	w.WriteHeader(status)
 	if err := pageTmpl.Execute(w, struct{ Title, Text string }{title, text}); err != nil {
 		h.o.Logger.Debug().Err(err).Msg("could not write a page")
 	}
+}
+
+// noFraming forbids other sites to frame the install flow's pages
+// (clickjacking an admin into installing): CSP frame-ancestors for
+// current browsers, X-Frame-Options for older ones.
+func noFraming(w http.ResponseWriter) {
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
 }

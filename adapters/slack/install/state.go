@@ -55,8 +55,10 @@ func checkState(key []byte, state string, now time.Time) (string, error) {
 	if len(state) > 2*stateLen || strings.ContainsAny(state, "=+/") {
 		return "", errStateForged
 	}
-	b, err := base64.RawURLEncoding.DecodeString(state)
-	if err != nil || len(b) != stateLen {
+	// Strict and the re-encoding check give each state one spelling: no
+	// set trailing bits, no line breaks (which the decoder would skip).
+	b, err := base64.RawURLEncoding.Strict().DecodeString(state)
+	if err != nil || len(b) != stateLen || base64.RawURLEncoding.EncodeToString(b) != state {
 		return "", errStateForged
 	}
 	if !hmac.Equal(b[nonceSize+8:], stateMAC(key, b[:nonceSize+8])) {

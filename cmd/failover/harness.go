@@ -1,0 +1,488 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/meetbot/meetbot/adapters/slack/signature"
+)
+
+// Options configure one run.
+type Options struct {
+	Bot       string        // built bot binary
+	Etcd      string        // etcd server binary
+	Dir       string        // working directory: data, configs, logs
+	Kills     int           // SIGKILLs of the leader
+	Terms     int           // SIGTERMs of the leader (graceful handovers)
+	LeaderTTL time.Duration // storage.etcd.leader_ttl
+	Rate      int           // schedules per second
+	Seed      uint64        // for the random kill moments
+	Logf      func(format string, args ...any)
+}
+
+// Report is what a run measured.
+type Report struct {
+	KillGaps []time.Duration // SIGKILL of the leader → first reminder posted by the new one
+	TermGaps []time.Duration // SIGTERM of the leader → first reminder posted by the new one
+	Acked    int             // schedules answered with a meeting id
+	Unacked  int             // schedules that got no answer (their replica was killed)
+	Lost     int             // acknowledged meetings whose reminder never came
+	Doubled  int             // reminders posted more than once
+	// InDoubt counts the doubled reminders whose first post came from a
+	// leader in the last moment before its SIGKILL: posted, but killed
+	// before it could record the post, so the new leader posted again.
+	InDoubt int
+}
+
+// proc is one child process with its log file.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// cluster is everything a run started.
+type cluster struct {
+	o        Options
+	etcdURL  string
+	slack    *slackAPI
+	slackURL string
+	config   string
+	listen   []string
+	mu       sync.Mutex
+	bots     []*proc
+	others   []*proc
+}
+
+// Run starts etcd, the RealtimeKit sandbox and three bot serve replicas,
+// schedules meetings through signed Slack commands spread over the
+// replicas, kills and stops the leader as asked, and checks every
+// acknowledged reminder was posted once.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.LeaderTTL == 0 {
+		o.LeaderTTL = 3 * time.Second
+	}
+	if o.Rate == 0 {
+		o.Rate = 8
+	}
+	c := &cluster{o: o, slack: newSlackAPI()}
+	defer c.stopAll()
+	if err := c.startEtcd(); err != nil {
+		return nil, err
+	}
+	sbAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	sb, err := c.spawn("sandbox", o.Bot, []string{"sandbox", "--listen", sbAddr, "--token", "failover-token"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.others = append(c.others, sb)
+	if err := waitHTTP(ctx, "http://"+sbAddr+"/", 0, 30*time.Second); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	sl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	slackSrv := &http.Server{Handler: c.slack, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = slackSrv.Serve(sl) }()
+	defer slackSrv.Close()
+	c.slackURL = "http://" + sl.Addr().String()
+	if err := c.writeConfig(sbAddr); err != nil {
+		return nil, err
+	}
+	c.bots = make([]*proc, 3)
+	for i := range 3 {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		c.listen = append(c.listen, addr)
+		if err := c.startBot(ctx, i); err != nil {
+			return nil, err
+		}
+	}
+	o.Logf("etcd on %s, three replicas on %s", c.etcdURL, strings.Join(c.listen, ", "))
+
+	rep := &Report{}
+	acked := map[string]bool{}
+	var amu sync.Mutex
+	sctx, stopScheduling := context.WithCancel(ctx)
+	var swg sync.WaitGroup
+	swg.Add(1)
+	go func() {
+		defer swg.Done()
+		c.scheduleLoop(sctx, func(id string) {
+			amu.Lock()
+			defer amu.Unlock()
+			if id == "" {
+				rep.Unacked++
+				return
+			}
+			acked[id] = true
+		})
+	}()
+	// Reminders are due 5 s after their schedule; wait for the first so
+	// every kill lands on a leader with work.
+	if _, ok := c.slack.firstPostAfter(time.Time{}, "", time.Minute); !ok {
+		stopScheduling()
+		return nil, errors.New("no reminder was posted within a minute of the first schedules")
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, 11))
+	kills := map[string][]time.Time{} // replica → SIGKILL times
+	for k := range o.Kills + o.Terms {
+		graceful := k >= o.Kills
+		// A random moment: the leader is somewhere in its claim, run and
+		// record cycle.
+		time.Sleep(time.Duration(500+rng.IntN(2000)) * time.Millisecond)
+		leader, err := c.leader(ctx)
+		if err != nil {
+			stopScheduling()
+			return nil, err
+		}
+		name := "r" + strconv.Itoa(leader)
+		sig := syscall.SIGKILL
+		if graceful {
+			sig = syscall.SIGTERM
+		}
+		t0 := time.Now()
+		if err := c.bots[leader].cmd.Process.Signal(sig); err != nil {
+			stopScheduling()
+			return nil, err
+		}
+		if !graceful {
+			kills[name] = append(kills[name], t0)
+		}
+		p, ok := c.slack.firstPostAfter(t0, name, 30*time.Second)
+		if !ok {
+			stopScheduling()
+			return nil, fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
+		}
+		gap := p.at.Sub(t0)
+		if graceful {
+			rep.TermGaps = append(rep.TermGaps, gap)
+		} else {
+			rep.KillGaps = append(rep.KillGaps, gap)
+		}
+		o.Logf("%-7s leader %s: %s posted %v later", sig, name, p.replica, gap.Round(time.Millisecond))
+		<-c.bots[leader].done
+		if err := c.startBot(ctx, leader); err != nil {
+			stopScheduling()
+			return nil, err
+		}
+	}
+	stopScheduling()
+	swg.Wait()
+
+	amu.Lock()
+	ids := make([]string, 0, len(acked))
+	for id := range acked {
+		ids = append(ids, id)
+	}
+	amu.Unlock()
+	rep.Acked = len(ids)
+	c.slack.waitAll(ids, time.Minute)
+	for _, id := range ids {
+		posts := c.slack.postsOf(id)
+		switch {
+		case len(posts) == 0:
+			rep.Lost++
+		case len(posts) > 1:
+			rep.Doubled++
+			first := posts[0]
+			for _, kt := range kills[first.replica] {
+				if !kt.Before(first.at) && kt.Sub(first.at) < 2*time.Second {
+					rep.InDoubt++
+					break
+				}
+			}
+		}
+	}
+	return rep, nil
+}
+
+// writeConfig writes the one config every replica runs; only the listen
+// address and the replica id differ, through the environment.
+func (c *cluster) writeConfig(sandboxAddr string) error {
+	cfg := fmt.Sprintf(`# Written by cmd/failover: three replicas share it.
+http:
+  listen: "${MEETBOT_LISTEN}"
+storage:
+  driver: etcd
+  replica_id: "${MEETBOT_REPLICA}"
+  etcd:
+    endpoints: [%q]
+    prefix: /failover/
+    leader_ttl: %s
+realtimekit:
+  sandbox: false
+  base_url: http://%s/client/v4/
+  account_id: failover-account
+  app_id: failover-app
+  api_token: failover-token
+slack:
+  signing_secret: failover-signing-secret
+  bot_token: xoxb-failover
+  api_url: %s/${MEETBOT_REPLICA}/api/
+meetings:
+  early_join: 0s
+  grace: 0s
+  reminders: [55s]
+log:
+  level: info
+  format: json
+`, c.etcdURL, c.o.LeaderTTL, sandboxAddr, c.slackURL)
+	c.config = filepath.Join(c.o.Dir, "meetbot.yaml")
+	return os.WriteFile(c.config, []byte(cfg), 0o600)
+}
+
+// startEtcd runs one etcd member on free ports, fsync on.
+func (c *cluster) startEtcd() error {
+	client, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	peer, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	c.etcdURL = "http://" + client
+	p, err := c.spawn("etcd", c.o.Etcd, []string{
+		"--name", "failover", "--data-dir", filepath.Join(c.o.Dir, "etcd"),
+		"--listen-client-urls", c.etcdURL, "--advertise-client-urls", c.etcdURL,
+		"--listen-peer-urls", "http://" + peer, "--initial-advertise-peer-urls", "http://" + peer,
+		"--initial-cluster", "failover=http://" + peer, "--log-level", "error",
+	}, nil)
+	if err != nil {
+		return err
+	}
+	c.others = append(c.others, p)
+	return waitHTTP(context.Background(), c.etcdURL+"/health", http.StatusOK, 30*time.Second)
+}
+
+// startBot starts replica i (again) and waits until its /readyz answers.
+func (c *cluster) startBot(ctx context.Context, i int) error {
+	name := "r" + strconv.Itoa(i)
+	p, err := c.spawn(name, c.o.Bot, []string{"serve", "--config", c.config}, []string{"MEETBOT_LISTEN=" + c.listen[i], "MEETBOT_REPLICA=" + name})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.bots[i] = p
+	c.mu.Unlock()
+	if err := waitHTTP(ctx, "http://"+c.listen[i]+"/readyz", http.StatusOK, 30*time.Second); err != nil {
+		return fmt.Errorf("replica %s did not get ready (log: %s): %w", name, c.logPath(name), err)
+	}
+	return nil
+}
+
+// spawn starts a child whose output goes to a log file in Dir, appending
+// across restarts.
+func (c *cluster) spawn(name, bin string, args, env []string) (*proc, error) {
+	logf, err := os.OpenFile(c.logPath(name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = c.o.Dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		logf.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+func (c *cluster) logPath(name string) string { return filepath.Join(c.o.Dir, name+".log") }
+
+// stopAll stops the replicas gracefully, then the sandbox and etcd.
+func (c *cluster) stopAll() {
+	c.mu.Lock()
+	procs := append(append([]*proc(nil), c.bots...), c.others...)
+	c.mu.Unlock()
+	for _, p := range procs {
+		if p == nil {
+			continue
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
+}
+
+// leader asks every replica's /readyz and returns the one index leading.
+// Right after a start or a handover there may be none for a moment, so it
+// asks again for a while.
+func (c *cluster) leader(ctx context.Context) (int, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var leading []int
+		for i, addr := range c.listen {
+			var body struct {
+				Leading bool `json:"leading"`
+			}
+			if err := getJSON(ctx, "http://"+addr+"/readyz", &body); err == nil && body.Leading {
+				leading = append(leading, i)
+			}
+		}
+		if len(leading) == 1 {
+			return leading[0], nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return 0, errors.New("no single replica says it leads on /readyz")
+}
+
+var scheduledRe = regexp.MustCompile(`as meeting (\d+)`)
+
+// scheduleLoop sends /meet schedule commands at Rate per second, each to
+// the next replica (a load balancer without stickiness), moving on to the
+// following one when a replica does not answer. report gets the meeting id
+// of each acknowledged schedule, or "" when no replica answered it.
+func (c *cluster) scheduleLoop(ctx context.Context, report func(id string)) {
+	tick := time.NewTicker(time.Second / time.Duration(c.o.Rate))
+	defer tick.Stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	client := &http.Client{Timeout: 10 * time.Second}
+	for n := 0; ; n++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for try := range 3 {
+				id, err := c.command(client, (n+try)%3, n)
+				if err == nil {
+					report(id)
+					return
+				}
+			}
+			report("")
+		}()
+	}
+}
+
+// command sends one signed /meet schedule to replica i and returns the
+// meeting id of its answer.
+func (c *cluster) command(client *http.Client, i, n int) (string, error) {
+	form := url.Values{
+		"team_id": {"T1"}, "team_domain": {"failover"}, "channel_id": {"C" + strconv.Itoa(n)}, "channel_name": {"c" + strconv.Itoa(n)},
+		"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/meet"}, "text": {"schedule Sync " + strconv.Itoa(n) + " in 1 minute"},
+		"response_url": {"https://hooks.slack.com/commands/T1/" + strconv.Itoa(n) + "/x"}, "trigger_id": {"t" + strconv.Itoa(n)}, "api_app_id": {"A1"},
+	}
+	body := form.Encode()
+	req, err := http.NewRequest(http.MethodPost, "http://"+c.listen[i]+"/slack/commands", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(signature.HeaderTimestamp, ts)
+	req.Header.Set(signature.HeaderSignature, signature.Sign("failover-signing-secret", ts, []byte(body)))
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("replica %d: status %d", i, resp.StatusCode)
+	}
+	if m := scheduledRe.FindSubmatch(raw); m != nil {
+		return string(m[1]), nil
+	}
+	return "", nil // answered, but without an id (still working: the answer went to response_url)
+}
+
+// waitHTTP asks url until it answers (with status want, when not 0).
+func waitHTTP(ctx context.Context, u string, want int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	var last error
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if want == 0 || resp.StatusCode == want {
+				return nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		last = err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s: %w", u, last)
+}
+
+func getJSON(ctx context.Context, u string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// freeAddr reserves a loopback port and releases it for a child to take.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// summary renders min/median/max of ds.
+func summary(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	return fmt.Sprintf("min %v, median %v, max %v (n=%d)", r(s[0]), r(s[len(s)/2]), r(s[len(s)-1]), len(s))
+}

@@ -42,3 +42,12 @@ func TestPersistence(t *testing.T) {
 		return open(t, p)
 	})
 }
+
+// Ensure two clients on one prefix, as two replicas are, race each other
+// safely: dense ids, no lost updates, one claim of a key, one secret.
+func TestShared(t *testing.T) {
+	storagetest.RunShared(t, func(t *testing.T) (core.Store, core.Store) {
+		p := etcdtest.Prefix(t)
+		return open(t, p), open(t, p)
+	})
+}

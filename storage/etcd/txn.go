@@ -88,8 +88,12 @@ func (db *DB) getOne(ctx context.Context, key string) (value []byte, modRev int6
 // change for the new value, and writes it only if key is still at the
 // revision read, retrying with the fresh value otherwise. change returns
 // write=false to store nothing (its answer stands); an error from change
-// ends the update with nothing stored.
+// ends the update with nothing stored. Updates of one key take turns within
+// the process, so only other replicas make it retry.
 func (db *DB) casUpdate(ctx context.Context, key, what string, change func(v []byte, found bool) (nv []byte, write bool, err error)) error {
+	mu := db.stripe(key)
+	mu.Lock()
+	defer mu.Unlock()
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
 	v, rev, found, err := db.getOne(bctx, key)
@@ -116,8 +120,10 @@ func (db *DB) casUpdate(ctx context.Context, key, what string, change func(v []b
 			return errContended(what)
 		}
 		v, rev, found = kvOf(resp, 0)
-		if err := backoff(bctx, attempt); err != nil {
-			return storeErr(ctx, err)
+		if attempt > 1 { // the first loss hands back the fresh value: use it at once
+			if err := backoff(bctx, attempt-1); err != nil {
+				return storeErr(ctx, err)
+			}
 		}
 	}
 }

@@ -19,6 +19,12 @@ import (
 // MaxTxnOps.
 const pageSize = 100
 
+// maxRecord bounds one stored meeting. etcd refuses requests over 1.5 MiB
+// by default; a meeting Txn carries one record plus small index keys, so a
+// record under 1 MiB always fits, and one that grew past it (thousands of
+// invitees) is refused with a sentence instead of a store error.
+const maxRecord = 1 << 20
+
 func errNoMeeting(id string) error {
 	return core.Errorf(core.ENOTFOUND,
 		"There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
@@ -140,6 +146,10 @@ func putMeetingOps(k meetingKeys, old, m *core.Meeting, cs counterState) ([]clie
 	v, err := record.EncodeMeeting(m)
 	if err != nil {
 		return nil, nil, internal(err)
+	}
+	if len(v) > maxRecord {
+		return nil, nil, core.Errorf(core.EINVALID,
+			"This meeting has grown too large to store (%d KiB). Remove some invitees or exceptions and try again.", len(v)>>10)
 	}
 	ops := []clientv3.Op{clientv3.OpPut(k.record, string(v))}
 	if old == nil || !old.Start.Equal(m.Start) {

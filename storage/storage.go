@@ -22,6 +22,13 @@ const (
 	Etcd = "etcd"
 )
 
+// BoltOptions and EtcdOptions are the drivers' own options, named here so
+// callers configure a backend through this package alone.
+type (
+	BoltOptions = bolt.Options
+	EtcdOptions = etcd.Options
+)
+
 // Config names the driver and carries each driver's options; only the
 // chosen driver's options are read.
 type Config struct {
@@ -30,10 +37,10 @@ type Config struct {
 	// BoltPath is the bbolt file (Driver Bolt).
 	BoltPath string
 	// Bolt tunes the bbolt store (its Logger receives the store's events).
-	Bolt bolt.Options
+	Bolt BoltOptions
 	// Etcd configures the etcd client (Driver Etcd): endpoints, TLS, key
 	// prefix, leader TTL, replica id and logger.
-	Etcd etcd.Options
+	Etcd EtcdOptions
 }
 
 // Pruner is the maintenance port: forgetting done jobs and expired

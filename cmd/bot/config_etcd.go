@@ -16,7 +16,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/meetbot/meetbot/storage"
-	"github.com/meetbot/meetbot/storage/bolt"
 	"github.com/meetbot/meetbot/storage/etcd"
 )
 
@@ -219,13 +218,13 @@ func storageConfig(cfg Config, replica string, log zerolog.Logger) (storage.Conf
 	switch s.Driver {
 	case storage.Bolt:
 		out.BoltPath = s.Bolt.Path
-		out.Bolt = bolt.Options{Logger: log.With().Str("component", "bolt").Logger()}
+		out.Bolt = storage.BoltOptions{Logger: log.With().Str("component", "bolt").Logger()}
 	case storage.Etcd:
 		tc, err := etcdTLS(s.Etcd)
 		if err != nil {
 			return out, err
 		}
-		out.Etcd = etcd.Options{
+		out.Etcd = storage.EtcdOptions{
 			Endpoints:   s.Etcd.Endpoints,
 			Username:    s.Etcd.Username,
 			Password:    s.Etcd.Password,

@@ -109,6 +109,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	// Kill the leader 20 times, each after it has done some work and a
 	// random number of reminders went out since the last kill.
 	var gaps []time.Duration
+	killedBy := map[string]string{} // owner → how it was killed
 	rng := rand.New(rand.NewPCG(42, 7))
 	for k := 0; k < kills; {
 		owner, term := h.waitLeader(t, "")
@@ -127,12 +128,13 @@ func TestFailoverExactlyOnce(t *testing.T) {
 		victim := h.byOwner(owner)
 		killed := time.Now()
 		how := "revoked its session"
+		killedBy[owner] = "revoked"
 		if k%2 == 0 {
 			if err := h.revokeSession(admin, owner); err != nil {
 				t.Fatalf("kill %d: %v", k, err)
 			}
 		} else {
-			how = "crashed"
+			how, killedBy[owner] = "crashed", "crashed"
 			h.crash(victim)
 		}
 		// Leadership must move to another replica (the revoked one
@@ -189,6 +191,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 		t.Errorf("only %d of %d schedules were acknowledged", want, meetings)
 	}
 	once, redelivered := 0, 0
+	after := map[string]int{} // how the first poster of a redelivered reminder was killed
 	for id := range expected {
 		posts := h.ev.deliveries[id]
 		okDone := 0
@@ -213,11 +216,12 @@ func TestFailoverExactlyOnce(t *testing.T) {
 				}
 			}
 			redelivered++
+			after[killedBy[posts[0]]]++
 		}
 	}
 	slices.Sort(gaps)
-	t.Logf("%d reminders acknowledged (%d schedules unanswered by a crashing replica): %d posted exactly once, %d posted again after a kill between post and record, 0 lost",
-		want, unanswer, once, redelivered)
+	t.Logf("%d reminders acknowledged (%d schedules unanswered by a crashing replica): %d posted exactly once, %d posted again after a kill between post and record (first poster revoked: %d, crashed: %d), 0 lost",
+		want, unanswer, once, redelivered, after["revoked"], after["crashed"])
 	if len(gaps) > 0 {
 		t.Logf("failover (kill → first job done by the new leader) over %d kills: min %v, median %v, max %v",
 			len(gaps), gaps[0].Round(time.Millisecond), gaps[len(gaps)/2].Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))

@@ -20,7 +20,7 @@ func TestProcessFailover(t *testing.T) {
 		t.Skip("MEETBOT_ETCD_BIN is not set (go build -o /tmp/etcd ./internal/etcdserver)")
 	}
 	if testing.Short() {
-		t.Skip("starts five processes and runs for about a minute")
+		t.Skip("starts five processes and runs for about five minutes")
 	}
 	dir := t.TempDir()
 	bot := filepath.Join(dir, "bot")
@@ -34,7 +34,7 @@ func TestProcessFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := Run(context.Background(), Options{
-		Bot: bot, Etcd: etcdBin, Dir: work, Kills: 3, Terms: 1, LeaderTTL: 3 * time.Second, Seed: 1,
+		Bot: bot, Etcd: etcdBin, Dir: work, Kills: 3, Terms: 1, LeaderTTL: 3 * time.Second, PerMinute: 10, Seed: 1,
 		Logf: t.Logf,
 	})
 	if err != nil {
@@ -48,7 +48,7 @@ func TestProcessFailover(t *testing.T) {
 		t.Fatal("no schedule was acknowledged")
 	}
 	if rep.Lost > 0 {
-		t.Errorf("%d of %d reminders lost", rep.Lost, rep.Acked)
+		t.Errorf("%d reminders of %d meetings lost", rep.Lost, rep.Acked)
 	}
 	if rep.Doubled > rep.InDoubt {
 		t.Errorf("%d reminders doubled, only %d of them explained by a kill right after the post", rep.Doubled, rep.InDoubt)

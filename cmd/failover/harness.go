@@ -21,7 +21,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/meetbot/meetbot/adapters/slack/signature"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/etcd"
 )
 
 // Options configure one run.
@@ -32,7 +36,8 @@ type Options struct {
 	Kills     int           // SIGKILLs of the leader
 	Terms     int           // SIGTERMs of the leader (graceful handovers)
 	LeaderTTL time.Duration // storage.etcd.leader_ttl
-	Rate      int           // schedules per second
+	PerMinute int           // meetings starting on each minute of the run
+	Settle    time.Duration // how long after the last start to wait for rescues
 	Seed      uint64        // for the random kill moments
 	Logf      func(format string, args ...any)
 }
@@ -43,8 +48,14 @@ type Report struct {
 	TermGaps []time.Duration // SIGTERM of the leader → first reminder posted by the new one
 	Acked    int             // schedules answered with a meeting id
 	Unacked  int             // schedules that got no answer (their replica was killed)
-	Lost     int             // acknowledged meetings whose reminder never came
-	Doubled  int             // reminders posted more than once
+	Lost     int             // reminders of acknowledged meetings never done, or given up
+	Doubled  int             // posts beyond one per reminder recorded as posted
+	// Superseded counts reminders done without a post because a later one
+	// of the same meeting was due already (meetbot sends only the latest
+	// after downtime): each is a reminder that was late by over 10 s.
+	Superseded int
+	// Late is how late each posted reminder was recorded done (DoneAt-Due).
+	Late []time.Duration
 	// InDoubt counts the doubled reminders whose first post came from a
 	// leader in the last moment before its SIGKILL: posted, but killed
 	// before it could record the post, so the new leader posted again.
@@ -73,8 +84,8 @@ type cluster struct {
 
 // Run starts etcd, the RealtimeKit sandbox and three bot serve replicas,
 // schedules meetings through signed Slack commands spread over the
-// replicas, kills and stops the leader as asked, and checks every
-// acknowledged reminder was posted once.
+// replicas, kills and stops the leader as asked, and checks, against the
+// jobs stored in etcd, that every acknowledged reminder was posted once.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
@@ -82,8 +93,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.LeaderTTL == 0 {
 		o.LeaderTTL = 3 * time.Second
 	}
-	if o.Rate == 0 {
-		o.Rate = 8
+	if o.PerMinute == 0 {
+		o.PerMinute = 30
+	}
+	if o.Settle == 0 {
+		o.Settle = 150 * time.Second // the scheduler's rescue timeout is 2 min
 	}
 	c := &cluster{o: o, slack: newSlackAPI()}
 	defer c.stopAll()
@@ -127,39 +141,56 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	o.Logf("etcd on %s, three replicas on %s", c.etcdURL, strings.Join(c.listen, ", "))
 
 	rep := &Report{}
-	acked := map[string]bool{}
-	var amu sync.Mutex
-	sctx, stopScheduling := context.WithCancel(ctx)
-	var swg sync.WaitGroup
-	swg.Add(1)
-	go func() {
-		defer swg.Done()
-		c.scheduleLoop(sctx, func(id string) {
-			amu.Lock()
-			defer amu.Unlock()
-			if id == "" {
+	// Meetings start on the minute, so reminders are spread instead by
+	// their leads: every meeting reminds at 50, 40, 30, 20, 10 and 0 s
+	// before its start, and perMinute meetings start on each of the next
+	// minutes. Reminders then fall due in bursts every 10 s for the whole
+	// run, and each kill is aimed at a burst.
+	minutes := (o.Kills+o.Terms)/4 + 2 // six bursts a minute, a kill and restart take one or two
+	first := time.Now().Add(75 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	starts := map[string]time.Time{} // acknowledged meeting id → start
+	n := 0
+	for m := range minutes {
+		for range o.PerMinute {
+			at := first.Add(time.Duration(m) * time.Minute)
+			id, err := c.schedule(n, at)
+			n++
+			if err != nil {
 				rep.Unacked++
-				return
+				continue
 			}
-			acked[id] = true
-		})
-	}()
-	// Reminders are due 5 s after their schedule; wait for the first so
-	// every kill lands on a leader with work.
-	if _, ok := c.slack.firstPostAfter(time.Time{}, "", time.Minute); !ok {
-		stopScheduling()
-		return nil, errors.New("no reminder was posted within a minute of the first schedules")
+			starts[id] = at
+		}
 	}
+	rep.Acked = len(starts)
+	o.Logf("%d meetings scheduled over %d minutes from %s; %d reminders due", len(starts), minutes, first.Format("15:04"), 6*len(starts))
+	if time.Now().After(first.Add(-50 * time.Second)) {
+		return nil, errors.New("scheduling took too long: the first reminders were due before it ended")
+	}
+
 	rng := rand.New(rand.NewPCG(o.Seed, 11))
 	kills := map[string][]time.Time{} // replica → SIGKILL times
+	burst := first.Add(-50 * time.Second)
 	for k := range o.Kills + o.Terms {
 		graceful := k >= o.Kills
-		// A random moment: the leader is somewhere in its claim, run and
-		// record cycle.
-		time.Sleep(time.Duration(500+rng.IntN(2000)) * time.Millisecond)
+		// A random moment near a burst: up to 2 s before it (the leader
+		// sleeps until it; the lease outlives the due time, so the burst
+		// waits for the new leader) or up to 300 ms into it (the leader is
+		// claiming, posting and recording). A SIGTERM lands 0-50 ms into
+		// a burst, so there is work to hand over.
+		offset := time.Duration(rng.IntN(2300)-2000) * time.Millisecond
+		if graceful {
+			offset = time.Duration(rng.IntN(50)) * time.Millisecond
+		}
+		for time.Until(burst.Add(offset)) < 500*time.Millisecond {
+			burst = burst.Add(10 * time.Second)
+		}
+		if !burst.Before(first.Add(time.Duration(minutes-1) * time.Minute)) {
+			return nil, errors.New("the run ran out of reminders before the last kill")
+		}
+		time.Sleep(time.Until(burst.Add(offset)))
 		leader, err := c.leader(ctx)
 		if err != nil {
-			stopScheduling()
 			return nil, err
 		}
 		name := "r" + strconv.Itoa(leader)
@@ -169,7 +200,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		t0 := time.Now()
 		if err := c.bots[leader].cmd.Process.Signal(sig); err != nil {
-			stopScheduling()
 			return nil, err
 		}
 		if !graceful {
@@ -177,7 +207,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		p, ok := c.slack.firstPostAfter(t0, name, 30*time.Second)
 		if !ok {
-			stopScheduling()
 			return nil, fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
 		}
 		gap := p.at.Sub(t0)
@@ -186,41 +215,101 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		} else {
 			rep.KillGaps = append(rep.KillGaps, gap)
 		}
-		o.Logf("%-7s leader %s: %s posted %v later", sig, name, p.replica, gap.Round(time.Millisecond))
+		o.Logf("%-7s leader %s %+5dms from a burst: %s posted %v later", sig, name, offset.Milliseconds(), p.replica, gap.Round(time.Millisecond))
 		<-c.bots[leader].done
 		if err := c.startBot(ctx, leader); err != nil {
-			stopScheduling()
 			return nil, err
 		}
 	}
-	stopScheduling()
-	swg.Wait()
 
-	amu.Lock()
-	ids := make([]string, 0, len(acked))
-	for id := range acked {
-		ids = append(ids, id)
+	// Wait for the last reminders, and for any claim a killed leader left
+	// behind to be rescued (the scheduler's rescue timeout).
+	last := first.Add(time.Duration(minutes-1) * time.Minute)
+	o.Logf("waiting for the last reminders (due %s) and for rescues of abandoned claims", last.Format("15:04:05"))
+	return rep, c.account(ctx, rep, starts, kills, last.Add(o.Settle))
+}
+
+// account reads every acknowledged meeting's reminder jobs from etcd (the
+// ground truth: due, done, post reference) once they are all done or when
+// until passes, and compares them with the posts the fake Slack received.
+func (c *cluster) account(ctx context.Context, rep *Report, starts map[string]time.Time, kills map[string][]time.Time, until time.Time) error {
+	db, err := etcd.Open(ctx, etcd.Options{Endpoints: []string{c.etcdURL}, Prefix: "/failover/", Logger: zerolog.Nop()})
+	if err != nil {
+		return err
 	}
-	amu.Unlock()
-	rep.Acked = len(ids)
-	c.slack.waitAll(ids, time.Minute)
-	for _, id := range ids {
+	defer db.Close()
+	ws := core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
+	var jobs map[string][]core.DueJob
+	for {
+		jobs = map[string][]core.DueJob{}
+		pending := 0
+		for id := range starts {
+			all, err := db.FindJobs(ctx, ws, id)
+			if err != nil {
+				return err
+			}
+			for _, j := range all {
+				if j.Kind != core.JobRemind {
+					continue
+				}
+				jobs[id] = append(jobs[id], j)
+				if j.DoneAt.IsZero() {
+					pending++
+				}
+			}
+		}
+		if pending == 0 || time.Now().After(until) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	for id := range starts {
+		posted := 0
+		for _, j := range jobs[id] {
+			switch {
+			case j.DoneAt.IsZero():
+				rep.Lost++
+			case j.Failed:
+				rep.Lost++
+			case j.PostRef == "":
+				rep.Superseded++
+			default:
+				posted++
+				late := j.DoneAt.Sub(j.Due)
+				rep.Late = append(rep.Late, late)
+			}
+		}
+		if len(jobs[id]) < 6 {
+			rep.Lost += 6 - len(jobs[id])
+		}
 		posts := c.slack.postsOf(id)
-		switch {
-		case len(posts) == 0:
-			rep.Lost++
-		case len(posts) > 1:
-			rep.Doubled++
-			first := posts[0]
-			for _, kt := range kills[first.replica] {
-				if !kt.Before(first.at) && kt.Sub(first.at) < 2*time.Second {
-					rep.InDoubt++
-					break
+		if extra := len(posts) - posted; extra > 0 {
+			rep.Doubled += extra
+			for _, p := range posts {
+				for _, kt := range kills[p.replica] {
+					if !kt.Before(p.at) && kt.Sub(p.at) < 2*time.Second {
+						rep.InDoubt++
+					}
 				}
 			}
 		}
 	}
-	return rep, nil
+	return nil
+}
+
+// schedule sends /meet schedule for meeting n starting at at, to the next
+// replica in turn (a load balancer without stickiness), moving on when one
+// does not answer, and returns the meeting id of the answer.
+func (c *cluster) schedule(n int, at time.Time) (string, error) {
+	var last error
+	for try := range 3 {
+		id, err := c.command((n+try)%3, n, "schedule Sync "+strconv.Itoa(n)+" "+at.UTC().Format("2006-01-02 15:04"))
+		if err == nil && id != "" {
+			return id, nil
+		}
+		last = err
+	}
+	return "", fmt.Errorf("schedule %d: %v", n, last)
 }
 
 // writeConfig writes the one config every replica runs; only the listen
@@ -249,7 +338,7 @@ slack:
 meetings:
   early_join: 0s
   grace: 0s
-  reminders: [55s]
+  reminders: [50s, 40s, 30s, 20s, 10s, 0s]
 log:
   level: info
   format: json
@@ -368,43 +457,16 @@ func (c *cluster) leader(ctx context.Context) (int, error) {
 
 var scheduledRe = regexp.MustCompile(`as meeting (\d+)`)
 
-// scheduleLoop sends /meet schedule commands at Rate per second, each to
-// the next replica (a load balancer without stickiness), moving on to the
-// following one when a replica does not answer. report gets the meeting id
-// of each acknowledged schedule, or "" when no replica answered it.
-func (c *cluster) scheduleLoop(ctx context.Context, report func(id string)) {
-	tick := time.NewTicker(time.Second / time.Duration(c.o.Rate))
-	defer tick.Stop()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	client := &http.Client{Timeout: 10 * time.Second}
-	for n := 0; ; n++ {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for try := range 3 {
-				id, err := c.command(client, (n+try)%3, n)
-				if err == nil {
-					report(id)
-					return
-				}
-			}
-			report("")
-		}()
-	}
-}
+// commandClient sends the commands; a replica that hangs counts as not
+// answering.
+var commandClient = &http.Client{Timeout: 10 * time.Second}
 
-// command sends one signed /meet schedule to replica i and returns the
-// meeting id of its answer.
-func (c *cluster) command(client *http.Client, i, n int) (string, error) {
+// command sends one signed /meet command to replica i and returns the
+// meeting id of its answer, if it names one.
+func (c *cluster) command(i, n int, text string) (string, error) {
 	form := url.Values{
 		"team_id": {"T1"}, "team_domain": {"failover"}, "channel_id": {"C" + strconv.Itoa(n)}, "channel_name": {"c" + strconv.Itoa(n)},
-		"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/meet"}, "text": {"schedule Sync " + strconv.Itoa(n) + " in 1 minute"},
+		"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/meet"}, "text": {text},
 		"response_url": {"https://hooks.slack.com/commands/T1/" + strconv.Itoa(n) + "/x"}, "trigger_id": {"t" + strconv.Itoa(n)}, "api_app_id": {"A1"},
 	}
 	body := form.Encode()
@@ -416,7 +478,7 @@ func (c *cluster) command(client *http.Client, i, n int) (string, error) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set(signature.HeaderTimestamp, ts)
 	req.Header.Set(signature.HeaderSignature, signature.Sign("failover-signing-secret", ts, []byte(body)))
-	resp, err := client.Do(req)
+	resp, err := commandClient.Do(req)
 	if err != nil {
 		return "", err
 	}

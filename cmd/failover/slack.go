@@ -102,31 +102,6 @@ func (s *slackAPI) firstPostAfter(t time.Time, not string, limit time.Duration) 
 	}
 }
 
-// waitAll waits until every meeting in ids has at least one reminder, and
-// reports whether they all did within limit.
-func (s *slackAPI) waitAll(ids []string, limit time.Duration) bool {
-	deadline := time.Now().Add(limit)
-	stop := time.AfterFunc(limit, func() { s.mu.Lock(); s.cond.Broadcast(); s.mu.Unlock() })
-	defer stop.Stop()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for {
-		missing := 0
-		for _, id := range ids {
-			if len(s.posts[id]) == 0 {
-				missing++
-			}
-		}
-		if missing == 0 {
-			return true
-		}
-		if !time.Now().Before(deadline) {
-			return false
-		}
-		s.cond.Wait()
-	}
-}
-
 // postsOf returns a copy of meeting id's reminder posts.
 func (s *slackAPI) postsOf(id string) []post {
 	s.mu.Lock()

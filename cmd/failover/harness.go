@@ -44,12 +44,13 @@ type Options struct {
 
 // Report is what a run measured.
 type Report struct {
-	KillGaps []time.Duration // SIGKILL of the leader → first reminder posted by the new one
-	TermGaps []time.Duration // SIGTERM of the leader → first reminder posted by the new one
-	Acked    int             // schedules answered with a meeting id
-	Unacked  int             // schedules that got no answer (their replica was killed)
-	Lost     int             // reminders of acknowledged meetings never done, or given up
-	Doubled  int             // posts beyond one per reminder recorded as posted
+	KillGaps  []time.Duration // SIGKILL of the leader → first reminder posted by the new one
+	KillLeads []time.Duration // SIGKILL of the leader → another replica says it leads (/readyz)
+	TermGaps  []time.Duration // SIGTERM of the leader → another replica says it leads (/readyz)
+	Acked     int             // schedules answered with a meeting id
+	Unacked   int             // schedules that got no answer (their replica was killed)
+	Lost      int             // reminders of acknowledged meetings never done, or given up
+	Doubled   int             // posts beyond one per reminder recorded as posted
 	// Superseded counts reminders done without a post because a later one
 	// of the same meeting was due already (meetbot sends only the latest
 	// after downtime): each is a reminder that was late by over 10 s.
@@ -177,7 +178,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		// sleeps until it; the lease outlives the due time, so the burst
 		// waits for the new leader) or up to 300 ms into it (the leader is
 		// claiming, posting and recording). A SIGTERM lands 0-50 ms into
-		// a burst, so there is work to hand over.
+		// a burst, while there is work to hand over; its handover is
+		// measured on /readyz, since the leader may finish the burst
+		// before it resigns.
 		offset := time.Duration(rng.IntN(2300)-2000) * time.Millisecond
 		if graceful {
 			offset = time.Duration(rng.IntN(50)) * time.Millisecond
@@ -205,17 +208,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if !graceful {
 			kills[name] = append(kills[name], t0)
 		}
-		p, ok := c.slack.firstPostAfter(t0, name, 30*time.Second)
-		if !ok {
-			return nil, fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
+		next, leads, err := c.nextLeader(ctx, leader)
+		if err != nil {
+			return nil, fmt.Errorf("%s of leader %s: %w", sig, name, err)
 		}
-		gap := p.at.Sub(t0)
 		if graceful {
-			rep.TermGaps = append(rep.TermGaps, gap)
+			rep.TermGaps = append(rep.TermGaps, leads.Sub(t0))
+			o.Logf("%-7s leader %s: r%d leads %v later", sig, name, next, leads.Sub(t0).Round(time.Millisecond))
 		} else {
-			rep.KillGaps = append(rep.KillGaps, gap)
+			p, ok := c.slack.firstPostAfter(t0, name, 30*time.Second)
+			if !ok {
+				return nil, fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
+			}
+			rep.KillGaps = append(rep.KillGaps, p.at.Sub(t0))
+			rep.KillLeads = append(rep.KillLeads, leads.Sub(t0))
+			o.Logf("%-7s leader %s %+5dms from a burst: r%d leads %v later, posts %v later", sig, name, offset.Milliseconds(), next,
+				leads.Sub(t0).Round(time.Millisecond), p.at.Sub(t0).Round(time.Millisecond))
 		}
-		o.Logf("%-7s leader %s %+5dms from a burst: %s posted %v later", sig, name, offset.Milliseconds(), p.replica, gap.Round(time.Millisecond))
 		<-c.bots[leader].done
 		if err := c.startBot(ctx, leader); err != nil {
 			return nil, err
@@ -430,6 +439,24 @@ func (c *cluster) stopAll() {
 			<-p.done
 		}
 	}
+}
+
+// nextLeader asks the replicas other than old, every 10 ms, until one
+// says on /readyz that it leads, and returns it with when it first said so.
+func (c *cluster) nextLeader(ctx context.Context, old int) (int, time.Time, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for i, addr := range c.listen {
+			var body struct {
+				Leading bool `json:"leading"`
+			}
+			if i != old && getJSON(ctx, "http://"+addr+"/readyz", &body) == nil && body.Leading {
+				return i, time.Now(), nil
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return 0, time.Time{}, errors.New("no other replica said it leads within 30 s")
 }
 
 // leader asks every replica's /readyz and returns the one index leading.

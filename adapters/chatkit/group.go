@@ -5,6 +5,11 @@ import (
 	"sync"
 )
 
+// Restarting is the answer to a request that arrives while the adapter
+// drains for shutdown: nothing was done, and trying again reaches the
+// next process.
+const Restarting = "meetbot is restarting; try again in a moment."
+
 // Group counts work that outlives its request (a slow command finishing
 // through a follow-up, a button click answered later) so shutdown can
 // wait for it before the store closes. Unlike sync.WaitGroup, work may

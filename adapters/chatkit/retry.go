@@ -34,9 +34,6 @@ type Retry struct {
 	// Sleep waits d or until ctx ends; default a timer. Tests record the
 	// waits instead.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Now is the clock the context's deadline is compared with; default
-	// time.Now.
-	Now func() time.Time
 	// Logger notes each wait.
 	Logger zerolog.Logger
 }
@@ -44,10 +41,7 @@ type Retry struct {
 // Do runs call, and again after each rate limit as Retry describes. An
 // error that is not a rate limit is returned as it is.
 func (r Retry) Do(ctx context.Context, call func() error) error {
-	now, sleep := r.Now, r.Sleep
-	if now == nil {
-		now = time.Now
-	}
+	sleep := r.Sleep
 	if sleep == nil {
 		sleep = Sleep
 	}
@@ -62,32 +56,46 @@ func (r Retry) Do(ctx context.Context, call func() error) error {
 		}
 		dl, hasDeadline := ctx.Deadline()
 		if attempt >= Or(r.Retries, DefaultRetries) || wait > Or(r.MaxWait, DefaultMaxRateWait) ||
-			hasDeadline && dl.Sub(now()) < wait {
-			return r.busy(wait, err)
+			hasDeadline && time.Until(dl) < wait {
+			return r.busy(wait, err, nil)
 		}
 		r.Logger.Warn().Dur("retry_after", wait).Int("attempt", attempt+1).Msg("rate limited; waiting as asked")
 		if serr := sleep(ctx, wait); serr != nil {
-			return r.busy(wait, err)
+			return r.busy(wait, err, serr)
 		}
 	}
 }
 
-// busy is the error of a call the rate limit outlasted.
-func (r Retry) busy(wait time.Duration, err error) error {
-	e := core.Wrap(core.EUNAVAILABLE, limitedError{wait: wait, err: err}, r.Busy)
+// busy is the error of a call the rate limit outlasted; waitErr is why
+// the wait itself ended early (the context's error), if it did.
+func (r Retry) busy(wait time.Duration, err, waitErr error) error {
+	e := core.Wrap(core.EUNAVAILABLE, limitedError{wait: wait, err: err, waitErr: waitErr}, r.Busy)
 	e.RetryAfter = wait
 	return e
 }
 
-// limitedError keeps the platform's rate-limit error for errors.As while
-// its text holds no request URL (some platforms put tokens in theirs).
+// limitedError keeps the platform's rate-limit error (and the context's,
+// when it cut the wait short) for errors.Is and As, while its text holds
+// no request URL: some platforms put tokens in theirs.
 type limitedError struct {
-	wait time.Duration
-	err  error
+	wait    time.Duration
+	err     error
+	waitErr error
 }
 
-func (e limitedError) Error() string { return fmt.Sprintf("rate limited (asked to wait %s)", e.wait) }
-func (e limitedError) Unwrap() error { return e.err }
+func (e limitedError) Error() string {
+	if e.waitErr != nil {
+		return fmt.Sprintf("rate limited (asked to wait %s): %v", e.wait, e.waitErr)
+	}
+	return fmt.Sprintf("rate limited (asked to wait %s)", e.wait)
+}
+
+func (e limitedError) Unwrap() []error {
+	if e.waitErr != nil {
+		return []error{e.err, e.waitErr}
+	}
+	return []error{e.err}
+}
 
 // Sleep waits d or until ctx ends, returning ctx's error then.
 func Sleep(ctx context.Context, d time.Duration) error {

@@ -111,7 +111,7 @@ func TestRetryStopsWithContext(t *testing.T) {
 		call, n := callsFailing(limitErr{time.Second})
 		go func() { time.Sleep(500 * time.Millisecond); cancel() }()
 		err := (Retry{Limited: limited}).Do(ctx, call)
-		if core.ErrorCode(err) != core.EUNAVAILABLE || *n != 1 {
+		if core.ErrorCode(err) != core.EUNAVAILABLE || !errors.Is(err, context.Canceled) || *n != 1 {
 			t.Fatalf("Do = %v after %d calls", err, *n)
 		}
 	})

@@ -151,7 +151,7 @@ func New(o Options) *Adapter {
 	a := &Adapter{
 		opts: o, chat: chat.NewRenderingLists(o.Service),
 		dedupe:  chatkit.Dedupe{Store: once, TTL: o.DedupeTTL, Now: o.Now},
-		retry:   chatkit.Retry{Limited: rateLimited, Busy: textRateLimited, Retries: o.Retries, Sleep: o.Sleep, Now: o.Now, Logger: o.Logger},
+		retry:   chatkit.Retry{Limited: rateLimited, Busy: textRateLimited, Retries: o.Retries, Sleep: o.Sleep, Logger: o.Logger},
 		clients: map[string]teamClient{}, limits: map[string]*rate.Limiter{},
 		dead: chatkit.NewSet(chatkit.LostFor, maxCached), users: userCache{m: map[string]userInfo{}},
 	}

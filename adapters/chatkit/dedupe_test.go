@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/closedstore"
 	"github.com/meetbot/meetbot/storage/bolt"
 )
 
@@ -38,14 +39,7 @@ func TestDedupeRunsOnce(t *testing.T) {
 // hides the failure: the caller gets EUNAVAILABLE with a sentence for the
 // person, and the store's error for the log.
 func TestDedupeRefusesWhenStoreIsDown(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "once.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	first, err := Dedupe{Store: db}.First(t.Context(), "discord:1")
+	first, err := Dedupe{Store: closedstore.New(t)}.First(t.Context(), "discord:1")
 	if first {
 		t.Fatal("a delivery the store could not record was run")
 	}

@@ -2,7 +2,6 @@ package discord_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,7 +9,7 @@ import (
 
 	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/adapters/discord"
-	"github.com/meetbot/meetbot/storage/bolt"
+	"github.com/meetbot/meetbot/internal/closedstore"
 )
 
 // TestStoreDownRefusesInteraction: when the store cannot record an
@@ -19,13 +18,7 @@ import (
 // over HTTP and the gateway alike; autocomplete gets no choices.
 func TestStoreDownRefusesInteraction(t *testing.T) {
 	t.Parallel()
-	down, err := bolt.Open(filepath.Join(t.TempDir(), "down.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := down.Close(); err != nil {
-		t.Fatal(err)
-	}
+	down := closedstore.New(t)
 	h := newHarness(t, func(o *discord.Options) { o.Store = down })
 	r := h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	if !r.ephemeral() || r.Data.Content != chatkit.NotRecorded {

@@ -86,6 +86,15 @@ type Options struct {
 	MirrorEvents bool
 }
 
+// The Adapter is the scheduler's notifier for Discord meetings and keeps
+// their cards (and mirrored events) up to date. cmd/bot finds CardKeeper
+// by a type assertion, so a changed signature would silently stop card
+// updates; these make it a compile error instead.
+var (
+	_ core.Notifier   = (*Adapter)(nil)
+	_ core.CardKeeper = (*Adapter)(nil)
+)
+
 // Adapter serves Discord interactions and posts for the scheduler. It
 // implements core.Notifier and core.CardKeeper.
 type Adapter struct {

@@ -10,14 +10,6 @@ import (
 	"github.com/meetbot/meetbot/core/chat"
 )
 
-// The Adapter is the scheduler's notifier for Discord meetings and keeps
-// their cards (and mirrored events) up to date; cmd/bot finds CardKeeper
-// by a type assertion, so these keep it from silently going missing.
-var (
-	_ core.Notifier   = (*Adapter)(nil)
-	_ core.CardKeeper = (*Adapter)(nil)
-)
-
 // errChannelGone marks a post to a channel the bot cannot reach any more.
 var errChannelGone = errors.New("discord: channel gone or access lost")
 

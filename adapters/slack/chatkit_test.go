@@ -3,13 +3,12 @@ package slack_test
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/adapters/slack"
-	"github.com/meetbot/meetbot/storage/bolt"
+	"github.com/meetbot/meetbot/internal/closedstore"
 )
 
 // TestResponseURLBaseFollowsAPIHost: response_urls are accepted on the
@@ -35,13 +34,7 @@ func TestResponseURLBaseFollowsAPIHost(t *testing.T) {
 // person is told in plain words to try again; nothing is stored.
 func TestStoreDownRefusesCommand(t *testing.T) {
 	t.Parallel()
-	down, err := bolt.Open(filepath.Join(t.TempDir(), "down.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := down.Close(); err != nil {
-		t.Fatal(err)
-	}
+	down := closedstore.New(t)
 	h := newHarness(t, func(o *slack.Options) { o.Store = down })
 	code, r := h.command(t, "U1", "schedule Review tomorrow 3pm")
 	h.adapter.Wait()

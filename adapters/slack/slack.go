@@ -45,11 +45,13 @@ type Options struct {
 	SigningSecret string
 	Logger        zerolog.Logger
 	// Now is the clock for the signature window, delivery records, lost
-	// channels and pacing; default time.Now. It is separate from the Service's clock so
-	// tests can fake meeting time while signing with the real one.
+	// channels and pacing; default time.Now. It is separate from the
+	// Service's clock so tests can fake meeting time while signing with
+	// the real one.
 	Now func() time.Time
 	// Sleep waits between posts to one channel and after a 429; default
-	// chatkit.Sleep, a timer that stops when ctx ends. Tests record the waits instead.
+	// chatkit.Sleep, a timer that stops when ctx ends. Tests record the
+	// waits instead.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// HTTPClient posts to response_urls and the Web API; default a client
 	// with a 10s timeout.

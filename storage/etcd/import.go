@@ -58,7 +58,7 @@ func (db *DB) ImportMeeting(ctx context.Context, m *core.Meeting) error {
 		_, _, found, err := db.getOne(ctx, k.record)
 		switch {
 		case err != nil:
-			return storeErr(ctx, err)
+			return err // withCounters maps it
 		case found:
 			return core.Errorf(core.ECONFLICT, "Meeting %q of %s is already stored.", m.ID, m.Workspace)
 		}
@@ -122,7 +122,7 @@ func (db *DB) withCounters(ctx context.Context, k meetingKeys, build func(counte
 		}
 		if _, rev, _ := kvOf(tr, 0); rev == cs.lastRev && refused != nil {
 			if err := refused(bctx); err != nil {
-				return err
+				return storeErr(ctx, err)
 			}
 		}
 		if attempt >= maxAttempts {

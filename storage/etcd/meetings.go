@@ -119,7 +119,8 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	}
 }
 
-// counterState is what a write read of a workspace's counters.
+// counterState holds a workspace's counters as a write read them, with
+// their revisions for the Txn's compares.
 type counterState struct {
 	last, maxDur       uint64
 	lastRev, maxDurRev int64

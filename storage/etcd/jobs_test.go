@@ -15,9 +15,9 @@ import (
 	"github.com/meetbot/meetbot/storage/storagetest"
 )
 
-// open returns a store on the shared server under prefix (a fresh one
+// replica returns a store on the shared server under prefix (a fresh one
 // when prefix is empty), closed when the test ends.
-func open(t *testing.T, prefix string) *etcd.DB {
+func replica(t *testing.T, prefix string) *etcd.DB {
 	t.Helper()
 	if prefix == "" {
 		prefix = etcdtest.Prefix(t)
@@ -37,11 +37,11 @@ func open(t *testing.T, prefix string) *etcd.DB {
 // replica on its own client and session.
 func TestLeaderConformance(t *testing.T) {
 	storagetest.RunLeader(t, func(t *testing.T) storagetest.LeaderBackend {
-		db := open(t, "")
+		db := replica(t, "")
 		return storagetest.LeaderBackend{
 			Store: db,
 			NewLeader: func(t *testing.T) core.Leader {
-				l := etcd.NewLeader(open(t, db.Prefix()))
+				l := etcd.NewLeader(replica(t, db.Prefix()))
 				t.Cleanup(func() { _ = l.Close() })
 				return l
 			},
@@ -69,7 +69,7 @@ func job(meeting string, n int, due time.Time) core.DueJob {
 // Txn holds, still work: the plan is whole, and claims come in batches of at
 // most 40 until every job is taken once.
 func TestLargePlanAndBatchedClaims(t *testing.T) {
-	db := open(t, "")
+	db := replica(t, "")
 	t0 := time.Date(2031, 1, 1, 8, 0, 0, 0, time.UTC)
 	var jobs []core.DueJob
 	for i := range 100 {
@@ -116,8 +116,8 @@ func TestLargePlanAndBatchedClaims(t *testing.T) {
 // Ensure two replicas (two clients on one prefix) claiming at once never
 // get the same job, and together get every due job.
 func TestTwoClientsClaimEachJobOnce(t *testing.T) {
-	a := open(t, "")
-	b := open(t, a.Prefix())
+	a := replica(t, "")
+	b := replica(t, a.Prefix())
 	t0 := time.Date(2031, 1, 1, 8, 0, 0, 0, time.UTC)
 	total := 0
 	for m := range 6 {
@@ -175,7 +175,7 @@ func TestTwoClientsClaimEachJobOnce(t *testing.T) {
 // Ensure NextDue finds a job far from now (years), one overdue, and the
 // claim deadline when it comes first, through its growing windows.
 func TestNextDueWindows(t *testing.T) {
-	db := open(t, "")
+	db := replica(t, "")
 	if _, ok, err := db.NextDue(t.Context(), time.Minute); err != nil || ok {
 		t.Fatalf("NextDue of an empty store = %v, %v", ok, err)
 	}

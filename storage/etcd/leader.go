@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 
@@ -130,6 +131,21 @@ func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	for fresh := false; ; fresh = true {
+		lctx, err := l.campaign(ctx)
+		// A session whose lease was revoked or ran out may not know it
+		// yet (its keepalive has not answered): campaign once more on a
+		// new one.
+		if err != nil && !fresh && errors.Is(err, rpctypes.ErrLeaseNotFound) {
+			l.dropSession(nil)
+			continue
+		}
+		return lctx, err
+	}
+}
+
+// campaign is one campaign of Lead, on the current session.
+func (l *Leader) campaign(ctx context.Context) (context.Context, error) {
 	sess, err := l.currentSession(ctx)
 	if err != nil {
 		return nil, err
@@ -166,6 +182,18 @@ func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
 	l.leading.Store(true)
 	go l.observe(lctx, t, sess, f)
 	return lctx, nil
+}
+
+// dropSession forgets the session (sess, or whichever is current when sess
+// is nil) so the next campaign makes a new one. Its keepalive stops; its
+// lease, if it still exists, runs out by itself.
+func (l *Leader) dropSession(sess *concurrency.Session) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.session != nil && (sess == nil || l.session == sess) {
+		l.session.Orphan()
+		l.session = nil
+	}
 }
 
 // currentSession returns the live session, making a new one when there is
@@ -218,6 +246,9 @@ func (l *Leader) observe(ctx context.Context, t *term, sess *concurrency.Session
 		lost, err := l.follow(ctx, wch, sess, f)
 		stop()
 		if lost != nil {
+			// The key went while the session looked alive: its lease was
+			// revoked or ran out, so the next term needs a new session.
+			l.dropSession(sess)
 			t.cancel(lost)
 			return
 		}
@@ -227,6 +258,7 @@ func (l *Leader) observe(ctx context.Context, t *term, sess *concurrency.Session
 		_ = err // the watch broke: check the key itself, then watch again
 		rev, lost := l.check(ctx, sess, f)
 		if lost != nil {
+			l.dropSession(sess)
 			t.cancel(lost)
 			return
 		}

@@ -202,11 +202,11 @@ func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 		}
 
 		l2ctx := lead(t, l2, t.Context())
-		got, err := s.ClaimDue(l2ctx, at(1).Add(rescue), 10, "w2", rescue)
+		got, err := s.ClaimDue(l2ctx, at(3), 10, "w2", rescue)
 		if err != nil {
 			t.Fatalf("ClaimDue by the new leader: %v", err)
 		}
-		sameJobIDs(t, "the new leader's claim", got, later, a)
+		sameJobIDs(t, "the new leader's claim (the rescue and the job due now)", got, a, later)
 		if err := s.CompleteJob(l2ctx, a.ID, "w2", at(4), "by-w2"); err != nil {
 			t.Fatalf("CompleteJob by the new leader: %v", err)
 		}

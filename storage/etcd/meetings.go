@@ -2,12 +2,14 @@ package etcd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/meetbot/meetbot/core"
@@ -59,14 +61,17 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
 	counters := strings.TrimSuffix(keys.lastID, counterLastID)
-	resp, err := db.cli.Get(bctx, counters, clientv3.WithPrefix())
-	if err != nil {
-		return storeErr(ctx, err)
-	}
-	var cs counterState
-	for _, kv := range resp.Kvs {
-		if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
-			return err
+	ck := db.cacheKey(keys.lastID)
+	cs, ok := mu.cached(ck)
+	if !ok {
+		resp, err := db.cli.Get(bctx, counters, clientv3.WithPrefix())
+		if err != nil {
+			return storeErr(ctx, err)
+		}
+		for _, kv := range resp.Kvs {
+			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+				return err
+			}
 		}
 	}
 	for attempt := 1; ; attempt++ {
@@ -89,9 +94,16 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 			Else(clientv3.OpGet(counters, clientv3.WithPrefix()), clientv3.OpGet(k.record, clientv3.WithKeysOnly())).
 			Commit()
 		if err != nil {
+			mu.forget(ck) // the Txn may or may not have landed
 			return storeErr(ctx, err)
 		}
 		if tr.Succeeded {
+			// Keys a Txn writes get its revision.
+			cs.last, cs.lastRev = cs.last+1, tr.Header.Revision
+			if c.Duration > 0 && uint64(c.Duration) > cs.maxDur {
+				cs.maxDur, cs.maxDurRev = uint64(c.Duration), tr.Header.Revision
+			}
+			mu.remember(ck, cs)
 			m.ID, m.Version = next, 1
 			return nil
 		}
@@ -99,9 +111,11 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 		cs = counterState{}
 		for _, kv := range tr.Responses[0].GetResponseRange().Kvs {
 			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+				mu.forget(ck)
 				return err
 			}
 		}
+		mu.remember(ck, cs)
 		if _, _, taken := kvOf(tr, 1); taken && cs.lastRev == before {
 			return core.Wrap(core.ECONFLICT, fmt.Errorf("etcd: meeting id %q of %s is already taken", next, m.Workspace),
 				"Could not pick a new meeting id. Please try again.")
@@ -117,7 +131,8 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	}
 }
 
-// counterState is what a write read of a workspace's counters.
+// counterState holds a workspace's counters as a write read them, with
+// their revisions for the Txn's compares.
 type counterState struct {
 	last, maxDur       uint64
 	lastRev, maxDurRev int64
@@ -229,6 +244,23 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
+	return retryCompacted(func() ([]*core.Meeting, error) { return db.findMeetings(ctx, bctx, k, f) })
+}
+
+// retryCompacted runs a paged walk again from the start when etcd compacted
+// the revision it was reading at between two pages (it keeps only recent
+// ones), a few times at most.
+func retryCompacted(walk func() ([]*core.Meeting, error)) ([]*core.Meeting, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := walk()
+		if attempt < 3 && errors.Is(err, rpctypes.ErrCompacted) {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.MeetingFilter) ([]*core.Meeting, error) {
 	from, end := k.startPrefix, prefixEnd(k.startPrefix)
 	var rev int64
 	if !f.EndsAfter.IsZero() {
@@ -236,7 +268,7 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 		if err != nil {
 			return nil, storeErr(ctx, err)
 		}
-		rev = resp.Header.Revision
+		rev = resp.Header.Revision // the walk reads at this revision
 		var maxDur uint64
 		if len(resp.Kvs) > 0 {
 			if maxDur, err = parseCounter(resp.Kvs[0].Value); err != nil {
@@ -255,7 +287,9 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 		if err != nil {
 			return nil, storeErr(ctx, err)
 		}
-		rev = resp.Header.Revision
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
 		ids := make([]string, 0, len(resp.Kvs))
 		for _, kv := range resp.Kvs {
 			rest := strings.TrimPrefix(string(kv.Key), k.startPrefix)
@@ -368,6 +402,10 @@ func (db *DB) findIndexed(ctx context.Context, kind string) ([]*core.Meeting, er
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
+	return retryCompacted(func() ([]*core.Meeting, error) { return db.walkIndex(ctx, bctx, kind) })
+}
+
+func (db *DB) walkIndex(ctx, bctx context.Context, kind string) ([]*core.Meeting, error) {
 	prefix := db.prefix + kind + "/"
 	from, end := prefix, prefixEnd(prefix)
 	var rev int64
@@ -381,7 +419,9 @@ func (db *DB) findIndexed(ctx context.Context, kind string) ([]*core.Meeting, er
 		if err != nil {
 			return nil, storeErr(ctx, err)
 		}
-		rev = resp.Header.Revision
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
 		refs := make([]meetingRef, 0, len(resp.Kvs))
 		for _, kv := range resp.Kvs {
 			parts := strings.Split(strings.TrimPrefix(string(kv.Key), prefix), "/")

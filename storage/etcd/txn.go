@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"sync"
@@ -41,23 +42,56 @@ func backoff(ctx context.Context, n int) error {
 }
 
 // stripes serialise, inside one process, the writes that all replicas
-// fight over (a workspace's meeting counter): the process then sends one
-// contender at a time instead of fifty, and only other replicas can make
-// it lose a round. Keyed by *DB so two clients in one process (the tests'
-// two replicas) still contend through etcd.
-type stripes [64]sync.Mutex
+// fight over (a workspace's meeting counter, a busy meeting): the process
+// then sends one contender at a time instead of fifty, and only other
+// replicas can make it lose a round. The stripe is picked by the DB's
+// address and the key, so two clients in one process (the tests' two
+// replicas) almost always still contend through etcd, and nothing has to
+// be cleaned up when a DB closes.
+var stripes [256]stripe
 
-var dbStripes sync.Map // *DB → *stripes
-
-func (db *DB) stripe(key string) *sync.Mutex {
-	v, ok := dbStripes.Load(db)
-	if !ok {
-		v, _ = dbStripes.LoadOrStore(db, new(stripes))
-	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return &v.(*stripes)[h.Sum32()%uint32(len(stripes{}))]
+// stripe is one lock of stripes, with what the writes it serialises may
+// remember between calls.
+type stripe struct {
+	sync.Mutex
+	// counters caches per workspace (keyed by cacheKey of its last-id
+	// key) the counters this process last read or wrote, so a create
+	// usually costs one Txn instead of a read and a Txn. A stale entry is
+	// harmless: the Txn's compare on the counter's revision fails and hands
+	// back the fresh state. Guarded by the mutex.
+	counters map[string]counterState
 }
+
+// maxCachedCounters bounds one stripe's cache; past it the cache starts
+// over (an install with that many active workspaces loses one read each).
+const maxCachedCounters = 1024
+
+func (db *DB) stripe(key string) *stripe {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(db.cacheKey(key)))
+	return &stripes[h.Sum64()%uint64(len(stripes))]
+}
+
+// cacheKey names key for this DB alone, so two clients in one process do
+// not share cached state.
+func (db *DB) cacheKey(key string) string { return fmt.Sprintf("%p\x00%s", db, key) }
+
+// cached returns the counters remembered for k; call with st locked.
+func (st *stripe) cached(key string) (counterState, bool) {
+	cs, ok := st.counters[key]
+	return cs, ok
+}
+
+// remember stores cs for k; call with st locked.
+func (st *stripe) remember(key string, cs counterState) {
+	if st.counters == nil || len(st.counters) >= maxCachedCounters {
+		st.counters = make(map[string]counterState)
+	}
+	st.counters[key] = cs
+}
+
+// forget drops what is remembered for k; call with st locked.
+func (st *stripe) forget(key string) { delete(st.counters, key) }
 
 // kvOf returns the first key of the Get at position i of a Txn's
 // responses; found is false when the key is absent.

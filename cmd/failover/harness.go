@@ -57,9 +57,10 @@ type Report struct {
 	Superseded int
 	// Late is how late each posted reminder was recorded done (DoneAt-Due).
 	Late []time.Duration
-	// InDoubt counts the doubled reminders whose first post came from a
-	// leader in the last moment before its SIGKILL: posted, but killed
-	// before it could record the post, so the new leader posted again.
+	// InDoubt counts the doubled reminders posted by a leader in the last
+	// moment before its SIGKILL or SIGTERM: posted (or, on SIGTERM, the
+	// post aborted after Slack had it), but not recorded, so the new
+	// leader posted again.
 	InDoubt int
 }
 
@@ -170,7 +171,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	rng := rand.New(rand.NewPCG(o.Seed, 11))
-	kills := map[string][]time.Time{} // replica → SIGKILL times
+	kills := map[string][]time.Time{} // replica → when it was killed or stopped
 	burst := first.Add(-50 * time.Second)
 	for k := range o.Kills + o.Terms {
 		graceful := k >= o.Kills
@@ -205,9 +206,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err := c.bots[leader].cmd.Process.Signal(sig); err != nil {
 			return nil, err
 		}
-		if !graceful {
-			kills[name] = append(kills[name], t0)
-		}
+		kills[name] = append(kills[name], t0)
 		next, leads, err := c.nextLeader(ctx, leader)
 		if err != nil {
 			return nil, fmt.Errorf("%s of leader %s: %w", sig, name, err)

@@ -20,7 +20,7 @@ func TestProcessFailover(t *testing.T) {
 		t.Skip("MEETBOT_ETCD_BIN is not set (go build -o /tmp/etcd ./internal/etcdserver)")
 	}
 	if testing.Short() {
-		t.Skip("starts five processes and runs for about five minutes")
+		t.Skip("starts five processes and runs for two to three minutes")
 	}
 	dir := t.TempDir()
 	bot := filepath.Join(dir, "bot")

@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// before its start, and perMinute meetings start on each of the next
 	// minutes. Reminders then fall due in bursts every 10 s for the whole
 	// run, and each kill is aimed at a burst.
-	minutes := (o.Kills+o.Terms)/4 + 2 // six bursts a minute, a kill and restart take one or two
+	minutes := (o.Kills+o.Terms+3)/4 + 1 // six bursts a minute; a kill and restart take one or two
 	first := time.Now().Add(75 * time.Second).Truncate(time.Minute).Add(time.Minute)
 	starts := map[string]time.Time{} // acknowledged meeting id → start
 	n := 0

@@ -293,16 +293,27 @@ func (c *cluster) account(ctx context.Context, rep *Report, starts map[string]ti
 		posts := c.slack.postsOf(id)
 		if extra := len(posts) - posted; extra > 0 {
 			rep.Doubled += extra
-			for _, p := range posts {
-				for _, kt := range kills[p.replica] {
-					if !kt.Before(p.at) && kt.Sub(p.at) < 2*time.Second {
-						rep.InDoubt++
-					}
-				}
+			if explained(posts, kills) {
+				rep.InDoubt += extra
 			}
 		}
 	}
 	return nil
+}
+
+// explained reports whether one of posts came from a replica in the last
+// 2 s before it was killed or stopped: a post that may not have been
+// recorded, so another leader posting the same reminder again is the
+// at-least-once delivery the fence implies, not a second leader.
+func explained(posts []post, kills map[string][]time.Time) bool {
+	for _, p := range posts {
+		for _, kt := range kills[p.replica] {
+			if !kt.Before(p.at) && kt.Sub(p.at) < 2*time.Second {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // schedule sends /meet schedule for meeting n starting at at, to the next

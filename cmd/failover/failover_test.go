@@ -41,7 +41,7 @@ func TestProcessFailover(t *testing.T) {
 		t.Fatalf("%v (logs in %s)", err, work)
 	}
 	t.Log("\n" + rep.String(3*time.Second))
-	if len(rep.KillGaps) != 3 || len(rep.TermGaps) != 1 {
+	if len(rep.KillLeads) != 3 || len(rep.TermGaps) != 1 {
 		t.Errorf("measured %d kills and %d handovers, want 3 and 1", len(rep.KillGaps), len(rep.TermGaps))
 	}
 	if rep.Acked == 0 {

@@ -42,7 +42,7 @@ type Options struct {
 
 // Report is what a run measured.
 type Report struct {
-	KillGaps  []time.Duration // SIGKILL of the leader → first reminder posted by the new one
+	KillGaps  []time.Duration // SIGKILL of the leader → first reminder posted by the new one, when reminders were waiting
 	KillLeads []time.Duration // SIGKILL of the leader → another replica says it leads (/readyz)
 	TermGaps  []time.Duration // SIGTERM of the leader → another replica says it leads (/readyz)
 	Acked     int             // schedules answered with a meeting id
@@ -210,10 +210,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
 			}
-			rep.KillGaps = append(rep.KillGaps, p.at.Sub(t0))
 			rep.KillLeads = append(rep.KillLeads, leads.Sub(t0))
-			o.Logf("%-7s leader %s %+5dms from a burst: r%d leads %v later, posts %v later", sig, name, offset.Milliseconds(), next,
-				leads.Sub(t0).Round(time.Millisecond), p.at.Sub(t0).Round(time.Millisecond))
+			// The first post measures the failover only when reminders were
+			// left waiting at the kill; when the dead leader had posted all
+			// that was due, it measures the wait for the next burst.
+			waiting := c.slack.waitingAt(starts, t0)
+			note := "posts"
+			if waiting > 0 {
+				rep.KillGaps = append(rep.KillGaps, p.at.Sub(t0))
+			} else {
+				note = "nothing was waiting; next burst posted"
+			}
+			o.Logf("%-7s leader %s %+5dms from a burst: r%d leads %v later; %s %v later", sig, name, offset.Milliseconds(), next,
+				leads.Sub(t0).Round(time.Millisecond), note, p.at.Sub(t0).Round(time.Millisecond))
 		}
 		<-c.bots[leader].done
 		if err := c.startBot(ctx, leader); err != nil {

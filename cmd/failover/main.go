@@ -77,7 +77,7 @@ func main() {
 
 // String renders the report.
 func (r *Report) String(ttl time.Duration) string {
-	return fmt.Sprintf(`leader SIGKILL → first reminder by the new leader (leader_ttl %v): %s
+	return fmt.Sprintf(`leader SIGKILL → first reminder by the new leader, of those left waiting (leader_ttl %v): %s
 leader SIGKILL → another replica leads (/readyz): %s
 leader SIGTERM → another replica leads (/readyz): %s
 meetings acknowledged: %d (unanswered: %d), reminders posted: %d

@@ -61,6 +61,12 @@ type Backend struct {
 	Leader core.Leader
 	// Pruner deletes old done jobs and delivery keys.
 	Pruner Pruner
+	// Resign, when not nil, gives leadership up at once so another
+	// replica leads without waiting for the lease to run out. Call it on a
+	// graceful stop after the scheduler has stopped (its last runs have
+	// then recorded their outcomes under the lead). Nil for bbolt, whose
+	// lead ends with the process.
+	Resign func(ctx context.Context) error
 	// Watch, when not nil, calls wake whenever another replica changes the
 	// due-job index, until ctx ends, so the leader's scheduler looks at
 	// once. Nil for bbolt, where only this process writes.
@@ -90,10 +96,20 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{Driver: Etcd, Store: db, Leader: etcd.NewLeader(db), Pruner: db, Watch: db.WatchDue, EtcdDB: db}, nil
+		leader := etcd.NewLeader(db)
+		b := &Backend{Driver: Etcd, Store: db, Leader: leader, Pruner: db, Watch: db.WatchDue, EtcdDB: db}
+		if r, ok := any(leader).(resigner); ok {
+			b.Resign = r.Resign
+		}
+		return b, nil
 	default:
 		return nil, core.Errorf(core.EINVALID, "storage: %q is not a storage driver; use bolt or etcd", cfg.Driver)
 	}
+}
+
+// resigner is a Leader that can hand its lead over at once.
+type resigner interface {
+	Resign(ctx context.Context) error
 }
 
 // Close releases the store (the file lock, or the cluster connection and

@@ -282,6 +282,7 @@ func (a *app) start(ctx context.Context) {
 	var once sync.Once
 	a.stopLoops = func() {
 		once.Do(func() {
+			led := a.sched.Leading()
 			stop()
 			<-done
 			<-watched
@@ -292,7 +293,7 @@ func (a *app) start(ctx context.Context) {
 				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				if err := a.backend.Resign(rctx); err != nil {
 					a.log.Warn().Err(err).Str("replica", a.replica).Msg("resigning leadership failed; another replica leads once the lease runs out")
-				} else {
+				} else if led {
 					a.log.Info().Str("replica", a.replica).Msg("leadership resigned")
 				}
 				cancel()

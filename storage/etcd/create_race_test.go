@@ -68,7 +68,7 @@ func TestOversizedMeetingRefused(t *testing.T) {
 	db := open(t, etcdtest.Prefix(t))
 	defer db.Close()
 	m := plainMeeting(time.Date(2031, 3, 30, 9, 0, 0, 0, time.UTC))
-	for i := range 60000 {
+	for i := range 120000 { // about 1.3 MB of JSON
 		m.Invitees = append(m.Invitees, "U"+strconv.Itoa(1_000_000+i))
 	}
 	if err := db.CreateMeeting(t.Context(), m); core.ErrorCode(err) != core.EINVALID {

@@ -11,9 +11,8 @@ import (
 	"github.com/meetbot/meetbot/core"
 )
 
-// Key layout (see /notes/keys.md of the project's helpers, and the README
-// of storage/etcd for operators). Every key lives under the prefix; the
-// first component names the record kind, so one kind is one key range:
+// Key layout. Every key lives under the prefix; the first component names
+// the record kind, so one kind is one key range:
 //
 //	meetings/<ws>/<id>                 meeting record (storage/internal/record)
 //	meetings_by_start/<ws>/<T>/<id>    "" — start index, ordered by time then id

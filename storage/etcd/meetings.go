@@ -2,12 +2,14 @@ package etcd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/meetbot/meetbot/core"
@@ -117,7 +119,8 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	}
 }
 
-// counterState is what a write read of a workspace's counters.
+// counterState holds a workspace's counters as a write read them, with
+// their revisions for the Txn's compares.
 type counterState struct {
 	last, maxDur       uint64
 	lastRev, maxDurRev int64
@@ -229,6 +232,23 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
+	return retryCompacted(func() ([]*core.Meeting, error) { return db.findMeetings(ctx, bctx, k, f) })
+}
+
+// retryCompacted runs a paged walk again from the start when etcd compacted
+// the revision it was reading at between two pages (it keeps only recent
+// ones), a few times at most.
+func retryCompacted(walk func() ([]*core.Meeting, error)) ([]*core.Meeting, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := walk()
+		if attempt < 3 && errors.Is(err, rpctypes.ErrCompacted) {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.MeetingFilter) ([]*core.Meeting, error) {
 	from, end := k.startPrefix, prefixEnd(k.startPrefix)
 	var rev int64
 	if !f.EndsAfter.IsZero() {
@@ -236,7 +256,7 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 		if err != nil {
 			return nil, storeErr(ctx, err)
 		}
-		rev = resp.Header.Revision
+		rev = resp.Header.Revision // the walk reads at this revision
 		var maxDur uint64
 		if len(resp.Kvs) > 0 {
 			if maxDur, err = parseCounter(resp.Kvs[0].Value); err != nil {
@@ -255,7 +275,9 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 		if err != nil {
 			return nil, storeErr(ctx, err)
 		}
-		rev = resp.Header.Revision
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
 		ids := make([]string, 0, len(resp.Kvs))
 		for _, kv := range resp.Kvs {
 			rest := strings.TrimPrefix(string(kv.Key), k.startPrefix)
@@ -368,6 +390,10 @@ func (db *DB) findIndexed(ctx context.Context, kind string) ([]*core.Meeting, er
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
+	return retryCompacted(func() ([]*core.Meeting, error) { return db.walkIndex(ctx, bctx, kind) })
+}
+
+func (db *DB) walkIndex(ctx, bctx context.Context, kind string) ([]*core.Meeting, error) {
 	prefix := db.prefix + kind + "/"
 	from, end := prefix, prefixEnd(prefix)
 	var rev int64
@@ -381,7 +407,9 @@ func (db *DB) findIndexed(ctx context.Context, kind string) ([]*core.Meeting, er
 		if err != nil {
 			return nil, storeErr(ctx, err)
 		}
-		rev = resp.Header.Revision
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
 		refs := make([]meetingRef, 0, len(resp.Kvs))
 		for _, kv := range resp.Kvs {
 			parts := strings.Split(strings.TrimPrefix(string(kv.Key), prefix), "/")

@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
 	"sync"
@@ -41,22 +42,18 @@ func backoff(ctx context.Context, n int) error {
 }
 
 // stripes serialise, inside one process, the writes that all replicas
-// fight over (a workspace's meeting counter): the process then sends one
-// contender at a time instead of fifty, and only other replicas can make
-// it lose a round. Keyed by *DB so two clients in one process (the tests'
-// two replicas) still contend through etcd.
-type stripes [64]sync.Mutex
-
-var dbStripes sync.Map // *DB → *stripes
+// fight over (a workspace's meeting counter, a busy meeting): the process
+// then sends one contender at a time instead of fifty, and only other
+// replicas can make it lose a round. The stripe is picked by the DB's
+// address and the key, so two clients in one process (the tests' two
+// replicas) almost always still contend through etcd, and nothing has to
+// be cleaned up when a DB closes.
+var stripes [256]sync.Mutex
 
 func (db *DB) stripe(key string) *sync.Mutex {
-	v, ok := dbStripes.Load(db)
-	if !ok {
-		v, _ = dbStripes.LoadOrStore(db, new(stripes))
-	}
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(key))
-	return &v.(*stripes)[h.Sum32()%uint32(len(stripes{}))]
+	h := fnv.New64a()
+	_, _ = fmt.Fprintf(h, "%p\x00%s", db, key)
+	return &stripes[h.Sum64()%uint64(len(stripes))]
 }
 
 // kvOf returns the first key of the Get at position i of a Txn's

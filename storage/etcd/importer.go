@@ -222,8 +222,20 @@ func (im *Importer) itemOps(it dump.Item) ([]clientv3.Cmp, []clientv3.Op, error)
 	return nil, nil, fmt.Errorf("etcd: import: empty item")
 }
 
-// importJobOps stores a job with its state index and meeting index
-// entries.
+// importJobOps stores a job in its state (pending, claimed or done, as
+// its times say) with its state index and meeting index entries, as
+// PlanJobs and the claims would have left them.
 func (db *DB) importJobOps(j *core.DueJob) ([]clientv3.Cmp, []clientv3.Op, error) {
-	return nil, nil, notYet()
+	if !validName(j.ID) || !validName(j.Meeting) {
+		return nil, nil, fmt.Errorf("etcd: import: job %q of meeting %q has an unusable id", j.ID, j.Meeting)
+	}
+	put, err := db.putJobOp(j)
+	if err != nil {
+		return nil, nil, err
+	}
+	mp, err := db.jobMeetingPrefix(j.Workspace, j.Meeting)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nil, []clientv3.Op{put, clientv3.OpPut(db.stateKey(j), ""), clientv3.OpPut(mp+esc(j.ID), "")}, nil
 }

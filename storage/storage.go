@@ -97,19 +97,14 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 			return nil, err
 		}
 		leader := etcd.NewLeader(db)
-		b := &Backend{Driver: Etcd, Store: db, Leader: leader, Pruner: db, Watch: db.WatchDue, EtcdDB: db}
-		if r, ok := any(leader).(resigner); ok {
-			b.Resign = r.Resign
-		}
-		return b, nil
+		// Close, not Resign: it also revokes the session's lease, which
+		// deletes the election key even when the term already ended with
+		// the scheduler's context (Resign alone then finds no term).
+		resign := func(context.Context) error { return leader.Close() }
+		return &Backend{Driver: Etcd, Store: db, Leader: leader, Resign: resign, Pruner: db, Watch: db.WatchDue, EtcdDB: db}, nil
 	default:
 		return nil, core.Errorf(core.EINVALID, "storage: %q is not a storage driver; use bolt or etcd", cfg.Driver)
 	}
-}
-
-// resigner is a Leader that can hand its lead over at once.
-type resigner interface {
-	Resign(ctx context.Context) error
 }
 
 // Close releases the store (the file lock, or the cluster connection and

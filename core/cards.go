@@ -48,7 +48,7 @@ const cardTimeout = 10 * time.Second
 // SetCard records where the meeting's card was posted, so later changes can
 // redraw it. Adapters call it right after posting the card. ENOTFOUND when
 // the meeting is gone.
-func (s *Service) SetCard(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
+func (s *notices) SetCard(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
 	return s.store.UpdateMeeting(ctx, ws, id, func(m *Meeting) error {
 		m.Card = ref
 		return nil
@@ -57,7 +57,7 @@ func (s *Service) SetCard(ctx context.Context, ws WorkspaceKey, id string, ref M
 
 // SetMirror records the platform calendar entry that mirrors the meeting
 // (see Meeting.Mirror), so later changes reach it too.
-func (s *Service) SetMirror(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
+func (s *notices) SetMirror(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
 	return s.store.UpdateMeeting(ctx, ws, id, func(m *Meeting) error {
 		m.Mirror = ref
 		return nil
@@ -67,7 +67,7 @@ func (s *Service) SetMirror(ctx context.Context, ws WorkspaceKey, id string, ref
 // refreshCard asks the notifier to redraw m's card and its calendar mirror,
 // when it has either and the notifier can. Failures are logged: the change itself is stored and the
 // actor already has their reply.
-func (s *Service) refreshCard(ctx context.Context, m *Meeting, ev CardEvent) {
+func (s *notices) refreshCard(ctx context.Context, m *Meeting, ev CardEvent) {
 	if m == nil || m.Card.IsZero() && m.Mirror.IsZero() {
 		return
 	}

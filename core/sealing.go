@@ -31,7 +31,7 @@ func participantAD(p *Participant) string {
 
 // sealedCopy returns p as it is to be stored: with its token sealed when a
 // Sealer is configured, unchanged otherwise. p itself is not modified.
-func (s *Service) sealedCopy(p *Participant) (*Participant, error) {
+func (s *participants) sealedCopy(p *Participant) (*Participant, error) {
 	if s.sealer == nil || p.Token == "" {
 		return p, nil
 	}
@@ -49,7 +49,7 @@ func (s *Service) sealedCopy(p *Participant) (*Participant, error) {
 // kept as it is. A sealed token that does not open (the key changed or
 // was removed) is dropped with a warning, so the caller refreshes it from
 // RealtimeKit instead of failing the join.
-func (s *Service) openToken(p *Participant) {
+func (s *participants) openToken(p *Participant) {
 	if !strings.HasPrefix(p.Token, sealedPrefix) {
 		return
 	}
@@ -70,7 +70,7 @@ func (s *Service) openToken(p *Participant) {
 }
 
 // putParticipant stores p, its token sealed (see sealedCopy).
-func (s *Service) putParticipant(ctx context.Context, p *Participant) error {
+func (s *participants) putParticipant(ctx context.Context, p *Participant) error {
 	sp, err := s.sealedCopy(p)
 	if err != nil {
 		return err

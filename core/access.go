@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rs/zerolog"
 )
@@ -57,13 +58,13 @@ func isAdmin(w *Workspace, a Actor) bool {
 // or a person the workspace listed with "/meet settings admins add". When
 // the settings cannot be read it falls back to what the platform says, so
 // a store failure never grants rights.
-func (c *access) IsAdmin(ctx context.Context, a Actor) bool {
+func (s *access) IsAdmin(ctx context.Context, a Actor) bool {
 	if a.IsAdmin {
 		return true
 	}
-	w, err := c.workspaces.storedWorkspace(ctx, a.User.Workspace)
+	w, err := s.workspaces.storedWorkspace(ctx, a.User.Workspace)
 	if err != nil {
-		c.log.Warn().Err(err).Str("workspace", a.User.Workspace.String()).Msg("could not read workspace admins")
+		s.log.Warn().Err(err).Str("workspace", a.User.Workspace.String()).Msg("could not read workspace admins")
 		return false
 	}
 	return isAdmin(w, a)
@@ -74,7 +75,7 @@ func (c *access) IsAdmin(ctx context.Context, a Actor) bool {
 // (once per actor) and, if it names a, a.IsAdmin is set and check asked
 // again. So listed admins have admin rights in every use case, whichever
 // adapter called, while the usual allowed request never reads the store.
-func (c *access) permits(ctx context.Context, a *Actor, check func(Actor) bool) bool {
+func (s *access) permits(ctx context.Context, a *Actor, check func(Actor) bool) bool {
 	if check(*a) {
 		return true
 	}
@@ -82,7 +83,7 @@ func (c *access) permits(ctx context.Context, a *Actor, check func(Actor) bool) 
 		return false
 	}
 	a.adminLooked = true
-	if !c.IsAdmin(ctx, *a) {
+	if !s.IsAdmin(ctx, *a) {
 		return false
 	}
 	a.IsAdmin = true
@@ -92,11 +93,11 @@ func (c *access) permits(ctx context.Context, a *Actor, check func(Actor) bool) 
 // mayCreate refuses a new meeting when the workspace lets only admins
 // schedule and a is not one. A settings read failure refuses too, since
 // the rule cannot be checked.
-func (c *access) mayCreate(ctx context.Context, a Actor) error {
+func (s *access) mayCreate(ctx context.Context, a Actor) error {
 	if a.IsAdmin {
 		return nil
 	}
-	w, err := c.workspaces.storedWorkspace(ctx, a.User.Workspace)
+	w, err := s.workspaces.storedWorkspace(ctx, a.User.Workspace)
 	if err != nil {
 		return err
 	}
@@ -119,12 +120,12 @@ func canManage(m *Meeting, a Actor) bool {
 
 // visible loads meeting id of a's workspace if a may see it. A meeting a
 // may not see is reported as not found, so its existence stays private.
-func (c *access) visible(ctx context.Context, a *Actor, id string) (*Meeting, error) {
-	m, err := findMeeting(ctx, c.store, a.User.Workspace, id)
+func (s *access) visible(ctx context.Context, a *Actor, id string) (*Meeting, error) {
+	m, err := findMeeting(ctx, s.store, a.User.Workspace, id)
 	if err != nil {
 		return nil, err
 	}
-	if !c.permits(ctx, a, func(a Actor) bool { return canSee(m, a) }) {
+	if !s.permits(ctx, a, func(a Actor) bool { return canSee(m, a) }) {
 		return nil, notFound(m.ID)
 	}
 	return m, nil
@@ -132,12 +133,12 @@ func (c *access) visible(ctx context.Context, a *Actor, id string) (*Meeting, er
 
 // manageable loads a meeting that a may change: organizer, co-hosts and
 // admins. action completes "Only the organizer … can <action> meeting 12".
-func (c *access) manageable(ctx context.Context, a Actor, id, action string) (*Meeting, error) {
-	m, err := c.visible(ctx, &a, id)
+func (s *access) manageable(ctx context.Context, a Actor, id, action string) (*Meeting, error) {
+	m, err := s.visible(ctx, &a, id)
 	if err != nil {
 		return nil, err
 	}
-	if !c.permits(ctx, &a, func(a Actor) bool { return canManage(m, a) }) {
+	if !s.permits(ctx, &a, func(a Actor) bool { return canManage(m, a) }) {
 		return nil, Errorf(EFORBIDDEN, "Only the organizer (@%s), co-hosts or a workspace admin can %s meeting %s.", orName(m), action, m.ID)
 	}
 	if m.State == StateCancelled {
@@ -161,7 +162,7 @@ func mayUseLink(m *Meeting, user string) bool {
 
 // authorizeJoin decides whether a may join m at all, whatever the time.
 // Private meetings are for invitees; open ones for the channel's members.
-func (c *access) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error {
+func (s *access) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error {
 	if m.Workspace != a.User.Workspace {
 		return notFound(m.ID)
 	}
@@ -170,7 +171,7 @@ func (c *access) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error 
 		return Errorf(EFORBIDDEN, "You were removed from meeting %s, so I can't give you a link. Ask the organizer if this is a mistake.", m.ID)
 	}
 	if !mayUseLink(m, uid) {
-		if c.permits(ctx, a, func(a Actor) bool { return a.IsAdmin }) {
+		if s.permits(ctx, a, func(a Actor) bool { return a.IsAdmin }) {
 			return Errorf(EFORBIDDEN, "Meeting %s is for invitees only, admins included. Invite yourself first with \"/meet invite %s @you\", so the others see you are coming.", m.ID, m.ID)
 		}
 		return Errorf(EFORBIDDEN, "Meeting %s is for invitees only. Ask the organizer to invite you with \"/meet invite %s @you\".", m.ID, m.ID)
@@ -181,8 +182,8 @@ func (c *access) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error 
 	if a.Channel == m.Channel {
 		return nil
 	}
-	if c.members != nil {
-		ok, err := c.members.IsChannelMember(ctx, m.Workspace, m.Channel, uid)
+	if s.members != nil {
+		ok, err := s.members.IsChannelMember(ctx, m.Workspace, m.Channel, uid)
 		if err != nil {
 			return userFacingUpstream(fmt.Errorf("check channel membership: %w", err))
 		}
@@ -190,8 +191,52 @@ func (c *access) authorizeJoin(ctx context.Context, m *Meeting, a *Actor) error 
 			return nil
 		}
 	}
-	if c.permits(ctx, a, func(a Actor) bool { return a.IsAdmin }) {
+	if s.permits(ctx, a, func(a Actor) bool { return a.IsAdmin }) {
 		return nil
 	}
 	return Errorf(EFORBIDDEN, "Meeting %s belongs to another channel; join it from there, or ask the organizer to invite you.", m.ID)
+}
+
+// orName is how refusals name a meeting's organizer: their display name,
+// else their id.
+func orName(m *Meeting) string {
+	if m.OrganizerName != "" {
+		return m.OrganizerName
+	}
+	return m.Organizer
+}
+
+// findMeeting loads a meeting of the actor's workspace, returning a plain
+// not-found error that never reveals other workspaces.
+func findMeeting(ctx context.Context, store MeetingStore, ws WorkspaceKey, id string) (*Meeting, error) {
+	id = normalizeID(id)
+	if id == "" {
+		return nil, Errorf(EINVALID, "Which meeting? Give its id, for example \"/meet info 12\". \"/meet list\" shows the ids.")
+	}
+	m, err := store.FindMeetingByID(ctx, ws, id)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, notFound(id)
+		}
+		return nil, fmt.Errorf("find meeting %s: %w", id, err)
+	}
+	if m.State == StatePending && m.Abandoned || m.State == StateFailed {
+		return nil, notFound(id)
+	}
+	return m, nil
+}
+
+// normalizeID accepts the ways people type an id: "#12", " 12 ", "012".
+func normalizeID(id string) string {
+	id = strings.TrimPrefix(strings.TrimSpace(id), "#")
+	if strings.Trim(id, "0123456789") == "" && len(id) > 1 {
+		if t := strings.TrimLeft(id, "0"); t != "" {
+			id = t
+		}
+	}
+	return id
+}
+
+func notFound(id string) error {
+	return Errorf(ENOTFOUND, "There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
 }

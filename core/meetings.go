@@ -148,13 +148,6 @@ func (s *meetings) Cancel(ctx context.Context, a Actor, id string) (*CancelResul
 	return res, nil
 }
 
-func orName(m *Meeting) string {
-	if m.OrganizerName != "" {
-		return m.OrganizerName
-	}
-	return m.Organizer
-}
-
 // ErrNoCurrentMeeting is returned by CurrentMeeting when the channel has
 // nothing running or coming up.
 var ErrNoCurrentMeeting = errors.New("no current meeting")
@@ -239,39 +232,4 @@ func (s *meetings) OpenWindows(ctx context.Context, ws WorkspaceKey) (ids []stri
 		return strings.Compare(a, b)
 	})
 	return ids, closes, nil
-}
-
-// findMeeting loads a meeting of the actor's workspace, returning a plain
-// not-found error that never reveals other workspaces.
-func findMeeting(ctx context.Context, store MeetingStore, ws WorkspaceKey, id string) (*Meeting, error) {
-	id = normalizeID(id)
-	if id == "" {
-		return nil, Errorf(EINVALID, "Which meeting? Give its id, for example \"/meet info 12\". \"/meet list\" shows the ids.")
-	}
-	m, err := store.FindMeetingByID(ctx, ws, id)
-	if err != nil {
-		if ErrorCode(err) == ENOTFOUND {
-			return nil, notFound(id)
-		}
-		return nil, fmt.Errorf("find meeting %s: %w", id, err)
-	}
-	if m.State == StatePending && m.Abandoned || m.State == StateFailed {
-		return nil, notFound(id)
-	}
-	return m, nil
-}
-
-// normalizeID accepts the ways people type an id: "#12", " 12 ", "012".
-func normalizeID(id string) string {
-	id = strings.TrimPrefix(strings.TrimSpace(id), "#")
-	if strings.Trim(id, "0123456789") == "" && len(id) > 1 {
-		if t := strings.TrimLeft(id, "0"); t != "" {
-			id = t
-		}
-	}
-	return id
-}
-
-func notFound(id string) error {
-	return Errorf(ENOTFOUND, "There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
 }

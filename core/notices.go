@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -52,5 +53,45 @@ func (s *notices) announce(ctx context.Context, a Announcement) {
 	a.DMs = slices.DeleteFunc(a.DMs, func(u string) bool { return u == a.By })
 	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {
 		s.log.Warn().Err(err).Str("meeting", a.Meeting.ID).Str("kind", a.Kind).Msg(fmt.Sprintf("could not announce %s meeting", a.Kind))
+	}
+}
+
+// cardTimeout bounds one card redraw, which runs inside a command or a job.
+const cardTimeout = 10 * time.Second
+
+// SetCard records where the meeting's card was posted, so later changes can
+// redraw it. Adapters call it right after posting the card. ENOTFOUND when
+// the meeting is gone.
+func (s *notices) SetCard(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
+	return s.store.UpdateMeeting(ctx, ws, id, func(m *Meeting) error {
+		m.Card = ref
+		return nil
+	})
+}
+
+// SetMirror records the platform calendar entry that mirrors the meeting
+// (see Meeting.Mirror), so later changes reach it too.
+func (s *notices) SetMirror(ctx context.Context, ws WorkspaceKey, id string, ref MessageRef) (*Meeting, error) {
+	return s.store.UpdateMeeting(ctx, ws, id, func(m *Meeting) error {
+		m.Mirror = ref
+		return nil
+	})
+}
+
+// refreshCard asks the notifier to redraw m's card and its calendar mirror,
+// when it has either and the notifier can. Failures are logged: the change itself is stored and the
+// actor already has their reply.
+func (s *notices) refreshCard(ctx context.Context, m *Meeting, ev CardEvent) {
+	if m == nil || m.Card.IsZero() && m.Mirror.IsZero() {
+		return
+	}
+	k, ok := s.notify.(CardKeeper)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cardTimeout)
+	defer cancel()
+	if err := k.UpdateCard(ctx, m.Clone(), ev); err != nil {
+		s.log.Warn().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Str("event", string(ev)).Msg("could not update the meeting card")
 	}
 }

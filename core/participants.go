@@ -73,7 +73,7 @@ func (s *participants) ensureParticipantOnce(ctx context.Context, m *Meeting, us
 	}
 	p, err := s.store.FindParticipant(ctx, m.Workspace, m.ID, user.UserID)
 	if err == nil {
-		s.openToken(p)
+		s.openStored(p)
 	}
 	switch {
 	case err == nil && p.Preset == preset && now.Sub(p.IssuedAt) < s.tokenMaxAge && p.Token != "":
@@ -177,4 +177,23 @@ func (s *participants) revoke(ctx context.Context, m *Meeting, user string) erro
 		return err
 	}
 	return s.store.DeleteParticipant(context.WithoutCancel(ctx), m.Workspace, m.ID, user)
+}
+
+// openStored opens p's stored token (see openToken in sealing.go). One that
+// does not open is dropped with a warning, so the caller fetches a fresh
+// one.
+func (s *participants) openStored(p *Participant) {
+	if err := openToken(s.sealer, p); err != nil {
+		s.log.Warn().Err(err).Str("meeting", p.Meeting).Str("user", p.User.String()).
+			Msg("a stored participant token does not open; fetching a fresh one")
+	}
+}
+
+// putParticipant stores p, its token sealed (see sealedCopy).
+func (s *participants) putParticipant(ctx context.Context, p *Participant) error {
+	sp, err := sealedCopy(s.sealer, p)
+	if err != nil {
+		return err
+	}
+	return s.store.PutParticipant(ctx, sp)
 }

@@ -37,14 +37,14 @@ const (
 // set, else the one their platform reports, else the workspace default,
 // else the configured default (cmd/bot makes that the machine's zone when
 // the config names none).
-func (p *people) Location(ctx context.Context, a Actor) *time.Location {
-	loc, _ := p.LocationSource(ctx, a)
+func (s *people) Location(ctx context.Context, a Actor) *time.Location {
+	loc, _ := s.LocationSource(ctx, a)
 	return loc
 }
 
 // LocationSource is Location, also saying where the zone came from.
-func (p *people) LocationSource(ctx context.Context, a Actor) (*time.Location, ZoneSource) {
-	if u, err := p.store.FindUser(ctx, a.User); err == nil && u.TimeZone != "" {
+func (s *people) LocationSource(ctx context.Context, a Actor) (*time.Location, ZoneSource) {
+	if u, err := s.store.FindUser(ctx, a.User); err == nil && u.TimeZone != "" {
 		if loc, err := LoadZone(u.TimeZone); err == nil {
 			return loc, ZoneFromUser
 		}
@@ -54,12 +54,12 @@ func (p *people) LocationSource(ctx context.Context, a Actor) (*time.Location, Z
 			return loc, ZoneFromPlatform
 		}
 	}
-	if w, err := p.workspaces.findWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
+	if w, err := s.workspaces.findWorkspace(ctx, a.User.Workspace); err == nil && w.DefaultTimeZone != "" {
 		if loc, err := LoadZone(w.DefaultTimeZone); err == nil {
 			return loc, ZoneFromWorkspace
 		}
 	}
-	if loc, err := LoadZone(p.defaultZone); err == nil {
+	if loc, err := LoadZone(s.defaultZone); err == nil {
 		return loc, ZoneFromConfig
 	}
 	return time.UTC, ZoneFromConfig
@@ -67,18 +67,18 @@ func (p *people) LocationSource(ctx context.Context, a Actor) (*time.Location, Z
 
 // SetTimeZone stores the actor's IANA zone so their times are read and shown
 // in it.
-func (p *people) SetTimeZone(ctx context.Context, a Actor, zone string) (*time.Location, error) {
+func (s *people) SetTimeZone(ctx context.Context, a Actor, zone string) (*time.Location, error) {
 	zone = strings.TrimSpace(zone)
 	loc, err := LoadZone(zone)
 	if err != nil {
 		return nil, Errorf(EINVALID, "%q is not a time zone I know. Use an IANA name such as \"Europe/Berlin\" or \"America/New_York\".", zone)
 	}
-	_, err = p.store.UpdateUser(ctx, a.User, func(u *User) error {
+	_, err = s.store.UpdateUser(ctx, a.User, func(u *User) error {
 		u.TimeZone = loc.String()
 		if a.Name != "" {
 			u.DisplayName = a.Name
 		}
-		u.UpdatedAt = p.clock.Now()
+		u.UpdatedAt = s.clock.Now()
 		return nil
 	})
 	if err != nil {
@@ -93,15 +93,15 @@ func (p *people) SetTimeZone(ctx context.Context, a Actor, zone string) (*time.L
 // it returns that zone and where it came from, and records on the user that
 // they were told, so the next call returns false. Adapters show the hint
 // with the reply to the command that read a time.
-func (p *people) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location, src ZoneSource, ok bool) {
-	loc, src = p.LocationSource(ctx, a)
+func (s *people) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location, src ZoneSource, ok bool) {
+	loc, src = s.LocationSource(ctx, a)
 	// A zone the platform has but could not give now is unknown, not
 	// absent: telling them once here would use up the hint for nothing.
 	if src != ZoneFromWorkspace && src != ZoneFromConfig || a.ZoneUnread != "" {
 		return loc, src, false
 	}
 	told := false
-	_, err := p.store.UpdateUser(context.WithoutCancel(ctx), a.User, func(u *User) error {
+	_, err := s.store.UpdateUser(context.WithoutCancel(ctx), a.User, func(u *User) error {
 		told = false // fn may run again
 		if u.ZoneHinted {
 			return ErrUnchanged
@@ -109,11 +109,11 @@ func (p *people) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location,
 		if u.DisplayName == "" {
 			u.DisplayName = a.Name
 		}
-		u.ZoneHinted, u.UpdatedAt, told = true, p.clock.Now(), true
+		u.ZoneHinted, u.UpdatedAt, told = true, s.clock.Now(), true
 		return nil
 	})
 	if err != nil {
-		p.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not record the zone hint")
+		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not record the zone hint")
 		return loc, src, false
 	}
 	if !told {
@@ -124,15 +124,15 @@ func (p *people) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location,
 
 // rememberName stores the display name so a link opened later (or a
 // participant re-created) still sends a name upstream.
-func (p *people) rememberName(ctx context.Context, a Actor) {
-	_, err := p.store.UpdateUser(ctx, a.User, func(u *User) error {
+func (s *people) rememberName(ctx context.Context, a Actor) {
+	_, err := s.store.UpdateUser(ctx, a.User, func(u *User) error {
 		if u.DisplayName == a.Name {
 			return ErrUnchanged
 		}
-		u.DisplayName, u.UpdatedAt = a.Name, p.clock.Now()
+		u.DisplayName, u.UpdatedAt = a.Name, s.clock.Now()
 		return nil
 	})
 	if err != nil {
-		p.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not remember display name")
+		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not remember display name")
 	}
 }

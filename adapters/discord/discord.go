@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/rs/zerolog"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 )
@@ -70,7 +71,7 @@ type Options struct {
 	DedupeTTL time.Duration
 	// MaxRateWait is the longest 429 retry_after waited for in place;
 	// longer waits fail the call with EUNAVAILABLE so the scheduler retries
-	// later. Default 30s.
+	// later. Default chatkit.DefaultMaxRateWait.
 	MaxRateWait time.Duration
 	// GatewayOpenTimeout bounds connecting to the gateway (handshake,
 	// HELLO, READY); default 30s. discordgo waits for those with no
@@ -85,6 +86,15 @@ type Options struct {
 	MirrorEvents bool
 }
 
+// The Adapter is the scheduler's notifier for Discord meetings and keeps
+// their cards (and mirrored events) up to date. cmd/bot finds CardKeeper
+// by a type assertion, so a changed signature would silently stop card
+// updates; these make it a compile error instead.
+var (
+	_ core.Notifier   = (*Adapter)(nil)
+	_ core.CardKeeper = (*Adapter)(nil)
+)
+
 // Adapter serves Discord interactions and posts for the scheduler. It
 // implements core.Notifier and core.CardKeeper.
 type Adapter struct {
@@ -93,12 +103,13 @@ type Adapter struct {
 	session *dg.Session // REST (and gateway when opened); never nil
 	pub     ed25519.PublicKey
 	log     zerolog.Logger
-	wg      sync.WaitGroup
-	dead    sync.Map // channel id → time.Time: until when the channel counts as lost
-	// closeMu and closed stop new interactions from starting work once
-	// Close is waiting for the work in flight.
-	closeMu sync.RWMutex
-	closed  bool
+	// work counts interactions in flight and their follow-ups, so Close
+	// refuses new ones and waits for those.
+	work     chatkit.Group
+	deadline chatkit.Deadline
+	dedupe   chatkit.Dedupe
+	retry    chatkit.Retry
+	lost     *chatkit.Set // channels the bot cannot post in, for chatkit.LostFor
 	// handlerOnce adds the gateway handler once, however often the
 	// gateway is opened.
 	handlerOnce sync.Once
@@ -112,28 +123,16 @@ func New(o Options) (*Adapter, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = 64 << 10
-	}
-	if o.MaxSkew <= 0 {
-		o.MaxSkew = 5 * time.Minute
-	}
-	if o.AckWait <= 0 {
-		o.AckWait = 2500 * time.Millisecond
-	}
-	if o.WorkTimeout <= 0 {
-		o.WorkTimeout = 30 * time.Second
-	}
-	if o.DedupeTTL <= 0 {
-		o.DedupeTTL = 10 * time.Minute
-	}
-	if o.GatewayOpenTimeout <= 0 {
-		o.GatewayOpenTimeout = 30 * time.Second
-	}
-	if o.MaxRateWait <= 0 {
-		o.MaxRateWait = 30 * time.Second
-	}
-	a := &Adapter{opts: o, chat: chat.New(o.Service), log: o.Logger}
+	o.MaxBody = chatkit.Or(o.MaxBody, chatkit.DefaultMaxBody)
+	o.MaxSkew = chatkit.Or(o.MaxSkew, 5*time.Minute)
+	o.AckWait = chatkit.Or(o.AckWait, chatkit.DefaultAckWait)
+	o.WorkTimeout = chatkit.Or(o.WorkTimeout, chatkit.DefaultWorkTimeout)
+	o.DedupeTTL = chatkit.Or(o.DedupeTTL, chatkit.DefaultDedupeTTL)
+	o.GatewayOpenTimeout = chatkit.Or(o.GatewayOpenTimeout, 30*time.Second)
+	a := &Adapter{opts: o, chat: chat.New(o.Service), log: o.Logger, retry: newRetry(o),
+		dedupe: chatkit.Dedupe{Store: o.Store, TTL: o.DedupeTTL, Now: o.Now},
+		lost:   chatkit.NewSet(chatkit.LostFor, 0)}
+	a.deadline = chatkit.Deadline{Group: &a.work, Wait: o.AckWait, Timeout: o.WorkTimeout}
 	if o.PublicKey != "" {
 		k, err := hex.DecodeString(o.PublicKey)
 		if err != nil || len(k) != ed25519.PublicKeySize {
@@ -147,6 +146,12 @@ func New(o Options) (*Adapter, error) {
 	}
 	a.session = s
 	return a, nil
+}
+
+// newRetry waits out Discord's 429s for Adapter.rest.
+func newRetry(o Options) chatkit.Retry {
+	return chatkit.Retry{Limited: rateLimited, Busy: "Discord is rate limiting me; please try again in a moment.",
+		MaxWait: o.MaxRateWait, Logger: o.Logger}
 }
 
 // newSession builds the discordgo session every REST call goes through.
@@ -302,30 +307,16 @@ func (a *Adapter) OpenGateway() error {
 	return nil
 }
 
-// Close disconnects the gateway (if open) and waits for work that outlived
-// its interaction.
+// Close disconnects the gateway (if open), then refuses new interactions
+// and waits for work that outlived its interaction.
 func (a *Adapter) Close() error {
-	a.closeMu.Lock()
-	a.closed = true
-	a.closeMu.Unlock()
 	err := a.session.Close()
-	a.wg.Wait()
+	_ = a.work.Drain(context.Background())
 	return err
 }
 
-// enter counts one interaction's work in, unless the adapter is closing.
-func (a *Adapter) enter() bool {
-	a.closeMu.RLock()
-	defer a.closeMu.RUnlock()
-	if a.closed {
-		return false
-	}
-	a.wg.Add(1)
-	return true
-}
-
 // Wait blocks until work that outlived its interaction has been delivered.
-func (a *Adapter) Wait() { a.wg.Wait() }
+func (a *Adapter) Wait() { a.work.Wait() }
 
 // RegisterCommands overwrites the application's command set with
 // Commands(): in one guild (instant, for testing) or globally when guildID
@@ -354,38 +345,25 @@ func RegisterCommands(ctx context.Context, o Options, guildID string) ([]*dg.App
 	if err != nil {
 		return nil, err
 	}
-	if o.MaxRateWait <= 0 {
-		o.MaxRateWait = 30 * time.Second
-	}
-	a := &Adapter{opts: o, session: s, log: o.Logger}
+	a := &Adapter{opts: o, session: s, log: o.Logger, retry: newRetry(o)}
 	return a.RegisterCommands(ctx, guildID)
 }
 
 // rest runs one REST call with ctx, waiting out 429s in place when
-// Discord asks for at most MaxRateWait, a few times; a longer wait fails
-// with EUNAVAILABLE carrying RetryAfter.
+// Discord asks for at most MaxRateWait, a few times (chatkit.Retry); a
+// longer wait fails with EUNAVAILABLE carrying RetryAfter.
 func (a *Adapter) rest(ctx context.Context, call func(opts ...dg.RequestOption) error) error {
-	for attempt := 0; ; attempt++ {
-		err := call(dg.WithContext(ctx))
-		rl, ok := errors.AsType[*dg.RateLimitError](err)
-		if !ok || rl.RateLimit == nil || rl.TooManyRequests == nil {
-			return err
-		}
-		wait := rl.RetryAfter
-		if attempt >= 3 || wait > a.opts.MaxRateWait {
-			e := core.Errorf(core.EUNAVAILABLE, "Discord is rate limiting me; please try again in a moment.")
-			e.RetryAfter, e.Err = wait, errors.New("discord: rate limited")
-			return e
-		}
-		a.log.Warn().Dur("retry_after", wait).Msg("discord rate limit hit; waiting as asked")
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	return a.retry.Do(ctx, func() error { return call(dg.WithContext(ctx)) })
+}
+
+// rateLimited recognises a 429 that discordgo handed back (its own
+// retries are off, see newSession), with the wait Discord asked for.
+func rateLimited(err error) (time.Duration, bool) {
+	rl, ok := errors.AsType[*dg.RateLimitError](err)
+	if !ok || rl.RateLimit == nil || rl.TooManyRequests == nil {
+		return 0, false
 	}
+	return rl.RetryAfter, true
 }
 
 // redactedError carries a failure for callers (errors.Is/As still see

@@ -172,7 +172,7 @@ func (a *Adapter) postCard(ctx context.Context, i *dg.Interaction, actor core.Ac
 		// back (the answer below tells them how to give access), so it is
 		// tried again now rather than skipped for the rest of the hour; a
 		// post that fails marks it lost again.
-		a.dead.Delete(i.ChannelID)
+		a.lost.Forget(i.ChannelID)
 		ref, err := a.post(ctx, i.ChannelID, m.ID, card)
 		if err == nil {
 			if _, err := svc.SetCard(ctx, actor.User.Workspace, m.ID, ref); err != nil {

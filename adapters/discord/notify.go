@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"errors"
-	"time"
 
 	dg "github.com/bwmarrin/discordgo"
 
@@ -26,23 +25,17 @@ func lostChannel(err error) bool {
 	return false
 }
 
-// lostFor is how long a lost channel is left alone: long enough that the
-// log has one line an hour rather than one per reminder, short enough that
-// reminders resume by themselves once an admin gives access back.
-const lostFor = time.Hour
+// isDead reports whether channel was lost within the last
+// chatkit.LostFor: long enough that the log has one line an hour rather
+// than one per reminder, short enough that reminders resume by themselves
+// once an admin gives access back.
+func (a *Adapter) isDead(channel string) bool { return a.lost.Has(channel, a.opts.Now()) }
 
-// isDead reports whether channel was lost within the last lostFor.
-func (a *Adapter) isDead(channel string) bool {
-	until, ok := a.dead.Load(channel)
-	return ok && a.opts.Now().Before(until.(time.Time))
-}
-
-// markDead remembers channel as lost for lostFor, logging once per period.
+// markDead remembers channel as lost, logging once per period.
 func (a *Adapter) markDead(channel, meeting string, err error) {
-	if a.isDead(channel) {
+	if !a.lost.Add(channel, a.opts.Now()) {
 		return
 	}
-	a.dead.Store(channel, a.opts.Now().Add(lostFor))
 	a.log.Warn().Str("channel", channel).Str("meeting", meeting).Str("error", describe(err)).
 		Msg("discord channel is gone or the bot lost access to it (or the permission to post there); no reminders or card updates go there for an hour, then it is tried again")
 }

@@ -5,10 +5,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	dg "github.com/bwmarrin/discordgo"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/recur"
 )
@@ -43,39 +43,19 @@ func noMentions() *dg.MessageAllowedMentions {
 	return &dg.MessageAllowedMentions{Parse: []dg.AllowedMentionType{}}
 }
 
-// fit cuts s to at most n characters (Discord counts UTF-16 code units;
-// counting runes and leaving room for the ellipsis keeps us under for the
-// common case, and astral runes are counted twice below), ending in "…".
-func fit(s string, n int) string {
-	if units(s) <= n {
-		return s
-	}
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		w := 1
-		if r > 0xFFFF {
-			w = 2
-		}
-		if used+w > n-1 {
-			break
-		}
-		b.WriteRune(r)
-		used += w
-	}
-	return b.String() + "…"
-}
+// markup and literal measure text as Discord does, in UTF-16 code units
+// (over a limit a post fails with 400): markup for text that is already
+// Discord markdown, literal for user text, escaped so it shows as typed.
+var (
+	markup  = chatkit.Text{Count: chatkit.UTF16}
+	literal = chatkit.Text{Escape: Escape, Count: chatkit.UTF16}
+)
+
+// fit cuts s to at most n UTF-16 code units, ending in "…" when cut.
+func fit(s string, n int) string { return markup.Fit(s, n) }
 
 // units counts s in UTF-16 code units, as Discord does.
-func units(s string) int {
-	n := utf8.RuneCountInString(s)
-	for _, r := range s {
-		if r > 0xFFFF {
-			n++
-		}
-	}
-	return n
-}
+func units(s string) int { return chatkit.UTF16(s) }
 
 // markdownEscaper backslash-escapes Discord markdown, and the "<" that
 // starts a mention, in user text shown inside formatted messages.
@@ -145,7 +125,7 @@ func Card(m *core.Meeting, occ core.Occurrence, w core.Window, now time.Time) (*
 	}
 	e := &dg.MessageEmbed{
 		Type:        dg.EmbedTypeRich,
-		Title:       fit(Escape(m.Title), maxEmbedTitle),
+		Title:       literal.Fit(m.Title, maxEmbedTitle),
 		Description: fit(d.String(), maxEmbedDesc),
 		Color:       0x5865F2,
 		Fields: []*dg.MessageEmbedField{

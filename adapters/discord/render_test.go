@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	dg "github.com/bwmarrin/discordgo"
@@ -31,16 +32,7 @@ func TestCardLimits(t *testing.T) {
 	}
 	w := core.Window{Opens: m.Start.Add(-5 * time.Minute), Closes: m.End().Add(5 * time.Minute)}
 	e, comps := discord.Card(m, core.Occurrence{Start: m.Start, End: m.End()}, w, testenv.T0.Add(-time.Hour))
-	units := func(s string) int {
-		n := 0
-		for _, r := range s {
-			n++
-			if r > 0xFFFF {
-				n++
-			}
-		}
-		return n
-	}
+	units := func(s string) int { return len(utf16.Encode([]rune(s))) } // as Discord counts
 	total := units(e.Title) + units(e.Description) + units(e.Footer.Text)
 	if units(e.Title) > 256 || !strings.HasSuffix(e.Title, "…") || units(e.Description) > 4096 {
 		t.Fatalf("title %d, description %d", units(e.Title), units(e.Description))

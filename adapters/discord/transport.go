@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 
 	dg "github.com/bwmarrin/discordgo"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
+	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/httpbody"
 )
 
@@ -83,19 +84,7 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = write(&dg.InteractionResponse{Type: dg.InteractionResponsePong})
 		return
 	}
-	a.answer(r.Context(), &i, signedKey(r.Header.Get(HeaderTimestamp), body), write)
-}
-
-// signedKey is the de-duplication key of a signed HTTP interaction: a
-// hash of its timestamp and raw body, exactly the bytes the signature
-// covers. It stands in for the interaction id when that is empty, so a
-// replay of the same signed request is answered once.
-func signedKey(ts string, body []byte) string {
-	sum := sha256.New()
-	sum.Write([]byte(ts))
-	sum.Write([]byte{0})
-	sum.Write(body)
-	return hex.EncodeToString(sum.Sum(nil)[:16])
+	a.answer(r.Context(), &i, chatkit.SignedKey(r.Header.Get(HeaderTimestamp), body), write)
 }
 
 // OnInteractionCreate is the gateway's INTERACTION_CREATE handler; it
@@ -132,86 +121,75 @@ func interactionRespond(s *dg.Session, i *dg.Interaction, resp *dg.InteractionRe
 
 // firstDelivery records the interaction id across replicas, so a guild
 // whose gateway events reach two replicas is answered once. An
-// interaction without an id is keyed by signed (see signedKey; "" over the
-// gateway, whose connection is authenticated).
-func (a *Adapter) firstDelivery(ctx context.Context, i *dg.Interaction, signed string) bool {
+// interaction without an id is keyed by signed (chatkit.SignedKey; ""
+// over the gateway, whose connection is authenticated). A store that
+// cannot record it refuses it (chatkit.Dedupe.First's error), so it
+// neither runs twice nor goes unanswered.
+func (a *Adapter) firstDelivery(ctx context.Context, i *dg.Interaction, signed string) (bool, error) {
 	key := "discord:" + i.ID
 	if i.ID == "" {
 		if signed == "" {
-			return true
+			return true, nil
 		}
 		key = "discord-signed:" + signed
 	}
-	first, err := a.opts.Store.Once(ctx, key, a.opts.Now(), a.opts.DedupeTTL)
-	if err != nil {
-		a.log.Warn().Err(err).Msg("could not record a discord interaction; handling it anyway")
-		return true
-	}
-	return first
+	return a.dedupe.First(ctx, key)
 }
 
 // answer runs Handle and gives its response to respond within AckWait.
 // Slower work is answered with a deferred ephemeral response (type 5; an
 // empty choice list for autocomplete, which cannot be deferred) and
-// finished by editing that response through the interaction's webhook.
+// finished by editing that response through the interaction's webhook
+// (chatkit.Answer).
 func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, signed string, respond func(*dg.InteractionResponse) error) {
 	if i.AppID == "" {
 		i.AppID = a.opts.ApplicationID
 	}
 	log := a.log.With().Str("guild", i.GuildID).Str("interaction", i.ID).Logger()
-	if !a.enter() {
-		_ = respond(ephemeralText("meetbot is restarting; try again in a moment."))
+	autocomplete := i.Type == dg.InteractionApplicationCommandAutocomplete
+	leave, ok := a.work.Enter()
+	defer leave()
+	if !ok {
+		_ = respond(ephemeralText(chatkit.Restarting))
 		return
 	}
-	// The counted section ends here unless the answer is handed to the
-	// goroutine that finishes a deferred response.
-	handedOff := false
-	defer func() {
-		if !handedOff {
-			a.wg.Done()
+	if first, err := a.firstDelivery(ctx, i, signed); err != nil {
+		log.Error().Err(err).Msg("could not record a discord interaction; refused it so it cannot run twice")
+		refusal := ephemeralText(core.ErrorMessage(err))
+		if autocomplete {
+			refusal = choices(nil)
 		}
-	}()
-	if !a.firstDelivery(ctx, i, signed) {
+		_ = respond(refusal)
+		return
+	} else if !first {
 		log.Info().Msg("discord interaction delivered again; answered once already")
 		return
 	}
-	done := make(chan *dg.InteractionResponse, 1)
-	base := context.WithoutCancel(ctx) // the work outlives an HTTP request
-	a.wg.Go(func() {
-		wctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
-		defer cancel()
-		done <- a.handleSafely(wctx, i)
-	})
-	timer := time.NewTimer(a.opts.AckWait)
-	defer timer.Stop()
-	select {
-	case resp := <-done:
-		if err := respond(resp); err != nil {
-			log.Warn().Str("error", describe(err)).Msg("could not answer a discord interaction")
+	deferred := func() bool {
+		if autocomplete {
+			_ = respond(choices(nil))
+			return false
 		}
-		return
-	case <-timer.C:
+		resp := &dg.InteractionResponse{Type: dg.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &dg.InteractionResponseData{Flags: dg.MessageFlagsEphemeral}}
+		if err := respond(resp); err != nil {
+			log.Warn().Str("error", describe(err)).Msg("could not defer a discord interaction")
+			return false
+		}
+		return true
 	}
-	if i.Type == dg.InteractionApplicationCommandAutocomplete {
-		_ = respond(choices(nil))
-		return
-	}
-	deferred := &dg.InteractionResponse{Type: dg.InteractionResponseDeferredChannelMessageWithSource,
-		Data: &dg.InteractionResponseData{Flags: dg.MessageFlagsEphemeral}}
-	if err := respond(deferred); err != nil {
-		log.Warn().Str("error", describe(err)).Msg("could not defer a discord interaction")
-		return
-	}
-	handedOff = true
-	go func() {
-		defer a.wg.Done()
-		resp := <-done
-		ctx, cancel := context.WithTimeout(context.Background(), a.opts.WorkTimeout)
-		defer cancel()
+	work := func(ctx context.Context) *dg.InteractionResponse { return a.handleSafely(ctx, i) }
+	resp, inTime := chatkit.Answer(ctx, a.deadline, work, deferred, func(ctx context.Context, resp *dg.InteractionResponse) {
 		if err := a.finish(ctx, i, resp); err != nil {
 			log.Error().Str("error", describe(err)).Msg("could not deliver a slow interaction's answer")
 		}
-	}()
+	})
+	if !inTime {
+		return
+	}
+	if err := respond(resp); err != nil {
+		log.Warn().Str("error", describe(err)).Msg("could not answer a discord interaction")
+	}
 }
 
 // finish delivers resp after a deferral: the deferred (ephemeral) answer

@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 )
 
@@ -111,55 +111,13 @@ var (
 	tokenDead   = map[string]bool{"account_inactive": true, "invalid_auth": true, "token_revoked": true}
 )
 
-// deadFor is how long a channel (or token) that posts cannot reach is left
-// alone. Long enough that a removed bot logs once an hour, not per
-// reminder; short enough that reminders resume on their own once an admin
-// invites meetbot back or reinstalls it.
-const deadFor = time.Hour
-
-// deadSet remembers channels (and tokens) that posts cannot reach, for
-// deadFor, so their reminders stop with one log line instead of a retry
-// loop, and start again by themselves after the fix.
-type deadSet struct {
-	mu sync.Mutex
-	m  map[string]time.Time // key → until when
-}
-
-func (d *deadSet) has(k string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return now.Before(d.m[k])
-}
-
-// add records k as dead until now+deadFor and reports whether it was not
-// dead already (so the caller logs once per period).
-func (d *deadSet) add(k string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if now.Before(d.m[k]) {
-		return false
-	}
-	if len(d.m) >= maxCached {
-		clear(d.m)
-	}
-	d.m[k] = now.Add(deadFor)
-	return true
-}
-
-// forget drops k, when a post showed it reachable again.
-func (d *deadSet) forget(k string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.m, k)
-}
-
 func deadChannelKey(team, channel string) string { return team + "\x00" + channel }
 func deadTokenKey(team, fp string) string        { return team + "\x00token:" + fp }
 
 // unreachable reports whether posts to channel of team are known to fail.
 func (a *Adapter) unreachable(team, channel, fp string) bool {
 	now := a.opts.Now()
-	return a.dead.has(deadChannelKey(team, channel), now) || a.dead.has(deadTokenKey(team, fp), now)
+	return a.dead.Has(deadChannelKey(team, channel), now) || a.dead.Has(deadTokenKey(team, fp), now)
 }
 
 // markDead remembers a permanent posting failure and logs it once per
@@ -175,7 +133,7 @@ func (a *Adapter) markDead(err error, team, channel, fp, meeting string) bool {
 	default:
 		return false
 	}
-	if a.dead.add(key, a.opts.Now()) {
+	if a.dead.Add(key, a.opts.Now()) {
 		a.opts.Logger.Warn().Str("team", team).Str("channel", channel).Str("meeting", meeting).Str("slack_error", code).Msg(why)
 	}
 	return true
@@ -215,31 +173,28 @@ func (a *Adapter) pace(ctx context.Context, team, channel string) error {
 	return nil
 }
 
-// withRetry runs call, and again after Slack's Retry-After when it answers
-// 429, at most Options.Retries more times and never past ctx's deadline.
-// A 429 without Retry-After (slack-go's StatusCodeError) waits a second.
-func (a *Adapter) withRetry(ctx context.Context, call func() error) error {
-	for attempt := 0; ; attempt++ {
-		err := call()
-		var wait time.Duration
-		if rl, ok := errors.AsType[*slackapi.RateLimitedError](err); ok {
-			wait = rl.RetryAfter
-		} else if se, ok := errors.AsType[slackapi.StatusCodeError](err); !ok || se.Code != http.StatusTooManyRequests {
-			return err
-		}
-		if attempt >= a.opts.Retries {
-			return err
-		}
-		if wait <= 0 {
-			wait = time.Second
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return err
-		}
-		if serr := a.opts.Sleep(ctx, wait); serr != nil {
-			return err
-		}
+// textRateLimited is what a person reads when Slack's rate limit outlasts
+// what meetbot waits for in place.
+const textRateLimited = "Slack is rate limiting meetbot; please try again in a moment."
+
+// rateLimited recognises Slack's 429 for chatkit.Retry: slack-go's
+// RateLimitedError with its Retry-After, or a bare 429 without that
+// header (a StatusCodeError), which waits a second.
+func rateLimited(err error) (time.Duration, bool) {
+	if rl, ok := errors.AsType[*slackapi.RateLimitedError](err); ok {
+		return chatkit.Or(rl.RetryAfter, time.Second), true
 	}
+	if se, ok := errors.AsType[slackapi.StatusCodeError](err); ok && se.Code == http.StatusTooManyRequests {
+		return time.Second, true
+	}
+	return 0, false
+}
+
+// withRetry runs call, and again after Slack's Retry-After when it answers
+// 429 (chatkit.Retry: at most Options.Retries more times, never past ctx's
+// deadline or chatkit.DefaultMaxRateWait).
+func (a *Adapter) withRetry(ctx context.Context, call func() error) error {
+	return a.retry.Do(ctx, call)
 }
 
 // post sends a message to channel with chat.postMessage, paced and retried,
@@ -255,16 +210,4 @@ func (a *Adapter) post(ctx context.Context, c *slackapi.Client, team, channel st
 		return err
 	})
 	return ts, err
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -1,12 +1,14 @@
 package slack_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/slack"
+	"github.com/meetbot/meetbot/core"
 )
 
 // TestRefusedRequestsTouchNothing sends forged, stale, unsigned and
@@ -179,20 +181,42 @@ func TestJoinLinksStayPrivate(t *testing.T) {
 	}
 }
 
-// TestSlowCommandFinishesThroughResponseURL makes RealtimeKit slow: Slack
-// gets "Working on it…" at once and the card arrives through response_url.
+// gatedTokens has no token for any team, but only once release is
+// closed: until then the command's work (which asks for the person's
+// token first) cannot finish.
+type gatedTokens chan struct{}
+
+func (g gatedTokens) Token(ctx context.Context, _ string) (string, error) {
+	select {
+	case <-g:
+	case <-ctx.Done():
+	}
+	return "", core.Errorf(core.ENOTFOUND, "no token")
+}
+
+// TestSlowCommandFinishesThroughResponseURL holds a command's work until
+// Slack's ack deadline (an injected timer that has already fired) has
+// passed: Slack gets "Working on it…", and the card arrives through
+// response_url once the work is let go. No wall clock is read.
 func TestSlowCommandFinishesThroughResponseURL(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(o *slack.Options) { o.AckWait = 50 * time.Millisecond })
-	h.env.Sandbox.SetLatency(1500 * time.Millisecond) // inside the 2 s call deadline
-	start := time.Now()
+	release := make(gatedTokens)
+	h := newHarness(t, func(o *slack.Options) {
+		o.Tokens = release
+		o.After = func(time.Duration) <-chan time.Time {
+			c := make(chan time.Time, 1)
+			c <- time.Time{}
+			return c
+		}
+	})
 	code, r := h.command(t, "U1", "schedule Review tomorrow 3pm")
 	if code != http.StatusOK || r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "Working on it") {
 		t.Fatalf("ack: %d %s", code, r.raw)
 	}
-	if d := time.Since(start); d > time.Second { // the work takes 1.5 s
-		t.Fatalf("ack took %v", d)
+	if len(h.meetings(t)) != 0 || len(h.hooks.Posts()) != 0 {
+		t.Fatal("the held work went ahead before its ack")
 	}
+	close(release)
 	h.adapter.Wait()
 	posts := h.hooks.Posts()
 	if len(posts) != 1 || !strings.HasPrefix(posts[0].Path, "/commands/T1/") || posts[0].Msg.ResponseType != "in_channel" || !strings.Contains(posts[0].Msg.all(), "Review") {
@@ -200,6 +224,20 @@ func TestSlowCommandFinishesThroughResponseURL(t *testing.T) {
 	}
 	if len(h.meetings(t)) != 1 {
 		t.Fatal("slow schedule did not store one meeting")
+	}
+}
+
+// TestCommandInTimeIsTheAck: with a deadline that never passes, the card
+// is the acknowledgement itself and nothing goes through response_url.
+func TestCommandInTimeIsTheAck(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *slack.Options) {
+		o.After = func(time.Duration) <-chan time.Time { return nil }
+	})
+	_, r := h.command(t, "U1", "schedule Review tomorrow 3pm")
+	h.adapter.Wait()
+	if r.ResponseType != "in_channel" || !strings.Contains(r.all(), "Review") || len(h.hooks.Posts()) != 0 {
+		t.Fatalf("ack %s, posts %+v", r.raw, h.hooks.Posts())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 )
 
@@ -82,11 +83,20 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 		return nil, false
 	}
 	log := a.opts.Logger.With().Str("team", team).Str("user", ic.User.ID).Logger()
+	leave, entered := a.work.Enter()
+	defer leave()
 	if ic.Type == slackapi.InteractionTypeViewSubmission {
 		if ic.View.CallbackID != modalCallback {
 			return nil, true
 		}
-		if run, _ := a.firstDelivery(ctx, "slack-view", team, submissionKey(ic), d, log); !run {
+		if !entered {
+			return modalError(chatkit.Restarting), true
+		}
+		if run, say := a.firstDelivery(ctx, "slack-view", team, submissionKey(ic), d, log); !run {
+			if say != "" {
+				// Under the form, which stays open to be sent again.
+				return modalError(say), true
+			}
 			return nil, true
 		}
 		if resp := a.handleSubmission(ctx, ic, team, log); resp != nil {
@@ -99,16 +109,16 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 		// Not one of ours (or not a button): acknowledged, nothing done.
 		return nil, true
 	}
-	if run, msg := a.firstDelivery(ctx, "slack-click", team, ic.TriggerID, d, log); !run {
-		if msg != nil {
+	if !entered {
+		return sayMsg(chatkit.Restarting), true
+	}
+	if run, say := a.firstDelivery(ctx, "slack-click", team, ic.TriggerID, d, log); !run {
+		if msg := sayMsg(say); msg != nil {
 			return msg, true
 		}
 		return nil, true
 	}
-	base := context.WithoutCancel(ctx) // the work outlives the request
-	a.wg.Go(func() {
-		ctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
-		defer cancel()
+	a.deadline.Detach(ctx, func(ctx context.Context) {
 		c.actor = a.actor(ctx, team, c.actor.User.UserID, c.actor.Name, c.actor.Channel)
 		_, _, c.botToken = a.client(ctx, team)
 		for _, msg := range a.runClick(ctx, c, log) {

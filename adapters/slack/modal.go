@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 )
@@ -212,12 +213,6 @@ func pastDay(day, now time.Time) error {
 	return core.Errorf(core.EINVALID, "%s has already passed. Pick today or a later day.", day.Format("Mon Jan 2 2006"))
 }
 
-// scheduled is the outcome of a submitted modal.
-type scheduled struct {
-	m   *core.Meeting
-	err error
-}
-
 // handleSubmission schedules the meeting of a submitted modal. A form with
 // missing fields, or a meeting core refuses within AckWait, is answered with
 // errors under the inputs and nothing is stored; otherwise the modal
@@ -232,15 +227,17 @@ func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionC
 	if len(errs) > 0 {
 		return slackapi.NewErrorsViewSubmissionResponse(errs)
 	}
-	done, late := make(chan scheduled), make(chan struct{})
-	base := context.WithoutCancel(ctx)
-	a.wg.Go(func() {
-		ctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
-		defer cancel()
+	// result is the outcome of the submitted form.
+	type result struct {
+		m        *core.Meeting
+		err      error
+		actor    core.Actor
+		zoneNote string
+	}
+	work := func(ctx context.Context) result {
 		actor := a.actor(ctx, team, ic.User.ID, ic.User.Name, f.channel)
 		// The time picker shows the person's own clock: read it in their zone.
 		loc, src := a.opts.Service.LocationSource(ctx, actor)
-		zoneNote := chat.ZoneUnreadNote(actor, loc, src)
 		start := time.Date(f.day.Year(), f.day.Month(), f.day.Day(), f.hour, f.minute, 0, 0, loc)
 		var m *core.Meeting
 		err := pastDay(f.day, a.opts.Service.Now().In(loc))
@@ -250,35 +247,33 @@ func (a *Adapter) handleSubmission(ctx context.Context, ic slackapi.InteractionC
 				Invitees: f.invitees, Private: f.private, Recurrence: f.rule(start),
 			})
 		}
-		res := scheduled{m: m, err: err}
 		if err != nil && core.ErrorCode(err) == core.EINTERNAL {
 			log.Error().Err(err).Msg("scheduling from the modal failed")
 		}
-		select {
-		case done <- res:
-			if err == nil {
-				a.afterModal(ctx, actor, m, zoneNote, log)
-			}
-		case <-late:
-			if err != nil {
-				a.tell(ctx, team, f.channel, ic.User.ID, Escape(core.ErrorMessage(err)), log)
-				return
-			}
-			a.afterModal(ctx, actor, m, zoneNote, log)
-		}
-	})
-	timer := time.NewTimer(a.opts.AckWait)
-	defer timer.Stop()
-	select {
-	case res := <-done:
-		if res.err != nil {
-			return slackapi.NewErrorsViewSubmissionResponse(map[string]string{blockDate: core.ErrorMessage(res.err)})
-		}
-		return nil
-	case <-timer.C:
-		close(late)
-		return nil
+		return result{m, err, actor, chat.ZoneUnreadNote(actor, loc, src)}
 	}
+	res, inTime := chatkit.Answer(ctx, a.deadline, work, nil, func(ctx context.Context, res result) {
+		// The modal has closed: a refusal is told in the channel.
+		if res.err != nil {
+			a.tell(ctx, team, f.channel, ic.User.ID, Escape(core.ErrorMessage(res.err)), log)
+			return
+		}
+		a.afterModal(ctx, res.actor, res.m, res.zoneNote, log)
+	})
+	switch {
+	case !inTime:
+		return nil
+	case res.err != nil:
+		return modalError(core.ErrorMessage(res.err))
+	}
+	a.deadline.Detach(ctx, func(ctx context.Context) { a.afterModal(ctx, res.actor, res.m, res.zoneNote, log) })
+	return nil
+}
+
+// modalError keeps the modal open with text under its date, where the
+// person sees it and can send the form again.
+func modalError(text string) *slackapi.ViewSubmissionResponse {
+	return slackapi.NewErrorsViewSubmissionResponse(map[string]string{blockDate: text})
 }
 
 // afterModal shows a meeting scheduled from the modal: its card in the

@@ -49,7 +49,7 @@ func (a *Adapter) deliver(ctx context.Context, m *core.Meeting, text string, dms
 		log.Warn().Msgf("no bot token for this workspace; %s not posted", what)
 		return "", nil
 	}
-	if a.dead.has(deadTokenKey(team, fp), a.opts.Now()) {
+	if a.dead.Has(deadTokenKey(team, fp), a.opts.Now()) {
 		return "", nil
 	}
 	text = fitLines(text, maxSectionText)
@@ -71,7 +71,7 @@ func (a *Adapter) deliver(ctx context.Context, m *core.Meeting, text string, dms
 				log.Error().Err(err).Msgf("could not post a %s", what)
 				return "", fmt.Errorf("post %s: %w", what, err)
 			}
-			if a.dead.has(deadTokenKey(team, fp), a.opts.Now()) {
+			if a.dead.Has(deadTokenKey(team, fp), a.opts.Now()) {
 				return "", nil
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 	"github.com/meetbot/meetbot/core/command"
@@ -37,31 +38,14 @@ var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // cannot forge a link.
 func Escape(s string) string { return escaper.Replace(s) }
 
+// mrkdwn measures and escapes user text as Slack counts it: in
+// characters, with Escape.
+var mrkdwn = chatkit.Text{Escape: Escape, Count: chatkit.Runes}
+
 // fit escapes s and cuts it so the escaped result is at most max
 // characters, ending with an ellipsis when it was cut. It never cuts an
 // entity or a rune in half.
-func fit(s string, max int) string {
-	if max <= 0 {
-		return ""
-	}
-	esc := Escape(s)
-	if utf8.RuneCountInString(esc) <= max {
-		return esc
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		piece := Escape(string(r))
-		w := utf8.RuneCountInString(piece)
-		if n+w > max-1 {
-			break
-		}
-		b.WriteString(piece)
-		n += w
-	}
-	b.WriteString("…")
-	return b.String()
-}
+func fit(s string, max int) string { return mrkdwn.Fit(s, max) }
 
 // Date renders t so every reader sees it in their own time zone, with a
 // fallback in zone for clients that cannot.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,6 +28,29 @@ func (a *Adapter) writeMsg(w http.ResponseWriter, msg slackapi.Msg) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+}
+
+// ResponseURLBaseFor is where Slack's response_urls point when its Web
+// API is at apiURL: the "hooks." host beside the API's host, as
+// hooks.slack.com is beside slack.com and hooks.slack-gov.com beside
+// GovSlack's slack-gov.com. An API at an IP address or localhost (a test
+// server, a local stand-in) serves its response_urls itself, so the base
+// is its own scheme and host. An unparsable apiURL yields
+// DefaultResponseURLBase.
+func ResponseURLBaseFor(apiURL string) string {
+	u, err := url.Parse(apiURL)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return DefaultResponseURLBase
+	}
+	host := u.Hostname()
+	if host == "localhost" || net.ParseIP(host) != nil {
+		return u.Scheme + "://" + u.Host + "/"
+	}
+	hooks := "hooks." + host
+	if p := u.Port(); p != "" {
+		hooks = net.JoinHostPort(hooks, p)
+	}
+	return u.Scheme + "://" + hooks + "/"
 }
 
 // allowedResponseURL reports whether raw is a response_url we may post to:

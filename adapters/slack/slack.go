@@ -24,14 +24,15 @@ import (
 	slackapi "github.com/slack-go/slack"
 	"golang.org/x/time/rate"
 
+	"github.com/meetbot/meetbot/adapters/chatkit"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 	"github.com/meetbot/meetbot/core/command"
 	"github.com/meetbot/meetbot/internal/httpbody"
 )
 
-// DefaultResponseURLBase is the only place response_urls may point to in
-// production; anything else in a payload is ignored.
+// DefaultResponseURLBase is where response_urls point for Slack's own
+// Web API (DefaultAPIURL); another APIURL has its own (ResponseURLBase).
 const DefaultResponseURLBase = "https://hooks.slack.com/"
 
 // Options configure an Adapter. Service and SigningSecret (HTTP) or an
@@ -43,18 +44,22 @@ type Options struct {
 	// request is refused.
 	SigningSecret string
 	Logger        zerolog.Logger
-	// Now is the clock for the signature window, retry bookkeeping and
-	// pacing; default time.Now. It is separate from the Service's clock so
-	// tests can fake meeting time while signing with the real one.
+	// Now is the clock for the signature window, delivery records, lost
+	// channels and pacing; default time.Now. It is separate from the
+	// Service's clock so tests can fake meeting time while signing with
+	// the real one.
 	Now func() time.Time
-	// Sleep waits between posts to one channel and after a 429; default a
-	// timer that stops when ctx ends. Tests record the waits instead.
+	// Sleep waits between posts to one channel and after a 429; default
+	// chatkit.Sleep, a timer that stops when ctx ends. Tests record the
+	// waits instead.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// HTTPClient posts to response_urls and the Web API; default a client
 	// with a 10s timeout.
 	HTTPClient *http.Client
-	// ResponseURLBase is the prefix every response_url must have; default
-	// DefaultResponseURLBase. Tests point it at an httptest server.
+	// ResponseURLBase is the prefix every response_url must have; anything
+	// else in a payload is ignored. Default: ResponseURLBaseFor(APIURL),
+	// so GovSlack's response_urls are accepted when APIURL is GovSlack's.
+	// Tests point it at an httptest server.
 	ResponseURLBase string
 	// Tokens gives each team's bot token. Without one (nil, or an error
 	// for that team) the adapter answers only through response_url: no
@@ -73,8 +78,11 @@ type Options struct {
 	MaxBody int64
 	// AckWait is how long a command may run before Slack is answered with
 	// "Working on it…" and the result follows through response_url;
-	// default 2.5s, inside Slack's 3s limit.
+	// default chatkit.DefaultAckWait, inside Slack's 3s limit.
 	AckWait time.Duration
+	// After is the clock of AckWait; default time.After. Tests fire it
+	// themselves, so a slow command needs no real waiting.
+	After func(time.Duration) <-chan time.Time
 	// WorkTimeout bounds a command's work once acknowledged; default 30s.
 	WorkTimeout time.Duration
 	// DedupeTTL is how long a delivery is remembered so a retry or replay
@@ -87,23 +95,26 @@ type Options struct {
 	ChannelRate  rate.Limit
 	ChannelBurst int
 	// Retries is how many times a call answered 429 is tried again after
-	// Retry-After; default 3.
+	// Retry-After (never waiting longer than chatkit.DefaultMaxRateWait);
+	// default chatkit.DefaultRetries.
 	Retries int
 }
 
 // Adapter serves Slack's HTTP requests and Socket Mode events, posts and
 // updates meeting cards, and is the core.Notifier for Slack meetings.
 type Adapter struct {
-	opts Options
-	chat *chat.Handler
-	seen *deliveries
-	wg   workGroup
+	opts     Options
+	chat     *chat.Handler
+	dedupe   chatkit.Dedupe
+	work     chatkit.Group
+	deadline chatkit.Deadline
+	retry    chatkit.Retry
 
 	clientsMu sync.Mutex
 	clients   map[string]teamClient
 	limitsMu  sync.Mutex
 	limits    map[string]*rate.Limiter
-	dead      deadSet
+	dead      *chatkit.Set // channels and tokens posts cannot reach
 	users     userCache
 }
 
@@ -113,13 +124,10 @@ func New(o Options) *Adapter {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = chatkit.Sleep
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
-	if o.ResponseURLBase == "" {
-		o.ResponseURLBase = DefaultResponseURLBase
 	}
 	if o.APIURL == "" {
 		o.APIURL = DefaultAPIURL
@@ -127,35 +135,30 @@ func New(o Options) *Adapter {
 	if !strings.HasSuffix(o.APIURL, "/") {
 		o.APIURL += "/"
 	}
-	if o.MaxBody <= 0 {
-		o.MaxBody = 64 << 10
+	if o.ResponseURLBase == "" {
+		o.ResponseURLBase = ResponseURLBaseFor(o.APIURL)
 	}
-	if o.AckWait <= 0 {
-		o.AckWait = 2500 * time.Millisecond
+	o.MaxBody = chatkit.Or(o.MaxBody, chatkit.DefaultMaxBody)
+	o.AckWait = chatkit.Or(o.AckWait, chatkit.DefaultAckWait)
+	o.WorkTimeout = chatkit.Or(o.WorkTimeout, chatkit.DefaultWorkTimeout)
+	o.DedupeTTL = chatkit.Or(o.DedupeTTL, chatkit.DefaultDedupeTTL)
+	o.UserTTL = chatkit.Or(o.UserTTL, time.Hour)
+	o.ChannelRate = chatkit.Or(o.ChannelRate, rate.Every(time.Second))
+	o.ChannelBurst = chatkit.Or(o.ChannelBurst, 1)
+	o.Retries = chatkit.Or(o.Retries, chatkit.DefaultRetries)
+	var once core.OnceStore = chatkit.NewMemoryOnce(0)
+	if o.Store != nil {
+		once = o.Store
 	}
-	if o.WorkTimeout <= 0 {
-		o.WorkTimeout = 30 * time.Second
-	}
-	if o.DedupeTTL <= 0 {
-		o.DedupeTTL = 10 * time.Minute
-	}
-	if o.UserTTL <= 0 {
-		o.UserTTL = time.Hour
-	}
-	if o.ChannelRate <= 0 {
-		o.ChannelRate = rate.Every(time.Second)
-	}
-	if o.ChannelBurst <= 0 {
-		o.ChannelBurst = 1
-	}
-	if o.Retries <= 0 {
-		o.Retries = 3
-	}
-	return &Adapter{
-		opts: o, chat: chat.NewRenderingLists(o.Service), seen: newDeliveries(o.DedupeTTL),
+	a := &Adapter{
+		opts: o, chat: chat.NewRenderingLists(o.Service),
+		dedupe:  chatkit.Dedupe{Store: once, TTL: o.DedupeTTL, Now: o.Now},
+		retry:   chatkit.Retry{Limited: rateLimited, Busy: textRateLimited, Retries: o.Retries, Sleep: o.Sleep, Logger: o.Logger},
 		clients: map[string]teamClient{}, limits: map[string]*rate.Limiter{},
-		dead: deadSet{m: map[string]time.Time{}}, users: userCache{m: map[string]userInfo{}},
+		dead: chatkit.NewSet(chatkit.LostFor, maxCached), users: userCache{m: map[string]userInfo{}},
 	}
+	a.deadline = chatkit.Deadline{Group: &a.work, Wait: o.AckWait, Timeout: o.WorkTimeout, After: o.After}
+	return a
 }
 
 // Routes returns the adapter's handlers by Go 1.22 mux pattern.
@@ -174,9 +177,14 @@ func (a *Adapter) Register(handle func(pattern string, h http.Handler)) {
 }
 
 // Wait blocks until work that outlived its request (slow commands, button
-// clicks) has finished and been delivered. Call it on shutdown, after the
-// HTTP server stopped accepting requests.
-func (a *Adapter) Wait() { a.wg.Wait() }
+// clicks) has finished and been delivered, without refusing new requests.
+func (a *Adapter) Wait() { a.work.Wait() }
+
+// Drain is Wait for shutdown: from now on new commands and clicks are
+// answered "restarting, try again", and it returns once the work in
+// flight was delivered or ctx ended. Call it after the HTTP server and
+// Socket Mode stopped accepting requests, before the store closes.
+func (a *Adapter) Drain(ctx context.Context) error { return a.work.Drain(ctx) }
 
 // readSigned reads the capped body and checks its signature. On failure it
 // has already answered (413 or 401) and returns false; nothing has been
@@ -194,7 +202,7 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) (delivery, 
 	}
 	// Put the verified bytes back so slack-go's parsers can read them.
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return delivery{retry: r.Header.Get(HeaderRetryNum), signed: signedKey(r.Header.Get(HeaderTimestamp), body)}, true
+	return delivery{retry: r.Header.Get(HeaderRetryNum), signed: chatkit.SignedKey(r.Header.Get(HeaderTimestamp), body)}, true
 }
 
 // serveCommand handles POST /slack/commands. It only verifies and parses;
@@ -227,49 +235,65 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 // d says which delivery this is (see delivery).
 func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, d delivery) *slackapi.Msg {
 	log := a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger()
+	leave, ok := a.work.Enter()
+	defer leave()
+	if !ok {
+		return &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral, Text: chatkit.Restarting}
+	}
 	if !readOnly(sc.Text) {
-		if run, ack := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, d, log); !run {
-			return ack
+		if run, say := a.firstDelivery(ctx, "slack-cmd", sc.TeamID, sc.TriggerID, d, log); !run {
+			return sayMsg(say)
 		}
 	}
 	if strings.TrimSpace(sc.Text) == "" && a.openModal(ctx, sc, log) {
 		return nil
 	}
-	done := make(chan slackapi.Msg, 1)
-	base := context.WithoutCancel(ctx) // the work outlives the request
-	a.wg.Go(func() {
-		ctx, cancel := context.WithTimeout(base, a.opts.WorkTimeout)
-		defer cancel()
+	type result struct {
+		msg   slackapi.Msg
+		aside string // the unread-zone note, for the person alone
+	}
+	work := func(ctx context.Context) result {
 		actor := a.actor(ctx, sc.TeamID, sc.UserID, sc.UserName, sc.ChannelID)
 		msg, aside := a.runCommand(ctx, actor, sc.Text, log)
-		done <- msg
 		// Only the unread-zone note is sent aside: it is said every time
 		// and the person's times depend on it.
-		if aside != "" && actor.ZoneUnread != "" {
-			// The reply is the channel's card: the note for the person
-			// alone follows through response_url.
-			if err := a.respond(ctx, sc.ResponseURL, ephemeral(Escape(aside))); err != nil {
-				log.Warn().Err(err).Msg("could not deliver a command's note")
-			}
+		if actor.ZoneUnread == "" {
+			aside = ""
 		}
+		return result{msg, aside}
+	}
+	// The reply is the channel's card: the note for the person alone
+	// follows through response_url.
+	sendAside := func(ctx context.Context, aside string) {
+		if aside == "" {
+			return
+		}
+		if err := a.respond(ctx, sc.ResponseURL, ephemeral(Escape(aside))); err != nil {
+			log.Warn().Err(err).Msg("could not deliver a command's note")
+		}
+	}
+	res, inTime := chatkit.Answer(ctx, a.deadline, work, nil, func(ctx context.Context, res result) {
+		if err := a.respond(ctx, sc.ResponseURL, res.msg); err != nil {
+			log.Error().Err(err).Msg("could not deliver a slow command's reply")
+		}
+		sendAside(ctx, res.aside)
 	})
-	timer := time.NewTimer(a.opts.AckWait)
-	defer timer.Stop()
-	select {
-	case msg := <-done:
-		return &msg
-	case <-timer.C:
-		url := sc.ResponseURL
-		a.wg.Go(func() {
-			msg := <-done
-			ctx, cancel := context.WithTimeout(context.Background(), a.opts.WorkTimeout)
-			defer cancel()
-			if err := a.respond(ctx, url, msg); err != nil {
-				log.Error().Err(err).Msg("could not deliver a slow command's reply")
-			}
-		})
+	if !inTime {
 		return &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral, Text: "Working on it…"}
 	}
+	if res.aside != "" {
+		a.deadline.Detach(ctx, func(ctx context.Context) { sendAside(ctx, res.aside) })
+	}
+	return &res.msg
+}
+
+// sayMsg is the acknowledgement that tells the person say, or nil (an
+// empty acknowledgement) when there is nothing to say.
+func sayMsg(say string) *slackapi.Msg {
+	if say == "" {
+		return nil
+	}
+	return &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral, Text: Escape(say)}
 }
 
 // readOnly reports whether a command line only reads (list, info, help):
@@ -340,7 +364,7 @@ func (a *Adapter) postCard(ctx context.Context, c *slackapi.Client, m *core.Meet
 	}
 	// meetbot can post here (again): the channel's reminders need not
 	// wait out the hour a failure marked it lost for.
-	a.dead.forget(deadChannelKey(team, m.Channel))
+	a.dead.Forget(deadChannelKey(team, m.Channel))
 	if _, err := a.opts.Service.SetCard(ctx, m.Workspace, m.ID, core.MessageRef{Channel: m.Channel, ID: ts}); err != nil {
 		log.Warn().Err(err).Str("meeting", m.ID).Msg("could not record where the meeting card is; it will not be updated")
 	}
@@ -370,77 +394,38 @@ func (a *Adapter) holdsLink(msg slackapi.Msg, joinURL string) bool {
 	return err != nil || bytes.Contains(b, []byte(linkPrefix)) || joinURL != "" && bytes.Contains(b, []byte(joinURL))
 }
 
-// firstDelivery reports whether a request should run. A repeated delivery
-// (a Slack retry, or the same signed request replayed inside the window)
-// does not run and is acknowledged empty, so a command never runs twice.
-// The key is kind + team + trigger_id, or, when the request carries no
+// firstDelivery reports whether a request should run, and otherwise
+// what to tell the person ("" for nothing). A repeated delivery (a Slack
+// retry, or the same signed request replayed inside the window) does not
+// run and is acknowledged empty, so a command never runs twice. The key
+// is kind + team + trigger_id, or, when the request carries no
 // trigger_id, kind + team + the key over its signed bytes; it is kept in
 // Options.Store (shared by replicas) or in memory, for DedupeTTL. A retry
 // whose original was never seen is not run either, because the original
-// may still be on its way; the user is told so.
-func (a *Adapter) firstDelivery(ctx context.Context, kind, team, trigger string, d delivery, log zerolog.Logger) (bool, *slackapi.Msg) {
+// may still be on its way; the user is told so. A store that cannot
+// record the key refuses the request with chatkit's sentence
+// (chatkit.Dedupe.First), so it neither runs twice nor vanishes.
+func (a *Adapter) firstDelivery(ctx context.Context, kind, team, trigger string, d delivery, log zerolog.Logger) (bool, string) {
 	key := trigger
 	if key == "" && d.signed != "" {
 		key = "signed:" + d.signed
 	}
 	retry := d.retry
-	first := key == "" || a.once(ctx, kind+":"+team+":"+key)
+	first := true
+	if key != "" {
+		var err error
+		if first, err = a.dedupe.First(ctx, kind+":"+team+":"+key); err != nil {
+			log.Error().Err(err).Str("retry", retry).Msg("could not record a slack delivery; refused it so it cannot run twice")
+			return false, core.ErrorMessage(err)
+		}
+	}
 	switch {
 	case !first:
 		log.Info().Str("retry", retry).Msg("slack delivered a request again; not running it twice")
-		return false, nil
+		return false, ""
 	case retry != "":
 		log.Warn().Str("retry", retry).Msg("slack retried a request whose first delivery was never seen; not running it")
-		return false, &slackapi.Msg{ResponseType: slackapi.ResponseTypeEphemeral,
-			Text: "Slack sent this twice, so I did not run it again. Check `/meet list`, and try once more if something is missing."}
+		return false, "Slack sent this twice, so I did not run it again. Check `/meet list`, and try once more if something is missing."
 	}
-	return true, nil
-}
-
-// once records key and reports whether it is new, in the shared store when
-// there is one (falling back to memory if the store fails).
-func (a *Adapter) once(ctx context.Context, key string) bool {
-	if a.opts.Store != nil {
-		first, err := a.opts.Store.Once(ctx, key, a.opts.Now(), a.opts.DedupeTTL)
-		if err == nil {
-			return first
-		}
-		a.opts.Logger.Warn().Err(err).Msg("could not record a delivery in the store; de-duplicating in memory")
-	}
-	return a.seen.first(key, a.opts.Now())
-}
-
-// deliveries remembers recent delivery keys.
-type deliveries struct {
-	mu   sync.Mutex
-	ttl  time.Duration
-	keys map[string]time.Time
-}
-
-// maxDeliveries bounds the memory a flood of distinct keys can take.
-const maxDeliveries = 100_000
-
-func newDeliveries(ttl time.Duration) *deliveries {
-	return &deliveries{ttl: ttl, keys: map[string]time.Time{}}
-}
-
-// first records key at now and reports whether it was not seen within ttl.
-func (d *deliveries) first(key string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if at, ok := d.keys[key]; ok && now.Sub(at) < d.ttl {
-		return false
-	}
-	if len(d.keys) >= maxDeliveries {
-		for k, at := range d.keys {
-			if now.Sub(at) >= d.ttl {
-				delete(d.keys, k)
-			}
-		}
-		if len(d.keys) >= maxDeliveries {
-			clear(d.keys)
-		}
-	}
-	d.keys[key] = now
-	return true
+	return true, ""
 }

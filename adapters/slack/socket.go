@@ -95,7 +95,7 @@ func (a *Adapter) HandleSocketEvent(ctx context.Context, ack Acker, evt socketmo
 		retry = fmt.Sprint(req.RetryAttempt)
 	}
 	base := context.WithoutCancel(ctx)
-	a.wg.Go(func() {
+	a.work.Go(func() {
 		var payload any
 		switch evt.Type {
 		case socketmode.EventTypeSlashCommand:

@@ -80,7 +80,7 @@ func (a *Adapter) fetchUser(ctx context.Context, team, user string, now time.Tim
 		remember bool
 	}
 	ch := make(chan result, 1)
-	a.wg.Go(func() {
+	a.work.Go(func() {
 		u, remember := a.askUser(ctx, team, user, now)
 		ch <- result{u, remember}
 	})

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -37,10 +38,26 @@ type Options struct {
 	// Ready reports whether the process can serve (for /readyz), typically
 	// the store's Ping; nil means always ready.
 	Ready func(ctx context.Context) error
+	// Replica, when set, makes /readyz answer JSON that says which store
+	// driver this replica runs on, its id, whether the store answers and
+	// whether it leads, so an operator of several replicas sees at a
+	// glance which one runs the scheduler. Nil keeps the plain answer.
+	Replica *Replica
 	// Now tells the time for countdowns. Nil means the Service's clock (the
 	// wall clock unless a test injected one), so the countdown agrees with
 	// the window check that core just made.
 	Now func() time.Time
+}
+
+// Replica describes this process for /readyz.
+type Replica struct {
+	// Driver is the store driver (bolt or etcd).
+	Driver string
+	// ID is the replica id (storage.replica_id).
+	ID string
+	// Leading reports whether this replica runs the scheduler now; nil
+	// means never.
+	Leading func() bool
 }
 
 // Handler is meetbot's HTTP surface. It is an http.Handler; cmd/bot serves
@@ -52,6 +69,7 @@ type Handler struct {
 	sandbox     bool
 	decodeToken func(string) (map[string]any, error)
 	ready       func(context.Context) error
+	replica     *Replica
 	now         func() time.Time
 	mux         *http.ServeMux
 	root        http.Handler
@@ -72,7 +90,7 @@ const readyTimeout = 2 * time.Second
 //	GET|HEAD /meetings/{code}      a meeting's public info page (see serveMeeting)
 //	GET|HEAD /meetings/{code}.ics  its calendar file (see serveMeeting)
 //	GET|HEAD /healthz              200 "ok" while the process runs
-//	GET|HEAD /readyz               200, or 503 when Options.Ready fails
+//	GET|HEAD /readyz               200, or 503 when Options.Ready fails (JSON with Options.Replica)
 //	anything else                  404
 func New(opts Options) *Handler {
 	h := &Handler{
@@ -81,6 +99,7 @@ func New(opts Options) *Handler {
 		sandbox:     opts.Sandbox,
 		decodeToken: opts.DecodeToken,
 		ready:       opts.Ready,
+		replica:     opts.Replica,
 		now:         opts.Now,
 		mux:         http.NewServeMux(),
 	}
@@ -209,22 +228,66 @@ func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveReady answers readiness: the store (or whatever Ready checks) can
-// serve. The reason stays in the log, not the body, because probes are
-// often reachable from outside.
+// serve. The error itself stays in the log, not the body, because probes
+// are often reachable from outside; with Options.Replica the JSON body
+// carries only the plain sentence a person would see.
 func (h *Handler) serveReady(w http.ResponseWriter, r *http.Request) {
 	if !allowGetHead(w, r) {
 		return
 	}
+	var err error
 	if h.ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
-		if err := h.ready(ctx); err != nil {
+		if err = h.ready(ctx); err != nil {
 			hlog.FromRequest(r).Warn().Err(err).Msg("not ready")
-			writePlain(w, http.StatusServiceUnavailable, "not ready\n")
-			return
 		}
 	}
-	writePlain(w, http.StatusOK, "ready\n")
+	status := http.StatusOK
+	if err != nil {
+		status = http.StatusServiceUnavailable
+	}
+	if h.replica == nil {
+		if err != nil {
+			writePlain(w, status, "not ready\n")
+			return
+		}
+		writePlain(w, status, "ready\n")
+		return
+	}
+	body := readyBody{Driver: h.replica.Driver, Replica: h.replica.ID, Store: "ok"}
+	if err != nil {
+		body.Store = storeSentence(err)
+	}
+	if h.replica.Leading != nil {
+		body.Leading = h.replica.Leading()
+	}
+	raw, _ := json.Marshal(body)
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(raw, '\n'))
+}
+
+// readyBody is /readyz's JSON answer when Options.Replica is set.
+type readyBody struct {
+	Driver  string `json:"driver"`
+	Replica string `json:"replica"`
+	// Store is "ok", or the sentence saying why the store cannot serve.
+	Store   string `json:"store"`
+	Leading bool   `json:"leading"`
+}
+
+// storeSentence is the plain reason a store is not ready: the coded
+// message when it has one ("meetbot cannot reach its store; ..."), never
+// an internal error's text.
+func storeSentence(err error) string {
+	if e, ok := core.AsError(err); ok && e.Code != core.EINTERNAL && e.Message != "" {
+		return e.Message
+	}
+	return "the store cannot serve requests; the log says why"
 }
 
 // serveNotFound is the answer for every unknown path: a short page with the

@@ -15,7 +15,6 @@ import (
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
-	"github.com/meetbot/meetbot/storage/bolt"
 )
 
 // These tests run the web handler on real parts (internal/testenv):
@@ -53,7 +52,7 @@ type env struct {
 	clock   *testenv.Clock
 	logs    *testenv.SyncBuffer
 	sb      *sandbox.Server
-	store   *bolt.DB
+	store   core.Store
 	svc     *core.Service
 	handler *web.Handler
 	srv     *httptest.Server

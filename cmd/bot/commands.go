@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/console"
@@ -61,7 +62,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	a.svc.SetNotifier(c)
 	a.start(ctx)
 	if isTerminal(stdin) && !*asJSON {
-		fmt.Fprintf(stdout, "Join links are served on %s (RealtimeKit sandbox: %v, data: %s).\n", a.svc.Config().PublicURL, cfg.RealtimeKit.Sandbox, cfg.Storage.Bolt.Path)
+		fmt.Fprintf(stdout, "Join links are served on %s (RealtimeKit sandbox: %v, data: %s).\n", a.svc.Config().PublicURL, cfg.RealtimeKit.Sandbox, dataWhere(cfg))
 	}
 	if err := c.Run(ctx); err != nil || !pipedFile(stdin) || *noWait || ctx.Err() != nil {
 		return err
@@ -95,9 +96,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, getenv func(
 		return err
 	}
 	a.start(ctx)
-	log.Info().Str("listen", a.httpLn.Addr().String()).Str("public_url", a.svc.Config().PublicURL).Bool("sandbox", cfg.RealtimeKit.Sandbox).Msg("meetbot serving")
+	log.Info().Str("listen", a.httpLn.Addr().String()).Str("public_url", a.svc.Config().PublicURL).Bool("sandbox", cfg.RealtimeKit.Sandbox).
+		Str("driver", a.backend.Driver).Str("replica", a.replica).Msg("meetbot serving")
 	<-ctx.Done()
-	log.Info().Msg("shutting down: draining requests")
+	log.Info().Str("replica", a.replica).Msg("shutting down: stopping the scheduler (resigning leadership), then draining requests")
 	a.shutdown()
 	return nil
 }
@@ -129,4 +131,12 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// dataWhere says where the records live, for the console's banner.
+func dataWhere(cfg Config) string {
+	if cfg.Storage.Driver == "etcd" {
+		return "etcd " + strings.Join(cfg.Storage.Etcd.Endpoints, ",") + " under " + cfg.Storage.Etcd.Prefix
+	}
+	return cfg.Storage.Bolt.Path
 }

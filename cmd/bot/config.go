@@ -81,8 +81,14 @@ type HTTPConfig struct {
 
 // StorageConfig picks and configures the storage backend.
 type StorageConfig struct {
+	// Driver is bolt (one process on one file) or etcd (several replicas
+	// on one cluster).
 	Driver string     `yaml:"driver"`
 	Bolt   BoltConfig `yaml:"bolt"`
+	Etcd   EtcdConfig `yaml:"etcd"`
+	// ReplicaID names this process in job claims, the leader election,
+	// logs and /readyz; default hostname-pid.
+	ReplicaID string `yaml:"replica_id"`
 	// EncryptionKey seals chat bot tokens and participant tokens at rest
 	// (AES-256-GCM): 32 random bytes as 64 hex digits or base64. Required
 	// for Slack OAuth installs.
@@ -167,7 +173,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func DefaultConfig() Config {
 	return Config{
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080"},
-		Storage: StorageConfig{Driver: "bolt", Bolt: BoltConfig{Path: "./data/meetbot.db"}},
+		Storage: StorageConfig{Driver: "bolt", Bolt: BoltConfig{Path: "./data/meetbot.db"}, Etcd: defaultEtcd()},
 		RealtimeKit: RealtimeKitConfig{
 			Sandbox:     true,
 			BaseURL:     "https://api.cloudflare.com/client/v4/",
@@ -196,6 +202,7 @@ var (
 		"int":             "must be a whole number",
 		"bool":            "must be true or false",
 		"string":          "must be a single value, not a list or a section",
+		"[]string":        "must be a list such as [http://10.0.0.1:2379]",
 		"[]main.Duration": "must be a list of durations such as [10m, 0s] ([] for none)",
 	}
 )
@@ -353,16 +360,7 @@ func (c Config) Validate() []string {
 			add("http.public_url: %q must be an absolute http(s) URL (example: https://meet.example.com)", c.HTTP.PublicURL)
 		}
 	}
-	switch c.Storage.Driver {
-	case "bolt":
-		if c.Storage.Bolt.Path == "" {
-			add("storage.bolt.path: must be set (example: ./data/meetbot.db)")
-		}
-	case "etcd":
-		add("storage.driver: etcd is not available in this build yet; use bolt")
-	default:
-		add("storage.driver: %q is not a storage driver; use bolt", c.Storage.Driver)
-	}
+	c.validateStorage(add)
 	rk := c.RealtimeKit
 	if !rk.Sandbox {
 		if rk.AccountID == "" {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -19,14 +20,17 @@ import (
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
-	"github.com/meetbot/meetbot/storage/bolt"
+	"github.com/meetbot/meetbot/storage"
 )
 
 // app is everything wired together for one process.
 type app struct {
 	cfg     Config
 	log     zerolog.Logger
-	store   *bolt.DB
+	store   core.Store
+	backend *storage.Backend
+	// replica names this process in claims, the election, logs and /readyz.
+	replica string
 	svc     *core.Service
 	web     *web.Handler
 	sched   *scheduler.Scheduler
@@ -36,6 +40,16 @@ type app struct {
 	// wireDiscord register theirs.
 	notify  *platformNotifier
 	closers []func() error
+	// stopLoops ends the scheduler (resigning leadership), the watch and
+	// the leader-only maintenance, and waits for them; set by start.
+	stopLoops func()
+	// maint tracks the goroutines OnLead starts, so shutdown waits for
+	// them.
+	maint sync.WaitGroup
+	// firstLead is closed when the first leadership's recovery is done;
+	// start waits for it on bbolt, where this process always leads.
+	firstLead     chan struct{}
+	firstLeadOnce sync.Once
 }
 
 // newLogger builds the injected logger; nothing uses zerolog's global one.
@@ -89,16 +103,23 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		publicURL = "http://" + ln.Addr().String()
 	}
 
-	path := cfg.Storage.Bolt.Path
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	store, err := bolt.Open(path, bolt.Options{Logger: log.With().Str("component", "bolt").Logger()})
+	a.replica = replicaID(cfg, os.Hostname, os.Getpid())
+	scfg, err := storageConfig(cfg, a.replica, log)
 	if err != nil {
 		return nil, err
 	}
-	a.store = store
-	a.closers = append(a.closers, store.Close)
+	if cfg.Storage.Driver == storage.Bolt {
+		if err := os.MkdirAll(filepath.Dir(cfg.Storage.Bolt.Path), 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	backend, err := storage.Open(ctx, scfg)
+	if err != nil {
+		return nil, fmt.Errorf("open the %s store: %w", cfg.Storage.Driver, err)
+	}
+	a.backend, a.store = backend, backend.Store
+	a.closers = append(a.closers, backend.Close)
+	store := backend.Store
 
 	rk := cfg.RealtimeKit
 	var decode func(string) (map[string]any, error)
@@ -107,8 +128,11 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		// the rooms meetbot recorded (issue 10, item 8).
 		sopts := sandbox.Options{Logger: log.With().Str("component", "sandbox").Logger()}
 		sb := sandbox.New(sopts)
-		if dbPath := cfg.Storage.Bolt.Path; dbPath != "" {
-			if sb, err = sandbox.Open(filepath.Join(filepath.Dir(dbPath), "sandbox.json"), sopts); err != nil {
+		if statePath := sandboxStatePath(cfg, a.replica); statePath != "" {
+			if err := os.MkdirAll(filepath.Dir(statePath), 0o700); err != nil {
+				return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
+			}
+			if sb, err = sandbox.Open(statePath, sopts); err != nil {
 				return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
 			}
 		}
@@ -176,11 +200,14 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	a.svc = svc
 	a.notify = newPlatformNotifier(log.With().Str("component", "notify").Logger())
 	svc.SetNotifier(a.notify)
+	a.firstLead = make(chan struct{})
 	a.sched = scheduler.New(scheduler.Options{
 		Store:  store,
 		Runner: svc,
-		Leader: bolt.NewLeader(store),
-		Logger: log,
+		Leader: backend.Leader,
+		Logger: log.With().Str("replica", a.replica).Logger(),
+		Owner:  a.replica,
+		OnLead: a.onLead,
 	})
 	svc.SetWaker(a.sched.Wake)
 	a.web = web.New(web.Options{
@@ -189,6 +216,7 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		Sandbox:     rk.Sandbox,
 		DecodeToken: decode,
 		Ready:       store.Ping,
+		Replica:     &web.Replica{Driver: backend.Driver, ID: a.replica, Leading: a.sched.Leading},
 	})
 	if err := a.wireSlack(ctx); err != nil {
 		return nil, fmt.Errorf("set up Slack: %w", err)
@@ -210,30 +238,82 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	return a, nil
 }
 
-// start serves HTTP and finishes what a previous run left undone.
+// sandboxStatePath is where the built-in sandbox keeps its rooms: next to
+// the bbolt file, so a restart finds the rooms meetbot recorded (issue 10,
+// item 8). With etcd the same directory holds one file per replica, since
+// each replica runs its own sandbox and two must not share a file.
+func sandboxStatePath(cfg Config, replica string) string {
+	dbPath := cfg.Storage.Bolt.Path
+	if dbPath == "" {
+		return ""
+	}
+	name := "sandbox.json"
+	if cfg.Storage.Driver == storage.Etcd {
+		name = "sandbox-" + replica + ".json"
+	}
+	return filepath.Join(filepath.Dir(dbPath), name)
+}
+
+// start serves HTTP and runs the scheduler, which finishes what a previous
+// run left undone each time this replica gains leadership (onLead). On
+// bbolt, where this process always leads, start returns after that
+// recovery, as before there were several replicas.
 func (a *app) start(ctx context.Context) {
 	go func() {
 		if err := a.httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error().Err(err).Msg("web server stopped")
 		}
 	}()
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := a.svc.Recover(rctx); err != nil {
-		a.log.Warn().Err(err).Msg("recovery left work for the next start")
-	}
 	loopCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
-	a.closers = append(a.closers, func() error { stop(); <-done; return nil })
 	go func() {
 		defer close(done)
 		_ = a.sched.Run(loopCtx)
 	}()
-	pruned := make(chan struct{})
-	a.closers = append(a.closers, func() error { stop(); <-pruned; return nil })
+	watched := make(chan struct{})
 	go func() {
-		defer close(pruned)
-		a.pruneLoop(loopCtx)
+		defer close(watched)
+		if a.backend.Watch != nil {
+			// Another replica's schedule wakes this one's scheduler at
+			// once; a follower's wake is a no-op.
+			a.backend.Watch(loopCtx, a.sched.Wake)
+		}
+	}()
+	var once sync.Once
+	a.stopLoops = func() {
+		once.Do(func() {
+			stop()
+			<-done
+			<-watched
+			a.maint.Wait()
+		})
+	}
+	a.closers = append(a.closers, func() error { a.stopLoops(); return nil })
+	if a.backend.Driver == storage.Bolt {
+		select {
+		case <-a.firstLead:
+		case <-ctx.Done():
+		case <-time.After(35 * time.Second): // recovery's own bound, and a little
+		}
+	}
+}
+
+// onLead runs each time this replica gains leadership, with the
+// leadership's context: it finishes half-done work (intents, rooms left
+// open) and starts the daily pruning, both only on the leader, so
+// replicas never race each other at it.
+func (a *app) onLead(lctx context.Context) {
+	a.log.Info().Str("replica", a.replica).Str("driver", a.backend.Driver).Msg("this replica leads: recovering and running the scheduler")
+	rctx, cancel := context.WithTimeout(lctx, 30*time.Second)
+	if err := a.svc.Recover(rctx); err != nil && lctx.Err() == nil {
+		a.log.Warn().Err(err).Msg("recovery left work for the next start")
+	}
+	cancel()
+	a.firstLeadOnce.Do(func() { close(a.firstLead) })
+	a.maint.Add(1)
+	go func() {
+		defer a.maint.Done()
+		a.pruneLoop(lctx)
 	}()
 }
 
@@ -242,17 +322,17 @@ func (a *app) start(ctx context.Context) {
 const jobRetention = 14 * 24 * time.Hour
 
 // pruneLoop deletes old done jobs and expired delivery keys once a day,
-// until ctx ends.
+// until ctx ends (leadership lost, or shutdown).
 func (a *app) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := a.store.PruneJobs(ctx, time.Now().Add(-jobRetention)); err != nil {
+		if n, err := a.backend.Pruner.PruneJobs(ctx, time.Now().Add(-jobRetention)); err != nil && ctx.Err() == nil {
 			a.log.Warn().Err(err).Msg("pruning old jobs failed")
 		} else if n > 0 {
 			a.log.Info().Int("jobs", n).Msg("old jobs pruned")
 		}
-		if _, err := a.store.PruneOnce(ctx, time.Now()); err != nil {
+		if _, err := a.backend.Pruner.PruneOnce(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			a.log.Warn().Err(err).Msg("pruning old delivery keys failed")
 		}
 		select {
@@ -263,8 +343,14 @@ func (a *app) pruneLoop(ctx context.Context) {
 	}
 }
 
-// shutdown drains in-flight HTTP requests, then closes everything.
+// shutdown stops the scheduler first, so leadership is resigned at once
+// and another replica takes over without waiting out the lease, then
+// drains in-flight HTTP requests, then closes everything (the store last
+// but one, the listener last).
 func (a *app) shutdown() {
+	if a.stopLoops != nil {
+		a.stopLoops()
+	}
 	if a.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -12,7 +12,6 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/internal/testenv"
-	"github.com/meetbot/meetbot/storage/bolt"
 )
 
 // meeting reloads m from the store.
@@ -121,7 +120,7 @@ func TestRetryStaysInsideWindow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{})
 	h.sched = scheduler.New(scheduler.Options{
-		Store: h.env.Store, Runner: h.env.Service, Leader: bolt.NewLeader(h.env.Store),
+		Store: h.env.Store, Runner: h.env.Service, Leader: h.env.Leader(),
 		Clock: h.env.Clock, Logger: zerolog.New(h.env.Logs), Owner: "test", Rescue: time.Minute,
 		MaxAttempts: 100, BaseBackoff: time.Hour, MaxBackoff: 10 * time.Hour,
 		Jitter: func() float64 { return 0.99 },

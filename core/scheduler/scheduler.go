@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -73,13 +74,20 @@ type Options struct {
 	// OnRun, if set, is called after every run of a job with its outcome:
 	// a signal for tests, so they wait on events instead of sleeping.
 	OnRun func(job core.DueJob, outcome Outcome, err error)
+	// OnLead, if set, runs each time this process gains leadership, with
+	// the leadership's context (it ends when leadership does), before the
+	// loop claims anything. cmd/bot recovers half-done work there and
+	// starts the leader-only maintenance, so with several replicas only
+	// the leader does either. It may start goroutines bound to ctx.
+	OnLead func(ctx context.Context)
 }
 
 // Scheduler is the due-job loop.
 type Scheduler struct {
-	o    Options
-	log  zerolog.Logger
-	wake chan struct{}
+	o       Options
+	log     zerolog.Logger
+	wake    chan struct{}
+	leading atomic.Bool
 }
 
 // New returns a Scheduler.
@@ -124,6 +132,10 @@ func (s *Scheduler) Wake() {
 	}
 }
 
+// Leading reports whether this process holds the leadership now, for
+// /readyz and logs.
+func (s *Scheduler) Leading() bool { return s.leading.Load() }
+
 // Run campaigns for leadership and runs the loop while leading, until ctx
 // ends. Losing leadership stops the loop at once; it then campaigns again.
 func (s *Scheduler) Run(ctx context.Context) error {
@@ -140,9 +152,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			continue
 		}
 		s.log.Info().Str("owner", s.o.Owner).Msg("leading: scheduler running")
+		s.leading.Store(true)
+		if s.o.OnLead != nil {
+			s.o.OnLead(lctx)
+		}
 		s.lead(lctx)
+		s.leading.Store(false)
 		if ctx.Err() == nil {
-			s.log.Warn().Msg("leadership lost: scheduler paused")
+			s.log.Warn().Str("owner", s.o.Owner).Msg("leadership lost: scheduler paused")
+		} else {
+			s.log.Info().Str("owner", s.o.Owner).Msg("scheduler stopped")
 		}
 	}
 	return nil

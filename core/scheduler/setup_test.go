@@ -12,11 +12,10 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/internal/testenv"
-	"github.com/meetbot/meetbot/storage/bolt"
 )
 
-// These tests run the scheduler on real parts (internal/testenv): a bbolt
-// file, the service, and the RealtimeKit SDK against the sandbox. The clock
+// These tests run the scheduler on real parts (internal/testenv): a store
+// (bbolt, or etcd with MEETBOT_TEST_STORE=etcd), the service, and the RealtimeKit SDK against the sandbox. The clock
 // is fake; tests move it to the next due time and run what is due, or wait
 // for the loop to arm its timer, so nothing sleeps.
 
@@ -101,7 +100,7 @@ func (h *harness) build() {
 	h.sched = scheduler.New(scheduler.Options{
 		Store:       h.env.Store,
 		Runner:      h.env.Service,
-		Leader:      bolt.NewLeader(h.env.Store),
+		Leader:      h.env.Leader(),
 		Clock:       h.env.Clock,
 		Logger:      zerolog.New(h.env.Logs),
 		Owner:       "test",

@@ -1,8 +1,15 @@
-// Package testenv builds a core.Service on real parts for tests: a bbolt
-// file in t.TempDir() and the official RealtimeKit SDK talking over
-// loopback HTTP to the in-process sandbox. Only the clock is fake, so tests
-// advance time instead of sleeping. It is test support, imported only from
-// _test.go files.
+// Package testenv builds a core.Service on real parts for tests: a store
+// opened through the storage factory (a bbolt file in t.TempDir(), or a
+// unique key prefix on the embedded etcd server of storage/etcd/etcdtest)
+// and the official RealtimeKit SDK talking over loopback HTTP to the
+// in-process sandbox. Only the clock is fake, so tests advance time instead
+// of sleeping. It is test support, imported only from _test.go files.
+//
+// The driver comes from Options.Driver, else from the environment variable
+// MEETBOT_TEST_STORE (bolt or etcd; default bolt), so one variable runs the
+// scheduler and adapter suites on either backend:
+//
+//	MEETBOT_TEST_STORE=etcd go test ./core/scheduler/ ./adapters/web/
 package testenv
 
 import (
@@ -11,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -23,8 +31,24 @@ import (
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
+	"github.com/meetbot/meetbot/storage"
 	"github.com/meetbot/meetbot/storage/bolt"
+	"github.com/meetbot/meetbot/storage/etcd"
+	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
+
+// StoreEnv is the environment variable that picks the driver of every Env
+// whose Options leave Driver empty.
+const StoreEnv = "MEETBOT_TEST_STORE"
+
+// DefaultDriver is the driver MEETBOT_TEST_STORE names (storage.Bolt when
+// unset), for tests that build their own parts on the same backend.
+func DefaultDriver() string {
+	if d := os.Getenv(StoreEnv); d != "" {
+		return d
+	}
+	return storage.Bolt
+}
 
 // Clock is a settable clock with timers that fire when it is moved past
 // their time, safe for concurrent use. Tests move time by hand and wait for
@@ -161,18 +185,21 @@ type Options struct {
 	CallTimeout time.Duration // default 2s
 	Budget      int           // default 1200
 	RealClock   bool          // use the wall clock (benchmarks)
-	NoSync      bool          // bbolt without fsync
-	Config      core.Config   // default: New York zone, PublicURL http://meet.test
-	Start       time.Time     // clock start; default T0
-	JoinKey     []byte        // join-link key; default: generated and kept in the store
-	LogSink     io.Writer     // where logs go; default Env.Logs
-	Notifier    core.Notifier // reminders and announcements; default none
+	NoSync      bool          // bbolt without fsync (bolt only; etcdtest's server never fsyncs)
+	// Driver is storage.Bolt or storage.Etcd; empty means DefaultDriver().
+	Driver   string
+	Config   core.Config   // default: New York zone, PublicURL http://meet.test
+	Start    time.Time     // clock start; default T0
+	JoinKey  []byte        // join-link key; default: generated and kept in the store
+	LogSink  io.Writer     // where logs go; default Env.Logs
+	Notifier core.Notifier // reminders and announcements; default none
 	// SandboxState, when set, keeps the sandbox's rooms and participants
 	// in this file (sandbox.Open), as local mode does.
 	SandboxState string
 	// WriteFault is passed to the bbolt store (see bolt.Options): set, it
 	// can fail writes as a full disk would, and the store's readiness
-	// cache then runs on the fake clock.
+	// cache then runs on the fake clock. It exists only on bbolt: on etcd
+	// New skips the test, saying why.
 	WriteFault func() error
 }
 
@@ -181,7 +208,12 @@ type Env struct {
 	T       testing.TB
 	Dir     string
 	Service *core.Service
-	Store   *bolt.DB
+	// Store is the backend's store; Backend has the rest (Leader, Watch,
+	// the driver's name).
+	Store   core.Store
+	Backend *storage.Backend
+	// Driver is the driver this Env runs on (storage.Bolt or storage.Etcd).
+	Driver  string
 	Sandbox *sandbox.Server
 	Server  *httptest.Server
 	Conf    *realtimekit.Client
@@ -189,6 +221,9 @@ type Env struct {
 	Logs    *SyncBuffer
 	Config  core.Config
 	opts    Options
+	// etcdPrefix is this Env's keyspace on the shared etcd server, kept
+	// across Restart.
+	etcdPrefix string
 	// serving is the sandbox the loopback server routes to, swapped by
 	// RestartSandbox.
 	serving atomic.Pointer[sandbox.Server]
@@ -212,7 +247,22 @@ func New(t testing.TB, o Options) *Env {
 	if o.Config.PublicURL == "" {
 		o.Config.PublicURL = "http://meet.test"
 	}
-	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, opts: o}
+	if o.Driver == "" {
+		o.Driver = DefaultDriver()
+	}
+	switch o.Driver {
+	case storage.Bolt:
+	case storage.Etcd:
+		if o.WriteFault != nil {
+			t.Skip("Options.WriteFault acts out a full disk under bbolt; etcd has no such hook (MEETBOT_TEST_STORE=etcd)")
+		}
+	default:
+		t.Fatalf("testenv: driver %q is neither bolt nor etcd (%s)", o.Driver, StoreEnv)
+	}
+	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, Driver: o.Driver, opts: o}
+	if o.Driver == storage.Etcd {
+		e.etcdPrefix = etcdtest.Prefix(t)
+	}
 	e.startSandbox()
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.serving.Load().ServeHTTP(w, r)
@@ -238,16 +288,24 @@ func New(t testing.TB, o Options) *Env {
 // open (re)opens the store and builds a service on it, as a process start does.
 func (e *Env) open() {
 	e.T.Helper()
-	bo := bolt.Options{NoSync: e.opts.NoSync}
-	if e.opts.WriteFault != nil {
-		bo.WriteFault, bo.Now = e.opts.WriteFault, e.Clock.Now
+	cfg := storage.Config{Driver: e.Driver}
+	switch e.Driver {
+	case storage.Bolt:
+		cfg.BoltPath = filepath.Join(e.Dir, "meetbot.db")
+		cfg.Bolt = bolt.Options{NoSync: e.opts.NoSync}
+		if e.opts.WriteFault != nil {
+			cfg.Bolt.WriteFault, cfg.Bolt.Now = e.opts.WriteFault, e.Clock.Now
+		}
+	case storage.Etcd:
+		cfg.Etcd = etcd.Options{Endpoints: etcdtest.Shared(e.T), Prefix: e.etcdPrefix, Logger: e.logger()}
 	}
-	store, err := bolt.Open(filepath.Join(e.Dir, "meetbot.db"), bo)
+	b, err := storage.Open(context.Background(), cfg)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	e.Store = store
-	e.T.Cleanup(func() { _ = store.Close() })
+	e.Backend, e.Store = b, b.Store
+	store := b.Store
+	e.T.Cleanup(func() { _ = b.Close() })
 	var clock core.Clock = e.Clock
 	if e.opts.RealClock {
 		clock = core.SystemClock
@@ -276,7 +334,7 @@ func (e *Env) logger() zerolog.Logger {
 }
 
 // Restart closes the store and opens it again with a fresh service, as a
-// process restart on the same file does.
+// process restart on the same file (or the same etcd prefix) does.
 func (e *Env) Restart() {
 	e.T.Helper()
 	if err := e.Store.Close(); err != nil {
@@ -309,6 +367,9 @@ func (e *Env) RestartSandbox() {
 	e.T.Helper()
 	e.startSandbox()
 }
+
+// Leader is the backend's core.Leader, for tests that run a scheduler.
+func (e *Env) Leader() core.Leader { return e.Backend.Leader }
 
 // Workspace is the workspace Actor puts users in.
 var Workspace = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,18 +10,6 @@ import (
 
 	"github.com/meetbot/meetbot/core"
 )
-
-// installRecord is an Installation on disk. The token arrives sealed; the
-// store never sees it in the clear.
-type installRecord struct {
-	Platform    string    `json:"platform"`
-	Workspace   string    `json:"workspace"`
-	SealedToken []byte    `json:"sealed_token"`
-	BotUserID   string    `json:"bot_user_id,omitempty"`
-	Scopes      string    `json:"scopes,omitempty"`
-	InstalledBy string    `json:"installed_by,omitempty"`
-	InstalledAt time.Time `json:"installed_at,omitzero"`
-}
 
 // PutInstallation creates or replaces the workspace's installation.
 func (db *DB) PutInstallation(ctx context.Context, in *core.Installation) error {
@@ -33,12 +20,9 @@ func (db *DB) PutInstallation(ctx context.Context, in *core.Installation) error 
 	if err != nil {
 		return err
 	}
-	v, err := json.Marshal(&installRecord{
-		Platform: string(in.Workspace.Platform), Workspace: in.Workspace.ID, SealedToken: in.SealedToken,
-		BotUserID: in.BotUserID, Scopes: in.Scopes, InstalledBy: in.InstalledBy, InstalledAt: utc(in.InstalledAt),
-	})
+	v, err := encodeInstallation(in)
 	if err != nil {
-		return fmt.Errorf("bolt: encode installation %s: %w", in.Workspace, err)
+		return err
 	}
 	return db.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketInstalls).Put(k, v); err != nil {
@@ -57,31 +41,23 @@ func (db *DB) FindInstallation(ctx context.Context, ws core.WorkspaceKey) (*core
 	if err != nil {
 		return nil, err
 	}
-	var r *installRecord
+	var in *core.Installation
 	err = db.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketInstalls).Get(k)
 		if v == nil {
 			return nil
 		}
-		r = new(installRecord)
-		if err := json.Unmarshal(v, r); err != nil {
-			return fmt.Errorf("bolt: decode installation %s: %w", ws, err)
-		}
-		return nil
+		var derr error
+		in, derr = decodeInstallation(ws, v)
+		return derr
 	})
 	if err != nil {
 		return nil, err
 	}
-	if r == nil {
+	if in == nil {
 		return nil, core.Errorf(core.ENOTFOUND, "meetbot is not installed in this workspace.")
 	}
-	if r.Platform != string(ws.Platform) || r.Workspace != ws.ID {
-		return nil, fmt.Errorf("bolt: installation record under %s says %s:%s", ws, r.Platform, r.Workspace)
-	}
-	return &core.Installation{
-		Workspace: ws, SealedToken: r.SealedToken, BotUserID: r.BotUserID, Scopes: r.Scopes,
-		InstalledBy: r.InstalledBy, InstalledAt: r.InstalledAt,
-	}, nil
+	return in, nil
 }
 
 // DeleteInstallation forgets the workspace's token; a missing one is not an

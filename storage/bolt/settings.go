@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -273,9 +272,9 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	if len(fresh) == 0 {
 		return nil, fmt.Errorf("bolt: generator for secret %q returned no bytes", name)
 	}
-	v, err := json.Marshal(&secretRecord{Value: fresh, CreatedAt: time.Now().UTC()})
+	v, err := encodeSecret(name, fresh, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("bolt: encode secret %q: %w", name, err)
+		return nil, err
 	}
 	err = db.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSecrets)

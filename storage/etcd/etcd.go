@@ -185,8 +185,10 @@ func storeErr(ctx context.Context, err error) error {
 // Ping reports whether the cluster answers a linearizable read, for
 // /readyz.
 func (db *DB) Ping(ctx context.Context) error {
-	ctx, cancel := db.bounded(ctx)
+	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	_, err := db.cli.Get(ctx, db.key("ready_probe"), clientv3.WithCountOnly())
+	_, err := db.cli.Get(bctx, db.key("ready_probe"), clientv3.WithCountOnly())
+	// Mapped against the caller's ctx: the request timeout running out
+	// means the cluster did not answer, not that the caller gave up.
 	return storeErr(ctx, err)
 }

@@ -1,0 +1,324 @@
+package cluster
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/core/scheduler"
+	"github.com/meetbot/meetbot/internal/testenv"
+	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
+)
+
+var ws = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
+
+// TestFailoverExactlyOnce schedules reminders due over the run from all
+// three replicas while the leader's session is killed at random moments:
+// by revoking its lease on the server (the process keeps running and must
+// notice), or by crashing the replica (its client vanishes; its lease runs
+// out; it restarts as a new process). Due times are seconds ahead on the
+// real clock, so the schedulers sleep and wake as in production. Every
+// reminder must be posted, and recorded done exactly once; a reminder may
+// be posted a second time only when the kill landed between its post and
+// its record (the deposed leader's completion was refused), which the test
+// counts and reports. Leadership must move on every kill; the failover gap
+// is logged, not asserted.
+func TestFailoverExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("about a minute of real-time failover; run without -short")
+	}
+	meetings, kills, backlog := 2000, 20, 150
+	lo, hi := 30, 90 // posts between kills: 20 kills fit well within 2,000
+	if raceEnabled {
+		meetings, backlog, lo, hi = 400, 40, 5, 15
+	}
+	c := etcdtest.StartCluster(t, 3)
+	h := newHarness(t, c.Endpoints(), options{
+		Clock:  wallClock{},
+		Config: core.Config{EarlyJoin: -1, Grace: -1, Reminders: []time.Duration{0}},
+		Scheduler: scheduler.Options{
+			Rescue:      2 * time.Second,
+			JobTimeout:  time.Second,
+			BaseBackoff: 50 * time.Millisecond,
+			MaxBackoff:  500 * time.Millisecond,
+			MaxAttempts: 1000, // nothing is given up under load
+		},
+	})
+	admin := h.admin()
+	first, _ := h.waitLeader(t, "")
+	t.Logf("first leader %s", first)
+
+	// Schedule from every replica at once, as a load balancer spreads
+	// commands. Each start is 1-3 s ahead, and scheduling keeps at most
+	// backlog reminders ahead of those posted, so reminders fall due over
+	// the whole run however long the kills take. A call still in flight on
+	// a replica that crashed got no answer, so its meeting is not expected
+	// (it may still remind).
+	var (
+		mu       sync.Mutex
+		expected = map[string]bool{} // remind job ids of acknowledged schedules
+		unanswer int
+	)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range meetings {
+			if err := h.ev.wait(5*time.Minute, func() bool { return i < h.ev.ndeliver+backlog }); err != nil {
+				t.Errorf("reminders stopped going out at %d: %v", i, err)
+				return
+			}
+			next <- i
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := range 9 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for i := range next {
+				for try := 0; ; try++ {
+					r := h.replica((w + try) % 3)
+					start := time.Now().Add(time.Second + time.Duration(rng.Int64N(int64(2*time.Second))))
+					m, err := r.svc.Schedule(context.Background(), actor(ws, "u"+strconv.Itoa(i%50)), core.ScheduleRequest{Title: "Sync " + strconv.Itoa(i), Start: start, Duration: time.Hour})
+					mu.Lock()
+					switch {
+					case r.isClosed():
+						unanswer++
+					case err == nil:
+						expected[core.JobID(ws, m.ID, m.Start, core.JobRemind, 0)] = true
+					}
+					mu.Unlock()
+					if err == nil {
+						break
+					}
+					if try > 20 {
+						t.Errorf("schedule %d: %v", i, err)
+						break
+					}
+				}
+			}
+		}()
+	}
+
+	// Kill the leader 20 times, each after it has done some work and a
+	// random number of reminders went out since the last kill.
+	var gaps []time.Duration
+	rng := rand.New(rand.NewPCG(42, 7))
+	for k := 0; k < kills; {
+		owner, term := h.waitLeader(t, "")
+		h.ev.mu.Lock()
+		target := h.ev.ndeliver + lo + rng.IntN(hi-lo)
+		h.ev.mu.Unlock()
+		if err := h.ev.wait(3*time.Minute, func() bool {
+			_, worked := h.ev.firstJobs[term]
+			return h.ev.term != term || worked && h.ev.ndeliver >= target
+		}); err != nil {
+			t.Fatalf("kill %d: leader %s (term %d) never got to work: %v", k, owner, term, err)
+		}
+		if _, cur := h.ev.current(); cur != term {
+			continue // the lead moved by itself (a lease lost under load): pick again
+		}
+		victim := h.byOwner(owner)
+		killed := time.Now()
+		how := "revoked its session"
+		if k%2 == 0 {
+			if err := h.revokeSession(admin, owner); err != nil {
+				t.Fatalf("kill %d: %v", k, err)
+			}
+		} else {
+			how = "crashed"
+			h.crash(victim)
+		}
+		// Leadership must move to another replica (the revoked one
+		// campaigns again at the back of the line; a crashed one restarts
+		// as a new process).
+		var newOwner string
+		var newTerm int
+		if err := h.ev.wait(time.Minute, func() bool {
+			newOwner, newTerm = h.ev.leader, h.ev.term
+			return newTerm > term && newOwner != ""
+		}); err != nil {
+			t.Fatalf("kill %d (%s %s): no new leader: %v", k, how, owner, err)
+		}
+		if h.byOwner(newOwner) == nil || h.byOwner(newOwner).index == victim.index {
+			t.Fatalf("kill %d: leadership stayed on replica %d (%s → %s)", k, victim.index, owner, newOwner)
+		}
+		if err := h.ev.wait(3*time.Minute, func() bool { _, ok := h.ev.firstJobs[newTerm]; return ok || h.ev.term != newTerm }); err != nil {
+			t.Fatalf("kill %d: new leader %s ran nothing: %v", k, newOwner, err)
+		}
+		h.ev.mu.Lock()
+		if at, ok := h.ev.firstJobs[newTerm]; ok {
+			gaps = append(gaps, at.Sub(killed))
+		}
+		h.ev.mu.Unlock()
+		t.Logf("kill %d: %s %s; %s leads", k, how, owner, newOwner)
+		k++
+	}
+	wg.Wait()
+
+	// Wait until every acknowledged reminder is recorded done.
+	mu.Lock()
+	want := len(expected)
+	mu.Unlock()
+	done := func() int {
+		n := 0
+		for id := range expected {
+			for _, err := range h.ev.completions[id] {
+				if err == nil {
+					n++
+					break
+				}
+			}
+		}
+		return n
+	}
+	if err := h.ev.wait(3*time.Minute, func() bool { return done() == want }); err != nil {
+		h.ev.mu.Lock()
+		t.Fatalf("%d of %d reminders recorded done: %v", done(), want, err)
+	}
+
+	h.ev.mu.Lock()
+	defer h.ev.mu.Unlock()
+	if want < meetings*9/10 {
+		t.Errorf("only %d of %d schedules were acknowledged", want, meetings)
+	}
+	once, redelivered := 0, 0
+	for id := range expected {
+		posts := h.ev.deliveries[id]
+		okDone := 0
+		for _, err := range h.ev.completions[id] {
+			if err == nil {
+				okDone++
+			}
+		}
+		switch {
+		case len(posts) == 0:
+			t.Errorf("reminder %s recorded done but never posted", id)
+		case okDone != 1:
+			t.Errorf("reminder %s recorded done %d times: %v", id, okDone, h.ev.completions[id])
+		case len(posts) == 1:
+			once++
+		default:
+			// Every post but the last must be one whose record was refused
+			// or never made: the poster lost the lead in between.
+			for _, p := range posts[:len(posts)-1] {
+				if err, ok := h.ev.completions[id][p]; ok && err == nil {
+					t.Errorf("reminder %s posted by %v, though %s recorded it done", id, posts, p)
+				}
+			}
+			redelivered++
+		}
+	}
+	slices.Sort(gaps)
+	t.Logf("%d reminders acknowledged (%d schedules unanswered by a crashing replica): %d posted exactly once, %d posted again after a kill between post and record, 0 lost",
+		want, unanswer, once, redelivered)
+	if len(gaps) > 0 {
+		t.Logf("failover (kill → first job done by the new leader) over %d kills: min %v, median %v, max %v",
+			len(gaps), gaps[0].Round(time.Millisecond), gaps[len(gaps)/2].Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))
+	}
+	if redelivered > kills*32 {
+		t.Errorf("%d reminders posted twice: more than %d kills × 32 workers could have had in flight", redelivered, kills)
+	}
+}
+
+// TestDeposedLeaderCannotComplete pauses the leader between running a
+// reminder and recording it, deposes it (its session is revoked on the
+// server), and lets it go on: its completion must be refused, although it
+// still holds the claim, because the completion is fenced on the lead. The
+// new leader then rescues the claim and runs the reminder once.
+func TestDeposedLeaderCannotComplete(t *testing.T) {
+	c := etcdtest.StartCluster(t, 3)
+	clock := testenv.NewClock(testenv.T0)
+	paused, release := make(chan string, 1), make(chan struct{})
+	var once sync.Once
+	h := newHarness(t, c.Endpoints(), options{
+		Clock:     clock,
+		Config:    core.Config{EarlyJoin: -1, Grace: -1, Reminders: []time.Duration{0}},
+		Scheduler: scheduler.Options{Rescue: time.Minute},
+		AfterRun: func(r *replica, j core.DueJob) {
+			if j.Kind != core.JobRemind {
+				return
+			}
+			once.Do(func() {
+				paused <- r.owner
+				<-release
+			})
+		},
+	})
+	admin := h.admin()
+	first, term := h.waitLeader(t, "")
+	start := testenv.T0.Add(10 * time.Minute)
+	m, err := h.replica(0).svc.Schedule(context.Background(), actor(ws, "ana"), core.ScheduleRequest{Title: "Fenced", Start: start, Duration: 30 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remind := core.JobID(ws, m.ID, m.Start, core.JobRemind, 0)
+	clock.WaitTimers(1) // the leader sleeps until the start
+	clock.Set(start)
+	owner := <-paused
+	if owner != first {
+		t.Fatalf("paused run on %s, but %s leads", owner, first)
+	}
+	if err := h.revokeSession(admin, owner); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := h.waitLeader(t, owner)
+	if err := h.ev.wait(time.Minute, func() bool { return !h.ev.terms[term-1].end.IsZero() }); err != nil {
+		t.Fatalf("the deposed leader never noticed: %v", err)
+	}
+	close(release)
+	if err := h.ev.wait(time.Minute, func() bool { _, ok := h.ev.completions[remind][owner]; return ok }); err != nil {
+		t.Fatalf("the deposed leader never tried to record the reminder: %v", err)
+	}
+	h.ev.mu.Lock()
+	refused := h.ev.completions[remind][owner]
+	h.ev.mu.Unlock()
+	testenv.WantCode(t, refused, core.ECONFLICT)
+
+	// The claim is still the deposed leader's; once it is old enough, the
+	// new leader takes it over and runs the reminder.
+	clock.WaitTimers(1)
+	clock.Advance(time.Minute)
+	if err := h.ev.wait(time.Minute, func() bool { _, ok := h.ev.completions[remind][second]; return ok }); err != nil {
+		t.Fatalf("the new leader %s never ran the reminder: %v", second, err)
+	}
+	h.ev.mu.Lock()
+	defer h.ev.mu.Unlock()
+	if err := h.ev.completions[remind][second]; err != nil {
+		t.Fatalf("the new leader could not record the reminder: %v", err)
+	}
+	if got := h.ev.deliveries[remind]; !slices.Equal(got, []string{owner, second}) {
+		t.Errorf("reminder posted by %v, want once by the deposed %s (before it knew) and once by %s", got, owner, second)
+	}
+	runs := 0
+	for _, r := range h.ev.runs {
+		if r.job.ID == remind && r.owner == second {
+			runs++
+		}
+	}
+	if runs != 1 {
+		t.Errorf("the new leader ran the reminder %d times, want 1", runs)
+	}
+	jobs, err := h.replica(2).db.FindJobs(context.Background(), ws, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.ID == remind && (j.DoneAt.IsZero() || j.PostRef != "post-by-"+second) {
+			t.Errorf("stored reminder: done %v, post %q, want done with post-by-%s", j.DoneAt, j.PostRef, second)
+		}
+	}
+}
+
+// isClosed reports whether the replica was stopped (crashed).
+func (r *replica) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}

@@ -1,0 +1,81 @@
+package etcd_test
+
+import (
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
+)
+
+// Ensure three replicas scheduling fifty meetings each at once, in one
+// workspace, all succeed and get the ids 1..150 exactly once: the counter
+// Txn's retries are enough for the contention of a real deployment.
+func TestThreeReplicasCreateAtOnce(t *testing.T) {
+	const replicas, each = 3, 50
+	p := etcdtest.Prefix(t)
+	var dbs []core.Store
+	for range replicas {
+		db := open(t, p)
+		t.Cleanup(func() { _ = db.Close() })
+		dbs = append(dbs, db)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	ids := make(chan string, replicas*each)
+	errs := make(chan error, replicas*each)
+	for r := range replicas {
+		for range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				m := plainMeeting(time.Date(2031, 3, 30, 9, 0, 0, 0, time.UTC))
+				if err := dbs[r].CreateMeeting(t.Context(), m); err != nil {
+					errs <- err
+					return
+				}
+				ids <- m.ID
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(ids)
+	close(errs)
+	for err := range errs {
+		t.Fatalf("CreateMeeting under contention: %v", err)
+	}
+	seen := map[string]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Fatalf("id %q handed out twice", id)
+		}
+		seen[id] = true
+	}
+	for i := 1; i <= replicas*each; i++ {
+		if !seen[strconv.Itoa(i)] {
+			t.Fatalf("id %d missing: ids are not dense (%d handed out)", i, len(seen))
+		}
+	}
+}
+
+// Ensure a meeting too large for one etcd request is refused with a
+// sentence (EINVALID) and nothing of it is stored.
+func TestOversizedMeetingRefused(t *testing.T) {
+	db := open(t, etcdtest.Prefix(t))
+	defer db.Close()
+	m := plainMeeting(time.Date(2031, 3, 30, 9, 0, 0, 0, time.UTC))
+	for i := range 120000 { // about 1.3 MB of JSON
+		m.Invitees = append(m.Invitees, "U"+strconv.Itoa(1_000_000+i))
+	}
+	if err := db.CreateMeeting(t.Context(), m); core.ErrorCode(err) != core.EINVALID {
+		t.Fatalf("CreateMeeting of a %d-invitee meeting: %v, want EINVALID", len(m.Invitees), err)
+	}
+	small := plainMeeting(m.Start)
+	if err := db.CreateMeeting(t.Context(), small); err != nil || small.ID != "1" {
+		t.Fatalf("next CreateMeeting = %q, %v; want id 1 (the refused one took none)", small.ID, err)
+	}
+}

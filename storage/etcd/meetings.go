@@ -1,0 +1,432 @@
+package etcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/internal/record"
+)
+
+// pageSize is how many index keys one ranged Get returns; the meetings they
+// name are then read in one Txn of as many Gets, so it stays under
+// MaxTxnOps.
+const pageSize = 100
+
+// maxRecord bounds one stored meeting. etcd refuses requests over 1.5 MiB
+// by default; a meeting Txn carries one record plus small index keys, so a
+// record under 1 MiB always fits, and one that grew past it (thousands of
+// invitees) is refused with a sentence instead of a store error.
+const maxRecord = 1 << 20
+
+func errNoMeeting(id string) error {
+	return core.Errorf(core.ENOTFOUND,
+		"There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
+}
+
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("etcd: %w", err)
+}
+
+// CreateMeeting assigns the workspace's next id, sets Version to 1 and
+// stores m, its index entries and the advanced counter in one Txn that
+// compares the counter's revision: of several replicas creating at once,
+// each round exactly one wins and the rest retry with the counter the Txn
+// handed back, so ids stay dense and unique. Within one process creates of
+// a workspace take turns (see stripes), so only other replicas compete.
+func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	keys, err := db.keysOf(m.Workspace, "")
+	if err != nil {
+		return err
+	}
+	draft := m.Clone()
+	mu := db.stripe(keys.lastID)
+	mu.Lock()
+	defer mu.Unlock()
+
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	counters := strings.TrimSuffix(keys.lastID, counterLastID)
+	resp, err := db.cli.Get(bctx, counters, clientv3.WithPrefix())
+	if err != nil {
+		return storeErr(ctx, err)
+	}
+	var cs counterState
+	for _, kv := range resp.Kvs {
+		if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+			return err
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		next := strconv.FormatUint(cs.last+1, 10)
+		c := draft.Clone()
+		c.ID, c.Version = next, 1
+		k, err := db.keysOf(m.Workspace, next)
+		if err != nil {
+			return err
+		}
+		cmps, ops, err := putMeetingOps(k, nil, c, cs)
+		if err != nil {
+			return err
+		}
+		cmps = append(cmps,
+			clientv3.Compare(clientv3.ModRevision(k.lastID), "=", cs.lastRev),
+			clientv3.Compare(clientv3.CreateRevision(k.record), "=", 0))
+		ops = append(ops, clientv3.OpPut(k.lastID, next))
+		tr, err := db.cli.Txn(bctx).If(cmps...).Then(ops...).
+			Else(clientv3.OpGet(counters, clientv3.WithPrefix()), clientv3.OpGet(k.record, clientv3.WithKeysOnly())).
+			Commit()
+		if err != nil {
+			return storeErr(ctx, err)
+		}
+		if tr.Succeeded {
+			m.ID, m.Version = next, 1
+			return nil
+		}
+		before := cs.lastRev
+		cs = counterState{}
+		for _, kv := range tr.Responses[0].GetResponseRange().Kvs {
+			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+				return err
+			}
+		}
+		if _, _, taken := kvOf(tr, 1); taken && cs.lastRev == before {
+			return core.Wrap(core.ECONFLICT, fmt.Errorf("etcd: meeting id %q of %s is already taken", next, m.Workspace),
+				"Could not pick a new meeting id. Please try again.")
+		}
+		if attempt >= maxAttempts {
+			return errContended("this workspace's meetings")
+		}
+		if attempt > 1 { // the first loss hands back a fresh counter: use it at once
+			if err := backoff(bctx, attempt-1); err != nil {
+				return storeErr(ctx, err)
+			}
+		}
+	}
+}
+
+// counterState holds a workspace's counters as a write read them, with
+// their revisions for the Txn's compares.
+type counterState struct {
+	last, maxDur       uint64
+	lastRev, maxDurRev int64
+}
+
+func (cs *counterState) set(k meetingKeys, key string, v []byte, rev int64) error {
+	n, err := parseCounter(v)
+	if err != nil {
+		return err
+	}
+	switch key {
+	case k.lastID:
+		cs.last, cs.lastRev = n, rev
+	case k.maxDur:
+		cs.maxDur, cs.maxDurRev = n, rev
+	}
+	return nil
+}
+
+// putMeetingOps returns the compares and ops that store m and keep its
+// indexes in step. old is the stored version being replaced, nil for a new
+// meeting; cs is the workspace's max duration as read, which m may raise
+// (then the Txn compares its revision, so two raises cannot undo each
+// other).
+func putMeetingOps(k meetingKeys, old, m *core.Meeting, cs counterState) ([]clientv3.Cmp, []clientv3.Op, error) {
+	v, err := record.EncodeMeeting(m)
+	if err != nil {
+		return nil, nil, internal(err)
+	}
+	if len(v) > maxRecord {
+		return nil, nil, core.Errorf(core.EINVALID,
+			"This meeting has grown too large to store (%d KiB). Remove some invitees or exceptions and try again.", len(v)>>10)
+	}
+	ops := []clientv3.Op{clientv3.OpPut(k.record, string(v))}
+	if old == nil || !old.Start.Equal(m.Start) {
+		if old != nil {
+			ops = append(ops, clientv3.OpDelete(k.startKey(old.Start, old.ID)))
+		}
+		ops = append(ops, clientv3.OpPut(k.startKey(m.Start, m.ID), ""))
+	}
+	ops = syncIndex(ops, k.pending, old, m, func(x *core.Meeting) bool { return x.State == core.StatePending })
+	ops = syncIndex(ops, k.active, old, m, func(x *core.Meeting) bool { return x.RoomStatus == core.RoomActive })
+	var cmps []clientv3.Cmp
+	// Remember the longest duration seen in the workspace, so FindMeetings
+	// can start at EndsAfter-maxDuration instead of the beginning. It never
+	// shrinks, which only makes that start more conservative.
+	if m.Duration > 0 && uint64(m.Duration) > cs.maxDur {
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(k.maxDur), "=", cs.maxDurRev))
+		ops = append(ops, clientv3.OpPut(k.maxDur, strconv.FormatUint(uint64(m.Duration), 10)))
+	}
+	return cmps, ops, nil
+}
+
+// syncIndex adds the op that keeps a set-like index key in step with a
+// predicate over the meeting: put when it becomes true, deleted when it
+// becomes false.
+func syncIndex(ops []clientv3.Op, key string, old, m *core.Meeting, in func(*core.Meeting) bool) []clientv3.Op {
+	was := old != nil && in(old)
+	switch is := in(m); {
+	case is && !was:
+		return append(ops, clientv3.OpPut(key, ""))
+	case !is && was:
+		return append(ops, clientv3.OpDelete(key))
+	}
+	return ops
+}
+
+// FindMeetingByID returns ENOTFOUND for an id that ws does not have, also
+// when another workspace has it: the key includes the workspace.
+func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := wsPart(ws); err != nil {
+		return nil, err
+	}
+	if !validName(id) {
+		return nil, errNoMeeting(id)
+	}
+	k, err := db.keysOf(ws, id)
+	if err != nil {
+		return nil, err
+	}
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	v, _, found, err := db.getOne(bctx, k.record)
+	if err != nil {
+		return nil, storeErr(ctx, err)
+	}
+	if !found {
+		return nil, errNoMeeting(id)
+	}
+	m, err := record.DecodeMeeting(ws, id, v)
+	return m, internal(err)
+}
+
+// FindMeetings walks the workspace's start index in pages of ranged Gets,
+// all at the revision of the first read, so results come out sorted by
+// Start and Limit stops the walk early. With EndsAfter the walk starts at
+// EndsAfter minus the longest duration ever stored in the workspace: no
+// earlier meeting can still be running.
+func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	k, err := db.keysOf(f.Workspace, "")
+	if err != nil {
+		return nil, err
+	}
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	return retryCompacted(func() ([]*core.Meeting, error) { return db.findMeetings(ctx, bctx, k, f) })
+}
+
+// retryCompacted runs a paged walk again from the start when etcd compacted
+// the revision it was reading at between two pages (it keeps only recent
+// ones), a few times at most.
+func retryCompacted(walk func() ([]*core.Meeting, error)) ([]*core.Meeting, error) {
+	for attempt := 1; ; attempt++ {
+		out, err := walk()
+		if attempt < 3 && errors.Is(err, rpctypes.ErrCompacted) {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.MeetingFilter) ([]*core.Meeting, error) {
+	from, end := k.startPrefix, prefixEnd(k.startPrefix)
+	var rev int64
+	if !f.EndsAfter.IsZero() {
+		resp, err := db.cli.Get(bctx, k.maxDur)
+		if err != nil {
+			return nil, storeErr(ctx, err)
+		}
+		rev = resp.Header.Revision // the walk reads at this revision
+		var maxDur uint64
+		if len(resp.Kvs) > 0 {
+			if maxDur, err = parseCounter(resp.Kvs[0].Value); err != nil {
+				return nil, err
+			}
+		}
+		from = k.startPrefix + timeHex(f.EndsAfter.Add(-time.Duration(maxDur)))
+	}
+	var out []*core.Meeting
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(pageSize)}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := db.cli.Get(bctx, from, opts...)
+		if err != nil {
+			return nil, storeErr(ctx, err)
+		}
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
+		ids := make([]string, 0, len(resp.Kvs))
+		for _, kv := range resp.Kvs {
+			rest := strings.TrimPrefix(string(kv.Key), k.startPrefix)
+			if len(rest) <= timeHexLen+1 || rest[timeHexLen] != '/' {
+				return nil, fmt.Errorf("etcd: malformed start index key %q", kv.Key)
+			}
+			ids = append(ids, unesc(rest[timeHexLen+1:]))
+		}
+		refs := make([]meetingRef, len(ids))
+		for i, id := range ids {
+			refs[i] = meetingRef{f.Workspace, id}
+		}
+		ms, err := db.loadMeetings(ctx, bctx, refs, rev)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if !matches(m, f) {
+				continue
+			}
+			out = append(out, m)
+			if f.Limit > 0 && len(out) >= f.Limit {
+				return out, nil
+			}
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return out, nil
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
+func matches(m *core.Meeting, f core.MeetingFilter) bool {
+	if f.Channel != "" && m.Channel != f.Channel {
+		return false
+	}
+	if len(f.States) > 0 && !slices.Contains(f.States, m.State) {
+		return false
+	}
+	if !f.EndsAfter.IsZero() && !m.End().After(f.EndsAfter) {
+		return false
+	}
+	return true
+}
+
+// meetingRef names a meeting an index points at.
+type meetingRef struct {
+	ws core.WorkspaceKey
+	id string
+}
+
+// loadMeetings reads the named meetings at revision rev (0: the latest)
+// with one Txn of Gets, in order. A meeting an index names but that is gone
+// is logged and skipped: the indexes are written in the meeting's own Txn,
+// so that means a bug or a hand edit, not a race.
+func (db *DB) loadMeetings(ctx, bctx context.Context, refs []meetingRef, rev int64) ([]*core.Meeting, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	var opts []clientv3.OpOption
+	if rev > 0 {
+		opts = append(opts, clientv3.WithRev(rev))
+	}
+	ops := make([]clientv3.Op, len(refs))
+	for i, r := range refs {
+		k, err := db.keysOf(r.ws, r.id)
+		if err != nil {
+			return nil, err
+		}
+		ops[i] = clientv3.OpGet(k.record, opts...)
+	}
+	resp, err := db.cli.Txn(bctx).Then(ops...).Commit()
+	if err != nil {
+		return nil, storeErr(ctx, err)
+	}
+	out := make([]*core.Meeting, 0, len(refs))
+	for i, r := range refs {
+		v, _, found := kvOf(resp, i)
+		if !found {
+			db.log.Warn().Str("workspace", r.ws.String()).Str("meeting", r.id).
+				Msg("index points at a missing meeting; skipping it")
+			continue
+		}
+		m, err := record.DecodeMeeting(r.ws, r.id, v)
+		if err != nil {
+			return nil, internal(err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// FindPendingMeetings ranges the pending index, so it costs the number of
+// pending intents, not a scan of every meeting of every workspace.
+func (db *DB) FindPendingMeetings(ctx context.Context) ([]*core.Meeting, error) {
+	return db.findIndexed(ctx, kindPending)
+}
+
+// FindActiveRooms ranges the active-room index: only the meetings whose
+// room is open right now, a small set whatever the store's size.
+func (db *DB) FindActiveRooms(ctx context.Context) ([]*core.Meeting, error) {
+	return db.findIndexed(ctx, kindActiveRooms)
+}
+
+// findIndexed loads the meetings named by a set-like index, in pages read
+// at one revision.
+func (db *DB) findIndexed(ctx context.Context, kind string) ([]*core.Meeting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	return retryCompacted(func() ([]*core.Meeting, error) { return db.walkIndex(ctx, bctx, kind) })
+}
+
+func (db *DB) walkIndex(ctx, bctx context.Context, kind string) ([]*core.Meeting, error) {
+	prefix := db.prefix + kind + "/"
+	from, end := prefix, prefixEnd(prefix)
+	var rev int64
+	var out []*core.Meeting
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(pageSize)}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := db.cli.Get(bctx, from, opts...)
+		if err != nil {
+			return nil, storeErr(ctx, err)
+		}
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
+		refs := make([]meetingRef, 0, len(resp.Kvs))
+		for _, kv := range resp.Kvs {
+			parts := strings.Split(strings.TrimPrefix(string(kv.Key), prefix), "/")
+			if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+				return nil, fmt.Errorf("etcd: malformed key %q in index %s", kv.Key, kind)
+			}
+			ws := core.WorkspaceKey{Platform: core.Platform(unesc(parts[0])), ID: unesc(parts[1])}
+			refs = append(refs, meetingRef{ws, unesc(parts[2])})
+		}
+		ms, err := db.loadMeetings(ctx, bctx, refs, rev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ms...)
+		if !resp.More || len(resp.Kvs) == 0 {
+			return out, nil
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -26,13 +27,34 @@ const (
 	lastWindow = 100 * 365 * 24 * time.Hour
 )
 
+// dueHints remembers, per DB, the earliest pending Due the last NextDue
+// found. It only chooses where NextDue starts looking, never what it
+// finds: keyed by *DB because the hint is this process's, like a cache.
+var dueHints sync.Map // *DB → *dueHint
+
+type dueHint struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (db *DB) hint() *dueHint {
+	v, ok := dueHints.Load(db)
+	if !ok {
+		v, _ = dueHints.LoadOrStore(db, new(dueHint))
+	}
+	return v.(*dueHint)
+}
+
 // NextDue returns when the earliest job becomes claimable: the earliest
 // pending Due, or the oldest claim's ClaimedAt plus rescue. The claim index
-// is small by nature (claims last one run) and is read whole with limit 1;
-// the due index is read in growing windows from the wall clock's now (see
-// firstWindow): jobs overdue at now first, then the next minute, then
-// further out. The first round (claims, overdue, the next minute) is one
-// Txn, so a busy install answers in one round trip whatever it stores.
+// is small by nature (claims last one run) and is read whole with limit 1.
+// The due index is read from a starting point: the later of the wall
+// clock's now and the earliest Due the last call found. Everything at or
+// before it is one range (jobs overdue, or planned since before the last
+// earliest: few either way), then windows after it grow (see firstWindow).
+// The first round (claims, up to the start, the minute after) is one Txn,
+// so a busy install, or any install whose next job has not changed, answers
+// in one round trip whatever it stores.
 func (db *DB) NextDue(ctx context.Context, rescue time.Duration) (time.Time, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, false, err
@@ -40,7 +62,13 @@ func (db *DB) NextDue(ctx context.Context, rescue time.Duration) (time.Time, boo
 	ctx, cancel := db.bounded(ctx)
 	defer cancel()
 	due, claimed := db.dueIndex(), db.claimedIndex()
+	h := db.hint()
 	from := time.Now().UTC()
+	h.mu.Lock()
+	if h.t.After(from) {
+		from = h.t
+	}
+	h.mu.Unlock()
 	to := from.Add(firstWindow)
 	first := func(key, end string) clientv3.Op {
 		return clientv3.OpGet(key, clientv3.WithRange(end), clientv3.WithLimit(1), clientv3.WithKeysOnly())
@@ -88,6 +116,9 @@ func (db *DB) NextDue(ctx context.Context, rescue time.Duration) (time.Time, boo
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	h.mu.Lock()
+	h.t = pending // zero when nothing is pending, or a claim came first
+	h.mu.Unlock()
 	if found && (!ok || pending.Before(at)) {
 		at, ok = pending, true
 	}

@@ -59,17 +59,55 @@ func BenchmarkNextDue(b *testing.B) {
 	}
 }
 
-// seed stores n meetings' worth of pending jobs, four writers at a time.
+// BenchmarkClaimDueBacklog measures a claim of 40 jobs (one Txn) while a
+// backlog of overdue jobs waits, as after downtime: 20k and 200k overdue
+// jobs, due over the past hour. 400 claims take 16k jobs, so neither
+// backlog runs dry. The 200k case is skipped under -short.
+//
+//	go test -run XXX -bench ClaimDueBacklog -benchtime 400x ./storage/etcd/
+func BenchmarkClaimDueBacklog(b *testing.B) {
+	for _, n := range []int{20_000, 200_000} {
+		b.Run(fmt.Sprintf("overdue=%d", n), func(b *testing.B) {
+			if n > 20_000 && testing.Short() {
+				b.Skip("seeding takes a while; skipped under -short")
+			}
+			if b.N > n/40 {
+				b.Fatalf("%d claims would drain the backlog of %d", b.N, n)
+			}
+			c := etcdtest.StartCluster(b, 1)
+			db, err := etcd.Open(b.Context(), etcd.Options{Endpoints: c.Endpoints(), Prefix: "/bench/"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			now := time.Now()
+			seedSpread(b, db, n, now.Add(-time.Hour), time.Hour)
+			b.ResetTimer()
+			for b.Loop() {
+				got, err := db.ClaimDue(b.Context(), now, 256, "w1", time.Hour)
+				if err != nil || len(got) == 0 {
+					b.Fatalf("ClaimDue = %d jobs, %v", len(got), err)
+				}
+			}
+		})
+	}
+}
+
+// seed stores n meetings' worth of pending jobs due over the coming year.
 func seed(b *testing.B, db *etcd.DB, n int) {
+	seedSpread(b, db, n, time.Now(), 365*24*time.Hour)
+}
+
+// seedSpread stores n meetings' worth of pending jobs, one each, due at
+// random times in [from, from+span), four writers at a time.
+func seedSpread(b *testing.B, db *etcd.DB, n int, from time.Time, span time.Duration) {
 	b.Helper()
-	now := time.Now()
 	rng := rand.New(rand.NewPCG(1, 2))
 	jobs := make([]core.DueJob, n)
-	year := int64(365 * 24 * time.Hour)
 	for i := range jobs {
 		ws := core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T" + strconv.Itoa(i%500)}
 		m := strconv.Itoa(i)
-		occ := now.Add(time.Duration(rng.Int64N(year)))
+		occ := from.Add(10*time.Minute + time.Duration(rng.Int64N(int64(span))))
 		jobs[i] = core.DueJob{
 			ID: core.JobID(ws, m, occ, core.JobRemind, 10*time.Minute), Due: occ.Add(-10 * time.Minute),
 			Workspace: ws, Meeting: m, Occurrence: occ, Kind: core.JobRemind, Lead: 10 * time.Minute,

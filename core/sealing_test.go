@@ -46,7 +46,7 @@ func TestParticipantTokensSealed(t *testing.T) {
 	if stored.Token == page.Token || !strings.HasPrefix(stored.Token, "sealed1:") {
 		t.Fatalf("stored token is not sealed: %.20q…", stored.Token)
 	}
-	if bytes.Contains(b.StoredBytes(), []byte(page.Token)) {
+	if bytes.Contains(b.RawStore(), []byte(page.Token)) {
 		t.Fatal("the participant token is in the store in plaintext")
 	}
 	// The same link opened again makes no add-participant call: the sealed

@@ -53,7 +53,6 @@ type env struct {
 	logs    *testenv.SyncBuffer
 	sb      *sandbox.Server
 	store   core.Store
-	driver  string // storage.Bolt or storage.Etcd (MEETBOT_TEST_STORE)
 	svc     *core.Service
 	handler *web.Handler
 	srv     *httptest.Server
@@ -71,7 +70,7 @@ func newEnv(tb testing.TB, o envOpts) *env {
 	cfg := o.cfg
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	te := testenv.New(tb, testenv.Options{Config: cfg, JoinKey: o.joinKey, LogSink: o.logger, CallTimeout: 5 * time.Second})
-	e := &env{tb: tb, clock: te.Clock, logs: te.Logs, sb: te.Sandbox, store: te.Store, driver: te.Driver, svc: te.Service, srv: srv}
+	e := &env{tb: tb, clock: te.Clock, logs: te.Logs, sb: te.Sandbox, store: te.Store, svc: te.Service, srv: srv}
 	var sink io.Writer = e.logs
 	if o.logger != nil {
 		sink = o.logger

@@ -79,10 +79,10 @@ func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
 	}
 	// Ensure losing leadership stops the loop acting: jobs come due and
 	// nothing runs; regaining it runs them.
+	// The loop is asleep again, so every run of that batch (the near
+	// meeting's provision job too) has been reported: drain them, so only
+	// a run after lose() can fail the check below.
 	h.env.Clock.WaitTimers(1)
-	// The batch that held the reminder may have held other jobs due at
-	// the same time (its provisioning); the loop sleeps only after all of
-	// them reported, so forget those before leadership goes.
 	h.drainRuns()
 	lose()
 	h.env.Clock.Set(now.Add(5*time.Hour - 10*time.Minute))

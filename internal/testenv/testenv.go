@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
-	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
@@ -367,30 +366,6 @@ func (e *Env) startSandbox() {
 func (e *Env) RestartSandbox() {
 	e.T.Helper()
 	e.startSandbox()
-}
-
-// StoredBytes returns everything the store holds as raw bytes (the bbolt
-// file, or every key and value under the etcd prefix), for tests that
-// check a secret never reaches the store in the clear.
-func (e *Env) StoredBytes() []byte {
-	e.T.Helper()
-	if e.Driver == storage.Etcd {
-		resp, err := e.Backend.EtcdDB.Client().Get(context.Background(), e.etcdPrefix, clientv3.WithPrefix())
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		var out bytes.Buffer
-		for _, kv := range resp.Kvs {
-			out.Write(kv.Key)
-			out.Write(kv.Value)
-		}
-		return out.Bytes()
-	}
-	raw, err := os.ReadFile(filepath.Join(e.Dir, "meetbot.db"))
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	return raw
 }
 
 // Leader is the backend's core.Leader, for tests that run a scheduler.

@@ -11,7 +11,7 @@ import (
 )
 
 // open connects a new client to the shared test server under prefix.
-func open(t *testing.T, prefix string) *etcd.DB {
+func open(t testing.TB, prefix string) *etcd.DB {
 	t.Helper()
 	db, err := etcd.Open(t.Context(), etcd.Options{Endpoints: etcdtest.Shared(t), Prefix: prefix})
 	if err != nil {

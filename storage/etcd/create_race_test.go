@@ -1,6 +1,8 @@
 package etcd_test
 
 import (
+	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -77,5 +79,38 @@ func TestOversizedMeetingRefused(t *testing.T) {
 	small := plainMeeting(m.Start)
 	if err := db.CreateMeeting(t.Context(), small); err != nil || small.ID != "1" {
 		t.Fatalf("next CreateMeeting = %q, %v; want id 1 (the refused one took none)", small.ID, err)
+	}
+}
+
+// Ensure a client whose remembered counter went stale (another replica
+// created meetings since, some longer than any before) still hands out the
+// next id and keeps the longest duration, so listings still find long
+// meetings.
+func TestCreateAfterAnotherReplicaCreated(t *testing.T) {
+	p := etcdtest.Prefix(t)
+	a, b := open(t, p), open(t, p)
+	defer a.Close()
+	defer b.Close()
+	ctx := t.Context()
+	start := time.Date(2031, 3, 30, 9, 0, 0, 0, time.UTC)
+	var got []string
+	for i, db := range []interface {
+		CreateMeeting(context.Context, *core.Meeting) error
+	}{a, a, b, b, a, b, a} {
+		m := plainMeeting(start)
+		m.Duration = time.Duration(i+1) * time.Hour
+		if err := db.CreateMeeting(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, m.ID)
+	}
+	if want := []string{"1", "2", "3", "4", "5", "6", "7"}; !slices.Equal(got, want) {
+		t.Fatalf("ids %q, want %q", got, want)
+	}
+	// Meeting 7 lasts 7h: only a max duration kept at 7h finds it from 6h
+	// after its start.
+	list, err := b.FindMeetings(ctx, core.MeetingFilter{Workspace: wsU, EndsAfter: start.Add(6*time.Hour + 30*time.Minute)})
+	if err != nil || len(list) != 1 || list[0].ID != "7" {
+		t.Fatalf("FindMeetings(EndsAfter 6h30) = %v, %v; want only 7", list, err)
 	}
 }

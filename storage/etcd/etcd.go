@@ -12,6 +12,8 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/meetbot/meetbot/core"
 )
@@ -178,6 +180,12 @@ func storeErr(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, rpctypes.ErrPermissionDenied) || errors.Is(err, rpctypes.ErrAuthFailed) {
 		return core.Wrap(core.EINTERNAL, err, "meetbot's store refused its credentials; ask the operator to check storage.etcd.")
+	}
+	if ctx.Err() == nil && status.Code(err) == codes.Canceled {
+		// Nobody cancelled the call, so the client itself is closing: a
+		// store used after Close is a bug of this process, not an outage
+		// worth a retry (bbolt answers the same way).
+		return core.Wrap(core.EINTERNAL, err, "etcd store is closed")
 	}
 	return core.Wrap(core.EUNAVAILABLE, err, UnavailableMessage)
 }

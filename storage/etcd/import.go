@@ -118,6 +118,7 @@ func (db *DB) withCounters(ctx context.Context, k meetingKeys, build func(counte
 			return storeErr(ctx, err)
 		}
 		if tr.Succeeded {
+			mu.forget(db.cacheKey(k.lastID))
 			return nil
 		}
 		if _, rev, _ := kvOf(tr, 0); rev == cs.lastRev && refused != nil {

@@ -61,14 +61,17 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
 	counters := strings.TrimSuffix(keys.lastID, counterLastID)
-	resp, err := db.cli.Get(bctx, counters, clientv3.WithPrefix())
-	if err != nil {
-		return storeErr(ctx, err)
-	}
-	var cs counterState
-	for _, kv := range resp.Kvs {
-		if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
-			return err
+	ck := db.cacheKey(keys.lastID)
+	cs, ok := mu.cached(ck)
+	if !ok {
+		resp, err := db.cli.Get(bctx, counters, clientv3.WithPrefix())
+		if err != nil {
+			return storeErr(ctx, err)
+		}
+		for _, kv := range resp.Kvs {
+			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+				return err
+			}
 		}
 	}
 	for attempt := 1; ; attempt++ {
@@ -91,9 +94,16 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 			Else(clientv3.OpGet(counters, clientv3.WithPrefix()), clientv3.OpGet(k.record, clientv3.WithKeysOnly())).
 			Commit()
 		if err != nil {
+			mu.forget(ck) // the Txn may or may not have landed
 			return storeErr(ctx, err)
 		}
 		if tr.Succeeded {
+			// Keys a Txn writes get its revision.
+			cs.last, cs.lastRev = cs.last+1, tr.Header.Revision
+			if c.Duration > 0 && uint64(c.Duration) > cs.maxDur {
+				cs.maxDur, cs.maxDurRev = uint64(c.Duration), tr.Header.Revision
+			}
+			mu.remember(ck, cs)
 			m.ID, m.Version = next, 1
 			return nil
 		}
@@ -101,9 +111,11 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 		cs = counterState{}
 		for _, kv := range tr.Responses[0].GetResponseRange().Kvs {
 			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+				mu.forget(ck)
 				return err
 			}
 		}
+		mu.remember(ck, cs)
 		if _, _, taken := kvOf(tr, 1); taken && cs.lastRev == before {
 			return core.Wrap(core.ECONFLICT, fmt.Errorf("etcd: meeting id %q of %s is already taken", next, m.Workspace),
 				"Could not pick a new meeting id. Please try again.")

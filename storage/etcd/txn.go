@@ -48,13 +48,50 @@ func backoff(ctx context.Context, n int) error {
 // address and the key, so two clients in one process (the tests' two
 // replicas) almost always still contend through etcd, and nothing has to
 // be cleaned up when a DB closes.
-var stripes [256]sync.Mutex
+var stripes [256]stripe
 
-func (db *DB) stripe(key string) *sync.Mutex {
+// stripe is one lock of stripes, with what the writes it serialises may
+// remember between calls.
+type stripe struct {
+	sync.Mutex
+	// counters caches per workspace (keyed by cacheKey of its last-id
+	// key) the counters this process last read or wrote, so a create
+	// usually costs one Txn instead of a read and a Txn. A stale entry is
+	// harmless: the Txn's compare on the counter's revision fails and hands
+	// back the fresh state. Guarded by the mutex.
+	counters map[string]counterState
+}
+
+// maxCachedCounters bounds one stripe's cache; past it the cache starts
+// over (an install with that many active workspaces loses one read each).
+const maxCachedCounters = 1024
+
+func (db *DB) stripe(key string) *stripe {
 	h := fnv.New64a()
-	_, _ = fmt.Fprintf(h, "%p\x00%s", db, key)
+	_, _ = h.Write([]byte(db.cacheKey(key)))
 	return &stripes[h.Sum64()%uint64(len(stripes))]
 }
+
+// cacheKey names key for this DB alone, so two clients in one process do
+// not share cached state.
+func (db *DB) cacheKey(key string) string { return fmt.Sprintf("%p\x00%s", db, key) }
+
+// cached returns the counters remembered for k; call with st locked.
+func (st *stripe) cached(key string) (counterState, bool) {
+	cs, ok := st.counters[key]
+	return cs, ok
+}
+
+// remember stores cs for k; call with st locked.
+func (st *stripe) remember(key string, cs counterState) {
+	if st.counters == nil || len(st.counters) >= maxCachedCounters {
+		st.counters = make(map[string]counterState)
+	}
+	st.counters[key] = cs
+}
+
+// forget drops what is remembered for k; call with st locked.
+func (st *stripe) forget(key string) { delete(st.counters, key) }
 
 // kvOf returns the first key of the Get at position i of a Txn's
 // responses; found is false when the key is absent.

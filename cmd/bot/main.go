@@ -7,6 +7,8 @@
 //	bot check-config --config FILE           list every problem in a config
 //	bot register-commands --config FILE [--guild ID]
 //	                                         overwrite the Discord /meet command
+//	bot migrate --from bolt --to etcd --config FILE [--bolt PATH]
+//	                                         copy a bbolt store into an empty etcd prefix
 //
 // Only this package wires adapters and storage to core.
 package main
@@ -51,6 +53,10 @@ Usage:
   bot register-commands --config FILE [--guild ID]
         Overwrite the Discord /meet command: in one server (instant) or
         globally (may take up to an hour to appear).
+  bot migrate --from bolt --to etcd --config FILE [--bolt PATH]
+        Copy a bbolt store (storage.bolt.path, or PATH) into the etcd
+        cluster of storage.etcd, whose prefix must be empty. Stop meetbot
+        first; the bbolt file is only read.
 `
 
 // run is main without the process: tests call it with their own streams.
@@ -71,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runCheckConfig(args, stdout, stderr, getenv)
 	case "register-commands":
 		err = runRegisterCommands(ctx, args, stdout, stderr, getenv)
+	case "migrate":
+		err = runMigrate(ctx, args, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

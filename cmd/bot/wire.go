@@ -282,10 +282,22 @@ func (a *app) start(ctx context.Context) {
 	var once sync.Once
 	a.stopLoops = func() {
 		once.Do(func() {
+			led := a.sched.Leading()
 			stop()
 			<-done
 			<-watched
 			a.maint.Wait()
+			if a.backend.Resign != nil {
+				// The scheduler has stopped and recorded its last runs:
+				// hand the lead over now, not when the lease runs out.
+				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				if err := a.backend.Resign(rctx); err != nil {
+					a.log.Warn().Err(err).Str("replica", a.replica).Msg("resigning leadership failed; another replica leads once the lease runs out")
+				} else if led {
+					a.log.Info().Str("replica", a.replica).Msg("leadership resigned")
+				}
+				cancel()
+			}
 		})
 	}
 	a.closers = append(a.closers, func() error { a.stopLoops(); return nil })

@@ -359,7 +359,9 @@ func (db *DB) runCache(ctx context.Context, c *readCache) {
 		if !pauseFor(ctx, pause) {
 			return
 		}
-		pause = min(2*pause, 5*time.Second)
+		// Each try is one small read; a cluster that comes back is
+		// served from the cache again within a second.
+		pause = min(2*pause, time.Second)
 	}
 }
 

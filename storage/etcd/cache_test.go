@@ -255,36 +255,35 @@ func TestCacheClearsOnBrokenWatchAndCompaction(t *testing.T) {
 }
 
 // Ensure a watch that goes silent (a stalled stream) is dropped: on an
-// injected clock, frozen so the watch sends no progress requests and then
-// moved an hour on, the staleness check ends it and the cache empties.
+// injected clock on which an hour passes between any two readings, nothing
+// the watch hears is recent enough, so the staleness check ends it and the
+// cache empties; the next watch, on the wall clock, serves again.
 func TestCacheDropsSilentWatch(t *testing.T) {
 	_, b := pairOn(t)
 	mustSync(t, b)
 	m := newCached(t, b)
 	title(t, b, m.ID)
 	var mu sync.Mutex
-	var fixed time.Time // zero: the wall clock
-	set := func(to time.Time) {
-		mu.Lock()
-		defer mu.Unlock()
-		fixed = to
-	}
+	racing := false
+	ahead := time.Duration(0)
 	b.SetCacheClock(func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
-		if fixed.IsZero() {
-			return time.Now()
+		if racing {
+			ahead += time.Hour
 		}
-		return fixed
+		return time.Now().Add(ahead)
 	})
 	ended := make(chan error, 8)
 	b.OnCacheRestart(0, func(err error) {
-		set(time.Time{}) // the next watch runs on the wall clock
+		mu.Lock()
+		racing, ahead = false, 0 // the next watch runs on the wall clock
+		mu.Unlock()
 		ended <- err
 	})
-	t0 := time.Now()
-	set(t0)
-	set(t0.Add(time.Hour)) // nothing heard for an hour
+	mu.Lock()
+	racing = true
+	mu.Unlock()
 	if err := <-ended; err == nil || errors.Is(err, context.Canceled) {
 		t.Fatalf("silent watch ended with %v, want the staleness error", err)
 	}

@@ -63,7 +63,9 @@ func TestVersionSubcommand(t *testing.T) {
 func TestHealthcheck(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "store down", http.StatusServiceUnavailable) })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "store down", http.StatusServiceUnavailable)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	addr := srv.Listener.Addr().String()

@@ -291,6 +291,25 @@ func expandNode(n *yaml.Node, getenv func(string) string, unset map[string]strin
 func (c Config) Validate() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	c.validateHTTP(add)
+	c.validateStorage(add)
+	c.validateRealtimeKit(add)
+	c.validateMeetings(add)
+	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
+		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")
+	}
+	if k := c.Slack.SigningSecret; k != "" && len(k) < 16 {
+		add("slack.signing_secret: %d characters is too short for a Slack signing secret (Basic Information → App Credentials)", len(k))
+	}
+	c.validateChat(add)
+	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
+		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())
+	}
+	c.validateLog(add)
+	return p
+}
+
+func (c Config) validateHTTP(add func(format string, args ...any)) {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen: %q is not host:port (example: 127.0.0.1:8080)", c.HTTP.Listen)
 	}
@@ -299,7 +318,11 @@ func (c Config) Validate() []string {
 			add("http.public_url: %q must be an absolute http(s) URL (example: https://meet.example.com)", c.HTTP.PublicURL)
 		}
 	}
-	c.validateStorage(add)
+}
+
+// validateRealtimeKit checks the video service; credentials only when the
+// sandbox is off.
+func (c Config) validateRealtimeKit(add func(format string, args ...any)) {
 	rk := c.RealtimeKit
 	if !rk.Sandbox {
 		if rk.AccountID == "" {
@@ -327,6 +350,9 @@ func (c Config) Validate() []string {
 	if rk.Budget.Window.D() < time.Second {
 		add("realtimekit.budget.window: must be at least 1s (example: 5m)")
 	}
+}
+
+func (c Config) validateMeetings(add func(format string, args ...any)) {
 	m := c.Meetings
 	if m.EarlyJoin.D() < 0 || m.EarlyJoin.D() > 2*time.Hour {
 		add("meetings.early_join: %s is out of range (0 to 2h)", m.EarlyJoin.D())
@@ -353,16 +379,9 @@ func (c Config) Validate() []string {
 			add("meetings.default_timezone: %q is not an IANA zone (example: Europe/Berlin)", m.DefaultTimeZone)
 		}
 	}
-	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
-		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")
-	}
-	if k := c.Slack.SigningSecret; k != "" && len(k) < 16 {
-		add("slack.signing_secret: %d characters is too short for a Slack signing secret (Basic Information → App Credentials)", len(k))
-	}
-	c.validateChat(add)
-	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
-		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())
-	}
+}
+
+func (c Config) validateLog(add func(format string, args ...any)) {
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -373,5 +392,4 @@ func (c Config) Validate() []string {
 	default:
 		add("log.format: %q must be json or console", c.Log.Format)
 	}
-	return p
 }

@@ -149,23 +149,9 @@ type LogConfig struct {
 	Format string `yaml:"format"`
 }
 
-// Duration is a time.Duration written as "5m" or "1h30m" in YAML.
+// Duration is a time.Duration written as "5m" or "1h30m" in YAML; the
+// config decoder (nodeDecoder.duration) reads it.
 type Duration time.Duration
-
-// UnmarshalYAML reads a Go duration string.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: must be one duration such as 5m, not a list or a section", n.Line)}}
-	}
-	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
-	if err != nil {
-		// A TypeError (not a plain error) lets the decoder go on, so every
-		// bad value in the file is reported at once.
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration (examples: 30s, 5m, 1h30m)", n.Line, n.Value)}}
-	}
-	*d = Duration(v)
-	return nil
-}
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }

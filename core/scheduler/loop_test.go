@@ -48,7 +48,7 @@ func waitRun(t *testing.T, h *harness, kind core.JobKind) run {
 // fake time, and synctest.Wait says when the loop has gone to sleep.
 func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
 	t.Parallel()
-	testenv.Bubble(t, testLoopSleepsUntilDueAndWakes)
+	synctest.Test(t, testLoopSleepsUntilDueAndWakes)
 }
 
 func testLoopSleepsUntilDueAndWakes(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/meetbot/meetbot/core"
@@ -35,7 +36,7 @@ func (l *signallingLeader) Lead(ctx context.Context) (context.Context, error) {
 // It runs in a synctest bubble, so the loop's timers follow the clock.
 func TestOnLeadRunsEachLeadershipBeforeClaims(t *testing.T) {
 	t.Parallel()
-	testenv.Bubble(t, testOnLeadRunsEachLeadershipBeforeClaims)
+	synctest.Test(t, testOnLeadRunsEachLeadershipBeforeClaims)
 }
 
 func testOnLeadRunsEachLeadershipBeforeClaims(t *testing.T) {

@@ -19,8 +19,8 @@ import (
 // RealtimeKit SDK against the sandbox. Most call RunDue themselves and move
 // the hand-moved clock to each due time (stepTo), so they run on either
 // store and nothing waits. The ones that run the loop itself, which sleeps
-// on real timers, run in a testing/synctest bubble (testenv.Bubble), bbolt
-// only.
+// on real timers, run in a testing/synctest bubble (testenv.Options.Bubble),
+// always on bbolt.
 
 // sent is one reminder a notifier received, with the clock at that moment.
 type sent struct {

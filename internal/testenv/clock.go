@@ -4,11 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"testing"
-	"testing/synctest"
 	"time"
-
-	"github.com/meetbot/meetbot/storage"
 )
 
 // Clock is an Env's "now" (a core.Clock). Made by NewClock it is moved
@@ -70,21 +66,6 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
-}
-
-// Bubble runs f inside a testing/synctest bubble, where time is fake and
-// moves only when every goroutine of the test is blocked: a test that
-// waits on timers there costs no real time, and synctest.Wait tells when
-// the code under test has gone to sleep. Build the Env inside f with
-// Options.Bubble. On etcd (MEETBOT_TEST_STORE=etcd) the test is skipped:
-// the etcd client keeps gRPC connections over loopback, and a goroutine
-// blocked on a socket never lets a bubble's time move.
-func Bubble(t *testing.T, f func(t *testing.T)) {
-	t.Helper()
-	if d := DefaultDriver(); d != storage.Bolt {
-		t.Skipf("runs in a testing/synctest bubble, which cannot hold the %s client's loopback connections", d)
-	}
-	synctest.Test(t, f)
 }
 
 // SandboxURL is the made-up origin the RealtimeKit client is pointed at;

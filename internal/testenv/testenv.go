@@ -7,12 +7,14 @@
 // imported only from _test.go files.
 //
 // Time comes in two kinds (clock.go). Tests whose code under test waits
-// on timers (the scheduler's loop, call deadlines, Retry-After) run inside
-// a testing/synctest bubble through Bubble, with Options.Bubble: every
-// timer, deadline and time.Now there is the bubble's fake time, and
-// Env.Clock follows it from Options.Start. Tests that only ask "what time
-// is it" move Env.Clock by hand, outside any bubble, which also works on
-// etcd, whose client talks gRPC over loopback and so cannot run in one.
+// on timers (the scheduler's loop, call deadlines, Retry-After) build the
+// Env inside synctest.Test with Options.Bubble: every timer, deadline and
+// time.Now there is the bubble's fake time, and Env.Clock follows it from
+// Options.Start. Such an Env is always on bbolt, whatever
+// MEETBOT_TEST_STORE says: the etcd client keeps gRPC connections over
+// loopback, and a goroutine blocked on a socket never lets a bubble's time
+// move. Tests that only ask "what time is it" move Env.Clock by hand,
+// outside any bubble, on either store.
 //
 // The driver comes from Options.Driver, else from the environment variable
 // MEETBOT_TEST_STORE (bolt or etcd; default bolt), so one variable runs the
@@ -95,9 +97,10 @@ type Options struct {
 	CallTimeout time.Duration // default 2s
 	Budget      int           // default 1200
 	RealClock   bool          // use the wall clock (benchmarks)
-	// Bubble says New is called inside a testing/synctest bubble (see
-	// Bubble): the clock then follows the bubble's fake time from Start,
-	// so timers and deadlines in the code under test move with it.
+	// Bubble says New is called inside a testing/synctest bubble: the
+	// clock then follows the bubble's fake time from Start, so timers and
+	// deadlines in the code under test move with it. The store is bbolt
+	// (an empty Driver means bolt, etcd is refused).
 	Bubble bool
 	NoSync bool // bbolt without fsync (bolt only; etcdtest's server never fsyncs)
 	// Driver is storage.Bolt or storage.Etcd; empty means DefaultDriver().
@@ -162,6 +165,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	if o.Driver == "" {
 		o.Driver = DefaultDriver()
+		if o.Bubble {
+			o.Driver = storage.Bolt
+		}
 	}
 	switch o.Driver {
 	case storage.Bolt:
@@ -173,7 +179,7 @@ func New(t testing.TB, o Options) *Env {
 		t.Fatalf("testenv: driver %q is neither bolt nor etcd (%s)", o.Driver, StoreEnv)
 	}
 	if o.Bubble && o.Driver != storage.Bolt {
-		t.Fatalf("testenv: Options.Bubble needs the bolt driver; run the test through testenv.Bubble, which skips on %s", o.Driver)
+		t.Fatalf("testenv: Options.Bubble needs the bolt driver, not %s: the etcd client's sockets would keep the bubble's time still", o.Driver)
 	}
 	clock := NewClock(o.Start)
 	if o.Bubble {

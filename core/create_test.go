@@ -38,11 +38,11 @@ func TestTwoPhaseCreateAmbiguousFailures(t *testing.T) {
 			t.Parallel()
 			// In a bubble, the 300 ms call deadline passes in fake time.
 			synctest.Test(t, func(t *testing.T) {
-				b := newBubble(t, 300*time.Millisecond)
+				b := setup(t, testenv.Options{Bubble: true, CallTimeout: 300 * time.Millisecond, NoSync: true})
 				b.Sandbox.AddFault(tc.fault)
 				// Ensure the ambiguous failure is resolved by finding the room: the
 				// user gets their meeting and exactly one room exists.
-				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: time.Now().Add(time.Hour)})
+				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Clock.Now().Add(time.Hour)})
 				if err != nil {
 					t.Fatalf("schedule: %v", err)
 				}
@@ -187,7 +187,7 @@ func TestVideoServiceBusyAnswersQuickly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const callTimeout = 300 * time.Millisecond
-	schedule := func(t *testing.T, b *bubble, title string) *core.Meeting {
+	schedule := func(t *testing.T, b *testenv.Env, title string) *core.Meeting {
 		t.Helper()
 		m, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: title, Now: true, Duration: time.Hour})
 		if err != nil {
@@ -200,7 +200,7 @@ func TestVideoServiceBusyAnswersQuickly(t *testing.T) {
 	t.Run("429", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
-			b := newBubble(t, callTimeout)
+			b := setup(t, testenv.Options{Bubble: true, CallTimeout: callTimeout, NoSync: true})
 			m := schedule(t, b, "Busy")
 			b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 429, RetryAfter: 2 * time.Minute})
 			start := time.Now()
@@ -221,7 +221,7 @@ func TestVideoServiceBusyAnswersQuickly(t *testing.T) {
 	t.Run("outage", func(t *testing.T) {
 		t.Parallel()
 		synctest.Test(t, func(t *testing.T) {
-			b := newBubble(t, callTimeout)
+			b := setup(t, testenv.Options{Bubble: true, CallTimeout: callTimeout, NoSync: true})
 			m := schedule(t, b, "Down")
 			b.Sandbox.AddFault(sandbox.Fault{Delay: time.Minute})
 			start := time.Now()

@@ -42,7 +42,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	}
 	c := etcdtest.StartCluster(t, 3)
 	h := newHarness(t, c.Endpoints(), options{
-		Clock:  wallClock{},
+		Clock:  core.SystemClock,
 		Config: core.Config{EarlyJoin: -1, Grace: -1, Reminders: []time.Duration{0}},
 		Scheduler: scheduler.Options{
 			Rescue:      2 * time.Second,
@@ -281,8 +281,8 @@ func TestDeposedLeaderCannotComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	remind := core.JobID(ws, m.ID, m.Start, core.JobRemind, 0)
-	clock.WaitTimers(1) // the leader sleeps until the start
 	clock.Set(start)
+	h.wake() // the leader's timer is on real time; the fake clock passed it
 	owner := <-paused
 	if owner != first {
 		t.Fatalf("paused run on %s, but %s leads", owner, first)
@@ -305,8 +305,8 @@ func TestDeposedLeaderCannotComplete(t *testing.T) {
 
 	// The claim is still the deposed leader's; once it is old enough, the
 	// new leader takes it over and runs the reminder.
-	clock.WaitTimers(1)
 	clock.Advance(time.Minute)
+	h.wake()
 	if err := h.ev.wait(time.Minute, func() bool { _, ok := h.ev.completions[remind][second]; return ok }); err != nil {
 		t.Fatalf("the new leader %s never ran the reminder: %v", second, err)
 	}

@@ -71,6 +71,11 @@ type Options struct {
 	// starts the leader-only maintenance, so with several replicas only
 	// the leader does either. It may start goroutines bound to ctx.
 	OnLead func(ctx context.Context)
+	// Drain is how long jobs already running may go on after Run's context
+	// ends (a graceful stop), so a SIGTERM does not cut a reminder off
+	// half-sent and leave it to be sent again. Losing leadership still
+	// stops them at once. Default 10s.
+	Drain time.Duration
 }
 
 // Scheduler is the due-job loop.
@@ -97,6 +102,7 @@ func New(o Options) *Scheduler {
 	}
 	def(&o.Rescue, 2*time.Minute)
 	def(&o.JobTimeout, o.Rescue/2)
+	def(&o.Drain, 10*time.Second)
 	def(&o.BaseBackoff, 10*time.Second)
 	def(&o.MaxBackoff, 5*time.Minute)
 	if o.Batch <= 0 {
@@ -147,7 +153,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		if s.o.OnLead != nil {
 			s.o.OnLead(lctx)
 		}
-		s.lead(lctx)
+		s.lead(ctx, lctx)
 		s.leading.Store(false)
 		if ctx.Err() == nil {
 			s.log.Warn().Str("owner", s.o.Owner).Msg("leadership lost: scheduler paused")
@@ -159,10 +165,23 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 // lead is the loop proper: run what is due, then sleep until the next due
-// job or a wake-up.
-func (s *Scheduler) lead(ctx context.Context) {
+// job or a wake-up. ctx is Run's, lctx the term's (see jobContext).
+//
+// A term starts by taking over every claim at once, whatever its age: a
+// claim left by an earlier term (a leader that died or was deposed) can no
+// longer be completed by its owner, since completions are fenced on the
+// term, so waiting out Rescue would only make its reminder late.
+func (s *Scheduler) lead(run, lctx context.Context) {
+	jobs, stop := s.jobContext(run, lctx)
+	defer stop()
+	ctx := lctx
+	rescue := time.Duration(0) // the term's first claim retakes every claim
 	for ctx.Err() == nil {
-		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
+		_, err := s.runDue(ctx, jobs, rescue)
+		if err == nil {
+			rescue = s.o.Rescue
+		}
+		if err != nil && ctx.Err() == nil {
 			s.log.Error().Err(err).Msg("claiming due jobs failed")
 			if !s.sleep(ctx, s.backoff(1)) {
 				return
@@ -200,27 +219,63 @@ func (s *Scheduler) lead(ctx context.Context) {
 	}
 }
 
+// jobContext returns the context jobs of a term run under: cancelled at
+// once when leadership is lost (lctx ends while run goes on), but given
+// Drain when run itself ends, a graceful stop, so the jobs already started
+// finish and are recorded before the lead is handed over. It keeps lctx's
+// values (the backend's fence).
+func (s *Scheduler) jobContext(run, lctx context.Context) (context.Context, func()) {
+	jobs, cancel := context.WithCancel(context.WithoutCancel(lctx))
+	var drain *time.Timer
+	var mu sync.Mutex
+	unhook := context.AfterFunc(lctx, func() {
+		if run.Err() == nil {
+			cancel() // deposed: a successor owns the work now
+			return
+		}
+		mu.Lock()
+		drain = time.AfterFunc(s.o.Drain, cancel)
+		mu.Unlock()
+	})
+	return jobs, func() {
+		unhook()
+		mu.Lock()
+		if drain != nil {
+			drain.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
+}
+
 // RunDue claims and runs every job due now, batch after batch, and returns
 // how many it ran. It stops between jobs when ctx ends (leadership lost).
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
+	return s.runDue(ctx, ctx, s.o.Rescue)
+}
+
+// runDue is RunDue with the jobs' own context and the claim age to rescue:
+// claims stop when ctx ends; jobs already handed out run under jobs.
+func (s *Scheduler) runDue(ctx, jobs context.Context, rescue time.Duration) (int, error) {
 	total := 0
 	for ctx.Err() == nil {
-		jobs, err := s.o.Store.ClaimDue(ctx, s.o.Clock.Now(), s.o.Batch, s.o.Owner, s.o.Rescue)
+		claimed, err := s.o.Store.ClaimDue(ctx, s.o.Clock.Now(), s.o.Batch, s.o.Owner, rescue)
 		if err != nil {
 			return total, fmt.Errorf("claim due jobs: %w", err)
 		}
-		if len(jobs) == 0 {
+		if len(claimed) == 0 {
 			return total, nil
 		}
-		s.runBatch(ctx, jobs)
-		total += len(jobs)
+		s.runBatch(ctx, jobs, claimed)
+		total += len(claimed)
 	}
 	return total, ctx.Err()
 }
 
 // runBatch runs a claimed batch with a bounded number of workers, in due
-// order of start.
-func (s *Scheduler) runBatch(ctx context.Context, jobs []core.DueJob) {
+// order of start. No job starts once ctx ends; started ones run under
+// jobCtx.
+func (s *Scheduler) runBatch(ctx, jobCtx context.Context, jobs []core.DueJob) {
 	work := make(chan core.DueJob)
 	var wg sync.WaitGroup
 	for range min(s.o.Workers, len(jobs)) {
@@ -228,15 +283,20 @@ func (s *Scheduler) runBatch(ctx context.Context, jobs []core.DueJob) {
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				s.runOne(ctx, j)
+				if ctx.Err() != nil {
+					continue // handed over before the stop: leave it claimed
+				}
+				s.runOne(jobCtx, j)
 			}
 		}()
 	}
 	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break // leadership lost: leave the rest claimed; rescue retakes them
+		select {
+		case work <- j:
+			continue
+		case <-ctx.Done():
 		}
-		work <- j
+		break // leadership lost or stopping: leave the rest claimed; the next term retakes them
 	}
 	close(work)
 	wg.Wait()

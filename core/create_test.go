@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
@@ -35,23 +36,26 @@ func TestTwoPhaseCreateAmbiguousFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, setupOpts{CallTimeout: 300 * time.Millisecond})
-			b.Sandbox.AddFault(tc.fault)
-			// Ensure the ambiguous failure is resolved by finding the room: the
-			// user gets their meeting and exactly one room exists.
-			m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
-			if err != nil {
-				t.Fatalf("schedule: %v", err)
-			}
-			if m.RoomID == "" || m.State != core.StateScheduled {
-				t.Fatalf("meeting = %+v", m)
-			}
-			if got := len(b.Sandbox.Meetings()); got != 1 {
-				t.Fatalf("upstream rooms = %d, want 1", got)
-			}
-			if info, _ := b.Sandbox.Meeting(m.RoomID); info.Status != "INACTIVE" {
-				t.Fatalf("adopted room status = %s, want INACTIVE", info.Status)
-			}
+			// In a bubble, the 300 ms call deadline passes in fake time.
+			synctest.Test(t, func(t *testing.T) {
+				b := setup(t, testenv.Options{Bubble: true, CallTimeout: 300 * time.Millisecond, NoSync: true})
+				b.Sandbox.AddFault(tc.fault)
+				// Ensure the ambiguous failure is resolved by finding the room: the
+				// user gets their meeting and exactly one room exists.
+				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Clock.Now().Add(time.Hour)})
+				if err != nil {
+					t.Fatalf("schedule: %v", err)
+				}
+				if m.RoomID == "" || m.State != core.StateScheduled {
+					t.Fatalf("meeting = %+v", m)
+				}
+				if got := len(b.Sandbox.Meetings()); got != 1 {
+					t.Fatalf("upstream rooms = %d, want 1", got)
+				}
+				if info, _ := b.Sandbox.Meeting(m.RoomID); info.Status != "INACTIVE" {
+					t.Fatalf("adopted room status = %s, want INACTIVE", info.Status)
+				}
+			})
 		})
 	}
 }
@@ -175,41 +179,58 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 	})
 }
 
+// TestVideoServiceBusyAnswersQuickly runs in synctest bubbles, so the
+// elapsed times it asserts are the bubble's fake time: exact, and free of
+// the machine's speed. A client that waited out the Retry-After or the
+// hanging upstream would show it as minutes passed.
 func TestVideoServiceBusyAnswersQuickly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	const callTimeout = 300 * time.Millisecond
+	schedule := func(t *testing.T, b *testenv.Env, title string) *core.Meeting {
+		t.Helper()
+		m, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: title, Now: true, Duration: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
 
 	// Ensure a 429 becomes "busy, try again in N s" at once, with N from Retry-After.
 	t.Run("429", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t)
-		m := b.Schedule(actor("ana"), "Busy", t0, time.Hour)
-		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 429, RetryAfter: 2 * time.Minute})
-		start := time.Now()
-		_, err := b.Service.Join(ctx, actor("bo"), m.ID)
-		e := wantCode(t, err, core.EUNAVAILABLE)
-		if el := time.Since(start); el > time.Minute { // far below the 2 min Retry-After
-			t.Fatalf("took %v", el)
-		}
-		if !strings.Contains(e.Message, "try again in") {
-			t.Fatalf("message = %q", e.Message)
-		}
-		if e.RetryAfter < time.Second {
-			t.Fatalf("RetryAfter = %v", e.RetryAfter)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			b := setup(t, testenv.Options{Bubble: true, CallTimeout: callTimeout, NoSync: true})
+			m := schedule(t, b, "Busy")
+			b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpAddParticipant, Status: 429, RetryAfter: 2 * time.Minute})
+			start := time.Now()
+			_, err := b.Service.Join(ctx, actor("bo"), m.ID)
+			e := wantCode(t, err, core.EUNAVAILABLE)
+			if el := time.Since(start); el > callTimeout { // not the 2 min Retry-After
+				t.Fatalf("took %v", el)
+			}
+			if !strings.Contains(e.Message, "try again in") {
+				t.Fatalf("message = %q", e.Message)
+			}
+			if e.RetryAfter < time.Second {
+				t.Fatalf("RetryAfter = %v", e.RetryAfter)
+			}
+		})
 	})
-	// Ensure an upstream that hangs gives a clear answer within the call deadline, not a hang.
+	// Ensure an upstream that hangs gives a clear answer at the call deadline, not a hang.
 	t.Run("outage", func(t *testing.T) {
 		t.Parallel()
-		b := setup(t, setupOpts{CallTimeout: 300 * time.Millisecond})
-		m := b.Schedule(actor("ana"), "Down", t0, time.Hour)
-		b.Sandbox.AddFault(sandbox.Fault{Delay: time.Minute})
-		start := time.Now()
-		_, err := b.Service.Join(ctx, actor("bo"), m.ID)
-		wantCode(t, err, core.EUNAVAILABLE)
-		if el := time.Since(start); el > 30*time.Second { // the upstream hangs for a minute
-			t.Fatalf("took %v", el)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			b := setup(t, testenv.Options{Bubble: true, CallTimeout: callTimeout, NoSync: true})
+			m := schedule(t, b, "Down")
+			b.Sandbox.AddFault(sandbox.Fault{Delay: time.Minute})
+			start := time.Now()
+			_, err := b.Service.Join(ctx, actor("bo"), m.ID)
+			wantCode(t, err, core.EUNAVAILABLE)
+			if el := time.Since(start); el != callTimeout { // the upstream hangs for a minute
+				t.Fatalf("took %v, want the call deadline %v", el, callTimeout)
+			}
+		})
 	})
 }
 

@@ -34,29 +34,6 @@ func WithRequestMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, memoKey{}, &requestMemo{ws: map[WorkspaceKey]memoRead{}})
 }
 
-// findWorkspace reads ws's stored settings through the request's memo, if
-// any. Only answers that will not change within the request are kept: the
-// settings, or "none stored".
-func (s *Service) findWorkspace(ctx context.Context, ws WorkspaceKey) (*Workspace, error) {
-	m, _ := ctx.Value(memoKey{}).(*requestMemo)
-	if m == nil {
-		return s.store.FindWorkspace(ctx, ws)
-	}
-	m.mu.Lock()
-	r, ok := m.ws[ws]
-	m.mu.Unlock()
-	if ok {
-		return cloneWorkspace(r.w), r.err
-	}
-	w, err := s.store.FindWorkspace(ctx, ws)
-	if err == nil || ErrorCode(err) == ENOTFOUND {
-		m.mu.Lock()
-		m.ws[ws] = memoRead{w: cloneWorkspace(w), err: err}
-		m.mu.Unlock()
-	}
-	return w, err
-}
-
 // forgetWorkspace drops ws from the request's memo after a change.
 func forgetWorkspace(ctx context.Context, ws WorkspaceKey) {
 	if m, _ := ctx.Value(memoKey{}).(*requestMemo); m != nil {

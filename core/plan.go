@@ -6,26 +6,45 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 )
+
+// planner turns a meeting's schedule into its due jobs: reminders,
+// provisioning, opening and closing of its current occurrence. Every change
+// to a meeting's time, state or people re-plans it here, and the scheduler
+// (core/scheduler) runs what it wrote (see runner).
+type planner struct {
+	store      planStore
+	workspaces *workspaces
+	clock      Clock
+	log        zerolog.Logger
+	wake       func() // nil until cmd/bot wires the scheduler (SetWaker)
+}
+
+// planStore is what planning reads and writes: the due jobs, the
+// participants a removal still has to revoke, and a workspace's meetings
+// to re-plan after its settings change.
+type planStore interface {
+	DueJobStore
+	FindParticipant(ctx context.Context, ws WorkspaceKey, meetingID, userID string) (*Participant, error)
+	FindMeetings(ctx context.Context, f MeetingFilter) ([]*Meeting, error)
+}
 
 // SetWaker registers the function Plan calls after writing jobs, so the
 // scheduler loop wakes for a job that is due before the one it sleeps for.
 // cmd/bot wires it to the scheduler; without one, planning still works and
 // the loop finds the jobs when it next wakes.
-func (s *Service) SetWaker(wake func()) { s.wake = wake }
-
-// SetNotifier sets where reminders and announcements go. It exists
-// because some notifiers (the console) need the Service to be built first;
-// call it before the scheduler starts.
-func (s *Service) SetNotifier(n Notifier) { s.notify = n }
+func (s *planner) SetWaker(wake func()) { s.wake = wake }
 
 // jobsFor returns the due jobs of m's current occurrence: the reminders
 // still ahead, provisioning during the reminder lead, opening at the window
 // start and closing at its end. A cancelled meeting has none (Cancel closes
 // the room at once); an ended series has none except a close for a room we
 // believe still open.
-func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJob {
+func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJob {
 	if m.State == StateCancelled || m.State == StateFailed || m.State == StateEnded || m.Abandoned {
 		if m.RoomStatus == RoomActive && m.RoomID != "" {
 			// Should not happen (cancel and close set it inactive), but a
@@ -34,7 +53,7 @@ func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 		}
 		return nil
 	}
-	p := s.policy(ctx, m.Workspace)
+	p := s.workspaces.policy(ctx, m.Workspace)
 	occ := m.CurrentOccurrence(now, p.early, p.grace)
 	w := WindowOf(occ, p.early, p.grace)
 	job := func(kind JobKind, due time.Time, lead time.Duration) DueJob {
@@ -79,7 +98,7 @@ func (s *Service) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 		// have run already (a done job is never run again). One job per
 		// set of people: someone who says yes or is invited now gets a job
 		// due at once, and a re-plan with the same people changes nothing.
-		prov.ID += "/" + peopleDigest(s.personalRecipients(m))
+		prov.ID += "/" + peopleDigest(personalRecipients(m))
 	}
 	jobs = append(jobs,
 		prov,
@@ -115,12 +134,12 @@ func peopleDigest(users []string) string {
 // became one to provision (a yes, an invite) is set up at once rather than
 // on their first join. Before that time the pending provisioning job reads
 // the people when it runs, and nothing needs to change.
-func (s *Service) planIfProvisioning(ctx context.Context, m *Meeting) {
+func (s *planner) planIfProvisioning(ctx context.Context, m *Meeting) {
 	if m.State != StateScheduled && m.State != StatePending {
 		return
 	}
 	now := s.clock.Now()
-	p := s.policy(ctx, m.Workspace)
+	p := s.workspaces.policy(ctx, m.Workspace)
 	occ := m.CurrentOccurrence(now, p.early, p.grace)
 	if p.provisionAt(occ).After(now) || WindowOf(occ, p.early, p.grace).PhaseAt(now) == PhaseAfter {
 		return
@@ -137,7 +156,7 @@ func maxTime(a, b time.Time) time.Time {
 
 // Plan writes m's due jobs (an upsert: same meeting, same jobs) and wakes
 // the scheduler. Every change to a meeting's time or state calls it.
-func (s *Service) Plan(ctx context.Context, m *Meeting) error {
+func (s *planner) Plan(ctx context.Context, m *Meeting) error {
 	jobs := s.jobsFor(ctx, m, s.clock.Now())
 	if err := s.store.PlanJobs(ctx, m.Workspace, m.ID, jobs); err != nil {
 		return fmt.Errorf("plan jobs of meeting %s: %w", m.ID, err)
@@ -151,7 +170,7 @@ func (s *Service) Plan(ctx context.Context, m *Meeting) error {
 // planLogged plans m and logs a failure instead of failing the user's
 // command: the change itself is stored, and the next re-plan (or a restart
 // running Recover) puts the jobs right.
-func (s *Service) planLogged(ctx context.Context, m *Meeting) {
+func (s *planner) planLogged(ctx context.Context, m *Meeting) {
 	if err := s.Plan(context.WithoutCancel(ctx), m); err != nil {
 		s.log.Error().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("could not plan jobs")
 	}
@@ -159,7 +178,7 @@ func (s *Service) planLogged(ctx context.Context, m *Meeting) {
 
 // pendingRevocations reports whether a removed user still has a
 // participant (its upstream deletion failed and must be retried).
-func (s *Service) pendingRevocations(ctx context.Context, m *Meeting) bool {
+func (s *planner) pendingRevocations(ctx context.Context, m *Meeting) bool {
 	if len(m.Removed) == 0 {
 		return false
 	}
@@ -170,3 +189,42 @@ func (s *Service) pendingRevocations(ctx context.Context, m *Meeting) bool {
 	}
 	return false
 }
+
+// maxReplan bounds how many meetings one settings change re-plans, so a
+// single command's work is bounded whatever the workspace holds.
+const maxReplan = 2000
+
+// replanWorkspace re-plans the due jobs of ws's scheduled meetings, and of
+// those waiting for their room (they are listed and keep their jobs), after
+// a timing setting changed. The work is bounded by maxReplan; failures are
+// logged, and a meeting left out keeps its old jobs until its next change
+// or occurrence re-plans it.
+func (s *planner) replanWorkspace(ctx context.Context, ws WorkspaceKey) {
+	ctx = context.WithoutCancel(ctx)
+	ms, err := s.store.FindMeetings(ctx, MeetingFilter{Workspace: ws, States: []MeetingState{StateScheduled, StatePending}, Limit: maxReplan + 1})
+	if err != nil {
+		s.log.Error().Err(err).Str("workspace", ws.String()).Msg("could not list meetings to re-plan after a settings change")
+		return
+	}
+	if len(ms) > maxReplan {
+		s.log.Warn().Str("workspace", ws.String()).Int("limit", maxReplan).Msg("too many meetings to re-plan at once; the rest keep their jobs until their next change")
+		ms = ms[:maxReplan]
+	}
+	// Several plans in flight let the store fold their writes into shared
+	// commits (bbolt's Batch), instead of one commit and fsync per meeting
+	// while the admin waits for the reply.
+	sem := make(chan struct{}, replanWorkers)
+	var wg sync.WaitGroup
+	for _, m := range ms {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			s.planLogged(ctx, m)
+		})
+	}
+	wg.Wait()
+}
+
+// replanWorkers bounds the meetings re-planned at once after a settings
+// change.
+const replanWorkers = 16

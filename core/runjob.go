@@ -3,21 +3,58 @@ package core
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // lateThreshold is how late a reminder must be before it says so ("started
 // 3 min ago" rather than "starting now").
 const lateThreshold = time.Minute
 
+// runner does the due jobs the planner wrote, one at a time as the
+// scheduler (core/scheduler) hands them over: it opens and closes rooms,
+// provisions participants, revokes removed people and posts reminders.
+type runner struct {
+	store        MeetingStore
+	workspaces   *workspaces
+	rooms        *rooms
+	planner      *planner
+	participants *participants
+	notices      *notices
+	clock        Clock
+	log          zerolog.Logger
+}
+
+// jobRun is one due job being run, with what its steps all read: the
+// meeting as loaded, the time, the workspace's timing, and the job's
+// occurrence (ok is false when it no longer exists: skipped or moved).
+type jobRun struct {
+	job DueJob
+	m   *Meeting
+	now time.Time
+	p   policy
+	occ Occurrence
+	ok  bool
+	log zerolog.Logger
+}
+
+// stale reports whether the job no longer applies: its meeting is not
+// scheduled (or waiting for its room), or its occurrence is gone.
+func (r jobRun) stale() bool {
+	return r.m.State != StateScheduled && r.m.State != StatePending || !r.ok
+}
+
+// window is the join window of the job's occurrence.
+func (r jobRun) window() Window { return WindowOf(r.occ, r.p.early, r.p.grace) }
+
 // RunJob does one due job and returns a reference to what it posted (for a
 // reminder). It is what the scheduler calls; a returned error makes the
 // scheduler retry with backoff. A job whose meeting is gone, cancelled, or
 // whose occurrence no longer exists (skipped, moved) is a no-op, since
 // re-planning has already written the jobs that matter.
-func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
+func (s *runner) RunJob(ctx context.Context, job DueJob) (string, error) {
 	ctx = WithPriority(ctx, PriorityBackground)
 	log := s.log.With().Str("workspace", job.Workspace.String()).Str("meeting", job.Meeting).Str("job", string(job.Kind)).Logger()
 	m, err := s.store.FindMeetingByID(ctx, job.Workspace, job.Meeting)
@@ -28,108 +65,145 @@ func (s *Service) RunJob(ctx context.Context, job DueJob) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("load meeting: %w", err)
 	}
-	now := s.clock.Now()
-	p := s.policy(ctx, m.Workspace)
-	occ, ok := s.occurrenceOf(m, job.Occurrence)
+	r := jobRun{job: job, m: m, now: s.clock.Now(), p: s.workspaces.policy(ctx, m.Workspace), log: log}
+	r.occ, r.ok = occurrenceOf(m, job.Occurrence)
 	switch job.Kind {
 	case JobClose:
-		// Always run: a room open when the process died closes on time.
-		// A room the video service no longer knows is closed already
-		// (syncRoomTo takes the 404 as done); the next occurrence's jobs
-		// or joins replace it when it is needed again.
-		synced, err := s.SyncRoom(ctx, m)
-		if err != nil && ErrorCode(err) != ENOTFOUND {
-			// Plan the next occurrence anyway, so an outage at closing time
-			// does not stop a series; the plan holds a close job for the
-			// room still open, retried (never given up) until it closes.
-			s.planLogged(ctx, m)
-			return "", RetryBefore(err, s.nextOpening(m, now, p))
-		}
-		m = synced
-		next := m.CurrentOccurrence(now, p.early, p.grace)
-		if m.State == StateScheduled && WindowOf(next, p.early, p.grace).PhaseAt(now) == PhaseAfter {
-			// No occurrence left: mark it ended so listings skip it.
-			if m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
-				if x.State == StateScheduled {
-					x.State, x.UpdatedAt = StateEnded, now
-				}
-				return nil
-			}); err != nil {
-				return "", err
-			}
-		}
-		s.planLogged(ctx, m) // the next occurrence of a series
-		s.refreshCard(ctx, m, CardEnded)
-		return "", nil
+		return "", s.runClose(ctx, r)
 	case JobOpen:
-		if m.State != StateScheduled && m.State != StatePending || !ok {
-			return "", nil
-		}
-		if m.State == StatePending {
-			if m, err = s.ensureRoom(ctx, m); err != nil {
-				return "", err
-			}
-		}
-		synced, err := s.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return s.SyncRoom(ctx, m) })
-		if err != nil {
-			return "", RetryBefore(err, WindowOf(occ, p.early, p.grace).Closes)
-		}
-		s.refreshCard(ctx, synced, CardStarted)
-		return "", nil
+		return "", s.runOpen(ctx, r)
 	case JobProvision:
-		if m.State != StateScheduled && m.State != StatePending || !ok {
-			return "", nil
-		}
-		if err := s.provision(ctx, m); err != nil {
-			return "", RetryBefore(err, WindowOf(occ, p.early, p.grace).Opens)
-		}
-		return "", nil
+		return "", s.runProvision(ctx, r)
 	case JobRevoke:
-		for _, u := range m.Removed {
-			if err := s.revoke(ctx, m, u); err != nil {
-				return "", fmt.Errorf("revoke participant of a removed user: %w", err)
-			}
-		}
-		return "", nil
+		return "", s.runRevoke(ctx, r)
 	case JobRemind:
-		if m.State != StateScheduled && m.State != StatePending || !ok {
-			return "", nil
-		}
-		if !now.Before(occ.End) {
-			log.Info().Time("occurrence", occ.Start).Msg("reminder dropped: the occurrence is already over")
-			return "", nil
-		}
-		if s.notify == nil {
-			return "", nil
-		}
-		// After downtime several reminders of one occurrence can be due at
-		// once; send only the latest, so people get one "started 3 min ago"
-		// and not a burst.
-		for _, lead := range p.reminders {
-			if lead < job.Lead && !occ.Start.Add(-lead).After(now) {
-				log.Info().Dur("lead", job.Lead).Msg("late reminder superseded by a later one")
-				return "", nil
-			}
-		}
-		r := Reminder{Meeting: m, Occurrence: occ, Window: WindowOf(occ, p.early, p.grace), Lead: job.Lead}
-		// Lateness from the planned time, not job.Due: a retry moves Due.
-		if late := now.Sub(occ.Start.Add(-job.Lead)); late >= lateThreshold {
-			r.Late = late
-		}
-		// A private meeting has no channel reminder (its title stays out
-		// of the channel), so its people are reminded in person always.
-		if p.dms || m.Private {
-			r.DMs = s.personalRecipients(m)
-		}
-		return s.notify.Remind(ctx, r)
+		return s.runRemind(ctx, r)
 	}
 	return "", fmt.Errorf("unknown job kind %q", job.Kind)
+}
+
+// runClose closes the room, marks a meeting with no occurrence left ended
+// and plans the next occurrence of a series. It always runs: a room open
+// when the process died closes on time. A room the video service no longer
+// knows is closed already (syncRoomTo takes the 404 as done); the next
+// occurrence's jobs or joins replace it when it is needed again.
+func (s *runner) runClose(ctx context.Context, r jobRun) error {
+	synced, err := s.rooms.SyncRoom(ctx, r.m)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		// Plan the next occurrence anyway, so an outage at closing time
+		// does not stop a series; the plan holds a close job for the
+		// room still open, retried (never given up) until it closes.
+		s.planner.planLogged(ctx, r.m)
+		return RetryBefore(err, nextOpening(r.m, r.now, r.p))
+	}
+	m := synced
+	next := m.CurrentOccurrence(r.now, r.p.early, r.p.grace)
+	if m.State == StateScheduled && WindowOf(next, r.p.early, r.p.grace).PhaseAt(r.now) == PhaseAfter {
+		// No occurrence left: mark it ended so listings skip it.
+		if m, err = s.markEnded(ctx, m, r.now); err != nil {
+			return err
+		}
+	}
+	s.planner.planLogged(ctx, m) // the next occurrence of a series
+	s.notices.refreshCard(ctx, m, CardEnded)
+	return nil
+}
+
+// markEnded stores a scheduled meeting as ended.
+func (s *runner) markEnded(ctx context.Context, m *Meeting, now time.Time) (*Meeting, error) {
+	return s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		if x.State == StateScheduled {
+			x.State, x.UpdatedAt = StateEnded, now
+		}
+		return nil
+	})
+}
+
+// runOpen makes the room ACTIVE as the window opens, creating it first if
+// a crash or outage left it uncreated. A failure is retried until the
+// window closes, after which opening would serve no one.
+func (s *runner) runOpen(ctx context.Context, r jobRun) error {
+	if r.stale() {
+		return nil
+	}
+	m := r.m
+	if m.State == StatePending {
+		var err error
+		if m, err = s.rooms.ensureRoom(ctx, m); err != nil {
+			return err
+		}
+	}
+	synced, err := s.rooms.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return s.rooms.SyncRoom(ctx, m) })
+	if err != nil {
+		return RetryBefore(err, r.window().Closes)
+	}
+	s.notices.refreshCard(ctx, synced, CardStarted)
+	return nil
+}
+
+// runProvision creates participants ahead of the window, retried until it
+// opens; after that, joins create the missing ones themselves.
+func (s *runner) runProvision(ctx context.Context, r jobRun) error {
+	if r.stale() {
+		return nil
+	}
+	if err := s.provision(ctx, r.m); err != nil {
+		return RetryBefore(err, r.window().Opens)
+	}
+	return nil
+}
+
+// runRevoke retries deleting the participants of removed people whose
+// deletion failed when they were removed.
+func (s *runner) runRevoke(ctx context.Context, r jobRun) error {
+	for _, u := range r.m.Removed {
+		if err := s.participants.revoke(ctx, r.m, u); err != nil {
+			return fmt.Errorf("revoke participant of a removed user: %w", err)
+		}
+	}
+	return nil
+}
+
+// runRemind posts a reminder of the job's occurrence, unless the
+// occurrence is over or a later reminder of it is due already.
+func (s *runner) runRemind(ctx context.Context, r jobRun) (string, error) {
+	if r.stale() {
+		return "", nil
+	}
+	m, occ, now, p := r.m, r.occ, r.now, r.p
+	if !now.Before(occ.End) {
+		r.log.Info().Time("occurrence", occ.Start).Msg("reminder dropped: the occurrence is already over")
+		return "", nil
+	}
+	if !s.notices.posts() {
+		return "", nil
+	}
+	// After downtime several reminders of one occurrence can be due at
+	// once; send only the latest, so people get one "started 3 min ago"
+	// and not a burst.
+	for _, lead := range p.reminders {
+		if lead < r.job.Lead && !occ.Start.Add(-lead).After(now) {
+			r.log.Info().Dur("lead", r.job.Lead).Msg("late reminder superseded by a later one")
+			return "", nil
+		}
+	}
+	rem := Reminder{Meeting: m, Occurrence: occ, Window: r.window(), Lead: r.job.Lead}
+	// Lateness from the planned time, not job.Due: a retry moves Due.
+	if late := now.Sub(occ.Start.Add(-r.job.Lead)); late >= lateThreshold {
+		rem.Late = late
+	}
+	// A private meeting has no channel reminder (its title stays out
+	// of the channel), so its people are reminded in person always.
+	if p.dms || m.Private {
+		rem.DMs = personalRecipients(m)
+	}
+	return s.notices.remind(ctx, rem)
 }
 
 // nextOpening is when the join window after now opens (the zero time when
 // m has no further occurrence): a failed close must be retried before it,
 // or it would run into the next window it does not serve.
-func (s *Service) nextOpening(m *Meeting, now time.Time, p policy) time.Time {
+func nextOpening(m *Meeting, now time.Time, p policy) time.Time {
 	for _, o := range m.NextOccurrences(now, 2) {
 		if w := WindowOf(o, p.early, p.grace); w.Opens.After(now) {
 			return w.Opens
@@ -139,43 +213,13 @@ func (s *Service) nextOpening(m *Meeting, now time.Time, p policy) time.Time {
 }
 
 // occurrenceOf finds m's occurrence starting at start, if it still exists.
-func (s *Service) occurrenceOf(m *Meeting, start time.Time) (Occurrence, bool) {
+func occurrenceOf(m *Meeting, start time.Time) (Occurrence, bool) {
 	for _, o := range m.OccurrencesBetween(start, start.Add(time.Second), 2) {
 		if o.Start.Equal(start) {
 			return o, true
 		}
 	}
 	return Occurrence{}, false
-}
-
-// personalRecipients are the people reminded by DM: invitees and everyone
-// who said yes (and, for a private meeting, its hosts), minus removed users
-// and those who said no.
-func (s *Service) personalRecipients(m *Meeting) []string {
-	var out []string
-	add := func(u string) {
-		if u != "" && !slices.Contains(out, u) && !m.IsRemoved(u) && m.RSVPs[u] != RSVPNo {
-			out = append(out, u)
-		}
-	}
-	if m.Private {
-		// Nobody learns of a private meeting from the channel, its hosts
-		// included.
-		add(m.Organizer)
-		for _, u := range m.CoHosts {
-			add(u)
-		}
-	}
-	for _, u := range m.Invitees {
-		add(u)
-	}
-	for u, r := range m.RSVPs {
-		if r == RSVPYes {
-			add(u)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // provisionWorkers bounds concurrent participant creation for one meeting;
@@ -185,24 +229,24 @@ const provisionWorkers = 4
 // provision creates participants ahead of the start for invitees and "yes"
 // RSVPs, so a large meeting's start needs no upstream calls for them. It
 // runs at background priority: joins always go first within the budget.
-func (s *Service) provision(ctx context.Context, m *Meeting) error {
+func (s *runner) provision(ctx context.Context, m *Meeting) error {
 	if m.State == StatePending {
 		var err error
-		if m, err = s.ensureRoom(ctx, m); err != nil {
+		if m, err = s.rooms.ensureRoom(ctx, m); err != nil {
 			return err
 		}
 	}
-	if len(s.personalRecipients(m)) == 0 {
+	if len(personalRecipients(m)) == 0 {
 		return nil
 	}
-	_, err := s.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return m, s.provisionPeople(ctx, m) })
+	_, err := s.rooms.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return m, s.provisionPeople(ctx, m) })
 	return err
 }
 
 // provisionPeople creates the missing participants of m's invitees and
 // "yes" RSVPs, a few at a time.
-func (s *Service) provisionPeople(ctx context.Context, m *Meeting) error {
-	users := s.personalRecipients(m)
+func (s *runner) provisionPeople(ctx context.Context, m *Meeting) error {
+	users := personalRecipients(m)
 	work := make(chan string)
 	var (
 		wg    sync.WaitGroup
@@ -215,7 +259,7 @@ func (s *Service) provisionPeople(ctx context.Context, m *Meeting) error {
 		go func() {
 			defer wg.Done()
 			for u := range work {
-				_, err := s.ensureParticipant(ctx, m, UserKey{Workspace: m.Workspace, UserID: u}, "")
+				_, err := s.participants.ensureParticipant(ctx, m, UserKey{Workspace: m.Workspace, UserID: u}, "")
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -29,13 +28,13 @@ func participantAD(p *Participant) string {
 	return "participant\x00" + p.User.Workspace.String() + "\x00" + p.Meeting + "\x00" + p.User.UserID
 }
 
-// sealedCopy returns p as it is to be stored: with its token sealed when a
-// Sealer is configured, unchanged otherwise. p itself is not modified.
-func (s *Service) sealedCopy(p *Participant) (*Participant, error) {
-	if s.sealer == nil || p.Token == "" {
+// sealedCopy returns p as it is to be stored: with its token sealed when
+// sealer is set, unchanged otherwise. p itself is not modified.
+func sealedCopy(sealer Sealer, p *Participant) (*Participant, error) {
+	if sealer == nil || p.Token == "" {
 		return p, nil
 	}
-	b, err := s.sealer.Seal([]byte(p.Token), participantAD(p))
+	b, err := sealer.Seal([]byte(p.Token), participantAD(p))
 	if err != nil {
 		return nil, fmt.Errorf("seal participant token: %w", err)
 	}
@@ -47,33 +46,23 @@ func (s *Service) sealedCopy(p *Participant) (*Participant, error) {
 // openToken turns a stored participant's token back into the one
 // RealtimeKit issued. A plaintext token (stored before sealing was on) is
 // kept as it is. A sealed token that does not open (the key changed or
-// was removed) is dropped with a warning, so the caller refreshes it from
-// RealtimeKit instead of failing the join.
-func (s *Service) openToken(p *Participant) {
+// was removed) is dropped and the reason returned, so the caller can say
+// so and refresh it from RealtimeKit instead of failing the join.
+func openToken(sealer Sealer, p *Participant) error {
 	if !strings.HasPrefix(p.Token, sealedPrefix) {
-		return
+		return nil
 	}
 	var pt []byte
 	b, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(p.Token, sealedPrefix))
-	if err == nil && s.sealer != nil {
-		pt, err = s.sealer.Open(b, participantAD(p))
+	if err == nil && sealer != nil {
+		pt, err = sealer.Open(b, participantAD(p))
 	} else if err == nil {
 		err = fmt.Errorf("no storage.encryption_key is set")
 	}
 	if err != nil {
-		s.log.Warn().Err(err).Str("meeting", p.Meeting).Str("user", p.User.String()).
-			Msg("a stored participant token does not open; fetching a fresh one")
 		p.Token = ""
-		return
-	}
-	p.Token = string(pt)
-}
-
-// putParticipant stores p, its token sealed (see sealedCopy).
-func (s *Service) putParticipant(ctx context.Context, p *Participant) error {
-	sp, err := s.sealedCopy(p)
-	if err != nil {
 		return err
 	}
-	return s.store.PutParticipant(ctx, sp)
+	p.Token = string(pt)
+	return nil
 }

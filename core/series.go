@@ -2,8 +2,6 @@ package core
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +12,8 @@ import (
 // Skip cancels one occurrence of a series: the one starting on date's local
 // day in the meeting's zone, or the next one when date is zero. Its jobs are
 // re-planned at once and the channel is told. Hosts and admins only.
-func (s *Service) Skip(ctx context.Context, a Actor, id string, date time.Time) (*Meeting, Occurrence, error) {
-	m, err := s.manageable(ctx, a, id, "skip an occurrence of")
+func (s *meetings) Skip(ctx context.Context, a Actor, id string, date time.Time) (*Meeting, Occurrence, error) {
+	m, err := s.access.manageable(ctx, a, id, "skip an occurrence of")
 	if err != nil {
 		return nil, Occurrence{}, err
 	}
@@ -34,12 +32,7 @@ func (s *Service) Skip(ctx context.Context, a Actor, id string, date time.Time) 
 	if err != nil {
 		return nil, Occurrence{}, err
 	}
-	if _, err := s.SyncRoom(ctx, m); err != nil {
-		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after skip; its planned close job will retry")
-	}
-	s.planLogged(ctx, m)
-	s.announce(ctx, Announcement{Kind: "skipped", Meeting: m, Occurrence: occ, By: a.User.UserID})
-	s.refreshCard(ctx, m, CardSkipped)
+	s.rescheduled(ctx, m, "skip", Announcement{Kind: "skipped", Meeting: m, Occurrence: occ, By: a.User.UserID}, CardSkipped)
 	return m, occ, nil
 }
 
@@ -48,8 +41,8 @@ func (s *Service) Skip(ctx context.Context, a Actor, id string, date time.Time) 
 // the rule. Otherwise only the next occurrence moves. Every job is
 // re-planned, links issued for the old time stop working (they name the
 // old occurrence), and the channel and "yes" RSVPs are told.
-func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Time, all bool) (*Meeting, Occurrence, error) {
-	m, err := s.manageable(ctx, a, id, "move")
+func (s *meetings) Move(ctx context.Context, a Actor, id string, newStart time.Time, all bool) (*Meeting, Occurrence, error) {
+	m, err := s.access.manageable(ctx, a, id, "move")
 	if err != nil {
 		return nil, Occurrence{}, err
 	}
@@ -87,13 +80,21 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, newStart time.Ti
 	if err != nil {
 		return nil, Occurrence{}, err
 	}
-	if _, err := s.SyncRoom(ctx, m); err != nil {
-		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after move; its planned close job will retry")
-	}
-	s.planLogged(ctx, m)
-	s.announce(ctx, Announcement{Kind: "moved", Meeting: m, Occurrence: old, NewStart: newStart, By: a.User.UserID, DMs: s.yesRSVPs(m)})
-	s.refreshCard(ctx, m, CardMoved)
+	s.rescheduled(ctx, m, "move", Announcement{Kind: "moved", Meeting: m, Occurrence: old, NewStart: newStart, By: a.User.UserID, DMs: yesRSVPs(m)}, CardMoved)
 	return m, old, nil
+}
+
+// rescheduled follows a change to m's times (what names it in the log): the
+// room opens or closes as the new times say, the jobs are re-planned, and
+// the people are told with ann and a redrawn card. A room that does not
+// sync now is left to its planned close job, which retries.
+func (s *meetings) rescheduled(ctx context.Context, m *Meeting, what string, ann Announcement, ev CardEvent) {
+	if _, err := s.rooms.SyncRoom(ctx, m); err != nil {
+		s.log.Warn().Err(err).Str("meeting", m.ID).Msg("room not synced after " + what + "; its planned close job will retry")
+	}
+	s.planner.planLogged(ctx, m)
+	s.notices.announce(ctx, ann)
+	s.notices.refreshCard(ctx, m, ev)
 }
 
 // carrySkips keeps a series' coming skips when the whole series moves: the
@@ -133,67 +134,11 @@ func carrySkips(m *Meeting, from time.Time, newRule string, newStart time.Time) 
 	return out
 }
 
-// RSVP records a's answer. Anyone who may join may answer.
-func (s *Service) RSVP(ctx context.Context, a Actor, id string, answer RSVP) (*Meeting, error) {
-	switch answer {
-	case RSVPYes, RSVPNo, RSVPMaybe:
-	default:
-		return nil, Errorf(EINVALID, "Answer yes, no or maybe, for example \"/meet rsvp %s yes\".", normalizeID(id))
-	}
-	m, err := s.findMeeting(ctx, a.User.Workspace, id)
-	if err != nil {
-		return nil, err
-	}
-	if !s.permits(ctx, &a, func(a Actor) bool { return canSee(m, a) }) {
-		return nil, notFound(m.ID)
-	}
-	if err := s.authorizeJoin(ctx, m, &a); err != nil {
-		return nil, err
-	}
-	if m.State == StateCancelled {
-		return nil, Errorf(EENDED, "Meeting %s was cancelled.", m.ID)
-	}
-	if a.Name != "" {
-		s.rememberName(ctx, a)
-	}
-	m, err = s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
-		if x.RSVPs == nil {
-			x.RSVPs = map[string]RSVP{}
-		}
-		x.RSVPs[a.User.UserID] = answer
-		x.UpdatedAt = s.clock.Now()
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.refreshCard(ctx, m, CardRSVP)
-	if answer == RSVPYes {
-		s.planIfProvisioning(ctx, m)
-	}
-	return m, nil
-}
-
-// RSVPCounts counts the answers.
-func (m *Meeting) RSVPCounts() (yes, no, maybe int) {
-	for _, r := range m.RSVPs {
-		switch r {
-		case RSVPYes:
-			yes++
-		case RSVPNo:
-			no++
-		case RSVPMaybe:
-			maybe++
-		}
-	}
-	return
-}
-
 // pickOccurrence finds the occurrence a person means: the one on date's
 // local day, or (date zero) the current or next one.
-func (s *Service) pickOccurrence(ctx context.Context, m *Meeting, date time.Time) (Occurrence, error) {
+func (s *meetings) pickOccurrence(ctx context.Context, m *Meeting, date time.Time) (Occurrence, error) {
 	now := s.clock.Now()
-	p := s.policy(ctx, m.Workspace)
+	p := s.workspaces.policy(ctx, m.Workspace)
 	if date.IsZero() {
 		occ := m.CurrentOccurrence(now, p.early, p.grace)
 		if WindowOf(occ, p.early, p.grace).PhaseAt(now) == PhaseAfter {
@@ -228,46 +173,12 @@ func setException(list []Exception, e Exception) []Exception {
 	return append(list, e)
 }
 
-// yesRSVPs lists the people who said yes.
-func (s *Service) yesRSVPs(m *Meeting) []string {
-	var out []string
-	for u, r := range m.RSVPs {
-		if r == RSVPYes && !m.IsRemoved(u) {
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
-// announce posts a change through the notifier, logging a failure: the
-// change is stored either way, and the command's own reply tells the actor.
-// People are messaged personally when the workspace enabled DMs, and always
-// for a private meeting (its channel is not told); never the actor.
-func (s *Service) announce(ctx context.Context, a Announcement) {
-	if s.notify == nil {
-		return
-	}
-	switch {
-	case a.Meeting.Private:
-		// The channel is not told of a private meeting, so its people are,
-		// in person.
-		a.DMs = s.personalRecipients(a.Meeting)
-	case !s.policy(ctx, a.Meeting.Workspace).dms:
-		a.DMs = nil // personal messages only where the workspace turned them on
-	}
-	// Whoever made the change has the command's reply; no DM about it.
-	a.DMs = slices.DeleteFunc(a.DMs, func(u string) bool { return u == a.By })
-	if err := s.notify.Announce(context.WithoutCancel(ctx), a); err != nil {
-		s.log.Warn().Err(err).Str("meeting", a.Meeting.ID).Str("kind", a.Kind).Msg(fmt.Sprintf("could not announce %s meeting", a.Kind))
-	}
-}
-
 // ruleForNewStart adapts a series' rule to a new first start. A weekly rule
 // on one weekday follows the start to its new weekday ("every Monday" moved
 // to a Tuesday becomes "every Tuesday"); any other rule must already
 // include the new start, or the move is refused with a way out, because a
 // first start the rule does not produce would silently not happen.
-func (s *Service) ruleForNewStart(m *Meeting, newStart time.Time) (string, error) {
+func (s *meetings) ruleForNewStart(m *Meeting, newStart time.Time) (string, error) {
 	loc := m.zone()
 	rule := m.Recurrence
 	parts := strings.Split(rule, ";")

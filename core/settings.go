@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // SettingName names one workspace setting that "/meet settings" (or an
@@ -92,92 +93,28 @@ type WorkspaceSettings struct {
 // IsInherited reports whether setting n comes from the operator's config.
 func (v *WorkspaceSettings) IsInherited(n SettingName) bool { return slices.Contains(v.Inherited, n) }
 
-// maxReplan bounds how many meetings one settings change re-plans, so a
-// single command's work is bounded whatever the workspace holds.
-const maxReplan = 2000
+// settings shows and changes a workspace's settings for its people
+// ("/meet settings", an adapter's form). A change to the timing settings
+// re-plans the workspace's meetings, so it holds the planner.
+type settings struct {
+	store      WorkspaceStore
+	workspaces *workspaces
+	planner    *planner
+	cfg        Config // the defaults a workspace inherits until it sets its own
+	clock      Clock
+	log        zerolog.Logger
+}
 
 // errNotAdmin is the refusal for a settings change by a non-admin.
 func errNotAdmin() error {
 	return Errorf(EFORBIDDEN, "Only workspace admins can change meetbot's settings. \"/meet settings\" shows them and who the admins are.")
 }
 
-// storedWorkspace returns the workspace's stored settings, or an empty
-// record with Key set when it never stored any.
-func (s *Service) storedWorkspace(ctx context.Context, ws WorkspaceKey) (*Workspace, error) {
-	w, err := s.findWorkspace(ctx, ws)
-	if err != nil {
-		if ErrorCode(err) != ENOTFOUND {
-			return nil, fmt.Errorf("find workspace settings: %w", err)
-		}
-		return &Workspace{Key: ws}, nil
-	}
-	return w, nil
-}
-
-// isAdmin is the one rule for meetbot admin rights: the platform says so,
-// or the workspace lists the person.
-func isAdmin(w *Workspace, a Actor) bool {
-	return a.IsAdmin || (w != nil && slices.Contains(w.Admins, a.User.UserID))
-}
-
-// IsAdmin reports whether a has admin rights in meetbot: a platform admin,
-// or a person the workspace listed with "/meet settings admins add". When
-// the settings cannot be read it falls back to what the platform says, so
-// a store failure never grants rights.
-func (s *Service) IsAdmin(ctx context.Context, a Actor) bool {
-	if a.IsAdmin {
-		return true
-	}
-	w, err := s.storedWorkspace(ctx, a.User.Workspace)
-	if err != nil {
-		s.log.Warn().Err(err).Str("workspace", a.User.Workspace.String()).Msg("could not read workspace admins")
-		return false
-	}
-	return isAdmin(w, a)
-}
-
-// permits reports whether check allows a. When it does not, and a is not
-// yet known to be an admin, the workspace's list of meetbot admins is read
-// (once per actor) and, if it names a, a.IsAdmin is set and check asked
-// again. So listed admins have admin rights in every use case, whichever
-// adapter called, while the usual allowed request never reads the store.
-func (s *Service) permits(ctx context.Context, a *Actor, check func(Actor) bool) bool {
-	if check(*a) {
-		return true
-	}
-	if a.IsAdmin || a.adminLooked {
-		return false
-	}
-	a.adminLooked = true
-	if !s.IsAdmin(ctx, *a) {
-		return false
-	}
-	a.IsAdmin = true
-	return check(*a)
-}
-
-// mayCreate refuses a new meeting when the workspace lets only admins
-// schedule and a is not one. A settings read failure refuses too, since
-// the rule cannot be checked.
-func (s *Service) mayCreate(ctx context.Context, a Actor) error {
-	if a.IsAdmin {
-		return nil
-	}
-	w, err := s.storedWorkspace(ctx, a.User.Workspace)
-	if err != nil {
-		return err
-	}
-	if w.AdminsOnly && !isAdmin(w, a) {
-		return Errorf(EFORBIDDEN, "Only workspace admins can schedule meetings here. Ask an admin, or an admin can allow everyone with \"/meet settings schedulers everyone\".")
-	}
-	return nil
-}
-
 // Settings returns the settings in force in a's workspace. Anyone in the
 // workspace may read them, so people can see why reminders come when they
 // do and whom to ask for a change.
-func (s *Service) Settings(ctx context.Context, a Actor) (*WorkspaceSettings, error) {
-	w, err := s.storedWorkspace(ctx, a.User.Workspace)
+func (s *settings) Settings(ctx context.Context, a Actor) (*WorkspaceSettings, error) {
+	w, err := s.workspaces.storedWorkspace(ctx, a.User.Workspace)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +122,7 @@ func (s *Service) Settings(ctx context.Context, a Actor) (*WorkspaceSettings, er
 }
 
 // effective fills in the operator's defaults over stored settings w.
-func (s *Service) effective(w *Workspace, a Actor) *WorkspaceSettings {
+func (s *settings) effective(w *Workspace, a Actor) *WorkspaceSettings {
 	v := &WorkspaceSettings{Workspace: *w, CanChange: isAdmin(w, a)}
 	e := &v.Workspace
 	e.Admins = slices.Clone(w.Admins)
@@ -223,7 +160,7 @@ func (s *Service) effective(w *Workspace, a Actor) *WorkspaceSettings {
 // anyone else gets EFORBIDDEN and nothing is stored. A change to reminders,
 // early joining or grace re-plans the due jobs of the workspace's scheduled
 // meetings, so reminders and room opening follow the new values at once.
-func (s *Service) UpdateSettings(ctx context.Context, a Actor, c SettingChange) (*WorkspaceSettings, error) {
+func (s *settings) UpdateSettings(ctx context.Context, a Actor, c SettingChange) (*WorkspaceSettings, error) {
 	// Checked and applied inside one store update, so a change made by
 	// another admin meanwhile (or this actor's removal as an admin) is
 	// seen, never overwritten.
@@ -248,7 +185,7 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, c SettingChange) 
 	s.log.Info().Str("workspace", next.Key.String()).Str("user", a.User.String()).Str("setting", string(c.Name)).Msg("settings changed")
 	switch c.Name {
 	case SettingReminders, SettingEarly, SettingGrace:
-		s.replanWorkspace(ctx, next.Key)
+		s.planner.replanWorkspace(ctx, next.Key)
 	}
 	return s.effective(next, a), nil
 }
@@ -367,74 +304,4 @@ func applyAdmins(w *Workspace, c SettingChange) error {
 		return Errorf(EINVALID, "A workspace can list at most %d meetbot admins; remove some first, for example \"/meet settings admins remove @ana\".", MaxAdmins)
 	}
 	return nil
-}
-
-// replanWorkspace re-plans the due jobs of ws's scheduled meetings, and of
-// those waiting for their room (they are listed and keep their jobs), after
-// a timing setting changed. The work is bounded by maxReplan; failures are
-// logged, and a meeting left out keeps its old jobs until its next change
-// or occurrence re-plans it.
-func (s *Service) replanWorkspace(ctx context.Context, ws WorkspaceKey) {
-	ctx = context.WithoutCancel(ctx)
-	ms, err := s.store.FindMeetings(ctx, MeetingFilter{Workspace: ws, States: []MeetingState{StateScheduled, StatePending}, Limit: maxReplan + 1})
-	if err != nil {
-		s.log.Error().Err(err).Str("workspace", ws.String()).Msg("could not list meetings to re-plan after a settings change")
-		return
-	}
-	if len(ms) > maxReplan {
-		s.log.Warn().Str("workspace", ws.String()).Int("limit", maxReplan).Msg("too many meetings to re-plan at once; the rest keep their jobs until their next change")
-		ms = ms[:maxReplan]
-	}
-	// Several plans in flight let the store fold their writes into shared
-	// commits (bbolt's Batch), instead of one commit and fsync per meeting
-	// while the admin waits for the reply.
-	sem := make(chan struct{}, replanWorkers)
-	var wg sync.WaitGroup
-	for _, m := range ms {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			s.planLogged(ctx, m)
-		})
-	}
-	wg.Wait()
-}
-
-// replanWorkers bounds the meetings re-planned at once after a settings
-// change.
-const replanWorkers = 16
-
-// TakeZoneHint reports, once per person, that a's times were read in a zone
-// they did not choose: the workspace's default or the operator's (the
-// platform reports none for them and they never ran "/meet tz"). When ok,
-// it returns that zone and where it came from, and records on the user that
-// they were told, so the next call returns false. Adapters show the hint
-// with the reply to the command that read a time.
-func (s *Service) TakeZoneHint(ctx context.Context, a Actor) (loc *time.Location, src ZoneSource, ok bool) {
-	loc, src = s.LocationSource(ctx, a)
-	// A zone the platform has but could not give now is unknown, not
-	// absent: telling them once here would use up the hint for nothing.
-	if src != ZoneFromWorkspace && src != ZoneFromConfig || a.ZoneUnread != "" {
-		return loc, src, false
-	}
-	told := false
-	_, err := s.store.UpdateUser(context.WithoutCancel(ctx), a.User, func(u *User) error {
-		told = false // fn may run again
-		if u.ZoneHinted {
-			return ErrUnchanged
-		}
-		if u.DisplayName == "" {
-			u.DisplayName = a.Name
-		}
-		u.ZoneHinted, u.UpdatedAt, told = true, s.clock.Now(), true
-		return nil
-	})
-	if err != nil {
-		s.log.Warn().Err(err).Str("user", a.User.String()).Msg("could not record the zone hint")
-		return loc, src, false
-	}
-	if !told {
-		return loc, src, false
-	}
-	return loc, src, true
 }

@@ -39,3 +39,20 @@ func CheckTitle(title string, max int) error {
 	}
 	return nil
 }
+
+// checkText rejects control characters and enforces a rune cap; it is the
+// last line of defence for text that reaches a store or a chat post.
+func checkText(what, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return Errorf(EINVALID, "The %s has characters I can't read. Please retype it.", what)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return Errorf(EINVALID, "The %s has control characters. Please use plain text, for example \"Weekly sync\".", what)
+		}
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return Errorf(EINVALID, "The %s is %d characters long; the limit is %d. Please shorten it.", what, n, max)
+	}
+	return nil
+}

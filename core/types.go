@@ -170,6 +170,62 @@ func (m *Meeting) IsInvited(user string) bool {
 	return m.IsHost(user) || slices.Contains(m.Invitees, user)
 }
 
+// RSVPCounts counts the answers.
+func (m *Meeting) RSVPCounts() (yes, no, maybe int) {
+	for _, r := range m.RSVPs {
+		switch r {
+		case RSVPYes:
+			yes++
+		case RSVPNo:
+			no++
+		case RSVPMaybe:
+			maybe++
+		}
+	}
+	return
+}
+
+// personalRecipients are the people reminded by DM: invitees and everyone
+// who said yes (and, for a private meeting, its hosts), minus removed users
+// and those who said no.
+func personalRecipients(m *Meeting) []string {
+	var out []string
+	add := func(u string) {
+		if u != "" && !slices.Contains(out, u) && !m.IsRemoved(u) && m.RSVPs[u] != RSVPNo {
+			out = append(out, u)
+		}
+	}
+	if m.Private {
+		// Nobody learns of a private meeting from the channel, its hosts
+		// included.
+		add(m.Organizer)
+		for _, u := range m.CoHosts {
+			add(u)
+		}
+	}
+	for _, u := range m.Invitees {
+		add(u)
+	}
+	for u, r := range m.RSVPs {
+		if r == RSVPYes {
+			add(u)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// yesRSVPs lists the people who said yes.
+func yesRSVPs(m *Meeting) []string {
+	var out []string
+	for u, r := range m.RSVPs {
+		if r == RSVPYes && !m.IsRemoved(u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // Clone returns a deep copy, so callers can change a meeting without
 // touching a value another goroutine may hold.
 func (m *Meeting) Clone() *Meeting {
@@ -232,3 +288,15 @@ type Occurrence struct {
 	// Exceptions.
 	Original time.Time
 }
+
+// MessageRef points at a message a chat adapter posted (a Slack channel and
+// ts, a Discord channel and message id), so the adapter can edit it later.
+// Core stores it and hands it back; what the two strings mean is the
+// adapter's business.
+type MessageRef struct {
+	Channel string
+	ID      string
+}
+
+// IsZero reports whether no message is referenced.
+func (r MessageRef) IsZero() bool { return r.Channel == "" || r.ID == "" }

@@ -61,6 +61,12 @@ type Backend struct {
 	Leader core.Leader
 	// Pruner deletes old done jobs and delivery keys.
 	Pruner Pruner
+	// Resign, when not nil, gives leadership up at once so another
+	// replica leads without waiting for the lease to run out. Call it on a
+	// graceful stop after the scheduler has stopped (its last runs have
+	// then recorded their outcomes under the lead). Nil for bbolt, whose
+	// lead ends with the process.
+	Resign func(ctx context.Context) error
 	// Watch, when not nil, calls wake whenever another replica changes the
 	// due-job index, until ctx ends, so the leader's scheduler looks at
 	// once. Nil for bbolt, where only this process writes.
@@ -90,7 +96,12 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Backend{Driver: Etcd, Store: db, Leader: etcd.NewLeader(db), Pruner: db, Watch: db.WatchDue, EtcdDB: db}, nil
+		leader := etcd.NewLeader(db)
+		// Close, not Resign: it also revokes the session's lease, which
+		// deletes the election key even when the term already ended with
+		// the scheduler's context (Resign alone then finds no term).
+		resign := func(context.Context) error { return leader.Close() }
+		return &Backend{Driver: Etcd, Store: db, Leader: leader, Resign: resign, Pruner: db, Watch: db.WatchDue, EtcdDB: db}, nil
 	default:
 		return nil, core.Errorf(core.EINVALID, "storage: %q is not a storage driver; use bolt or etcd", cfg.Driver)
 	}

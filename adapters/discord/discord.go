@@ -65,6 +65,12 @@ type Options struct {
 	// with a deferred response (type 5) and finished by a follow-up;
 	// default 2.5s, inside Discord's 3s.
 	AckWait time.Duration
+	// After is the clock of the AckWait wait, time.After when nil; tests
+	// hand in a channel that has fired, so "too slow" needs no waiting.
+	After func(time.Duration) <-chan time.Time
+	// Sleep waits out a 429 in place (d, or until ctx ends); default a
+	// timer. Tests record the waits instead of spending them.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// WorkTimeout bounds one interaction's work; default 30s.
 	WorkTimeout time.Duration
 	// DedupeTTL is how long an interaction id is remembered; default 10m.
@@ -132,7 +138,7 @@ func New(o Options) (*Adapter, error) {
 	a := &Adapter{opts: o, chat: chat.New(o.Service), log: o.Logger, retry: newRetry(o),
 		dedupe: chatkit.Dedupe{Store: o.Store, TTL: o.DedupeTTL, Now: o.Now},
 		lost:   chatkit.NewSet(chatkit.LostFor, 0)}
-	a.deadline = chatkit.Deadline{Group: &a.work, Wait: o.AckWait, Timeout: o.WorkTimeout}
+	a.deadline = chatkit.Deadline{Group: &a.work, Wait: o.AckWait, Timeout: o.WorkTimeout, After: o.After}
 	if o.PublicKey != "" {
 		k, err := hex.DecodeString(o.PublicKey)
 		if err != nil || len(k) != ed25519.PublicKeySize {
@@ -151,7 +157,7 @@ func New(o Options) (*Adapter, error) {
 // newRetry waits out Discord's 429s for Adapter.rest.
 func newRetry(o Options) chatkit.Retry {
 	return chatkit.Retry{Limited: rateLimited, Busy: "Discord is rate limiting me; please try again in a moment.",
-		MaxWait: o.MaxRateWait, Logger: o.Logger}
+		MaxWait: o.MaxRateWait, Sleep: o.Sleep, Logger: o.Logger}
 }
 
 // newSession builds the discordgo session every REST call goes through.

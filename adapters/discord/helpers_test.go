@@ -232,6 +232,28 @@ func newHarness(t testing.TB, tune func(*discord.Options)) *harness {
 	return h
 }
 
+// sleeps records the 429 waits an adapter asked for (Options.Sleep),
+// returning at once, so rate-limit tests spend no real time.
+type sleeps struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+// sleep is an Options.Sleep.
+func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waits = append(s.waits, d)
+	return ctx.Err()
+}
+
+// all returns the waits asked for so far.
+func (s *sleeps) all() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.waits...)
+}
+
 // opt builds a command option from a Go value.
 func opt(name string, v any) *dg.ApplicationCommandInteractionDataOption {
 	o := &dg.ApplicationCommandInteractionDataOption{Name: name, Value: v, Type: dg.ApplicationCommandOptionString}

@@ -153,10 +153,17 @@ func TestReplayAnsweredOnce(t *testing.T) {
 
 // TestSlowWorkIsDeferred: with no time to answer inline, the endpoint
 // answers type 5 (ephemeral) and the reply follows as an edit of the
-// original response through the interaction webhook.
+// original response through the interaction webhook. The wait for the
+// answer has run out before the work starts (Options.After).
 func TestSlowWorkIsDeferred(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(o *discord.Options) { o.AckWait = time.Nanosecond })
+	h := newHarness(t, func(o *discord.Options) {
+		o.After = func(time.Duration) <-chan time.Time {
+			c := make(chan time.Time, 1)
+			c <- time.Time{}
+			return c
+		}
+	})
 	r := h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	if r.Type != int(dg.InteractionResponseDeferredChannelMessageWithSource) || !r.ephemeral() {
 		t.Fatalf("answer: %s", r.raw)

@@ -72,7 +72,10 @@ func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 }
 
 // TestShortGlobalRateLimitWaitedOut: a global 429 with a short wait is
-// waited out and the post then goes through once.
+// waited out and the post then goes through once. Its 200 ms are real:
+// discordgo keeps the global limit's reset itself, on the wall clock, and
+// refuses calls until it passes, so a recorded wait (Options.Sleep) would
+// not let the retry through.
 func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil)

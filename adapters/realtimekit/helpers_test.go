@@ -2,6 +2,7 @@ package realtimekit_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -53,6 +54,33 @@ func setup(t *testing.T, cfg realtimekit.Config, opts sandbox.Options) *env {
 		t.Fatal(err)
 	}
 	return &env{t: t, client: c, srv: srv, logs: logs, url: ts.URL}
+}
+
+// setupBubble is setup for tests inside a testing/synctest bubble, about
+// waits and deadlines: the client reaches the sandbox through an
+// in-process transport, since a goroutine blocked on a socket would never
+// let the bubble's fake time move. There a Retry-After of a minute or a
+// hung upstream costs no real time, and elapsed time is exact.
+func setupBubble(t *testing.T, cfg realtimekit.Config, opts sandbox.Options) *env {
+	t.Helper()
+	logs := &logBuffer{}
+	logger := zerolog.New(logs).Level(zerolog.DebugLevel)
+	opts.Logger = logger
+	if opts.APIToken == "" {
+		opts.APIToken = apiToken
+	}
+	srv := sandbox.New(opts)
+	cfg.BaseURL = testenv.SandboxURL + "/client/v4/"
+	cfg.HTTPClient = &http.Client{Transport: testenv.HandlerTransport{Handler: srv}}
+	cfg.AccountID, cfg.AppID = "acc-1", "app-1"
+	if cfg.APIToken == "" {
+		cfg.APIToken = apiToken
+	}
+	c, err := realtimekit.New(cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, client: c, srv: srv, logs: logs, url: testenv.SandboxURL}
 }
 
 // wantCode fails the test unless err carries code; it returns the *core.Error.

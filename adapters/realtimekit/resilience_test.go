@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -17,159 +18,175 @@ import (
 
 func TestRateLimitPausesAllCalls(t *testing.T) {
 	t.Parallel()
-	e := setup(t, realtimekit.Config{CallTimeout: 20 * time.Second}, sandbox.Options{})
-	e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 429, RetryAfter: 30 * time.Second, Times: 1})
-	err := within(t, 15*time.Second, func() error { _, err := e.client.ListPresets(t.Context()); return err })
-	ce := wantCode(t, err, core.EUNAVAILABLE)
-	if ce.RetryAfter != 30*time.Second || !strings.Contains(ce.Message, "try again in 30 s") {
-		t.Fatalf("RetryAfter %v, message %q", ce.RetryAfter, ce.Message)
-	}
-	if n := e.srv.Calls(sandbox.OpListPresets); n != 1 {
-		t.Fatalf("the 429 was retried: %d calls", n)
-	}
-	// Every other call now fails at once without reaching upstream: the
-	// pause outlasts its 20 s deadline.
-	before := e.srv.TotalCalls()
-	err = within(t, 10*time.Second, func() error {
-		_, err := e.client.CreateRoom(t.Context(), core.CreateRoomRequest{Title: "x", Tag: "t"})
-		return err
+	synctest.Test(t, func(t *testing.T) {
+		e := setupBubble(t, realtimekit.Config{CallTimeout: 20 * time.Second}, sandbox.Options{})
+		e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 429, RetryAfter: 30 * time.Second, Times: 1})
+		err := within(t, 15*time.Second, func() error { _, err := e.client.ListPresets(t.Context()); return err })
+		ce := wantCode(t, err, core.EUNAVAILABLE)
+		if ce.RetryAfter != 30*time.Second || !strings.Contains(ce.Message, "try again in 30 s") {
+			t.Fatalf("RetryAfter %v, message %q", ce.RetryAfter, ce.Message)
+		}
+		if n := e.srv.Calls(sandbox.OpListPresets); n != 1 {
+			t.Fatalf("the 429 was retried: %d calls", n)
+		}
+		// Every other call now fails at once without reaching upstream: the
+		// pause outlasts its 20 s deadline.
+		before := e.srv.TotalCalls()
+		err = within(t, 10*time.Second, func() error {
+			_, err := e.client.CreateRoom(t.Context(), core.CreateRoomRequest{Title: "x", Tag: "t"})
+			return err
+		})
+		if ce := wantCode(t, err, core.EUNAVAILABLE); ce.RetryAfter < 28*time.Second {
+			t.Fatalf("RetryAfter %v during the pause", ce.RetryAfter)
+		}
+		if e.srv.TotalCalls() != before {
+			t.Fatal("a call reached upstream during the pause")
+		}
 	})
-	if ce := wantCode(t, err, core.EUNAVAILABLE); ce.RetryAfter < 28*time.Second {
-		t.Fatalf("RetryAfter %v during the pause", ce.RetryAfter)
-	}
-	if e.srv.TotalCalls() != before {
-		t.Fatal("a call reached upstream during the pause")
-	}
 }
 
 func TestShortRateLimitPauseIsWaitedOut(t *testing.T) {
 	t.Parallel()
-	e := setup(t, realtimekit.Config{}, sandbox.Options{})
-	e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 429, RetryAfter: time.Second, Times: 1})
-	_, err := e.client.ListPresets(t.Context())
-	wantCode(t, err, core.EUNAVAILABLE)
-	start := time.Now()
-	if _, err := e.client.ListPresets(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if el := time.Since(start); el < 900*time.Millisecond {
-		t.Fatalf("next call went out after %v, before Retry-After passed", el)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := setupBubble(t, realtimekit.Config{}, sandbox.Options{})
+		e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 429, RetryAfter: time.Second, Times: 1})
+		_, err := e.client.ListPresets(t.Context())
+		wantCode(t, err, core.EUNAVAILABLE)
+		start := time.Now()
+		if _, err := e.client.ListPresets(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if el := time.Since(start); el < 900*time.Millisecond {
+			t.Fatalf("next call went out after %v, before Retry-After passed", el)
+		}
+	})
 }
 
 func TestServerErrors(t *testing.T) {
 	t.Parallel()
-	e := setup(t, realtimekit.Config{}, sandbox.Options{})
+	synctest.Test(t, func(t *testing.T) {
+		e := setupBubble(t, realtimekit.Config{}, sandbox.Options{})
 
-	// POSTs are never retried.
-	e.srv.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 500})
-	_, err := e.client.CreateRoom(t.Context(), core.CreateRoomRequest{Title: "x", Tag: "t"})
-	wantCode(t, err, core.EUNAVAILABLE)
-	if n := e.srv.Calls(sandbox.OpCreateMeeting); n != 1 {
-		t.Fatalf("create sent %d times", n)
-	}
+		// POSTs are never retried.
+		e.srv.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 500})
+		_, err := e.client.CreateRoom(t.Context(), core.CreateRoomRequest{Title: "x", Tag: "t"})
+		wantCode(t, err, core.EUNAVAILABLE)
+		if n := e.srv.Calls(sandbox.OpCreateMeeting); n != 1 {
+			t.Fatalf("create sent %d times", n)
+		}
 
-	// A GET is retried once (MaxRetries 1) when the SDK's back-off fits the
-	// deadline, and succeeds.
-	e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 503, Times: 1})
-	if _, err := e.client.ListPresets(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if n := e.srv.Calls(sandbox.OpListPresets); n != 2 {
-		t.Fatalf("list presets sent %d times, want 2", n)
-	}
+		// A GET is retried once (MaxRetries 1) when the SDK's back-off fits the
+		// deadline, and succeeds.
+		e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 503, Times: 1})
+		if _, err := e.client.ListPresets(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.srv.Calls(sandbox.OpListPresets); n != 2 {
+			t.Fatalf("list presets sent %d times, want 2", n)
+		}
+	})
 }
 
 func TestServerErrorFailsFastWhenRetryWouldOutlastDeadline(t *testing.T) {
 	t.Parallel()
-	e := setup(t, realtimekit.Config{CallTimeout: 20 * time.Second}, sandbox.Options{})
-	e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 503, RetryAfter: time.Minute})
-	err := within(t, 10*time.Second, func() error { _, err := e.client.ListPresets(t.Context()); return err })
-	if ce := wantCode(t, err, core.EUNAVAILABLE); ce.RetryAfter != time.Minute {
-		t.Fatalf("RetryAfter %v", ce.RetryAfter)
-	}
-	if n := e.srv.Calls(sandbox.OpListPresets); n != 1 {
-		t.Fatalf("sent %d times", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		e := setupBubble(t, realtimekit.Config{CallTimeout: 20 * time.Second}, sandbox.Options{})
+		e.srv.AddFault(sandbox.Fault{Op: sandbox.OpListPresets, Status: 503, RetryAfter: time.Minute})
+		err := within(t, 10*time.Second, func() error { _, err := e.client.ListPresets(t.Context()); return err })
+		if ce := wantCode(t, err, core.EUNAVAILABLE); ce.RetryAfter != time.Minute {
+			t.Fatalf("RetryAfter %v", ce.RetryAfter)
+		}
+		if n := e.srv.Calls(sandbox.OpListPresets); n != 1 {
+			t.Fatalf("sent %d times", n)
+		}
+	})
 }
 
 func TestSlowUpstreamHitsCallTimeout(t *testing.T) {
 	t.Parallel()
-	e := setup(t, realtimekit.Config{CallTimeout: 300 * time.Millisecond}, sandbox.Options{})
-	e.srv.SetLatency(2 * time.Minute)
-	err := within(t, 30*time.Second, func() error {
-		_, err := e.client.AddParticipant(t.Context(), "00000000-0000-4000-8000-000000000000",
-			core.AddParticipantRequest{CustomID: "u", Name: "n", Preset: "p"})
-		return err
-	})
-	wantCode(t, err, core.EUNAVAILABLE)
+	synctest.Test(t, func(t *testing.T) {
+		e := setupBubble(t, realtimekit.Config{CallTimeout: 300 * time.Millisecond}, sandbox.Options{})
+		e.srv.SetLatency(2 * time.Minute)
+		err := within(t, 30*time.Second, func() error {
+			_, err := e.client.AddParticipant(t.Context(), "00000000-0000-4000-8000-000000000000",
+				core.AddParticipantRequest{CustomID: "u", Name: "n", Preset: "p"})
+			return err
+		})
+		wantCode(t, err, core.EUNAVAILABLE)
 
-	// A caller's shorter deadline wins over CallTimeout.
-	e2 := setup(t, realtimekit.Config{CallTimeout: time.Minute}, sandbox.Options{})
-	e2.srv.SetLatency(2 * time.Minute)
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-	defer cancel()
-	err = within(t, 30*time.Second, func() error { return e2.client.KickAll(ctx, "00000000-0000-4000-8000-000000000000") })
-	wantCode(t, err, core.EUNAVAILABLE)
+		// A caller's shorter deadline wins over CallTimeout.
+		e2 := setupBubble(t, realtimekit.Config{CallTimeout: time.Minute}, sandbox.Options{})
+		e2.srv.SetLatency(2 * time.Minute)
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		err = within(t, 30*time.Second, func() error { return e2.client.KickAll(ctx, "00000000-0000-4000-8000-000000000000") })
+		wantCode(t, err, core.EUNAVAILABLE)
+	})
 }
 
 func TestBudgetRefusesBeyondLimit(t *testing.T) {
 	t.Parallel()
-	e := setup(t, realtimekit.Config{Budget: 20, BudgetWindow: time.Hour}, sandbox.Options{})
-	for i := range 20 {
-		if _, err := e.client.ListPresets(t.Context()); err != nil {
-			t.Fatalf("call %d: %v", i+1, err)
+	synctest.Test(t, func(t *testing.T) {
+		e := setupBubble(t, realtimekit.Config{Budget: 20, BudgetWindow: time.Hour}, sandbox.Options{})
+		for i := range 20 {
+			if _, err := e.client.ListPresets(t.Context()); err != nil {
+				t.Fatalf("call %d: %v", i+1, err)
+			}
 		}
-	}
-	err := within(t, 30*time.Second, func() error { _, err := e.client.ListPresets(t.Context()); return err })
-	ce := wantCode(t, err, core.EUNAVAILABLE)
-	if ce.RetryAfter < 59*time.Minute || !strings.Contains(ce.Message, "60 min") {
-		t.Fatalf("RetryAfter %v, message %q", ce.RetryAfter, ce.Message)
-	}
-	if n := e.srv.TotalCalls(); n != 20 {
-		t.Fatalf("sandbox saw %d calls, want 20", n)
-	}
+		err := within(t, 30*time.Second, func() error { _, err := e.client.ListPresets(t.Context()); return err })
+		ce := wantCode(t, err, core.EUNAVAILABLE)
+		if ce.RetryAfter < 59*time.Minute || !strings.Contains(ce.Message, "60 min") {
+			t.Fatalf("RetryAfter %v, message %q", ce.RetryAfter, ce.Message)
+		}
+		if n := e.srv.TotalCalls(); n != 20 {
+			t.Fatalf("sandbox saw %d calls, want 20", n)
+		}
+	})
 }
 
 func TestBudgetKeepsReserveFromBackground(t *testing.T) {
 	t.Parallel()
-	// 20 calls an hour, 25 % reserved: background work gets 15.
-	e := setup(t, realtimekit.Config{Budget: 20, BudgetWindow: time.Hour}, sandbox.Options{})
-	bg := background(t.Context())
-	for i := range 15 {
-		if _, err := e.client.ListPresets(bg); err != nil {
-			t.Fatalf("background call %d: %v", i+1, err)
+	synctest.Test(t, func(t *testing.T) {
+		// 20 calls an hour, 25 % reserved: background work gets 15.
+		e := setupBubble(t, realtimekit.Config{Budget: 20, BudgetWindow: time.Hour}, sandbox.Options{})
+		bg := background(t.Context())
+		for i := range 15 {
+			if _, err := e.client.ListPresets(bg); err != nil {
+				t.Fatalf("background call %d: %v", i+1, err)
+			}
 		}
-	}
-	err := within(t, 200*time.Millisecond, func() error { _, err := e.client.ListPresets(bg); return err })
-	wantCode(t, err, core.EUNAVAILABLE)
-	for i := range 5 {
-		if _, err := e.client.ListPresets(t.Context()); err != nil {
-			t.Fatalf("interactive call %d within the reserve: %v", i+1, err)
+		err := within(t, 200*time.Millisecond, func() error { _, err := e.client.ListPresets(bg); return err })
+		wantCode(t, err, core.EUNAVAILABLE)
+		for i := range 5 {
+			if _, err := e.client.ListPresets(t.Context()); err != nil {
+				t.Fatalf("interactive call %d within the reserve: %v", i+1, err)
+			}
 		}
-	}
-	_, err = e.client.ListPresets(t.Context())
-	wantCode(t, err, core.EUNAVAILABLE)
-	if n := e.srv.TotalCalls(); n != 20 {
-		t.Fatalf("sandbox saw %d calls, want 20", n)
-	}
+		_, err = e.client.ListPresets(t.Context())
+		wantCode(t, err, core.EUNAVAILABLE)
+		if n := e.srv.TotalCalls(); n != 20 {
+			t.Fatalf("sandbox saw %d calls, want 20", n)
+		}
+	})
 }
 
 func TestBudgetBackgroundWaitsForSlot(t *testing.T) {
 	t.Parallel()
-	// 4 calls per 300 ms, half reserved: the third background call waits
-	// for the window to slide instead of failing.
-	e := setup(t, realtimekit.Config{Budget: 4, BudgetWindow: 300 * time.Millisecond, BackgroundReserve: 0.5}, sandbox.Options{})
-	bg := background(t.Context())
-	start := time.Now()
-	for i := range 3 {
-		if _, err := e.client.ListPresets(bg); err != nil {
-			t.Fatalf("background call %d: %v", i+1, err)
+	synctest.Test(t, func(t *testing.T) {
+		// 4 calls per 300 ms, half reserved: the third background call waits
+		// for the window to slide instead of failing.
+		e := setupBubble(t, realtimekit.Config{Budget: 4, BudgetWindow: 300 * time.Millisecond, BackgroundReserve: 0.5}, sandbox.Options{})
+		bg := background(t.Context())
+		start := time.Now()
+		for i := range 3 {
+			if _, err := e.client.ListPresets(bg); err != nil {
+				t.Fatalf("background call %d: %v", i+1, err)
+			}
 		}
-	}
-	if el := time.Since(start); el < 250*time.Millisecond {
-		t.Fatalf("third background call went out after %v; the reserve was used", el)
-	}
+		if el := time.Since(start); el < 250*time.Millisecond {
+			t.Fatalf("third background call went out after %v; the reserve was used", el)
+		}
+	})
 }
 
 func TestTokensNeverLogged(t *testing.T) {

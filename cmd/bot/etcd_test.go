@@ -68,7 +68,7 @@ func waitLead(t *testing.T, a *app) {
 	t.Helper()
 	select {
 	case <-a.firstLead:
-	case <-time.After(30 * time.Second): // a deadlock guard, not synchronisation
+	case <-time.After(20 * time.Second): // a deadlock guard, not synchronisation
 		t.Fatalf("replica %s never led", a.replica)
 	}
 }
@@ -127,9 +127,18 @@ func TestTwoReplicasOneLeaderHandOver(t *testing.T) {
 	eps, prefix := etcdtest.Shared(t), etcdtest.Prefix(t)
 	const secret = "8f742231b10e8888abcd99yyyzzz85a5"
 	slackCfg := "slack:\n  signing_secret: " + secret + "\n"
-	first, firstURL := serveFrom(t, writeEtcdConfig(t, dir, eps, prefix, "replica-1", slackCfg))
+	// A lease far longer than waitLead's guard: the hand-over below can
+	// only pass through the resign, never through the lease running out.
+	longLease := func(path string) string {
+		raw, _ := os.ReadFile(path)
+		if err := os.WriteFile(path, []byte(strings.Replace(string(raw), "leader_ttl: 1s", "leader_ttl: 60s", 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	first, firstURL := serveFrom(t, longLease(writeEtcdConfig(t, dir, eps, prefix, "replica-1", slackCfg)))
 	waitLead(t, first)
-	second, secondURL := serveFrom(t, writeEtcdConfig(t, dir, eps, prefix, "replica-2", slackCfg))
+	second, secondURL := serveFrom(t, longLease(writeEtcdConfig(t, dir, eps, prefix, "replica-2", slackCfg)))
 	if _, body := readyz(t, firstURL); body["leading"] != true {
 		t.Fatalf("first replica: %v", body)
 	}
@@ -147,7 +156,7 @@ func TestTwoReplicasOneLeaderHandOver(t *testing.T) {
 	start := time.Now()
 	first.shutdown()
 	waitLead(t, second)
-	t.Logf("leadership moved %s after the leader's shutdown began (leader_ttl 1s)", time.Since(start).Round(time.Millisecond))
+	t.Logf("leadership moved %s after the leader's shutdown began (leader_ttl 60s)", time.Since(start).Round(time.Millisecond))
 	if _, body := readyz(t, secondURL); body["leading"] != true {
 		t.Fatalf("second replica after the first stopped: %v", body)
 	}

@@ -9,18 +9,18 @@ import (
 	"time"
 
 	"github.com/meetbot/meetbot/core"
-	"github.com/meetbot/meetbot/core/scheduler"
 )
 
 // lingerOptions is what serveWhileOpen needs: where the meetings are, the
-// clock to wait on (the wall clock in the binary, a fake one in tests),
+// clock that says what time it is (waits are on the standard library's
+// timers, which tests run inside a testing/synctest bubble),
 // where to say so and what to name in that line.
 type lingerOptions struct {
 	// Open returns the ids of the meetings whose join window is open now
 	// and when the last of those windows closes (core.Service.OpenWindows
 	// for the console's workspace).
 	Open  func(ctx context.Context) ([]string, time.Time, error)
-	Clock scheduler.Clock
+	Clock core.Clock
 	Out   io.Writer
 	URL   string // where join links are served
 	Zone  string // IANA zone the closing time is written in
@@ -45,12 +45,12 @@ func serveWhileOpen(ctx context.Context, o lingerOptions) error {
 	fmt.Fprintf(o.Out, "End of input: still serving join links on %s while %s open (until %s). Press Ctrl-C to stop sooner.\n",
 		o.URL, what, core.ClockTime(until, o.Zone, o.Clock.Now()))
 	for {
-		t := o.Clock.NewTimer(until.Sub(o.Clock.Now()))
+		t := time.NewTimer(until.Sub(o.Clock.Now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
-		case <-t.C():
+		case <-t.C:
 		}
 		// A window may have opened meanwhile (the next meeting), or the
 		// open one been moved: look again rather than trust the first answer.
@@ -68,15 +68,3 @@ func pipedFile(stdin io.Reader) bool {
 	_, ok := stdin.(*os.File)
 	return ok && !isTerminal(stdin)
 }
-
-// wallClock is scheduler.Clock on the system clock.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) NewTimer(d time.Duration) scheduler.Timer { return wallTimer{time.NewTimer(d)} }
-
-type wallTimer struct{ t *time.Timer }
-
-func (t wallTimer) C() <-chan time.Time { return t.t.C }
-func (t wallTimer) Stop() bool          { return t.t.Stop() }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -21,7 +22,11 @@ import (
 // returns when the clock passes the last window's close, looking again at
 // each close in case another window is still open then.
 func TestServeWhileOpenUntilWindowsClose(t *testing.T) {
-	clock := testenv.NewClock(testenv.T0)
+	synctest.Test(t, testServeWhileOpenUntilWindowsClose)
+}
+
+func testServeWhileOpenUntilWindowsClose(t *testing.T) {
+	clock := testenv.BubbleClock(testenv.T0)
 	close1, close2 := testenv.T0.Add(20*time.Minute), testenv.T0.Add(35*time.Minute)
 	calls := 0
 	open := func(context.Context) ([]string, time.Time, error) {
@@ -42,9 +47,9 @@ func TestServeWhileOpenUntilWindowsClose(t *testing.T) {
 			Open: open, Clock: clock, Out: &out, URL: "http://127.0.0.1:8080", Zone: "America/New_York",
 		})
 	}()
-	clock.WaitTimers(1)
+	synctest.Wait()
 	clock.Set(close1)
-	clock.WaitTimers(1) // meeting 3 is still open: waits again
+	synctest.Wait() // meeting 3 is still open: waits again
 	select {
 	case err := <-done:
 		t.Fatalf("returned while meeting 3 was open: %v", err)
@@ -63,7 +68,11 @@ func TestServeWhileOpenUntilWindowsClose(t *testing.T) {
 // TestServeWhileOpenStops: no window open means no wait and no line; an
 // interrupt (the context, which main ties to SIGINT) ends the wait.
 func TestServeWhileOpenStops(t *testing.T) {
-	clock := testenv.NewClock(testenv.T0)
+	synctest.Test(t, testServeWhileOpenStops)
+}
+
+func testServeWhileOpenStops(t *testing.T) {
+	clock := testenv.BubbleClock(testenv.T0)
 	var out bytes.Buffer
 	none := func(context.Context) ([]string, time.Time, error) { return nil, time.Time{}, nil }
 	if err := serveWhileOpen(context.Background(), lingerOptions{Open: none, Clock: clock, Out: &out}); err != nil || out.Len() != 0 {
@@ -77,7 +86,7 @@ func TestServeWhileOpenStops(t *testing.T) {
 	go func() {
 		done <- serveWhileOpen(ctx, lingerOptions{Open: one, Clock: clock, Out: &out, Zone: "UTC"})
 	}()
-	clock.WaitTimers(1)
+	synctest.Wait()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

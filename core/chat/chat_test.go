@@ -9,6 +9,7 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 	"github.com/meetbot/meetbot/internal/testenv"
+	"github.com/meetbot/meetbot/storage"
 )
 
 var ny = testenv.MustZone("America/New_York")
@@ -123,6 +124,11 @@ func TestJoinReplyIsPrivate(t *testing.T) {
 func TestInternalErrorsAreGeneric(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
+	if env.Driver == storage.Etcd {
+		// The test makes its internal error by closing the store; a closed
+		// etcd client is an unreachable store (its own plain sentence).
+		t.Skip("closing an etcd store makes it unreachable (EUNAVAILABLE), not an internal error")
+	}
 	if err := env.Store.Close(); err != nil {
 		t.Fatal(err)
 	}

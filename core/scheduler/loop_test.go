@@ -3,6 +3,7 @@ package scheduler_test
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/meetbot/meetbot/core"
@@ -34,7 +35,7 @@ func waitRun(t *testing.T, h *harness, kind core.JobKind) run {
 			if r.job.Kind == kind {
 				return r
 			}
-		case <-time.After(10 * time.Second): // a deadlock guard, not synchronisation
+		case <-time.After(10 * time.Second): // a deadlock guard (fake time in a bubble), not synchronisation
 			t.Fatalf("no %s job ran", kind)
 		}
 	}
@@ -42,10 +43,16 @@ func waitRun(t *testing.T, h *harness, kind core.JobKind) run {
 
 // TestLoopSleepsUntilDueAndWakes runs the real loop: it sleeps on a timer
 // until the earliest job, wakes early for a newly planned earlier job, and
-// stops acting the moment leadership is lost.
+// stops acting the moment leadership is lost. It runs in a synctest
+// bubble: the loop sleeps on a real timer, which fires on the bubble's
+// fake time, and synctest.Wait says when the loop has gone to sleep.
 func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, testenv.Options{})
+	synctest.Test(t, testLoopSleepsUntilDueAndWakes)
+}
+
+func testLoopSleepsUntilDueAndWakes(t *testing.T) {
+	h := newHarness(t, testenv.Options{Bubble: true})
 	leader := &revocableLeader{grant: make(chan context.Context, 1)}
 	h.sched = scheduler.New(scheduler.Options{
 		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Clock, Owner: "loop",
@@ -65,13 +72,13 @@ func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
 	go func() { _ = h.sched.Run(ctx); close(done) }()
 
 	// Ensure the loop goes to sleep on one timer (nothing is due) and runs nothing.
-	h.env.Clock.WaitTimers(1)
+	synctest.Wait()
 	if got := h.drainRuns(); len(got) != 0 {
 		t.Fatalf("ran %d jobs with nothing due", len(got))
 	}
 	// Ensure scheduling an earlier meeting wakes it to run that job on time.
 	near := h.env.Schedule(testenv.Actor("ana"), "Near", now.Add(20*time.Minute), 30*time.Minute)
-	h.env.Clock.WaitTimers(1)
+	synctest.Wait()
 	h.env.Clock.Set(now.Add(10 * time.Minute))
 	r := waitRun(t, h, core.JobRemind)
 	if r.job.Meeting != near.ID || !r.at.Equal(now.Add(10*time.Minute)) {
@@ -82,7 +89,7 @@ func TestLoopSleepsUntilDueAndWakes(t *testing.T) {
 	// The loop is asleep again, so every run of that batch (the near
 	// meeting's provision job too) has been reported: drain them, so only
 	// a run after lose() can fail the check below.
-	h.env.Clock.WaitTimers(1)
+	synctest.Wait()
 	h.drainRuns()
 	lose()
 	h.env.Clock.Set(now.Add(5*time.Hour - 10*time.Minute))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/meetbot/meetbot/core"
@@ -31,9 +32,15 @@ func (l *signallingLeader) Lead(ctx context.Context) (context.Context, error) {
 // TestOnLeadRunsEachLeadershipBeforeClaims: OnLead runs every time
 // leadership starts, with a context that ends with it, and before the loop
 // claims its first job; Leading says whether the process leads.
+//
+// It runs in a synctest bubble, so the loop's timers follow the clock.
 func TestOnLeadRunsEachLeadershipBeforeClaims(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, testenv.Options{})
+	synctest.Test(t, testOnLeadRunsEachLeadershipBeforeClaims)
+}
+
+func testOnLeadRunsEachLeadershipBeforeClaims(t *testing.T) {
+	h := newHarness(t, testenv.Options{Bubble: true})
 	leader := &signallingLeader{grant: make(chan context.Context), campaign: make(chan struct{}, 1)}
 	var (
 		mu    sync.Mutex

@@ -20,19 +20,6 @@ type Runner interface {
 	RunJob(ctx context.Context, job core.DueJob) (postRef string, err error)
 }
 
-// Timer is a one-shot timer on a Clock.
-type Timer interface {
-	C() <-chan time.Time
-	Stop() bool
-}
-
-// Clock tells the time and makes timers; tests inject one they advance by
-// hand, so nothing sleeps.
-type Clock interface {
-	Now() time.Time
-	NewTimer(d time.Duration) Timer
-}
-
 // Outcome is what became of one run of a job, reported to Options.OnRun.
 type Outcome int
 
@@ -48,7 +35,11 @@ type Options struct {
 	Store  core.DueJobStore
 	Runner Runner
 	Leader core.Leader
-	Clock  Clock // nil: the wall clock
+	// Clock says what time it is; nil means core.SystemClock. The loop
+	// waits on the standard library's timers, so tests that need the loop
+	// to sleep and wake run it inside a testing/synctest bubble, where
+	// those timers and core.SystemClock both follow the bubble's fake time.
+	Clock  core.Clock
 	Logger zerolog.Logger
 	// Owner names this process in claims; default host-pid-random.
 	Owner string
@@ -93,7 +84,7 @@ type Scheduler struct {
 // New returns a Scheduler.
 func New(o Options) *Scheduler {
 	if o.Clock == nil {
-		o.Clock = realClock{}
+		o.Clock = core.SystemClock
 	}
 	if o.Owner == "" {
 		host, _ := os.Hostname()
@@ -188,15 +179,15 @@ func (s *Scheduler) lead(ctx context.Context) {
 		}
 		var (
 			fire  <-chan time.Time
-			timer Timer
+			timer *time.Timer
 		)
 		if ok {
 			d := next.Sub(s.o.Clock.Now())
 			if d <= 0 {
 				continue
 			}
-			timer = s.o.Clock.NewTimer(d)
-			fire = timer.C()
+			timer = time.NewTimer(d)
+			fire = timer.C
 		}
 		select {
 		case <-ctx.Done():
@@ -331,23 +322,12 @@ func (s *Scheduler) backoff(n int) time.Duration {
 
 // sleep waits d on the clock or until ctx ends; false when ctx ended.
 func (s *Scheduler) sleep(ctx context.Context, d time.Duration) bool {
-	t := s.o.Clock.NewTimer(d)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C():
+	case <-t.C:
 		return true
 	}
 }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
-
-type realTimer struct{ t *time.Timer }
-
-func (t realTimer) C() <-chan time.Time { return t.t.C }
-func (t realTimer) Stop() bool          { return t.t.Stop() }

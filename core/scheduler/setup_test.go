@@ -15,9 +15,12 @@ import (
 )
 
 // These tests run the scheduler on real parts (internal/testenv): a store
-// (bbolt, or etcd with MEETBOT_TEST_STORE=etcd), the service, and the RealtimeKit SDK against the sandbox. The clock
-// is fake; tests move it to the next due time and run what is due, or wait
-// for the loop to arm its timer, so nothing sleeps.
+// (bbolt, or etcd with MEETBOT_TEST_STORE=etcd), the service, and the
+// RealtimeKit SDK against the sandbox. Most call RunDue themselves and move
+// the hand-moved clock to each due time (stepTo), so they run on either
+// store and nothing waits. The ones that run the loop itself, which sleeps
+// on real timers, run in a testing/synctest bubble (testenv.Options.Bubble),
+// always on bbolt.
 
 // sent is one reminder a notifier received, with the clock at that moment.
 type sent struct {

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/storage/bolt"
 	"github.com/meetbot/meetbot/storage/etcd"
@@ -27,7 +30,9 @@ import (
 )
 
 // BenchmarkBoltVsEtcd runs the two paths people wait on, a /meet schedule
-// and opening a warm personal join link, through core.Service on bbolt
+// through core.Service and opening a warm personal join link (GET /j/{code}
+// through adapters/web over loopback HTTP, the participant made already;
+// store-reads/op counts its reads of the store), on bbolt
 // (one file, fsync on) and on etcd (one local member, fsync on: a member of
 // its own, not the shared test server, which skips fsync), with RealtimeKit
 // as the sandbox behind the real SDK in both. The etcd sub-benchmark
@@ -41,7 +46,7 @@ func BenchmarkBoltVsEtcd(b *testing.B) {
 	b.Run("schedule", func(b *testing.B) {
 		for _, driver := range []string{"bolt", "etcd"} {
 			b.Run(driver, func(b *testing.B) {
-				svc := benchService(b, driver)
+				svc, _ := benchService(b, driver)
 				ctx := context.Background()
 				start := time.Now().Add(24 * time.Hour)
 				b.SetParallelism(8)
@@ -55,7 +60,7 @@ func BenchmarkBoltVsEtcd(b *testing.B) {
 	b.Run("joinwarm", func(b *testing.B) {
 		for _, driver := range []string{"bolt", "etcd"} {
 			b.Run(driver, func(b *testing.B) {
-				svc := benchService(b, driver)
+				svc, reads := benchService(b, driver)
 				ctx := context.Background()
 				ana := actor(ws, "ana")
 				m, err := svc.Schedule(ctx, ana, core.ScheduleRequest{Title: "Standup", Start: time.Now().Add(time.Minute), Duration: time.Hour})
@@ -66,15 +71,31 @@ func BenchmarkBoltVsEtcd(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				code, _ := url.PathUnescape(link.URL[strings.LastIndex(link.URL, "/")+1:])
-				if _, err := svc.OpenLink(ctx, code); err != nil { // warm: the participant exists
+				srv := httptest.NewServer(web.New(web.Options{Service: svc, Logger: zerolog.Nop(), Sandbox: true}))
+				b.Cleanup(srv.Close)
+				target := srv.URL + link.URL[strings.Index(link.URL, "/j/"):]
+				tr := &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64}
+				b.Cleanup(tr.CloseIdleConnections)
+				client := &http.Client{Transport: tr}
+				get := func() error {
+					resp, err := client.Get(target)
+					if err != nil {
+						return err
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						return fmt.Errorf("GET /j/…: status %d", resp.StatusCode)
+					}
+					return nil
+				}
+				if err := get(); err != nil { // warm: the participant exists now
 					b.Fatal(err)
 				}
+				before := reads.Load()
 				b.SetParallelism(8)
-				ratios.run(b, "joinwarm", driver, func() error {
-					_, err := svc.OpenLink(ctx, code)
-					return err
-				})
+				ratios.run(b, "joinwarm", driver, get)
+				b.ReportMetric(float64(reads.Load()-before)/float64(b.N), "store-reads/op")
 			})
 		}
 	})
@@ -114,10 +135,11 @@ func (r *ratios) run(b *testing.B, path, driver string, op func() error) {
 }
 
 // benchService builds a service on driver with the sandbox behind the
-// real SDK and the wall clock.
-func benchService(b *testing.B, driver string) *core.Service {
+// real SDK and the wall clock. reads counts the store's read calls.
+func benchService(b *testing.B, driver string) (*core.Service, *atomic.Int64) {
 	b.Helper()
 	var store core.Store
+	reads := &atomic.Int64{}
 	switch driver {
 	case "bolt":
 		db, err := bolt.Open(filepath.Join(b.TempDir(), "meetbot.db"), bolt.Options{})
@@ -145,11 +167,38 @@ func benchService(b *testing.B, driver string) *core.Service {
 		b.Fatal(err)
 	}
 	svc, err := core.NewService(context.Background(), core.Config{DefaultTimeZone: "America/New_York", PublicURL: "http://meet.test"},
-		core.Deps{Store: store, Conference: conf, Logger: zerolog.New(io.Discard)}, nil)
+		core.Deps{Store: readCounter{store, reads}, Conference: conf, Logger: zerolog.New(io.Discard)}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return svc
+	return svc, reads
+}
+
+// readCounter counts the reads a join link makes of the store: the
+// meeting, the workspace's settings, the participant, the user.
+type readCounter struct {
+	core.Store
+	n *atomic.Int64
+}
+
+func (c readCounter) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
+	c.n.Add(1)
+	return c.Store.FindMeetingByID(ctx, ws, id)
+}
+
+func (c readCounter) FindWorkspace(ctx context.Context, key core.WorkspaceKey) (*core.Workspace, error) {
+	c.n.Add(1)
+	return c.Store.FindWorkspace(ctx, key)
+}
+
+func (c readCounter) FindParticipant(ctx context.Context, ws core.WorkspaceKey, meetingID, userID string) (*core.Participant, error) {
+	c.n.Add(1)
+	return c.Store.FindParticipant(ctx, ws, meetingID, userID)
+}
+
+func (c readCounter) FindUser(ctx context.Context, key core.UserKey) (*core.User, error) {
+	c.n.Add(1)
+	return c.Store.FindUser(ctx, key)
 }
 
 var (

@@ -21,25 +21,10 @@ import (
 	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
 
-// clock is what replicas are given: core's Now and the scheduler's timers.
-// Tests pass a *testenv.Clock (moved by hand) or wallClock.
-type clock interface {
-	core.Clock
-	scheduler.Clock
-}
-
-// wallClock is the real clock, for tests whose due times are seconds
-// ahead: the scheduler sleeps on real timers as in production.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-func (wallClock) NewTimer(d time.Duration) scheduler.Timer { return wallTimer{time.NewTimer(d)} }
-
-type wallTimer struct{ t *time.Timer }
-
-func (t wallTimer) C() <-chan time.Time { return t.t.C }
-func (t wallTimer) Stop() bool          { return t.t.Stop() }
+// clock is what replicas are given as "now": a *testenv.Clock (moved by
+// hand; the test then calls harness.wake, as a timer firing would) or
+// core.SystemClock. The schedulers wait on real timers either way.
+type clock = core.Clock
 
 // options shape a cluster; zero values are the defaults noted.
 type options struct {
@@ -147,6 +132,18 @@ func (h *harness) replica(i int) *replica {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.replicas[i]
+}
+
+// wake makes every replica's scheduler look again at the earliest due
+// job, as its timer would once the hand-moved clock passed it.
+func (h *harness) wake() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.replicas {
+		if r != nil && r.sched != nil {
+			r.sched.Wake()
+		}
+	}
 }
 
 // start builds incarnation gen of replica i, as a process start does: a

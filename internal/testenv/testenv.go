@@ -1,9 +1,20 @@
 // Package testenv builds a core.Service on real parts for tests: a store
 // opened through the storage factory (a bbolt file in t.TempDir(), or a
 // unique key prefix on the embedded etcd server of storage/etcd/etcdtest)
-// and the official RealtimeKit SDK talking over loopback HTTP to the
-// in-process sandbox. Only the clock is fake, so tests advance time instead
-// of sleeping. It is test support, imported only from _test.go files.
+// and the official RealtimeKit SDK talking to the sandbox through an
+// in-process HTTP transport (HandlerTransport), no socket. Only time is
+// fake, so tests advance it instead of sleeping. It is test support,
+// imported only from _test.go files.
+//
+// Time comes in two kinds (clock.go). Tests whose code under test waits
+// on timers (the scheduler's loop, call deadlines, Retry-After) build the
+// Env inside synctest.Test with Options.Bubble: every timer, deadline and
+// time.Now there is the bubble's fake time, and Env.Clock follows it from
+// Options.Start. Such an Env is always on bbolt, whatever
+// MEETBOT_TEST_STORE says: the etcd client keeps gRPC connections over
+// loopback, and a goroutine blocked on a socket never lets a bubble's time
+// move. Tests that only ask "what time is it" move Env.Clock by hand,
+// outside any bubble, on either store.
 //
 // The driver comes from Options.Driver, else from the environment variable
 // MEETBOT_TEST_STORE (bolt or etcd; default bolt), so one variable runs the
@@ -17,7 +28,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -30,7 +40,6 @@ import (
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
-	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/storage"
 	"github.com/meetbot/meetbot/storage/bolt"
 	"github.com/meetbot/meetbot/storage/etcd"
@@ -48,103 +57,6 @@ func DefaultDriver() string {
 		return d
 	}
 	return storage.Bolt
-}
-
-// Clock is a settable clock with timers that fire when it is moved past
-// their time, safe for concurrent use. Tests move time by hand and wait for
-// the code under test to arm a timer, so nothing sleeps.
-type Clock struct {
-	mu     sync.Mutex
-	cond   *sync.Cond
-	now    time.Time
-	timers []*fakeTimer
-}
-
-// NewClock returns a clock stopped at t.
-func NewClock(t time.Time) *Clock {
-	c := &Clock{now: t}
-	c.cond = sync.NewCond(&c.mu)
-	return c
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d, firing due timers.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.setLocked(c.now.Add(d))
-}
-
-// Set moves the clock to t, firing due timers.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.setLocked(t)
-}
-
-func (c *Clock) setLocked(t time.Time) {
-	c.now = t
-	keep := c.timers[:0]
-	for _, tm := range c.timers {
-		if !tm.at.After(t) {
-			tm.ch <- t // buffered, fires once
-			continue
-		}
-		keep = append(keep, tm)
-	}
-	c.timers = keep
-	c.cond.Broadcast()
-}
-
-// NewTimer returns a timer that fires when the clock reaches now+d.
-func (c *Clock) NewTimer(d time.Duration) scheduler.Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	tm := &fakeTimer{c: c, at: c.now.Add(d), ch: make(chan time.Time, 1)}
-	if d <= 0 {
-		tm.ch <- c.now
-	} else {
-		c.timers = append(c.timers, tm)
-	}
-	c.cond.Broadcast()
-	return tm
-}
-
-// WaitTimers blocks until at least n timers are armed: the code under test
-// has gone to sleep and the test may move the clock.
-func (c *Clock) WaitTimers(n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for len(c.timers) < n {
-		c.cond.Wait()
-	}
-}
-
-type fakeTimer struct {
-	c  *Clock
-	at time.Time
-	ch chan time.Time
-}
-
-func (t *fakeTimer) C() <-chan time.Time { return t.ch }
-
-func (t *fakeTimer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	for i, x := range t.c.timers {
-		if x == t {
-			t.c.timers = append(t.c.timers[:i], t.c.timers[i+1:]...)
-			t.c.cond.Broadcast()
-			return true
-		}
-	}
-	return false
 }
 
 // SyncBuffer is a log sink safe for concurrent writers, so tests can assert
@@ -185,7 +97,12 @@ type Options struct {
 	CallTimeout time.Duration // default 2s
 	Budget      int           // default 1200
 	RealClock   bool          // use the wall clock (benchmarks)
-	NoSync      bool          // bbolt without fsync (bolt only; etcdtest's server never fsyncs)
+	// Bubble says New is called inside a testing/synctest bubble: the
+	// clock then follows the bubble's fake time from Start, so timers and
+	// deadlines in the code under test move with it. The store is bbolt
+	// (an empty Driver means bolt, etcd is refused).
+	Bubble bool
+	NoSync bool // bbolt without fsync (bolt only; etcdtest's server never fsyncs)
 	// Driver is storage.Bolt or storage.Etcd; empty means DefaultDriver().
 	Driver   string
 	Config   core.Config   // default: New York zone, PublicURL http://meet.test
@@ -215,7 +132,6 @@ type Env struct {
 	// Driver is the driver this Env runs on (storage.Bolt or storage.Etcd).
 	Driver  string
 	Sandbox *sandbox.Server
-	Server  *httptest.Server
 	Conf    *realtimekit.Client
 	Clock   *Clock
 	Logs    *SyncBuffer
@@ -224,8 +140,8 @@ type Env struct {
 	// etcdPrefix is this Env's keyspace on the shared etcd server, kept
 	// across Restart.
 	etcdPrefix string
-	// serving is the sandbox the loopback server routes to, swapped by
-	// RestartSandbox.
+	// serving is the sandbox the in-process transport routes to, swapped
+	// by RestartSandbox.
 	serving atomic.Pointer[sandbox.Server]
 }
 
@@ -249,6 +165,9 @@ func New(t testing.TB, o Options) *Env {
 	}
 	if o.Driver == "" {
 		o.Driver = DefaultDriver()
+		if o.Bubble {
+			o.Driver = storage.Bolt
+		}
 	}
 	switch o.Driver {
 	case storage.Bolt:
@@ -259,17 +178,22 @@ func New(t testing.TB, o Options) *Env {
 	default:
 		t.Fatalf("testenv: driver %q is neither bolt nor etcd (%s)", o.Driver, StoreEnv)
 	}
-	e := &Env{T: t, Dir: t.TempDir(), Clock: NewClock(o.Start), Logs: &SyncBuffer{}, Config: o.Config, Driver: o.Driver, opts: o}
+	if o.Bubble && o.Driver != storage.Bolt {
+		t.Fatalf("testenv: Options.Bubble needs the bolt driver, not %s: the etcd client's sockets would keep the bubble's time still", o.Driver)
+	}
+	clock := NewClock(o.Start)
+	if o.Bubble {
+		clock = BubbleClock(o.Start)
+	}
+	e := &Env{T: t, Dir: t.TempDir(), Clock: clock, Logs: &SyncBuffer{}, Config: o.Config, Driver: o.Driver, opts: o}
 	if o.Driver == storage.Etcd {
 		e.etcdPrefix = etcdtest.Prefix(t)
 	}
 	e.startSandbox()
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e.serving.Load().ServeHTTP(w, r)
-	}))
-	t.Cleanup(e.Server.Close)
+	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.serving.Load().ServeHTTP(w, r) })
 	conf, err := realtimekit.New(realtimekit.Config{
-		BaseURL:      e.Server.URL + "/client/v4/",
+		BaseURL:      SandboxURL + "/client/v4/",
+		HTTPClient:   &http.Client{Transport: HandlerTransport{Handler: route}},
 		AccountID:    "acc",
 		AppID:        "app",
 		APIToken:     "test-token",
@@ -359,8 +283,8 @@ func (e *Env) startSandbox() {
 	e.serving.Store(sb)
 }
 
-// RestartSandbox replaces the RealtimeKit sandbox with a new one at the
-// same address, as restarting local mode does: empty (every room lost)
+// RestartSandbox replaces the RealtimeKit sandbox with a new one behind
+// the same transport, as restarting local mode does: empty (every room lost)
 // unless Options.SandboxState keeps them. Call it while no request is in
 // flight.
 func (e *Env) RestartSandbox() {

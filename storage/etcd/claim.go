@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -26,13 +27,34 @@ const (
 	lastWindow = 100 * 365 * 24 * time.Hour
 )
 
+// dueHints remembers, per DB, the earliest pending Due the last NextDue
+// found. It only chooses where NextDue starts looking, never what it
+// finds: keyed by *DB because the hint is this process's, like a cache.
+var dueHints sync.Map // *DB → *dueHint
+
+type dueHint struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (db *DB) hint() *dueHint {
+	v, ok := dueHints.Load(db)
+	if !ok {
+		v, _ = dueHints.LoadOrStore(db, new(dueHint))
+	}
+	return v.(*dueHint)
+}
+
 // NextDue returns when the earliest job becomes claimable: the earliest
 // pending Due, or the oldest claim's ClaimedAt plus rescue. The claim index
-// is small by nature (claims last one run) and is read whole with limit 1;
-// the due index is read in growing windows from the wall clock's now (see
-// firstWindow): jobs overdue at now first, then the next minute, then
-// further out. The first round (claims, overdue, the next minute) is one
-// Txn, so a busy install answers in one round trip whatever it stores.
+// is small by nature (claims last one run) and is read whole with limit 1.
+// The due index is read from a starting point: the later of the wall
+// clock's now and the earliest Due the last call found. Everything at or
+// before it is one range (jobs overdue, or planned since before the last
+// earliest: few either way), then windows after it grow (see firstWindow).
+// The first round (claims, up to the start, the minute after) is one Txn,
+// so a busy install, or any install whose next job has not changed, answers
+// in one round trip whatever it stores.
 func (db *DB) NextDue(ctx context.Context, rescue time.Duration) (time.Time, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, false, err
@@ -40,7 +62,13 @@ func (db *DB) NextDue(ctx context.Context, rescue time.Duration) (time.Time, boo
 	ctx, cancel := db.bounded(ctx)
 	defer cancel()
 	due, claimed := db.dueIndex(), db.claimedIndex()
+	h := db.hint()
 	from := time.Now().UTC()
+	h.mu.Lock()
+	if h.t.After(from) {
+		from = h.t
+	}
+	h.mu.Unlock()
 	to := from.Add(firstWindow)
 	first := func(key, end string) clientv3.Op {
 		return clientv3.OpGet(key, clientv3.WithRange(end), clientv3.WithLimit(1), clientv3.WithKeysOnly())
@@ -88,6 +116,9 @@ func (db *DB) NextDue(ctx context.Context, rescue time.Duration) (time.Time, boo
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	h.mu.Lock()
+	h.t = pending // zero when nothing is pending, or a claim came first
+	h.mu.Unlock()
 	if found && (!ok || pending.Before(at)) {
 		at, ok = pending, true
 	}
@@ -114,8 +145,10 @@ func firstTime(index string, kvs []*mvccpb.KeyValue) (time.Time, bool, error) {
 // record it read, and the leader's fence when ctx carries one: a replica
 // that lost the lead gets ECONFLICT and claims nothing.
 //
-// Its reads range over the due index up to now and the claim index up to
-// now-rescue, so they count the jobs overdue, not every job stored.
+// Its reads range over the claim index up to now-rescue and the due index
+// up to now, or, in a backlog of overdue jobs, up to a little past where
+// the last claim stopped (see claimReads): they count about the jobs they
+// claim, not every job stored or overdue.
 func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, owner string, rescue time.Duration) ([]core.DueJob, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -146,19 +179,16 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, limit int, owner stri
 // (a compare failed, or it only removed stray index entries).
 func (db *DB) claimOnce(ctx context.Context, now time.Time, n int, owner string, rescue time.Duration) ([]core.DueJob, bool, error) {
 	due, claimed := db.dueIndex(), db.claimedIndex()
-	resp, err := db.cli.Txn(ctx).Then(
-		clientv3.OpGet(due, clientv3.WithRange(through(due, now)), clientv3.WithLimit(int64(n)), clientv3.WithKeysOnly()),
-		clientv3.OpGet(claimed, clientv3.WithRange(through(claimed, now.Add(-rescue))), clientv3.WithLimit(int64(n)), clientv3.WithKeysOnly()),
-	).Commit()
+	dueKvs, claimedKvs, err := db.claimReads(ctx, now, n, rescue)
 	if err != nil {
-		return nil, false, storeErr(ctx, err)
+		return nil, false, err
 	}
 	type entry struct{ index, key, id string }
 	var entries []entry
 	var ids []string
 	var strays []string
 	for i, index := range []string{due, claimed} {
-		for _, kv := range resp.Responses[i].GetResponseRange().GetKvs() {
+		for _, kv := range [][]*mvccpb.KeyValue{dueKvs, claimedKvs}[i] {
 			k := string(kv.Key)
 			if _, id, ok := parseIndexKey(index, k); ok {
 				entries = append(entries, entry{index, k, id})
@@ -223,6 +253,62 @@ func (db *DB) claimOnce(ctx context.Context, now time.Time, n int, owner string,
 		return nil, false, nil // strays only: look again
 	}
 	return out, true, nil
+}
+
+// claimReads returns the first n entries of the due index at or before now
+// and of the claim index at or before now-rescue. etcd counts every key of
+// a range, so with a backlog of overdue jobs (after downtime) "everything
+// up to now" would cost the whole backlog on every claim. When the hint
+// says where the last claim stopped, the due range instead ends a minute
+// past that point, growing as NextDue's windows do until it holds n entries
+// or reaches now: the first n entries of a range that starts at the index's
+// start are the first n of any longer one, so the result is the same, and
+// each claim counts about what it takes. The hint is then moved to the
+// last entry read.
+func (db *DB) claimReads(ctx context.Context, now time.Time, n int, rescue time.Duration) (dueKvs, claimedKvs []*mvccpb.KeyValue, err error) {
+	due, claimed := db.dueIndex(), db.claimedIndex()
+	h := db.hint()
+	h.mu.Lock()
+	from := h.t
+	h.mu.Unlock()
+	windowed := !from.IsZero() && from.Before(now)
+	w, end := firstWindow, now
+	if windowed && from.Add(w).Before(now) {
+		end = from.Add(w)
+	}
+	resp, err := db.cli.Txn(ctx).Then(
+		clientv3.OpGet(due, clientv3.WithRange(through(due, end)), clientv3.WithLimit(int64(n)), clientv3.WithKeysOnly()),
+		clientv3.OpGet(claimed, clientv3.WithRange(through(claimed, now.Add(-rescue))), clientv3.WithLimit(int64(n)), clientv3.WithKeysOnly()),
+	).Commit()
+	if err != nil {
+		return nil, nil, storeErr(ctx, err)
+	}
+	dueKvs = resp.Responses[0].GetResponseRange().GetKvs()
+	claimedKvs = resp.Responses[1].GetResponseRange().GetKvs()
+	for len(dueKvs) < n && end.Before(now) {
+		if w *= windowGrowth; w >= lastWindow || !from.Add(w).Before(now) {
+			end = now
+		} else {
+			end = from.Add(w)
+		}
+		g, err := db.cli.Get(ctx, due, clientv3.WithRange(through(due, end)), clientv3.WithLimit(int64(n)), clientv3.WithKeysOnly())
+		if err != nil {
+			return nil, nil, storeErr(ctx, err)
+		}
+		dueKvs = g.Kvs
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case len(dueKvs) == n:
+		// A backlog: the next claim starts looking where this one stopped.
+		if t, _, ok := parseIndexKey(due, string(dueKvs[n-1].Key)); ok {
+			h.t = t
+		}
+	case !h.t.After(now):
+		h.t = time.Time{} // nothing more is overdue; NextDue sets the next hint
+	}
+	return dueKvs, claimedKvs, nil
 }
 
 // commitFenced commits a Txn whose compares may start with the fence. ok is

@@ -201,3 +201,51 @@ func TestNextDueWindows(t *testing.T) {
 		t.Fatalf("NextDue with a claim due for rescue first = %v, %v, %v", at, ok, err)
 	}
 }
+
+// Ensure a backlog of overdue jobs spread over hours is claimed whole, in
+// due order, through the windows that follow the last claim, and that a job
+// planned before where the last claim stopped is still claimed first.
+func TestBacklogClaimsInDueOrder(t *testing.T) {
+	db := replica(t, "")
+	now := time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
+	var jobs []core.DueJob
+	for i := range 300 {
+		jobs = append(jobs, job("5", i, now.Add(-10*time.Hour).Add(time.Duration(i)*2*time.Minute)))
+	}
+	if err := db.PlanJobs(t.Context(), ws, "5", jobs); err != nil {
+		t.Fatal(err)
+	}
+	var got []core.DueJob
+	early := job("6", 1, now.Add(-12*time.Hour))
+	for round := 0; ; round++ {
+		c, err := db.ClaimDue(t.Context(), now, 256, "w1", time.Hour)
+		if err != nil {
+			t.Fatalf("ClaimDue: %v", err)
+		}
+		if len(c) == 0 {
+			break
+		}
+		if round == 2 {
+			if err := db.PlanJobs(t.Context(), ws, "6", []core.DueJob{early}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if round == 3 && c[0].ID != early.ID {
+			t.Fatalf("the claim after an earlier job was planned starts with %s, want %s", c[0].ID, early.ID)
+		}
+		got = append(got, c...)
+	}
+	if len(got) != 301 {
+		t.Fatalf("claimed %d jobs, want 301", len(got))
+	}
+	seen := map[string]bool{}
+	for i, j := range got {
+		if seen[j.ID] {
+			t.Fatalf("job %s claimed twice", j.ID)
+		}
+		seen[j.ID] = true
+		if i > 0 && j.Due.Before(got[i-1].Due) && j.ID != early.ID {
+			t.Fatalf("claim %d out of due order: %v after %v", i, j.Due, got[i-1].Due)
+		}
+	}
+}

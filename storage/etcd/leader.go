@@ -131,24 +131,24 @@ func (l *Leader) Lead(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for fresh := false; ; fresh = true {
-		lctx, err := l.campaign(ctx)
-		// A session whose lease was revoked or ran out may not know it
-		// yet (its keepalive has not answered): campaign once more on a
-		// new one.
-		if err != nil && !fresh && errors.Is(err, rpctypes.ErrLeaseNotFound) {
-			l.dropSession(nil)
+	for tries := 1; ; tries++ {
+		lctx, again, err := l.campaign(ctx)
+		// A session whose lease was revoked or ran out while campaigning
+		// (or before, without knowing it yet): campaign again at once on
+		// a new one, rather than report a failure the caller backs off on.
+		if err != nil && again && tries < 3 && ctx.Err() == nil {
 			continue
 		}
 		return lctx, err
 	}
 }
 
-// campaign is one campaign of Lead, on the current session.
-func (l *Leader) campaign(ctx context.Context) (context.Context, error) {
+// campaign is one campaign of Lead, on the current session. again says the
+// session was found dead, so a campaign on a new one may succeed.
+func (l *Leader) campaign(ctx context.Context) (lctx context.Context, again bool, err error) {
 	sess, err := l.currentSession(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	el := concurrency.NewElection(sess, l.db.key("leader"))
 	// A session that dies while campaigning must end the campaign: its key
@@ -166,9 +166,18 @@ func (l *Leader) campaign(ctx context.Context) (context.Context, error) {
 	stop()
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		}
-		return nil, storeErr(ctx, fmt.Errorf("etcd: campaign for leader: %w", err))
+		dead := errors.Is(err, rpctypes.ErrLeaseNotFound)
+		select {
+		case <-sess.Done():
+			dead = true
+		default:
+		}
+		if dead {
+			l.dropSession(sess)
+		}
+		return nil, dead, storeErr(ctx, fmt.Errorf("etcd: campaign for leader: %w", err))
 	}
 	f := fence{key: el.Key(), rev: el.Rev()}
 	lctx, cancel := context.WithCancelCause(context.WithValue(ctx, fenceCtxKey{}, f))
@@ -178,10 +187,10 @@ func (l *Leader) campaign(ctx context.Context) (context.Context, error) {
 		l.term.cancel(errResigned)
 	}
 	l.term = t
-	l.mu.Unlock()
 	l.leading.Store(true)
+	l.mu.Unlock()
 	go l.observe(lctx, t, sess, f)
-	return lctx, nil
+	return lctx, false, nil
 }
 
 // dropSession forgets the session (sess, or whichever is current when sess

@@ -11,10 +11,12 @@ import (
 )
 
 // runJobTests covers core.DueJobStore: planning (runJobPlanTests) and the
-// scheduler's side, claiming and finishing (runJobClaimTests).
+// scheduler's side, claiming and finishing (runJobClaimTests), and counts
+// beyond one backend transaction (runJobBatchTests).
 func runJobTests(t *testing.T, open func(*testing.T) core.Store) {
 	runJobPlanTests(t, open)
 	runJobClaimTests(t, open)
+	runJobBatchTests(t, open)
 }
 
 // at returns base plus m minutes: job times in these tests.

@@ -1,0 +1,105 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// recovery finishes or cleans up what a crash or an outage left behind. It
+// runs on every start, so no room is ever left untracked or open past its
+// window however a process died.
+type recovery struct {
+	store      MeetingStore
+	conf       Conference
+	workspaces *workspaces
+	rooms      *rooms
+	planner    *planner
+	clock      Clock
+	log        zerolog.Logger
+}
+
+// Recover finishes or cleans up what a crash or an outage left behind:
+// pending intents get their room found or created (abandoned ones are kept
+// only if a room turned up, and then stay inactive), and rooms left open
+// past their window (or after a cancel the video service missed) are
+// closed. It is safe to run at any time and on every start.
+func (s *recovery) Recover(ctx context.Context) error {
+	ctx = WithPriority(ctx, PriorityBackground)
+	pending, err := s.store.FindPendingMeetings(ctx)
+	if err != nil {
+		return fmt.Errorf("list pending intents: %w", err)
+	}
+	var errs []error
+	for _, m := range pending {
+		if err := s.recoverOne(ctx, m); err != nil {
+			errs = append(errs, fmt.Errorf("recover meeting %s/%s: %w", m.Workspace, m.ID, err))
+		}
+	}
+	if _, err := s.rooms.CloseEndedRooms(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// recoverOne settles one pending intent by what the video service holds:
+// a room found by the intent's tag is adopted (inactive, for an abandoned
+// intent), none found deletes an abandoned or past intent, and otherwise
+// the room is created now.
+func (s *recovery) recoverOne(ctx context.Context, m *Meeting) error {
+	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
+	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+	defer cancel()
+	room, ok, err := s.conf.FindRoomByTag(cctx, m.RoomTag)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	w, _ := s.workspaces.windowFor(ctx, m, now)
+	over := w.PhaseAt(now) == PhaseAfter
+	switch {
+	case m.Abandoned && !ok:
+		log.Info().Msg("abandoned intent had no room upstream; deleted")
+		return s.store.DeleteMeeting(ctx, m.Workspace, m.ID)
+	case m.Abandoned:
+		if _, err := s.adopt(ctx, cctx, m, room, RoomInactive, StateFailed, now); err != nil {
+			return err
+		}
+		log.Info().Msg("abandoned intent's room found; kept tracked and inactive")
+		return nil
+	case !ok && over:
+		log.Info().Msg("unfinished intent for a meeting already over; deleted")
+		return s.store.DeleteMeeting(ctx, m.Workspace, m.ID)
+	case ok:
+		done, err := s.adopt(ctx, cctx, m, room, s.rooms.desiredRoomStatus(ctx, m), StateScheduled, now)
+		if err != nil {
+			return err
+		}
+		log.Info().Msg("unfinished intent completed with the room found upstream")
+		return s.planner.Plan(ctx, done)
+	default:
+		done, err := s.rooms.createRoomOnce(ctx, m, true, false)
+		if err != nil {
+			return err
+		}
+		log.Info().Msg("unfinished intent completed with a new room")
+		return s.planner.Plan(ctx, done)
+	}
+}
+
+// adopt records room, found upstream by m's tag, as m's room: it is set to
+// status there first (cctx bounds that call), then m is stored in state.
+func (s *recovery) adopt(ctx, cctx context.Context, m *Meeting, room Room, status RoomStatus, state MeetingState, now time.Time) (*Meeting, error) {
+	if room.Status != status {
+		if err := s.conf.SetRoomStatus(cctx, room.ID, status); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		x.RoomID, x.RoomStatus, x.State, x.UpdatedAt = room.ID, status, state, now
+		return nil
+	})
+}

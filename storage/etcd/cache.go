@@ -186,7 +186,7 @@ func (c *readCache) committed(rev int64, ops ...clientv3.Op) {
 			c.offer(key, cacheEntry{val: bytes.Clone(op.ValueBytes()), rev: rev}, rev)
 		case op.IsDelete() && len(op.RangeBytes()) == 0 && c.cacheable(key):
 			c.offer(key, cacheEntry{rev: rev, absent: true}, rev)
-		case op.IsDelete():
+		case op.IsDelete() && len(op.RangeBytes()) > 0:
 			c.tombstoneRange(key, string(op.RangeBytes()), rev)
 		}
 	}

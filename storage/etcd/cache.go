@@ -186,7 +186,7 @@ func (c *readCache) committed(rev int64, ops ...clientv3.Op) {
 			c.offer(key, cacheEntry{val: bytes.Clone(op.ValueBytes()), rev: rev}, rev)
 		case op.IsDelete() && len(op.RangeBytes()) == 0 && c.cacheable(key):
 			c.offer(key, cacheEntry{rev: rev, absent: true}, rev)
-		case op.IsDelete():
+		case op.IsDelete() && len(op.RangeBytes()) > 0:
 			c.tombstoneRange(key, string(op.RangeBytes()), rev)
 		}
 	}
@@ -469,17 +469,20 @@ func (db *DB) Sync(ctx context.Context) error {
 }
 
 // readOne is getOne through the read cache: a cached record costs no round
-// trip, and a read from etcd fills the cache. A record another replica
-// changed may read as it was for the watch's delay (see Sync); every write
-// that depends on what it read compares the revision and retries, so only
-// what a person sees can lag, never what is stored.
+// trip (not even a timer), and a read from etcd, bounded by the request
+// timeout, fills the cache. A record another replica changed may read as it
+// was for the watch's delay (see Sync); every write that depends on what it
+// read compares the revision and retries, so only what a person sees can
+// lag, never what is stored. Errors are mapped (storeErr) against ctx.
 func (db *DB) readOne(ctx context.Context, key string) (value []byte, modRev int64, found bool, err error) {
 	if v, rev, ok, hit := db.cache.get(key); hit {
 		return v, rev, ok, nil
 	}
-	resp, err := db.cli.Get(ctx, key)
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	resp, err := db.cli.Get(bctx, key)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, false, storeErr(ctx, err)
 	}
 	if len(resp.Kvs) == 0 {
 		db.cache.filled(key, nil, 0, false, resp.Header.Revision)

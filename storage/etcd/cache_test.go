@@ -457,3 +457,46 @@ func TestNoReadCache(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkWarmPointReads measures the three reads of a warm join link
+// (meeting, workspace settings, participant) with the read cache and
+// without it, on the shared test server.
+//
+//	go test -run '^$' -bench WarmPointReads ./storage/etcd/
+func BenchmarkWarmPointReads(b *testing.B) {
+	for _, name := range []string{"cache", "nocache"} {
+		b.Run(name, func(b *testing.B) {
+			db, err := etcd.Open(b.Context(), etcd.Options{Endpoints: etcdtest.Shared(b), Prefix: etcdtest.Prefix(b), NoReadCache: name == "nocache"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			ctx := b.Context()
+			if err := db.Sync(ctx); err != nil {
+				b.Fatal(err)
+			}
+			m := &core.Meeting{Workspace: wsC, Channel: "C1", Title: "standup", Organizer: "U1",
+				Start: time.Now(), Duration: time.Hour, State: core.StateScheduled}
+			if err := db.CreateMeeting(ctx, m); err != nil {
+				b.Fatal(err)
+			}
+			if err := db.PutParticipant(ctx, &core.Participant{Meeting: m.ID, User: core.UserKey{Workspace: wsC, UserID: "U1"},
+				RemoteID: "p1", Token: "t1", IssuedAt: time.Now()}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := db.FindMeetingByID(ctx, wsC, m.ID); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.FindWorkspace(ctx, wsC); core.ErrorCode(err) != core.ENOTFOUND {
+					b.Fatal(err)
+				}
+				if _, err := db.FindParticipant(ctx, wsC, m.ID, "U1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -128,6 +128,7 @@ func (im *Importer) flush(ctx context.Context) error {
 			"etcd prefix %s changed while bot migrate wrote it (a replica started on it, or its keys were deleted); stop every replica, delete the prefix with etcdctl del --prefix %s, and migrate again",
 			im.db.prefix, im.db.prefix)
 	}
+	im.db.cache.committed(tr.Header.Revision, im.ops...) // a read before the import may have cached an absence
 	im.ops, im.cmps, im.bytes = im.ops[:0], im.cmps[:0], 0
 	return nil
 }

@@ -36,11 +36,9 @@ func (db *DB) FindInstallation(ctx context.Context, ws core.WorkspaceKey) (*core
 	if err != nil {
 		return nil, err
 	}
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
-	v, _, found, err := db.readOne(bctx, k)
+	v, _, found, err := db.readOne(ctx, k)
 	if err != nil {
-		return nil, storeErr(ctx, err)
+		return nil, err
 	}
 	if !found {
 		return nil, core.Errorf(core.ENOTFOUND, "meetbot is not installed in this workspace.")

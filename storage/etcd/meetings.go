@@ -213,15 +213,13 @@ func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id stri
 	if !validName(id) {
 		return nil, errNoMeeting(id)
 	}
-	k, err := db.keysOf(ws, id)
+	key, err := db.wsKey(kindMeetings, ws, id) // keysOf's record, without the rest
 	if err != nil {
 		return nil, err
 	}
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
-	v, _, found, err := db.readOne(bctx, k.record)
+	v, _, found, err := db.readOne(ctx, key)
 	if err != nil {
-		return nil, storeErr(ctx, err)
+		return nil, err
 	}
 	if !found {
 		return nil, errNoMeeting(id)

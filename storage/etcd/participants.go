@@ -40,11 +40,9 @@ func (db *DB) FindParticipant(ctx context.Context, ws core.WorkspaceKey, meeting
 	if err != nil {
 		return nil, err
 	}
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
-	v, _, found, err := db.readOne(bctx, key)
+	v, _, found, err := db.readOne(ctx, key)
 	if err != nil {
-		return nil, storeErr(ctx, err)
+		return nil, err
 	}
 	if !found {
 		return nil, errNoParticipant(meetingID)

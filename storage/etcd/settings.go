@@ -31,11 +31,9 @@ func (db *DB) FindUser(ctx context.Context, key core.UserKey) (*core.User, error
 	if err != nil {
 		return nil, err
 	}
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
-	v, _, found, err := db.readOne(bctx, k)
+	v, _, found, err := db.readOne(ctx, k)
 	if err != nil {
-		return nil, storeErr(ctx, err)
+		return nil, err
 	}
 	if !found {
 		return nil, core.Errorf(core.ENOTFOUND, "I don't know you yet in this workspace.")
@@ -134,11 +132,9 @@ func (db *DB) FindWorkspace(ctx context.Context, key core.WorkspaceKey) (*core.W
 	if err != nil {
 		return nil, err
 	}
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
-	v, _, found, err := db.readOne(bctx, k)
+	v, _, found, err := db.readOne(ctx, k)
 	if err != nil {
-		return nil, storeErr(ctx, err)
+		return nil, err
 	}
 	if !found {
 		return nil, core.Errorf(core.ENOTFOUND, "This workspace has no saved settings; it uses the defaults.")
@@ -219,9 +215,9 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	k := db.prefix + kindSecrets + "/" + esc(name)
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.readOne(bctx, k)
+	v, _, found, err := db.readOne(ctx, k)
 	if err != nil {
-		return nil, storeErr(ctx, err)
+		return nil, err
 	}
 	if found {
 		s, err := record.DecodeSecret(name, v)

@@ -132,9 +132,9 @@ func (db *DB) casUpdate(ctx context.Context, key, what string, change func(v []b
 	defer cancel()
 	// A cached value may be a moment old; the Txn's compare then fails
 	// and hands back the fresh one.
-	v, rev, found, err := db.readOne(bctx, key)
+	v, rev, found, err := db.readOne(ctx, key)
 	if err != nil {
-		return storeErr(ctx, err)
+		return err
 	}
 	for attempt := 1; ; attempt++ {
 		nv, write, err := change(v, found)

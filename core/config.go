@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// Config holds the operator's policy. Zero values take the documented
-// defaults, so a test or local mode only sets what it cares about.
+// Config holds the operator's policy. Zero values take DefaultConfig's
+// values, so a test or local mode only sets what it cares about.
 type Config struct {
 	// EarlyJoin and Grace widen the join window; 0 takes the default of
 	// 5m, a negative value means none (the window is exactly the meeting).
@@ -32,37 +32,57 @@ type Config struct {
 	Reminders []time.Duration
 }
 
+// DefaultConfig is the policy a zero Config stands for. It is the one
+// place these values are written: withDefaults fills zero fields from it,
+// and cmd/bot's config file starts from it, so the documented defaults
+// cannot drift apart.
+func DefaultConfig() Config {
+	return Config{
+		EarlyJoin:         5 * time.Minute,
+		Grace:             5 * time.Minute,
+		DefaultDuration:   30 * time.Minute,
+		MaxDuration:       24 * time.Hour,
+		DefaultTimeZone:   "UTC",
+		HostPreset:        "group_call_host",
+		ParticipantPreset: "group_call_participant",
+		PublicURL:         "http://127.0.0.1:8080",
+		LinkTTL:           15 * time.Minute,
+		TokenMaxAge:       80 * 24 * time.Hour,
+		MaxTitle:          200,
+		Reminders:         []time.Duration{10 * time.Minute, 0},
+	}
+}
+
+// withDefaults fills every zero field from DefaultConfig.
 func (c Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
+	d := DefaultConfig()
+	def := func(v *time.Duration, dv time.Duration) {
+		if *v == 0 {
+			*v = dv
 		}
 	}
-	def(&c.EarlyJoin, 5*time.Minute)
-	def(&c.Grace, 5*time.Minute)
+	str := func(v *string, dv string) {
+		if *v == "" {
+			*v = dv
+		}
+	}
+	def(&c.EarlyJoin, d.EarlyJoin)
+	def(&c.Grace, d.Grace)
 	c.EarlyJoin, c.Grace = max(c.EarlyJoin, 0), max(c.Grace, 0)
-	def(&c.DefaultDuration, 30*time.Minute)
-	def(&c.MaxDuration, 24*time.Hour)
-	def(&c.LinkTTL, 15*time.Minute)
-	def(&c.TokenMaxAge, 80*24*time.Hour)
-	if c.DefaultTimeZone == "" {
-		c.DefaultTimeZone = "UTC"
-	}
-	if c.HostPreset == "" {
-		c.HostPreset = "group_call_host"
-	}
-	if c.ParticipantPreset == "" {
-		c.ParticipantPreset = "group_call_participant"
-	}
-	if c.PublicURL == "" {
-		c.PublicURL = "http://127.0.0.1:8080"
-	}
+	def(&c.DefaultDuration, d.DefaultDuration)
+	def(&c.MaxDuration, d.MaxDuration)
+	def(&c.LinkTTL, d.LinkTTL)
+	def(&c.TokenMaxAge, d.TokenMaxAge)
+	str(&c.DefaultTimeZone, d.DefaultTimeZone)
+	str(&c.HostPreset, d.HostPreset)
+	str(&c.ParticipantPreset, d.ParticipantPreset)
+	str(&c.PublicURL, d.PublicURL)
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.MaxTitle == 0 {
-		c.MaxTitle = 200
+		c.MaxTitle = d.MaxTitle
 	}
 	if c.Reminders == nil {
-		c.Reminders = []time.Duration{10 * time.Minute, 0}
+		c.Reminders = d.Reminders
 	}
 	return c
 }

@@ -1,20 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/timeparse"
+	"github.com/meetbot/meetbot/storage"
 )
 
 // Config is the whole YAML configuration. Every key is documented in
@@ -147,128 +149,52 @@ type LogConfig struct {
 	Format string `yaml:"format"`
 }
 
-// Duration is a time.Duration written as "5m" or "1h30m" in YAML.
+// Duration is a time.Duration written as "5m" or "1h30m" in YAML; the
+// config decoder (nodeDecoder.duration) reads it.
 type Duration time.Duration
-
-// UnmarshalYAML reads a Go duration string.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: must be one duration such as 5m, not a list or a section", n.Line)}}
-	}
-	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
-	if err != nil {
-		// A TypeError (not a plain error) lets the decoder go on, so every
-		// bad value in the file is reported at once.
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration (examples: 30s, 5m, 1h30m)", n.Line, n.Value)}}
-	}
-	*d = Duration(v)
-	return nil
-}
 
 // D returns the value as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
 // DefaultConfig is local mode: console, sandbox, bbolt under ./data. Every
-// field has a value so a config file only needs what differs.
+// field has a value so a config file only needs what differs. Values that
+// a package owns come from that package (core.DefaultConfig, realtimekit's
+// and etcd's Default constants), so each is written once; only what is
+// cmd/bot's own (listen address, file path, logging) is written here.
 func DefaultConfig() Config {
+	policy := core.DefaultConfig()
+	reminders := make([]Duration, 0, len(policy.Reminders))
+	for _, r := range policy.Reminders {
+		reminders = append(reminders, Duration(r))
+	}
 	return Config{
-		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080"},
-		Storage: StorageConfig{Driver: "bolt", Bolt: BoltConfig{Path: "./data/meetbot.db"}, Etcd: defaultEtcd()},
+		HTTP:    HTTPConfig{Listen: defaultListen},
+		Storage: StorageConfig{Driver: storage.Bolt, Bolt: BoltConfig{Path: "./data/meetbot.db"}, Etcd: defaultEtcd()},
 		RealtimeKit: RealtimeKitConfig{
 			Sandbox:     true,
-			BaseURL:     "https://api.cloudflare.com/client/v4/",
-			Presets:     PresetsConfig{Host: "group_call_host", Participant: "group_call_participant"},
-			CallTimeout: Duration(5 * time.Second),
-			Budget:      BudgetConfig{Calls: 1200, Window: Duration(5 * time.Minute)},
+			BaseURL:     realtimekit.DefaultBaseURL,
+			Presets:     PresetsConfig{Host: policy.HostPreset, Participant: policy.ParticipantPreset},
+			CallTimeout: Duration(realtimekit.DefaultCallTimeout),
+			Budget:      BudgetConfig{Calls: realtimekit.DefaultBudget, Window: Duration(realtimekit.DefaultBudgetWindow)},
 		},
 		Meetings: MeetingsConfig{
-			EarlyJoin:       Duration(5 * time.Minute),
-			Grace:           Duration(5 * time.Minute),
-			DefaultDuration: Duration(30 * time.Minute),
-			MaxDuration:     Duration(24 * time.Hour),
-			Reminders:       []Duration{Duration(10 * time.Minute), 0},
+			EarlyJoin:       Duration(policy.EarlyJoin),
+			Grace:           Duration(policy.Grace),
+			DefaultDuration: Duration(policy.DefaultDuration),
+			MaxDuration:     Duration(policy.MaxDuration),
+			Reminders:       reminders,
 		},
-		Join: JoinConfig{LinkTTL: Duration(15 * time.Minute)},
+		Join: JoinConfig{LinkTTL: Duration(policy.LinkTTL)},
 		Log:  LogConfig{Level: "info", Format: "json"},
 	}
 }
 
-var (
-	envRef        = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-	lineMsg       = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownField  = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-	cannotDecode  = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
-	expectedShape = map[string]string{
-		"int":             "must be a whole number",
-		"bool":            "must be true or false",
-		"string":          "must be a single value, not a list or a section",
-		"[]string":        "must be a list such as [http://10.0.0.1:2379]",
-		"[]main.Duration": "must be a list of durations such as [10m, 0s] ([] for none)",
-	}
-)
+// defaultListen is where the web server listens without a config; core's
+// default public URL is the same address.
+const defaultListen = "127.0.0.1:8080"
 
-// keyLines records, by line, the dotted key written on it ("meetings.grace"),
-// and for list items on lines of their own the key of their list, so a
-// decoding error that only knows its line can name the key.
-func keyLines(n *yaml.Node, path string, out map[int]string) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			keyLines(c, path, out)
-		}
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			p := strings.TrimPrefix(path+"."+n.Content[i].Value, ".")
-			out[n.Content[i].Line] = p
-			keyLines(n.Content[i+1], p, out)
-		}
-	case yaml.SequenceNode:
-		for _, c := range n.Content {
-			if _, ok := out[c.Line]; !ok && path != "" {
-				out[c.Line] = path
-			}
-			keyLines(c, path, out)
-		}
-	}
-}
-
-// plainTypeError turns one of yaml's decoding errors ("line 3: cannot
-// unmarshal !!str `lots` into int") into a sentence naming the key and what
-// it takes ("realtimekit.budget.calls (line 3): must be a whole number, not
-// "lots""). Errors it cannot place are kept as they are.
-func plainTypeError(e string, keys map[int]string) string {
-	m := lineMsg.FindStringSubmatch(e)
-	if m == nil {
-		return e
-	}
-	line, msg := m[1], m[2]
-	n, _ := strconv.Atoi(line)
-	key, ok := keys[n]
-	if !ok {
-		return e
-	}
-	where := fmt.Sprintf("%s (line %s)", key, line)
-	if unknownField.MatchString(msg) {
-		return where + ": unknown key; compare the spelling and indentation with config.example.yaml"
-	}
-	if c := cannotDecode.FindStringSubmatch(msg); c != nil {
-		want, ok := expectedShape[c[3]]
-		switch {
-		case ok:
-		case strings.HasPrefix(c[3], "main.") && strings.HasSuffix(c[3], "Config"):
-			want = "must be a section of keys, as in config.example.yaml"
-		default:
-			return where + ": " + msg
-		}
-		// The value is quoted only when short and where no secret belongs:
-		// a token pasted in place of a section is not echoed.
-		if c[2] != "" && len(c[2]) <= 24 && !strings.HasPrefix(c[3], "main.") {
-			return fmt.Sprintf("%s: %s, not %q", where, want, c[2])
-		}
-		return where + ": " + want
-	}
-	return where + ": " + msg
-}
+// envRef is a ${NAME} reference to an environment variable.
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // LoadConfig reads path, expands ${ENV} references inside string values
 // (only the braced form, so a literal "$" in a secret survives), and decodes
@@ -276,38 +202,33 @@ func plainTypeError(e string, keys map[int]string) string {
 // otherwise silently fall back to a default. The returned problems list
 // every issue found (for check-config); err is set when there is any.
 func LoadConfig(path string, getenv func(string) string) (Config, []string, error) {
-	cfg := DefaultConfig()
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("read config: %w", err)
+		return DefaultConfig(), nil, fmt.Errorf("read config: %w", err)
 	}
-	var problems []string
-	unset := map[string]string{}
+	cfg, problems := parseConfig(raw, path, getenv)
+	if len(problems) > 0 {
+		return cfg, problems, errors.New("invalid config")
+	}
+	return cfg, nil, nil
+}
+
+// parseConfig is LoadConfig on the file's bytes; name is only for
+// messages. It returns every problem: those of decoding (with the file's
+// line numbers) and then those of Validate.
+func parseConfig(raw []byte, name string, getenv func(string) string) (Config, []string) {
+	cfg := DefaultConfig()
 	var root yaml.Node
 	if err := yaml.Unmarshal(raw, &root); err != nil {
-		return cfg, []string{fmt.Sprintf("%s is not valid YAML: %v", path, err)}, errors.New("invalid config")
+		return cfg, []string{fmt.Sprintf("%s is not valid YAML: %v", name, err)}
 	}
+	unset := map[string]string{}
 	expandNode(&root, getenv, unset, "")
-	expanded, err := yaml.Marshal(&root)
-	if err != nil {
-		return cfg, nil, fmt.Errorf("re-encode config: %w", err)
-	}
+	var d nodeDecoder
 	if len(root.Content) > 0 {
-		dec := yaml.NewDecoder(bytes.NewReader(expanded))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil {
-			var te *yaml.TypeError
-			if errors.As(err, &te) {
-				keys := map[int]string{}
-				keyLines(&root, "", keys)
-				for _, e := range te.Errors {
-					problems = append(problems, plainTypeError(e, keys))
-				}
-			} else {
-				problems = append(problems, fmt.Sprintf("%s: %v", path, strings.TrimPrefix(err.Error(), "yaml: ")))
-			}
-		}
+		d.decode(root.Content[0], reflect.ValueOf(&cfg).Elem(), "")
 	}
+	problems := d.problems
 	for _, v := range cfg.Validate() {
 		// A required key left empty because its ${VAR} is unset: say so.
 		key, _, _ := strings.Cut(v, ":")
@@ -316,10 +237,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, []string, erro
 		}
 		problems = append(problems, v)
 	}
-	if len(problems) > 0 {
-		return cfg, problems, errors.New("invalid config")
-	}
-	return cfg, nil, nil
+	return cfg, problems
 }
 
 // expandNode replaces ${VAR} in every scalar below n. Unset variables
@@ -329,7 +247,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, []string, erro
 func expandNode(n *yaml.Node, getenv func(string) string, unset map[string]string, path string) {
 	switch n.Kind {
 	case yaml.ScalarNode:
-		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+		v := envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
 			name := envRef.FindStringSubmatch(ref)[1]
 			v := getenv(name)
 			if v == "" {
@@ -337,6 +255,13 @@ func expandNode(n *yaml.Node, getenv func(string) string, unset map[string]strin
 			}
 			return v
 		})
+		if v != n.Value && v != "" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+			// An unquoted reference takes the type of what it expands to,
+			// so "calls: ${CALLS}" reads a number; an unset one stays an
+			// empty string.
+			n.Tag = ""
+		}
+		n.Value = v
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			expandNode(n.Content[i+1], getenv, unset, path+"."+n.Content[i].Value)
@@ -352,6 +277,25 @@ func expandNode(n *yaml.Node, getenv func(string) string, unset map[string]strin
 func (c Config) Validate() []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	c.validateHTTP(add)
+	c.validateStorage(add)
+	c.validateRealtimeKit(add)
+	c.validateMeetings(add)
+	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
+		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")
+	}
+	if k := c.Slack.SigningSecret; k != "" && len(k) < 16 {
+		add("slack.signing_secret: %d characters is too short for a Slack signing secret (Basic Information → App Credentials)", len(k))
+	}
+	c.validateChat(add)
+	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
+		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())
+	}
+	c.validateLog(add)
+	return p
+}
+
+func (c Config) validateHTTP(add func(format string, args ...any)) {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen: %q is not host:port (example: 127.0.0.1:8080)", c.HTTP.Listen)
 	}
@@ -360,7 +304,11 @@ func (c Config) Validate() []string {
 			add("http.public_url: %q must be an absolute http(s) URL (example: https://meet.example.com)", c.HTTP.PublicURL)
 		}
 	}
-	c.validateStorage(add)
+}
+
+// validateRealtimeKit checks the video service; credentials only when the
+// sandbox is off.
+func (c Config) validateRealtimeKit(add func(format string, args ...any)) {
 	rk := c.RealtimeKit
 	if !rk.Sandbox {
 		if rk.AccountID == "" {
@@ -388,6 +336,9 @@ func (c Config) Validate() []string {
 	if rk.Budget.Window.D() < time.Second {
 		add("realtimekit.budget.window: must be at least 1s (example: 5m)")
 	}
+}
+
+func (c Config) validateMeetings(add func(format string, args ...any)) {
 	m := c.Meetings
 	if m.EarlyJoin.D() < 0 || m.EarlyJoin.D() > 2*time.Hour {
 		add("meetings.early_join: %s is out of range (0 to 2h)", m.EarlyJoin.D())
@@ -414,16 +365,9 @@ func (c Config) Validate() []string {
 			add("meetings.default_timezone: %q is not an IANA zone (example: Europe/Berlin)", m.DefaultTimeZone)
 		}
 	}
-	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
-		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")
-	}
-	if k := c.Slack.SigningSecret; k != "" && len(k) < 16 {
-		add("slack.signing_secret: %d characters is too short for a Slack signing secret (Basic Information → App Credentials)", len(k))
-	}
-	c.validateChat(add)
-	if c.Join.LinkTTL.D() < time.Minute || c.Join.LinkTTL.D() > 24*time.Hour {
-		add("join.link_ttl: %s is out of range (1m to 24h)", c.Join.LinkTTL.D())
-	}
+}
+
+func (c Config) validateLog(add func(format string, args ...any)) {
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -434,5 +378,4 @@ func (c Config) Validate() []string {
 	default:
 		add("log.format: %q must be json or console", c.Log.Format)
 	}
-	return p
 }

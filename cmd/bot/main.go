@@ -9,6 +9,9 @@
 //	                                         overwrite the Discord /meet command
 //	bot migrate --from bolt --to etcd --config FILE [--bolt PATH]
 //	                                         copy a bbolt store into an empty etcd prefix
+//	bot version                              print the version, commit and Go version
+//	bot healthcheck [--config FILE] [--addr HOST:PORT] [--ready]
+//	                                         exit 0 if a running meetbot answers /healthz (/readyz)
 //
 // Only this package wires adapters and storage to core.
 package main
@@ -57,6 +60,12 @@ Usage:
         Copy a bbolt store (storage.bolt.path, or PATH) into the etcd
         cluster of storage.etcd, whose prefix must be empty. Stop meetbot
         first; the bbolt file is only read.
+  bot version
+        Print the version, the commit it was built from and the Go version.
+  bot healthcheck [--config FILE] [--addr HOST:PORT] [--ready] [--timeout 3s]
+        Ask the meetbot listening on http.listen (or HOST:PORT) for
+        /healthz, or /readyz with --ready; exit 0 on 200, else 1. The
+        image's HEALTHCHECK runs it.
 `
 
 // run is main without the process: tests call it with their own streams.
@@ -79,6 +88,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runRegisterCommands(ctx, args, stdout, stderr, getenv)
 	case "migrate":
 		err = runMigrate(ctx, args, stdout, stderr, getenv)
+	case "version":
+		err = runVersion(args, stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, args, stdout, stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

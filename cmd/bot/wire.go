@@ -91,132 +91,27 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 			a.close()
 		}
 	}()
-
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s (is another meetbot running? set http.listen in a config to use another address): %w", cfg.HTTP.Listen, err)
-	}
-	a.httpLn = ln
-	a.closers = append(a.closers, func() error { _ = ln.Close(); return nil })
-	publicURL := cfg.HTTP.PublicURL
-	if publicURL == "" {
-		publicURL = "http://" + ln.Addr().String()
-	}
-
-	a.replica = replicaID(cfg, os.Hostname, os.Getpid())
-	scfg, err := storageConfig(cfg, a.replica, log)
+	publicURL, err := a.listen()
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Storage.Driver == storage.Bolt {
-		if err := os.MkdirAll(filepath.Dir(cfg.Storage.Bolt.Path), 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
+	if err := a.openStore(ctx); err != nil {
+		return nil, err
 	}
-	backend, err := storage.Open(ctx, scfg)
-	if err != nil {
-		return nil, fmt.Errorf("open the %s store: %w", cfg.Storage.Driver, err)
-	}
-	a.backend, a.store = backend, backend.Store
-	a.closers = append(a.closers, backend.Close)
-	store := backend.Store
-
-	rk := cfg.RealtimeKit
-	var decode func(string) (map[string]any, error)
-	if rk.Sandbox {
-		// The sandbox keeps its rooms next to the store, so a restart finds
-		// the rooms meetbot recorded (issue 10, item 8).
-		sopts := sandbox.Options{Logger: log.With().Str("component", "sandbox").Logger()}
-		sb := sandbox.New(sopts)
-		if statePath := sandboxStatePath(cfg, a.replica); statePath != "" {
-			if err := os.MkdirAll(filepath.Dir(statePath), 0o700); err != nil {
-				return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
-			}
-			if sb, err = sandbox.Open(statePath, sopts); err != nil {
-				return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
-			}
-		}
-		sln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
-		}
-		srv := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
-		go func() { _ = srv.Serve(sln) }()
-		a.closers = append(a.closers, srv.Close)
-		rk.BaseURL = "http://" + sln.Addr().String() + "/client/v4/"
-		rk.AccountID, rk.AppID, rk.APIToken = "local-account", "local-app", "sandbox-token"
-		decode = sandbox.DecodeTokenMap
-	}
-	conf, err := realtimekit.New(realtimekit.Config{
-		BaseURL:      rk.BaseURL,
-		AccountID:    rk.AccountID,
-		AppID:        rk.AppID,
-		APIToken:     rk.APIToken,
-		CallTimeout:  rk.CallTimeout.D(),
-		Budget:       rk.Budget.Calls,
-		BudgetWindow: rk.Budget.Window.D(),
-	}, log.With().Str("component", "realtimekit").Logger())
-	if err != nil {
-		return nil, fmt.Errorf("set up RealtimeKit: %w", err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := conf.CheckPresets(pctx, rk.Presets.Host, rk.Presets.Participant); err != nil {
-		return nil, fmt.Errorf("check RealtimeKit presets: %s", core.ErrorMessage(err))
-	}
-
-	zone := cfg.Meetings.DefaultTimeZone
-	if zone == "" {
-		zone = localZone(getenv)
-	}
-	var joinKey []byte
-	if cfg.Join.SigningKey != "" {
-		joinKey = []byte(cfg.Join.SigningKey)
-	}
-	sealer, err := tokenSealer(cfg)
+	conf, decode, err := a.connectRealtimeKit(ctx)
 	if err != nil {
 		return nil, err
 	}
-	svc, err := core.NewService(ctx, core.Config{
-		EarlyJoin:         explicit(cfg.Meetings.EarlyJoin.D()),
-		Grace:             explicit(cfg.Meetings.Grace.D()),
-		DefaultDuration:   cfg.Meetings.DefaultDuration.D(),
-		MaxDuration:       cfg.Meetings.MaxDuration.D(),
-		DefaultTimeZone:   zone,
-		HostPreset:        rk.Presets.Host,
-		ParticipantPreset: rk.Presets.Participant,
-		PublicURL:         publicURL,
-		LinkTTL:           cfg.Join.LinkTTL.D(),
-		Reminders:         reminderLeads(cfg.Meetings.Reminders),
-	}, core.Deps{
-		Store:      store,
-		Conference: conf,
-		Logger:     log.With().Str("component", "core").Logger(),
-		Sealer:     sealer,
-	}, joinKey)
-	if err != nil {
+	if err := a.newService(ctx, conf, publicURL, getenv); err != nil {
 		return nil, err
 	}
-	a.svc = svc
-	a.notify = newPlatformNotifier(log.With().Str("component", "notify").Logger())
-	svc.SetNotifier(a.notify)
-	a.firstLead = make(chan struct{})
-	a.sched = scheduler.New(scheduler.Options{
-		Store:  store,
-		Runner: svc,
-		Leader: backend.Leader,
-		Logger: log.With().Str("replica", a.replica).Logger(),
-		Owner:  a.replica,
-		OnLead: a.onLead,
-	})
-	svc.SetWaker(a.sched.Wake)
 	a.web = web.New(web.Options{
-		Service:     svc,
+		Service:     a.svc,
 		Logger:      log.With().Str("component", "web").Logger(),
-		Sandbox:     rk.Sandbox,
+		Sandbox:     cfg.RealtimeKit.Sandbox,
 		DecodeToken: decode,
-		Ready:       store.Ping,
-		Replica:     &web.Replica{Driver: backend.Driver, ID: a.replica, Leading: a.sched.Leading},
+		Ready:       a.store.Ping,
+		Replica:     &web.Replica{Driver: a.backend.Driver, ID: a.replica, Leading: a.sched.Leading},
 	})
 	if err := a.wireSlack(ctx); err != nil {
 		return nil, fmt.Errorf("set up Slack: %w", err)
@@ -236,6 +131,154 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		MaxHeaderBytes:    16 << 10,
 	}
 	return a, nil
+}
+
+// listen opens the HTTP listener and returns the public URL join links are
+// built on: http.public_url, else the listener's own address.
+func (a *app) listen() (string, error) {
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Listen)
+	if err != nil {
+		return "", fmt.Errorf("cannot listen on %s (is another meetbot running? set http.listen in a config to use another address): %w", a.cfg.HTTP.Listen, err)
+	}
+	a.httpLn = ln
+	a.closers = append(a.closers, func() error { _ = ln.Close(); return nil })
+	if a.cfg.HTTP.PublicURL != "" {
+		return a.cfg.HTTP.PublicURL, nil
+	}
+	return "http://" + ln.Addr().String(), nil
+}
+
+// openStore names this replica and opens the configured store.
+func (a *app) openStore(ctx context.Context) error {
+	cfg := a.cfg
+	a.replica = replicaID(cfg, os.Hostname, os.Getpid())
+	scfg, err := storageConfig(cfg, a.replica, a.log)
+	if err != nil {
+		return err
+	}
+	if cfg.Storage.Driver == storage.Bolt {
+		if err := os.MkdirAll(filepath.Dir(cfg.Storage.Bolt.Path), 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	backend, err := storage.Open(ctx, scfg)
+	if err != nil {
+		return fmt.Errorf("open the %s store: %w", cfg.Storage.Driver, err)
+	}
+	a.backend, a.store = backend, backend.Store
+	a.closers = append(a.closers, backend.Close)
+	return nil
+}
+
+// connectRealtimeKit sets up the RealtimeKit client (against the built-in
+// sandbox when realtimekit.sandbox is set) and checks the presets. decode
+// reads the sandbox's participant tokens for the join page; nil otherwise.
+func (a *app) connectRealtimeKit(ctx context.Context) (_ *realtimekit.Client, decode func(string) (map[string]any, error), err error) {
+	rk := a.cfg.RealtimeKit
+	if rk.Sandbox {
+		base, err := a.startSandbox()
+		if err != nil {
+			return nil, nil, fmt.Errorf("start the RealtimeKit sandbox: %w", err)
+		}
+		rk.BaseURL = base
+		rk.AccountID, rk.AppID, rk.APIToken = "local-account", "local-app", "sandbox-token"
+		decode = sandbox.DecodeTokenMap
+	}
+	conf, err := realtimekit.New(realtimekit.Config{
+		BaseURL:      rk.BaseURL,
+		AccountID:    rk.AccountID,
+		AppID:        rk.AppID,
+		APIToken:     rk.APIToken,
+		CallTimeout:  rk.CallTimeout.D(),
+		Budget:       rk.Budget.Calls,
+		BudgetWindow: rk.Budget.Window.D(),
+	}, a.log.With().Str("component", "realtimekit").Logger())
+	if err != nil {
+		return nil, nil, fmt.Errorf("set up RealtimeKit: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := conf.CheckPresets(pctx, rk.Presets.Host, rk.Presets.Participant); err != nil {
+		return nil, nil, fmt.Errorf("check RealtimeKit presets: %s", core.ErrorMessage(err))
+	}
+	return conf, decode, nil
+}
+
+// startSandbox serves the built-in RealtimeKit sandbox on a loopback port
+// and returns its API base URL. It keeps its rooms next to the store, so a
+// restart finds the rooms meetbot recorded (issue 10, item 8).
+func (a *app) startSandbox() (string, error) {
+	sopts := sandbox.Options{Logger: a.log.With().Str("component", "sandbox").Logger()}
+	sb := sandbox.New(sopts)
+	if statePath := sandboxStatePath(a.cfg, a.replica); statePath != "" {
+		if err := os.MkdirAll(filepath.Dir(statePath), 0o700); err != nil {
+			return "", err
+		}
+		var err error
+		if sb, err = sandbox.Open(statePath, sopts); err != nil {
+			return "", err
+		}
+	}
+	sln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(sln) }()
+	a.closers = append(a.closers, srv.Close)
+	return "http://" + sln.Addr().String() + "/client/v4/", nil
+}
+
+// newService builds core.Service from the meetings and join sections, and
+// the scheduler that runs its jobs while this replica leads.
+func (a *app) newService(ctx context.Context, conf core.Conference, publicURL string, getenv func(string) string) error {
+	cfg := a.cfg
+	zone := cfg.Meetings.DefaultTimeZone
+	if zone == "" {
+		zone = localZone(getenv)
+	}
+	var joinKey []byte
+	if cfg.Join.SigningKey != "" {
+		joinKey = []byte(cfg.Join.SigningKey)
+	}
+	sealer, err := tokenSealer(cfg)
+	if err != nil {
+		return err
+	}
+	svc, err := core.NewService(ctx, core.Config{
+		EarlyJoin:         explicit(cfg.Meetings.EarlyJoin.D()),
+		Grace:             explicit(cfg.Meetings.Grace.D()),
+		DefaultDuration:   cfg.Meetings.DefaultDuration.D(),
+		MaxDuration:       cfg.Meetings.MaxDuration.D(),
+		DefaultTimeZone:   zone,
+		HostPreset:        cfg.RealtimeKit.Presets.Host,
+		ParticipantPreset: cfg.RealtimeKit.Presets.Participant,
+		PublicURL:         publicURL,
+		LinkTTL:           cfg.Join.LinkTTL.D(),
+		Reminders:         reminderLeads(cfg.Meetings.Reminders),
+	}, core.Deps{
+		Store:      a.store,
+		Conference: conf,
+		Logger:     a.log.With().Str("component", "core").Logger(),
+		Sealer:     sealer,
+	}, joinKey)
+	if err != nil {
+		return err
+	}
+	a.svc = svc
+	a.notify = newPlatformNotifier(a.log.With().Str("component", "notify").Logger())
+	svc.SetNotifier(a.notify)
+	a.firstLead = make(chan struct{})
+	a.sched = scheduler.New(scheduler.Options{
+		Store:  a.store,
+		Runner: svc,
+		Leader: a.backend.Leader,
+		Logger: a.log.With().Str("replica", a.replica).Logger(),
+		Owner:  a.replica,
+		OnLead: a.onLead,
+	})
+	svc.SetWaker(a.sched.Wake)
+	return nil
 }
 
 // sandboxStatePath is where the built-in sandbox keeps its rooms: next to

@@ -77,12 +77,12 @@ func main() {
 
 // String renders the report.
 func (r *Report) String(ttl time.Duration) string {
-	return fmt.Sprintf(`leader SIGKILL → first reminder by the new leader (leader_ttl %v): %s
+	return fmt.Sprintf(`leader SIGKILL → first reminder by the new leader, of those left waiting (leader_ttl %v): %s
 leader SIGKILL → another replica leads (/readyz): %s
 leader SIGTERM → another replica leads (/readyz): %s
 meetings acknowledged: %d (unanswered: %d), reminders posted: %d
 reminder lateness (done - due): %s; over 5 s: %d
-reminders lost: %d, doubled: %d (of which posted by a leader just before its SIGKILL: %d), superseded after more than 10 s late: %d
+reminders lost: %d, doubled: %d (of which posted by a leader just before its SIGKILL or SIGTERM: %d), superseded after more than 10 s late: %d
 `, ttl, summary(r.KillGaps), summary(r.KillLeads), summary(r.TermGaps), r.Acked, r.Unacked, len(r.Late), summary(r.Late), r.over(5*time.Second),
 		r.Lost, r.Doubled, r.InDoubt, r.Superseded)
 }

@@ -102,6 +102,33 @@ func (s *slackAPI) firstPostAfter(t time.Time, not string, limit time.Duration) 
 	}
 }
 
+// leads are the reminder lead times every meeting of a run has.
+var leads = []time.Duration{50 * time.Second, 40 * time.Second, 30 * time.Second, 20 * time.Second, 10 * time.Second, 0}
+
+// waitingAt counts the reminders due at or before t (from each meeting's
+// start and the leads) that had no post yet at t.
+func (s *slackAPI) waitingAt(starts map[string]time.Time, t time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	waiting := 0
+	for id, start := range starts {
+		due := 0
+		for _, l := range leads {
+			if !start.Add(-l).After(t) {
+				due++
+			}
+		}
+		posted := 0
+		for _, p := range s.posts[id] {
+			if p.at.Before(t) {
+				posted++
+			}
+		}
+		waiting += max(due-posted, 0)
+	}
+	return waiting
+}
+
 // postsOf returns a copy of meeting id's reminder posts.
 func (s *slackAPI) postsOf(id string) []post {
 	s.mu.Lock()

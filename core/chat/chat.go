@@ -86,33 +86,13 @@ func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
 	return r
 }
 
+// run dispatches one parsed command to the service and words the answer.
 func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, loc *time.Location, now time.Time) Reply {
 	switch cmd.Verb {
 	case command.VerbHelp:
 		return Reply{OK: true, Text: command.HelpTopic(cmd.Topic)}
 	case command.VerbSchedule, command.VerbNow:
-		req := core.ScheduleRequest{
-			Title:      cmd.Title,
-			Start:      cmd.Start,
-			TimeZone:   loc.String(),
-			Duration:   cmd.Duration,
-			Invitees:   cmd.Users,
-			Private:    cmd.Private,
-			Recurrence: cmd.Recurrence,
-			Now:        cmd.Verb == command.VerbNow,
-		}
-		if req.Now && strings.TrimSpace(req.Title) == "" {
-			req.Title = "Quick meeting"
-		}
-		m, err := h.svc.Schedule(ctx, a, req)
-		if err != nil {
-			return failure(cmd.Verb, err)
-		}
-		text := scheduledText(m, loc, now, h.svc.WindowOf(ctx, m))
-		if cmd.StartNote != "" {
-			text += "\nNote: " + cmd.StartNote
-		}
-		return Reply{OK: true, Text: text, Meeting: m}
+		return h.runSchedule(ctx, a, cmd, loc, now)
 	case command.VerbList:
 		ms, err := h.svc.List(ctx, a)
 		if err != nil {
@@ -130,52 +110,11 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		occ, w := h.svc.Current(ctx, m)
 		return Reply{OK: true, Text: infoText(m, occ, w, loc, now), Meeting: m}
 	case command.VerbJoin:
-		id := cmd.MeetingID
-		if id == "" {
-			m, err := h.svc.CurrentMeeting(ctx, a)
-			if err != nil {
-				return failure(cmd.Verb, err)
-			}
-			id = m.ID
-		}
-		link, err := h.svc.Join(ctx, a, id)
-		if err != nil {
-			r := failure(cmd.Verb, err)
-			if m, ierr := h.svc.Info(ctx, a, id); ierr == nil {
-				r.Meeting = m
-			}
-			return r
-		}
-		text := fmt.Sprintf("Your personal link to %q (meeting %s, open until %s). It is for you only and works for %s:\n%s",
-			link.Meeting.Title, link.Meeting.ID, core.ClockTime(link.Window.Closes, loc.String(), now),
-			core.HumanDuration(link.Expires.Sub(now)), link.URL)
-		return Reply{OK: true, Text: text, Meeting: link.Meeting, JoinURL: link.URL, Private: true}
+		return h.runJoin(ctx, a, cmd, loc, now)
 	case command.VerbCancel:
-		res, err := h.svc.Cancel(ctx, a, cmd.MeetingID)
-		if err != nil {
-			return failure(cmd.Verb, err)
-		}
-		text := fmt.Sprintf("Cancelled meeting %s, %q. No one can join it any more.", res.Meeting.ID, res.Meeting.Title)
-		if !res.RoomClosed {
-			text += " (The video service did not answer; its room will be closed as soon as it does. Links are refused already.)"
-		}
-		return Reply{OK: true, Text: text, Meeting: res.Meeting}
-	case command.VerbInvite:
-		invite := h.svc.Invite
-		if cmd.AsHost {
-			invite = h.svc.InviteHosts
-		}
-		res, err := invite(ctx, a, cmd.MeetingID, cmd.Users)
-		if err != nil {
-			return failure(cmd.Verb, err)
-		}
-		return Reply{OK: true, Text: inviteText(res, cmd.AsHost), Meeting: res.Meeting}
-	case command.VerbRemove:
-		res, err := h.svc.Remove(ctx, a, cmd.MeetingID, cmd.Users)
-		if err != nil {
-			return failure(cmd.Verb, err)
-		}
-		return Reply{OK: true, Text: removeText(res), Meeting: res.Meeting}
+		return h.runCancel(ctx, a, cmd)
+	case command.VerbInvite, command.VerbRemove:
+		return h.runPeople(ctx, a, cmd)
 	case command.VerbSkip, command.VerbMove, command.VerbRSVP, command.VerbICS:
 		return h.runSeries(ctx, a, cmd, loc, now)
 	case command.VerbSettings:
@@ -188,6 +127,91 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 		return Reply{OK: true, Text: fmt.Sprintf("Your time zone is now %s (it is %s there).", l.String(), now.In(l).Format("15:04 MST"))}
 	}
 	return failure(cmd.Verb, core.Errorf(core.EINVALID, "I don't know that command. Try \"/meet help\"."))
+}
+
+// runSchedule is /meet schedule and /meet now.
+func (h *Handler) runSchedule(ctx context.Context, a core.Actor, cmd command.Command, loc *time.Location, now time.Time) Reply {
+	req := core.ScheduleRequest{
+		Title:      cmd.Title,
+		Start:      cmd.Start,
+		TimeZone:   loc.String(),
+		Duration:   cmd.Duration,
+		Invitees:   cmd.Users,
+		Private:    cmd.Private,
+		Recurrence: cmd.Recurrence,
+		Now:        cmd.Verb == command.VerbNow,
+	}
+	if req.Now && strings.TrimSpace(req.Title) == "" {
+		req.Title = "Quick meeting"
+	}
+	m, err := h.svc.Schedule(ctx, a, req)
+	if err != nil {
+		return failure(cmd.Verb, err)
+	}
+	text := scheduledText(m, loc, now, h.svc.WindowOf(ctx, m))
+	if cmd.StartNote != "" {
+		text += "\nNote: " + cmd.StartNote
+	}
+	return Reply{OK: true, Text: text, Meeting: m}
+}
+
+// runJoin is /meet join: the personal link, shown to its owner only. A
+// refusal carries the meeting when the person may see it, so adapters can
+// say when it opens.
+func (h *Handler) runJoin(ctx context.Context, a core.Actor, cmd command.Command, loc *time.Location, now time.Time) Reply {
+	id := cmd.MeetingID
+	if id == "" {
+		m, err := h.svc.CurrentMeeting(ctx, a)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		id = m.ID
+	}
+	link, err := h.svc.Join(ctx, a, id)
+	if err != nil {
+		r := failure(cmd.Verb, err)
+		if m, ierr := h.svc.Info(ctx, a, id); ierr == nil {
+			r.Meeting = m
+		}
+		return r
+	}
+	text := fmt.Sprintf("Your personal link to %q (meeting %s, open until %s). It is for you only and works for %s:\n%s",
+		link.Meeting.Title, link.Meeting.ID, core.ClockTime(link.Window.Closes, loc.String(), now),
+		core.HumanDuration(link.Expires.Sub(now)), link.URL)
+	return Reply{OK: true, Text: text, Meeting: link.Meeting, JoinURL: link.URL, Private: true}
+}
+
+// runCancel is /meet cancel.
+func (h *Handler) runCancel(ctx context.Context, a core.Actor, cmd command.Command) Reply {
+	res, err := h.svc.Cancel(ctx, a, cmd.MeetingID)
+	if err != nil {
+		return failure(cmd.Verb, err)
+	}
+	text := fmt.Sprintf("Cancelled meeting %s, %q. No one can join it any more.", res.Meeting.ID, res.Meeting.Title)
+	if !res.RoomClosed {
+		text += " (The video service did not answer; its room will be closed as soon as it does. Links are refused already.)"
+	}
+	return Reply{OK: true, Text: text, Meeting: res.Meeting}
+}
+
+// runPeople is /meet invite (as guests or as hosts) and /meet remove.
+func (h *Handler) runPeople(ctx context.Context, a core.Actor, cmd command.Command) Reply {
+	if cmd.Verb == command.VerbRemove {
+		res, err := h.svc.Remove(ctx, a, cmd.MeetingID, cmd.Users)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		return Reply{OK: true, Text: removeText(res), Meeting: res.Meeting}
+	}
+	invite := h.svc.Invite
+	if cmd.AsHost {
+		invite = h.svc.InviteHosts
+	}
+	res, err := invite(ctx, a, cmd.MeetingID, cmd.Users)
+	if err != nil {
+		return failure(cmd.Verb, err)
+	}
+	return Reply{OK: true, Text: inviteText(res, cmd.AsHost), Meeting: res.Meeting}
 }
 
 // failure turns err into a Reply. Internal errors get the generic sentence;

@@ -115,26 +115,11 @@ func scanDuration(text string) (time.Duration, bool) {
 		if i == len(text) {
 			break
 		}
-		start := i
-		for i < len(text) && text[i] >= '0' && text[i] <= '9' {
-			i++
-		}
-		intPart := text[start:i]
-		frac := ""
-		if i < len(text) && text[i] == '.' {
-			i++
-			fs := i
-			for i < len(text) && text[i] >= '0' && text[i] <= '9' {
-				i++
-			}
-			frac = text[fs:i]
-			if frac == "" {
-				return 0, false
-			}
-		}
-		if (intPart == "" && frac == "") || len(intPart) > 4 || len(frac) > 3 {
+		intPart, frac, next, ok := scanNumber(text, i)
+		if !ok {
 			return 0, false
 		}
+		i = next
 		for i < len(text) && text[i] == ' ' {
 			i++
 		}
@@ -153,7 +138,6 @@ func scanDuration(text string) (time.Duration, bool) {
 			}
 			unit, rank = time.Minute, 1
 		} else {
-			var ok bool
 			if unit, rank, ok = durationUnit(word); !ok {
 				return 0, false
 			}
@@ -162,19 +146,50 @@ func scanDuration(text string) (time.Duration, bool) {
 			return 0, false
 		}
 		lastRank = rank
-		whole, _ := strconv.ParseInt("0"+intPart, 10, 64)
-		total += time.Duration(whole) * unit
-		if frac != "" {
-			f, _ := strconv.ParseInt(frac, 10, 64)
-			scale := int64(1)
-			for range len(frac) {
-				scale *= 10
-			}
-			total += time.Duration(f) * unit / time.Duration(scale)
-		}
+		total += partValue(intPart, frac, unit)
 		parts++
 	}
 	return total, parts > 0
+}
+
+// scanNumber reads the number at text[i:]: its integer digits (at most
+// four) and fraction digits (at most three), and where it ends.
+func scanNumber(text string, i int) (intPart, frac string, next int, ok bool) {
+	start := i
+	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+		i++
+	}
+	intPart = text[start:i]
+	if i < len(text) && text[i] == '.' {
+		i++
+		fs := i
+		for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+			i++
+		}
+		frac = text[fs:i]
+		if frac == "" {
+			return "", "", i, false
+		}
+	}
+	if (intPart == "" && frac == "") || len(intPart) > 4 || len(frac) > 3 {
+		return "", "", i, false
+	}
+	return intPart, frac, i, true
+}
+
+// partValue is intPart.frac units, exact in integers.
+func partValue(intPart, frac string, unit time.Duration) time.Duration {
+	whole, _ := strconv.ParseInt("0"+intPart, 10, 64)
+	total := time.Duration(whole) * unit
+	if frac != "" {
+		f, _ := strconv.ParseInt(frac, 10, 64)
+		scale := int64(1)
+		for range len(frac) {
+			scale *= 10
+		}
+		total += time.Duration(f) * unit / time.Duration(scale)
+	}
+	return total
 }
 
 // parseInDuration reads "in <duration>" with the compact duration forms the

@@ -203,58 +203,13 @@ func (p *phrase) apply(pc piece, text, input string) error {
 	capAt := pc.capture
 	switch pc.kind {
 	case kindWeekday: // [this|last|past|next] day [this|last|past|next week]
-		day, ok := en.WEEKDAY_OFFSET[capAt(1)]
-		if !ok || capAt(2) != "" {
-			return unreadable(input) // "friday next week" is not supported
-		}
-		switch capAt(0) {
-		case "last", "past":
-			return pastWord(input)
-		case "next":
-			p.next = true
-		case "this":
-			p.this = true
-		}
-		p.date, p.weekday = dateWeekday, time.Weekday(day)
-		return nil
+		return p.applyWeekday(pc.capture, input)
 
 	case kindCasualDate: // now | today | tonight | tomorrow | yesterday | last night
-		switch w := strings.Join(strings.Fields(capAt(0)), " "); w {
-		case "today":
-			p.date = dateToday
-		case "tonight":
-			p.date, p.tonight = dateToday, true
-		case "tomorrow", "tmr":
-			p.date = dateTomorrow
-		case "yesterday", "last night":
-			return pastWord(input)
-		default: // "now" inside a longer phrase
-			return unreadable(input)
-		}
-		return nil
+		return p.applyCasualDate(pc.capture(0), input)
 
 	case kindCasualTime: // [this] morning | afternoon | evening | noon
-		word, h := capAt(2), 0
-		switch word {
-		case "morning":
-			h = 8
-		case "afternoon":
-			h = 15
-		case "evening":
-			h = 18
-		case "noon":
-			h = 12
-		default:
-			return unreadable(input)
-		}
-		p.hasClock, p.hour, p.minute = true, h, 0
-		if word != "noon" {
-			p.clockNote = "I took \"" + word + "\" as " + formatClock(h, 0) + "."
-		}
-		if capAt(1) == "this" {
-			p.date, p.this = dateToday, true
-		}
-		return nil
+		return p.applyCasualTime(pc.capture, input)
 
 	case kindHour: // 3pm, 11 a.m.
 		h, err := strconv.Atoi(capAt(0))
@@ -266,20 +221,7 @@ func (p *phrase) apply(pc piece, text, input string) error {
 		return nil
 
 	case kindHourMinute: // 15:00, 10:30am
-		if strings.Contains(text[pc.left:pc.right], "-") {
-			return unreadable(input) // "12-03" is a date, not 12:03
-		}
-		h, err1 := strconv.Atoi(capAt(0))
-		m, err2 := strconv.Atoi(capAt(1))
-		ampm := capAt(2)
-		if err1 != nil || err2 != nil || m > 59 || h > 23 || (ampm != "" && (h < 1 || h > 12)) {
-			return unreadable(input)
-		}
-		if ampm != "" {
-			h = to24(h, ampm)
-		}
-		p.hasClock, p.hour, p.minute = true, h, m
-		return nil
+		return p.applyHourMinute(pc, text, input)
 
 	case kindDeadline: // in 2 hours, in 3 days, in a week, in half an hour
 		return p.applyDeadline(capAt(1), capAt(2), input)
@@ -295,6 +237,86 @@ func (p *phrase) apply(pc piece, text, input string) error {
 			text[pc.left:pc.right])
 	}
 	return unreadable(input)
+}
+
+// applyWeekday handles "[this|next] friday"; "last friday" is in the past.
+func (p *phrase) applyWeekday(capAt func(int) string, input string) error {
+	day, ok := en.WEEKDAY_OFFSET[capAt(1)]
+	if !ok || capAt(2) != "" {
+		return unreadable(input) // "friday next week" is not supported
+	}
+	switch capAt(0) {
+	case "last", "past":
+		return pastWord(input)
+	case "next":
+		p.next = true
+	case "this":
+		p.this = true
+	}
+	p.date, p.weekday = dateWeekday, time.Weekday(day)
+	return nil
+}
+
+// applyCasualDate handles today, tonight and tomorrow.
+func (p *phrase) applyCasualDate(word, input string) error {
+	switch w := strings.Join(strings.Fields(word), " "); w {
+	case "today":
+		p.date = dateToday
+	case "tonight":
+		p.date, p.tonight = dateToday, true
+	case "tomorrow", "tmr":
+		p.date = dateTomorrow
+	case "yesterday", "last night":
+		return pastWord(input)
+	default: // "now" inside a longer phrase
+		return unreadable(input)
+	}
+	return nil
+}
+
+// applyCasualTime handles morning, afternoon, evening and noon, saying
+// which clock time a vague word was taken as.
+func (p *phrase) applyCasualTime(capAt func(int) string, input string) error {
+	word, h := capAt(2), 0
+	switch word {
+	case "morning":
+		h = 8
+	case "afternoon":
+		h = 15
+	case "evening":
+		h = 18
+	case "noon":
+		h = 12
+	default:
+		return unreadable(input)
+	}
+	p.hasClock, p.hour, p.minute = true, h, 0
+	if word != "noon" {
+		p.clockNote = "I took \"" + word + "\" as " + formatClock(h, 0) + "."
+	}
+	if capAt(1) == "this" {
+		p.date, p.this = dateToday, true
+	}
+	return nil
+}
+
+// applyHourMinute handles 15:00 and 10:30am.
+func (p *phrase) applyHourMinute(pc piece, text, input string) error {
+	capAt := pc.capture
+	if strings.Contains(text[pc.left:pc.right], "-") {
+		return unreadable(input) // "12-03" is a date, not 12:03
+	}
+	h, err1 := strconv.Atoi(capAt(0))
+	m, err2 := strconv.Atoi(capAt(1))
+	ampm := capAt(2)
+	if err1 != nil || err2 != nil || m > 59 || h > 23 || (ampm != "" && (h < 1 || h > 12)) {
+		return unreadable(input)
+	}
+	if ampm != "" {
+		h = to24(h, ampm)
+	}
+	p.hasClock, p.hour, p.minute = true, h, m
+	return nil
 }
 
 // applyDeadline handles "in N <unit>". Minutes and hours are exact offsets

@@ -19,4 +19,14 @@
 //   - A cluster that cannot be reached is core.EUNAVAILABLE with one plain
 //     sentence (UnavailableMessage), never a hang: every call is bounded by
 //     Options.RequestTimeout.
+//   - Point reads of meetings, participants, users, workspace settings,
+//     secrets and installations are served from a read cache that one watch
+//     on the whole prefix keeps current, so a warm join link costs no round
+//     trip (Options.NoReadCache turns it off). A replica reads its own
+//     writes at once; a write made on another replica shows after the
+//     watch's delay, usually milliseconds (DB.Sync waits for it). Stored
+//     data never lags: every write compares the revisions it read, so a
+//     stale read only costs a retry. The cache serves only while its watch
+//     is established, the connection is up and the watch answered within
+//     two seconds; a broken, compacted or silent watch empties it.
 package etcd

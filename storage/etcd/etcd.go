@@ -60,6 +60,12 @@ type Options struct {
 	ReplicaID string
 	// Logger receives connection, election and watch events.
 	Logger zerolog.Logger
+	// NoReadCache turns the watch-fed cache of point reads off (see the
+	// package doc and DB.Sync): every read then asks the cluster, which
+	// costs a round trip per record but never returns one that another
+	// replica changed a few milliseconds ago. For tests that need every
+	// read linearizable, and for operators who prefer that trade.
+	NoReadCache bool
 }
 
 // DB is a core.Store on an etcd cluster. It is safe for concurrent use, by
@@ -69,6 +75,9 @@ type DB struct {
 	opts   Options
 	prefix string
 	log    zerolog.Logger
+	// cache serves point reads without a round trip; nil with
+	// Options.NoReadCache.
+	cache *readCache
 }
 
 // Open connects to the cluster and checks that at least one endpoint
@@ -114,6 +123,9 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{cli: cli, opts: opts, prefix: opts.Prefix, log: opts.Logger}
+	if !opts.NoReadCache {
+		db.startCache()
+	}
 	return db, nil
 }
 
@@ -148,8 +160,12 @@ func (db *DB) Client() *clientv3.Client { return db.cli }
 // Prefix is the key prefix every record of this install lives under.
 func (db *DB) Prefix() string { return db.prefix }
 
-// Close releases the client. Sessions made from it end with it.
-func (db *DB) Close() error { return db.cli.Close() }
+// Close stops the read cache's watch and releases the client. Sessions
+// made from it end with it.
+func (db *DB) Close() error {
+	db.stopCache()
+	return db.cli.Close()
+}
 
 // key joins parts under the prefix with "/".
 func (db *DB) key(parts ...string) string {

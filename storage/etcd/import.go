@@ -118,6 +118,7 @@ func (db *DB) withCounters(ctx context.Context, k meetingKeys, build func(counte
 			return storeErr(ctx, err)
 		}
 		if tr.Succeeded {
+			db.cache.committed(tr.Header.Revision, ops...)
 			mu.forget(db.cacheKey(k.lastID))
 			return nil
 		}

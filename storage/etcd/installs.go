@@ -38,7 +38,7 @@ func (db *DB) FindInstallation(ctx context.Context, ws core.WorkspaceKey) (*core
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.getOne(bctx, k)
+	v, _, found, err := db.readOne(bctx, k)
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
@@ -61,8 +61,12 @@ func (db *DB) DeleteInstallation(ctx context.Context, ws core.WorkspaceKey) erro
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	_, err = db.cli.Delete(bctx, k)
-	return storeErr(ctx, err)
+	resp, err := db.cli.Delete(bctx, k)
+	if err != nil {
+		return storeErr(ctx, err)
+	}
+	db.cache.committed(resp.Header.Revision, clientv3.OpDelete(k))
+	return nil
 }
 
 // maxOnceKey bounds a delivery key; platform ids are far shorter.

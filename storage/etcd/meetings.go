@@ -99,6 +99,7 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 		}
 		if tr.Succeeded {
 			// Keys a Txn writes get its revision.
+			db.cache.committed(tr.Header.Revision, ops...)
 			cs.last, cs.lastRev = cs.last+1, tr.Header.Revision
 			if c.Duration > 0 && uint64(c.Duration) > cs.maxDur {
 				cs.maxDur, cs.maxDurRev = uint64(c.Duration), tr.Header.Revision
@@ -218,7 +219,7 @@ func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id stri
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.getOne(bctx, k.record)
+	v, _, found, err := db.readOne(bctx, k.record)
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}

@@ -76,6 +76,7 @@ func (db *DB) UpdateMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			return nil, storeErr(ctx, err)
 		}
 		if tr.Succeeded {
+			db.cache.committed(tr.Header.Revision, ops...)
 			return m.Clone(), nil // fn may have kept m
 		}
 		if attempt >= maxAttempts {
@@ -148,6 +149,9 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			return storeErr(ctx, err)
 		}
 		if tr.Succeeded {
+			// Tombstones for the record and every cached participant, so
+			// this replica does not serve them until the watch says so.
+			db.cache.committed(tr.Header.Revision, ops...)
 			return nil
 		}
 		if attempt >= maxAttempts {

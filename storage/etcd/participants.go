@@ -42,7 +42,7 @@ func (db *DB) FindParticipant(ctx context.Context, ws core.WorkspaceKey, meeting
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.getOne(bctx, key)
+	v, _, found, err := db.readOne(bctx, key)
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
@@ -82,9 +82,10 @@ func (db *DB) PutParticipant(ctx context.Context, p *core.Participant) error {
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
+	put := clientv3.OpPut(key, string(v))
 	tr, err := db.cli.Txn(bctx).
 		If(clientv3.Compare(clientv3.CreateRevision(mk.record), ">", 0)).
-		Then(clientv3.OpPut(key, string(v))).
+		Then(put).
 		Commit()
 	if err != nil {
 		return storeErr(ctx, err)
@@ -92,6 +93,7 @@ func (db *DB) PutParticipant(ctx context.Context, p *core.Participant) error {
 	if !tr.Succeeded {
 		return errNoMeeting(p.Meeting)
 	}
+	db.cache.committed(tr.Header.Revision, put)
 	return nil
 }
 
@@ -109,8 +111,12 @@ func (db *DB) DeleteParticipant(ctx context.Context, ws core.WorkspaceKey, meeti
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	_, err = db.cli.Delete(bctx, key)
-	return storeErr(ctx, err)
+	resp, err := db.cli.Delete(bctx, key)
+	if err != nil {
+		return storeErr(ctx, err)
+	}
+	db.cache.committed(resp.Header.Revision, clientv3.OpDelete(key))
+	return nil
 }
 
 // ListParticipants ranges the meeting's participants. Keys hold escaped

@@ -33,7 +33,7 @@ func (db *DB) FindUser(ctx context.Context, key core.UserKey) (*core.User, error
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.getOne(bctx, k)
+	v, _, found, err := db.readOne(bctx, k)
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
@@ -64,8 +64,12 @@ func (db *DB) PutUser(ctx context.Context, u *core.User) error {
 func (db *DB) put(ctx context.Context, k string, v []byte) error {
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	_, err := db.cli.Put(bctx, k, string(v))
-	return storeErr(ctx, err)
+	resp, err := db.cli.Put(bctx, k, string(v))
+	if err != nil {
+		return storeErr(ctx, err)
+	}
+	db.cache.committed(resp.Header.Revision, clientv3.OpPut(k, string(v)))
+	return nil
 }
 
 // UpdateUser applies fn to the stored user and writes the result only if
@@ -132,7 +136,7 @@ func (db *DB) FindWorkspace(ctx context.Context, key core.WorkspaceKey) (*core.W
 	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.getOne(bctx, k)
+	v, _, found, err := db.readOne(bctx, k)
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
@@ -215,7 +219,7 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	k := db.prefix + kindSecrets + "/" + esc(name)
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, _, found, err := db.getOne(bctx, k)
+	v, _, found, err := db.readOne(bctx, k)
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
@@ -234,18 +238,21 @@ func (db *DB) Secret(ctx context.Context, name string, gen func() ([]byte, error
 	if err != nil {
 		return nil, internal(err)
 	}
+	put := clientv3.OpPut(k, string(nv))
 	tr, err := db.cli.Txn(bctx).
 		If(clientv3.Compare(clientv3.CreateRevision(k), "=", 0)).
-		Then(clientv3.OpPut(k, string(nv))).
+		Then(put).
 		Else(clientv3.OpGet(k)).
 		Commit()
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
 	if tr.Succeeded {
+		db.cache.committed(tr.Header.Revision, put)
 		return fresh, nil
 	}
-	old, _, _ := kvOf(tr, 0)
+	old, rev, found := kvOf(tr, 0)
+	db.cache.filled(k, old, rev, found, tr.Header.Revision)
 	s, err := record.DecodeSecret(name, old)
 	return s, internal(err)
 }

@@ -130,7 +130,9 @@ func (db *DB) casUpdate(ctx context.Context, key, what string, change func(v []b
 	defer mu.Unlock()
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	v, rev, found, err := db.getOne(bctx, key)
+	// A cached value may be a moment old; the Txn's compare then fails
+	// and hands back the fresh one.
+	v, rev, found, err := db.readOne(bctx, key)
 	if err != nil {
 		return storeErr(ctx, err)
 	}
@@ -139,15 +141,17 @@ func (db *DB) casUpdate(ctx context.Context, key, what string, change func(v []b
 		if err != nil || !write {
 			return err
 		}
+		put := clientv3.OpPut(key, string(nv))
 		resp, err := db.cli.Txn(bctx).
 			If(clientv3.Compare(clientv3.ModRevision(key), "=", rev)).
-			Then(clientv3.OpPut(key, string(nv))).
+			Then(put).
 			Else(clientv3.OpGet(key)).
 			Commit()
 		if err != nil {
 			return storeErr(ctx, err)
 		}
 		if resp.Succeeded {
+			db.cache.committed(resp.Header.Revision, put)
 			return nil
 		}
 		if attempt >= maxAttempts {

@@ -68,61 +68,84 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	// The URL holds the one-time code: keep it out of caches and referrers.
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	log := h.o.Logger
 	again := "try the install link again: " + h.o.PublicURL + InstallPath
+	now := h.o.Now()
+	code, ok := h.checkCallback(w, r, now, again)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	res, ok := h.exchangeCode(ctx, w, code, again)
+	if !ok {
+		return
+	}
+	h.saveInstall(ctx, w, res, now, again)
+}
+
+// checkCallback returns the callback's code once its state is shown to be
+// meetbot's own, unexpired, from this browser and unused; otherwise it
+// answers the page saying why and returns false.
+func (h *Handler) checkCallback(w http.ResponseWriter, r *http.Request, now time.Time, again string) (string, bool) {
+	log := h.o.Logger
 	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
 			h.page(w, http.StatusOK, "Install cancelled",
 				"Install cancelled: meetbot was not added to your workspace. To add it later, "+again+".")
-			return
+			return "", false
 		}
 		log.Warn().Str("slack_error", trimFor(e)).Msg("slack refused the install")
 		h.page(w, http.StatusBadRequest, "Install failed", "Slack did not complete the install; "+again+".")
-		return
+		return "", false
 	}
 	state, code := q.Get("state"), q.Get("code")
 	if state == "" || code == "" {
 		h.page(w, http.StatusBadRequest, "Install failed",
 			"This page was opened without what Slack adds to it; "+again+".")
-		return
+		return "", false
 	}
-	now := h.o.Now()
 	nonce, err := checkState(h.o.StateKey, state, now)
 	switch {
 	case errors.Is(err, errStateExpired):
 		log.Info().Msg("oauth callback with an expired state")
 		h.page(w, http.StatusBadRequest, "Install link expired",
 			"This install took longer than 10 minutes and has expired; "+again+".")
-		return
+		return "", false
 	case err != nil:
 		log.Warn().Err(err).Msg("oauth callback refused")
 		h.page(w, http.StatusForbidden, "Install failed",
 			"This install link is not valid; "+again+".")
-		return
+		return "", false
 	}
 	c, err := r.Cookie(stateCookie)
 	if err != nil || !sameNonce(nonce, c.Value) {
 		log.Warn().Msg("oauth callback refused: state cookie missing or different")
 		h.page(w, http.StatusForbidden, "Install failed",
 			"This install was started in another browser, or cookies are blocked; "+again+" in this browser.")
-		return
+		return "", false
 	}
 	fresh, err := h.o.Once.Once(r.Context(), onceStateKey(nonce), now, h.o.StateTTL)
 	if err != nil {
 		log.Error().Err(err).Msg("could not record an OAuth state")
 		h.page(w, http.StatusServiceUnavailable, "Install failed",
 			"meetbot could not finish the install just now; "+again+".")
-		return
+		return "", false
 	}
 	if !fresh {
 		log.Warn().Msg("oauth callback refused: state already used")
 		h.page(w, http.StatusForbidden, "Install failed",
 			"This install link was already used; "+again+".")
-		return
+		return "", false
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
-	defer cancel()
+	return code, true
+}
+
+// exchangeCode trades the code for a bot token (oauth.v2.access) and
+// returns Slack's answer when it is a usable single-workspace install;
+// otherwise it answers the page saying why and returns false.
+func (h *Handler) exchangeCode(ctx context.Context, w http.ResponseWriter, code, again string) (*slackapi.OAuthV2Response, bool) {
+	log := h.o.Logger
 	res, err := slackapi.GetOAuthV2ResponseContext(ctx, h.o.HTTPClient, h.o.ClientID, h.o.ClientSecret, code,
 		h.redirectURI, slackapi.OAuthOptionAPIURL(h.o.APIURL))
 	if err != nil {
@@ -131,30 +154,37 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 			log.Warn().Str("slack_error", trimFor(se.Err)).Msg("oauth.v2.access refused the code")
 			h.page(w, http.StatusBadRequest, "Install failed",
 				"Slack did not accept this install (it may have expired); "+again+".")
-			return
+			return nil, false
 		}
 		log.Error().Err(err).Msg("oauth.v2.access failed")
 		h.page(w, http.StatusBadGateway, "Install failed",
 			"meetbot could not reach Slack to finish the install; "+again+" in a minute.")
-		return
+		return nil, false
 	}
 	if res.IsEnterpriseInstall {
 		log.Warn().Str("enterprise", res.Enterprise.ID).Msg("organisation-wide install refused")
 		h.page(w, http.StatusForbidden, "Install not supported",
 			"meetbot cannot be installed for a whole Enterprise Grid organisation; install it into each workspace instead from "+h.o.PublicURL+InstallPath+".")
-		return
+		return nil, false
 	}
-	team := res.Team.ID
-	if res.AccessToken == "" || res.TokenType != "bot" || !validID(team) {
-		log.Error().Str("token_type", trimFor(res.TokenType)).Str("team", trimFor(team)).Msg("oauth.v2.access returned no usable bot token")
+	if res.AccessToken == "" || res.TokenType != "bot" || !validID(res.Team.ID) {
+		log.Error().Str("token_type", trimFor(res.TokenType)).Str("team", trimFor(res.Team.ID)).Msg("oauth.v2.access returned no usable bot token")
 		h.page(w, http.StatusBadRequest, "Install failed",
 			"Slack did not return a bot token for this install; "+again+".")
-		return
+		return nil, false
 	}
+	return res, true
+}
+
+// saveInstall stores the installation with its bot token sealed, and
+// answers the page that says so.
+func (h *Handler) saveInstall(ctx context.Context, w http.ResponseWriter, res *slackapi.OAuthV2Response, now time.Time, again string) {
+	log := h.o.Logger
+	team := res.Team.ID
 	if missing := missingScopes(res.Scope); len(missing) > 0 {
 		log.Warn().Str("team", team).Strs("missing", missing).Msg("install granted fewer scopes than meetbot asks for")
 	}
-	err = h.o.Tokens.save(ctx, core.Installation{
+	err := h.o.Tokens.save(ctx, core.Installation{
 		Workspace:   workspace(team),
 		BotUserID:   res.BotUserID,
 		Scopes:      res.Scope,

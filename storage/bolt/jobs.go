@@ -181,14 +181,32 @@ func (db *DB) PlanJobs(ctx context.Context, ws core.WorkspaceKey, meetingID stri
 // planJobsTx is PlanJobs inside a transaction. It reads planned but never
 // changes it, because a batch may run it twice.
 func (db *DB) planJobsTx(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, meetingID string, planned []core.DueJob) error {
-	byMeeting := tx.Bucket(bucketJobsByMeeting)
 	mp := jobMeetingPrefix(prefix, meetingID)
 	inPlan := make(map[string]bool, len(planned))
 	for _, p := range planned {
 		inPlan[p.ID] = true
 	}
+	indexed, err := db.dropUnplannedJobs(tx, mp, ws, meetingID, inPlan)
+	if err != nil {
+		return err
+	}
+	for i := range planned {
+		p := planned[i] // a copy: planned must survive a batch re-run
+		if err := planOneJob(tx, mp, ws, meetingID, &p, indexed[p.ID]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	// Jobs of the meeting that the plan no longer has: drop unless done.
+// dropUnplannedJobs deletes the meeting's jobs that the plan no longer has,
+// unless they are done, so a reminder that went out is not planned again.
+// Index entries that point at no job of this meeting are removed with a
+// warning, because they can only come from a bug and would otherwise stay
+// forever. It returns the ids the meeting index held, so the caller writes
+// an index entry only for jobs that lack one.
+func (db *DB) dropUnplannedJobs(tx *bolt.Tx, mp []byte, ws core.WorkspaceKey, meetingID string, inPlan map[string]bool) (map[string]bool, error) {
+	byMeeting := tx.Bucket(bucketJobsByMeeting)
 	var (
 		drop     []*core.DueJob
 		dangling [][]byte
@@ -204,7 +222,7 @@ func (db *DB) planJobsTx(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, meeti
 		j, err := getJob(tx, id)
 		switch {
 		case err != nil:
-			return err
+			return nil, err
 		case j == nil || j.Workspace != ws || j.Meeting != meetingID:
 			// Missing, or (a bug) another meeting's job: drop the entry only.
 			dangling = append(dangling, bytes.Clone(k))
@@ -212,58 +230,63 @@ func (db *DB) planJobsTx(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, meeti
 			drop = append(drop, j)
 		}
 	}
+	// Deletes wait until the cursor is done, because a bbolt cursor can
+	// skip keys when its bucket changes under it.
 	for _, k := range dangling {
 		db.log.Warn().Str("key", string(k)).Msg("job index entry does not match a job of its meeting; removing the entry")
 		if err := byMeeting.Delete(k); err != nil {
-			return fmt.Errorf("bolt: delete dangling job index entry: %w", err)
+			return nil, fmt.Errorf("bolt: delete dangling job index entry: %w", err)
 		}
 	}
 	for _, j := range drop {
 		if err := deleteJob(tx, j); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	return indexed, nil
+}
 
-	for i := range planned {
-		p := planned[i] // a copy: planned must survive a batch re-run
-		old, err := getJob(tx, p.ID)
-		if err != nil {
-			return err
-		}
-		if old != nil && (old.Workspace != ws || old.Meeting != meetingID) {
-			return fmt.Errorf("bolt: job id %q planned for meeting %q of %s belongs to meeting %q of %s",
-				p.ID, meetingID, ws, old.Meeting, old.Workspace)
-		}
-		if !indexed[p.ID] {
-			if err := byMeeting.Put(join(mp, []byte(p.ID)), nil); err != nil {
-				return fmt.Errorf("bolt: index job %q under its meeting: %w", p.ID, err)
-			}
-		}
-		switch {
-		case old == nil:
-			if err := putJob(tx, &p); err != nil {
-				return err
-			}
-			if err := indexJob(tx, &p); err != nil {
-				return err
-			}
-		case !old.DoneAt.IsZero() || !old.ClaimedAt.IsZero() || old.Due.Equal(p.Due):
-			// Done stays done, a claim stays with its owner, and an
-			// unchanged job costs no write.
-		default:
-			if err := unindexJob(tx, old); err != nil {
-				return err
-			}
-			old.Due = p.Due
-			if err := putJob(tx, old); err != nil {
-				return err
-			}
-			if err := indexJob(tx, old); err != nil {
-				return err
-			}
+// planOneJob writes one planned job: a new job is stored and indexed, a
+// pending job whose due time moved is re-indexed under the new time, and a
+// done, claimed or unchanged job is left alone, so done stays done, a claim
+// stays with its owner, and a repeated plan costs no write. A job id that
+// belongs to another meeting is refused, because overwriting it would move
+// that meeting's reminder. hasIndex says whether the meeting index already
+// holds the job.
+func planOneJob(tx *bolt.Tx, mp []byte, ws core.WorkspaceKey, meetingID string, p *core.DueJob, hasIndex bool) error {
+	old, err := getJob(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	if old != nil && (old.Workspace != ws || old.Meeting != meetingID) {
+		return fmt.Errorf("bolt: job id %q planned for meeting %q of %s belongs to meeting %q of %s",
+			p.ID, meetingID, ws, old.Meeting, old.Workspace)
+	}
+	if !hasIndex {
+		if err := tx.Bucket(bucketJobsByMeeting).Put(join(mp, []byte(p.ID)), nil); err != nil {
+			return fmt.Errorf("bolt: index job %q under its meeting: %w", p.ID, err)
 		}
 	}
-	return nil
+	switch {
+	case old == nil:
+		if err := putJob(tx, p); err != nil {
+			return err
+		}
+		return indexJob(tx, p)
+	case !old.DoneAt.IsZero() || !old.ClaimedAt.IsZero() || old.Due.Equal(p.Due):
+		// Done stays done, a claim stays with its owner, and an
+		// unchanged job costs no write.
+		return nil
+	default:
+		if err := unindexJob(tx, old); err != nil {
+			return err
+		}
+		old.Due = p.Due
+		if err := putJob(tx, old); err != nil {
+			return err
+		}
+		return indexJob(tx, old)
+	}
 }
 
 // FindJobs lists the meeting's jobs, pending, claimed and done, ordered by

@@ -277,17 +277,40 @@ func (db *DB) planOnce(ctx context.Context, ws core.WorkspaceKey, meetingID, mp 
 	if err != nil {
 		return false, err
 	}
+	changes, err := db.unplannedChanges(ws, meetingID, mp, indexed, recs, inPlan)
+	if err != nil {
+		return false, err
+	}
 	isIndexed := make(map[string]bool, len(indexed))
-	var changes []change
 	for _, id := range indexed {
 		isIndexed[id] = true
+	}
+	for i := range planned {
+		c, err := db.plannedChange(ws, meetingID, mp, &planned[i], recs[planned[i].ID], isIndexed[planned[i].ID])
+		if err != nil {
+			return false, err
+		}
+		if len(c.ops) > 0 {
+			changes = append(changes, c)
+		}
+	}
+	return db.commitPlan(ctx, mp, rev, changes)
+}
+
+// unplannedChanges deletes the meeting's jobs that the plan no longer has,
+// unless they are done, so a reminder that went out is not planned again.
+// An index entry that points at no job of this meeting can only come from a
+// bug; it is removed with a warning so it does not stay forever.
+func (db *DB) unplannedChanges(ws core.WorkspaceKey, meetingID, mp string, indexed []string, recs map[string]storedJob, inPlan map[string]bool) ([]change, error) {
+	var changes []change
+	for _, id := range indexed {
 		if inPlan[id] {
 			continue
 		}
 		s := recs[id]
 		switch {
 		case s.err != nil:
-			return false, s.err
+			return nil, s.err
 		case s.job == nil || s.job.Workspace != ws || s.job.Meeting != meetingID:
 			db.log.Warn().Str("workspace", ws.String()).Str("meeting", meetingID).Str("job", id).
 				Msg("job index entry does not match a job of its meeting; removing the entry")
@@ -301,50 +324,61 @@ func (db *DB) planOnce(ctx context.Context, ws core.WorkspaceKey, meetingID, mp 
 			})
 		}
 	}
-	for i := range planned {
-		p := &planned[i]
-		s := recs[p.ID]
-		if s.err != nil {
-			return false, s.err
-		}
-		old := s.job
-		if old != nil && (old.Workspace != ws || old.Meeting != meetingID) {
-			return false, fmt.Errorf("etcd: job id %q planned for meeting %q of %s belongs to meeting %q of %s",
-				p.ID, meetingID, ws, old.Meeting, old.Workspace)
-		}
-		var c change
-		if !isIndexed[p.ID] {
-			c.ops = append(c.ops, clientv3.OpPut(mp+esc(p.ID), ""))
-		}
-		switch {
-		case old == nil:
-			put, err := db.putJobOp(p)
-			if err != nil {
-				return false, err
-			}
-			c.ops = append(c.ops, put, clientv3.OpPut(db.stateKey(p), ""))
-		case !old.DoneAt.IsZero() || !old.ClaimedAt.IsZero() || old.Due.Equal(p.Due):
-			// Done stays done, a claim stays with its owner, and an
-			// unchanged job costs no write.
-		default:
-			moved := *old
-			moved.Due = p.Due
-			put, err := db.putJobOp(&moved)
-			if err != nil {
-				return false, err
-			}
-			c.ops = append(c.ops, put, clientv3.OpDelete(db.stateKey(old)), clientv3.OpPut(db.stateKey(&moved), ""))
-		}
-		if len(c.ops) > 0 {
-			c.cmps = append(c.cmps, db.pinned(p.ID, s))
-			changes = append(changes, c)
-		}
+	return changes, nil
+}
+
+// plannedChange is the change that writes one planned job, empty when the
+// job needs no write: done stays done, a claim stays with its owner, and an
+// unchanged job costs nothing, so a repeated plan writes nothing. A job id
+// that belongs to another meeting is refused, because overwriting it would
+// move that meeting's reminder. hasIndex says whether the meeting index
+// already holds the job.
+func (db *DB) plannedChange(ws core.WorkspaceKey, meetingID, mp string, p *core.DueJob, s storedJob, hasIndex bool) (change, error) {
+	var c change
+	if s.err != nil {
+		return c, s.err
 	}
+	old := s.job
+	if old != nil && (old.Workspace != ws || old.Meeting != meetingID) {
+		return c, fmt.Errorf("etcd: job id %q planned for meeting %q of %s belongs to meeting %q of %s",
+			p.ID, meetingID, ws, old.Meeting, old.Workspace)
+	}
+	if !hasIndex {
+		c.ops = append(c.ops, clientv3.OpPut(mp+esc(p.ID), ""))
+	}
+	switch {
+	case old == nil:
+		put, err := db.putJobOp(p)
+		if err != nil {
+			return c, err
+		}
+		c.ops = append(c.ops, put, clientv3.OpPut(db.stateKey(p), ""))
+	case !old.DoneAt.IsZero() || !old.ClaimedAt.IsZero() || old.Due.Equal(p.Due):
+		// Done stays done, a claim stays with its owner, and an
+		// unchanged job costs no write.
+	default:
+		moved := *old
+		moved.Due = p.Due
+		put, err := db.putJobOp(&moved)
+		if err != nil {
+			return c, err
+		}
+		c.ops = append(c.ops, put, clientv3.OpDelete(db.stateKey(old)), clientv3.OpPut(db.stateKey(&moved), ""))
+	}
+	if len(c.ops) > 0 {
+		c.cmps = append(c.cmps, db.pinned(p.ID, s))
+	}
+	return c, nil
+}
+
+// commitPlan writes the changes in as few Txns as MaxTxnOps allows; done is
+// false when a compare failed, because a record or the meeting's index
+// changed since rev. The first Txn also pins the meeting's index range: an
+// entry another replica added since the read has a later revision.
+func (db *DB) commitPlan(ctx context.Context, mp string, rev int64, changes []change) (bool, error) {
 	if len(changes) == 0 {
 		return true, nil
 	}
-	// The first Txn also pins the meeting's index range: an entry another
-	// replica added since the read has a later revision.
 	first := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(mp), "<", rev+1).WithPrefix()}
 	for batch := range batches(changes, first) {
 		resp, err := db.cli.Txn(ctx).If(batch.cmps...).Then(batch.ops...).Commit()

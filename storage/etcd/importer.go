@@ -137,34 +137,11 @@ func (im *Importer) flush(ctx context.Context) error {
 // the store's own methods would have, indexes included.
 func (im *Importer) itemOps(it dump.Item) ([]clientv3.Cmp, []clientv3.Op, error) {
 	db := im.db
-	put := func(k string, v []byte, err error) ([]clientv3.Cmp, []clientv3.Op, error) {
-		if err != nil {
-			return nil, nil, internal(err)
-		}
-		return nil, []clientv3.Op{clientv3.OpPut(k, string(v))}, nil
-	}
 	switch {
 	case it.Meeting != nil:
-		m := it.Meeting
-		k, err := db.keysOf(m.Workspace, m.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		// The workspace's counters come as their own item, so the max
-		// duration is never raised here.
-		_, ops, err := putMeetingOps(k, nil, m, counterState{maxDur: ^uint64(0)})
-		return nil, ops, err
+		return db.importMeetingOps(it.Meeting)
 	case it.Counter != nil:
-		c := it.Counter
-		k, err := db.keysOf(c.Workspace, "")
-		if err != nil {
-			return nil, nil, err
-		}
-		ops := []clientv3.Op{clientv3.OpPut(k.lastID, strconv.FormatUint(c.LastID, 10))}
-		if c.MaxDuration > 0 {
-			ops = append(ops, clientv3.OpPut(k.maxDur, strconv.FormatUint(uint64(c.MaxDuration), 10)))
-		}
-		return nil, ops, nil
+		return db.importCounterOps(it.Counter)
 	case it.Participant != nil:
 		p := it.Participant
 		k, err := db.participantKey(p.User.Workspace, p.Meeting, p.User.UserID)
@@ -172,45 +149,30 @@ func (im *Importer) itemOps(it dump.Item) ([]clientv3.Cmp, []clientv3.Op, error)
 			return nil, nil, err
 		}
 		v, err := record.EncodeParticipant(p)
-		return put(k, v, err)
+		return importPut(k, v, err)
 	case it.User != nil:
 		k, err := db.userKey(it.User.Key)
 		if err != nil {
 			return nil, nil, err
 		}
 		v, err := record.EncodeUser(it.User)
-		return put(k, v, err)
+		return importPut(k, v, err)
 	case it.Workspace != nil:
 		k, err := db.workspaceKey(it.Workspace.Key)
 		if err != nil {
 			return nil, nil, err
 		}
 		v, err := record.EncodeWorkspace(it.Workspace)
-		return put(k, v, err)
+		return importPut(k, v, err)
 	case it.Secret != nil:
-		s := it.Secret
-		if s.Name == "" || len(s.Value) == 0 {
-			return nil, nil, fmt.Errorf("etcd: import: secret %q is empty", s.Name)
-		}
-		k := db.prefix + kindSecrets + "/" + esc(s.Name)
-		created := s.CreatedAt
-		if created.IsZero() {
-			created = time.Now()
-		}
-		v, err := record.EncodeSecret(s.Name, s.Value, created)
-		if err != nil {
-			return nil, nil, internal(err)
-		}
-		// A replica started early creates its own secrets; copying over
-		// one would break the links it issued, so such a race fails.
-		return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)}, []clientv3.Op{clientv3.OpPut(k, string(v))}, nil
+		return db.importSecretOps(it.Secret)
 	case it.Installation != nil:
 		k, err := db.wsKey(kindInstalls, it.Installation.Workspace)
 		if err != nil {
 			return nil, nil, err
 		}
 		v, err := record.EncodeInstallation(it.Installation)
-		return put(k, v, err)
+		return importPut(k, v, err)
 	case it.Once != nil:
 		o := it.Once
 		if o.Key == "" || len(o.Key) > maxOnceKey {
@@ -221,6 +183,63 @@ func (im *Importer) itemOps(it dump.Item) ([]clientv3.Cmp, []clientv3.Op, error)
 		return db.importJobOps(it.Job)
 	}
 	return nil, nil, fmt.Errorf("etcd: import: empty item")
+}
+
+// importPut is the single put that stores an encoded record. An encoding
+// error is reported as internal, because the dump was already decoded into
+// valid records and only a bug can make re-encoding fail.
+func importPut(k string, v []byte, err error) ([]clientv3.Cmp, []clientv3.Op, error) {
+	if err != nil {
+		return nil, nil, internal(err)
+	}
+	return nil, []clientv3.Op{clientv3.OpPut(k, string(v))}, nil
+}
+
+// importMeetingOps stores a meeting with its indexes as CreateMeeting
+// would. The workspace's counters come as their own item, so the max
+// duration is never raised here.
+func (db *DB) importMeetingOps(m *core.Meeting) ([]clientv3.Cmp, []clientv3.Op, error) {
+	k, err := db.keysOf(m.Workspace, m.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, ops, err := putMeetingOps(k, nil, m, counterState{maxDur: ^uint64(0)})
+	return nil, ops, err
+}
+
+// importCounterOps stores a workspace's last meeting id and max duration,
+// so meetings created after the import get fresh ids and range queries
+// still reach the longest imported meeting. A zero max duration is not
+// written, because an absent counter already means zero.
+func (db *DB) importCounterOps(c *dump.Counter) ([]clientv3.Cmp, []clientv3.Op, error) {
+	k, err := db.keysOf(c.Workspace, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	ops := []clientv3.Op{clientv3.OpPut(k.lastID, strconv.FormatUint(c.LastID, 10))}
+	if c.MaxDuration > 0 {
+		ops = append(ops, clientv3.OpPut(k.maxDur, strconv.FormatUint(uint64(c.MaxDuration), 10)))
+	}
+	return nil, ops, nil
+}
+
+// importSecretOps stores a secret only if the target has none of that name.
+// A replica started early creates its own secrets; copying over one would
+// break the links it issued, so such a race fails instead.
+func (db *DB) importSecretOps(s *dump.Secret) ([]clientv3.Cmp, []clientv3.Op, error) {
+	if s.Name == "" || len(s.Value) == 0 {
+		return nil, nil, fmt.Errorf("etcd: import: secret %q is empty", s.Name)
+	}
+	k := db.prefix + kindSecrets + "/" + esc(s.Name)
+	created := s.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	v, err := record.EncodeSecret(s.Name, s.Value, created)
+	if err != nil {
+		return nil, nil, internal(err)
+	}
+	return []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(k), "=", 0)}, []clientv3.Op{clientv3.OpPut(k, string(v))}, nil
 }
 
 // importJobOps stores a job in its state (pending, claimed or done, as

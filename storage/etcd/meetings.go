@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -53,73 +54,36 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	if err != nil {
 		return err
 	}
-	draft := m.Clone()
-	mu := db.stripe(keys.lastID)
-	mu.Lock()
-	defer mu.Unlock()
+	cr := meetingCreate{
+		keys:     keys,
+		counters: strings.TrimSuffix(keys.lastID, counterLastID),
+		ck:       db.cacheKey(keys.lastID),
+		mu:       db.stripe(keys.lastID),
+		draft:    m.Clone(),
+	}
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
 
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
-	counters := strings.TrimSuffix(keys.lastID, counterLastID)
-	ck := db.cacheKey(keys.lastID)
-	cs, ok := mu.cached(ck)
+	cs, ok := cr.mu.cached(cr.ck)
 	if !ok {
-		resp, err := db.cli.Get(bctx, counters, clientv3.WithPrefix())
+		resp, err := db.cli.Get(bctx, cr.counters, clientv3.WithPrefix())
 		if err != nil {
 			return storeErr(ctx, err)
 		}
-		for _, kv := range resp.Kvs {
-			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
-				return err
-			}
+		if cs, err = countersOf(keys, resp.Kvs); err != nil {
+			return err
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		next := strconv.FormatUint(cs.last+1, 10)
-		c := draft.Clone()
-		c.ID, c.Version = next, 1
-		k, err := db.keysOf(m.Workspace, next)
+		next, done, err := db.createOnce(ctx, bctx, &cr, &cs)
 		if err != nil {
 			return err
 		}
-		cmps, ops, err := putMeetingOps(k, nil, c, cs)
-		if err != nil {
-			return err
-		}
-		cmps = append(cmps,
-			clientv3.Compare(clientv3.ModRevision(k.lastID), "=", cs.lastRev),
-			clientv3.Compare(clientv3.CreateRevision(k.record), "=", 0))
-		ops = append(ops, clientv3.OpPut(k.lastID, next))
-		tr, err := db.cli.Txn(bctx).If(cmps...).Then(ops...).
-			Else(clientv3.OpGet(counters, clientv3.WithPrefix()), clientv3.OpGet(k.record, clientv3.WithKeysOnly())).
-			Commit()
-		if err != nil {
-			mu.forget(ck) // the Txn may or may not have landed
-			return storeErr(ctx, err)
-		}
-		if tr.Succeeded {
-			// Keys a Txn writes get its revision.
-			db.cache.committed(tr.Header.Revision, ops...)
-			cs.last, cs.lastRev = cs.last+1, tr.Header.Revision
-			if c.Duration > 0 && uint64(c.Duration) > cs.maxDur {
-				cs.maxDur, cs.maxDurRev = uint64(c.Duration), tr.Header.Revision
-			}
-			mu.remember(ck, cs)
+		if done {
 			m.ID, m.Version = next, 1
 			return nil
-		}
-		before := cs.lastRev
-		cs = counterState{}
-		for _, kv := range tr.Responses[0].GetResponseRange().Kvs {
-			if err := cs.set(keys, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
-				mu.forget(ck)
-				return err
-			}
-		}
-		mu.remember(ck, cs)
-		if _, _, taken := kvOf(tr, 1); taken && cs.lastRev == before {
-			return core.Wrap(core.ECONFLICT, fmt.Errorf("etcd: meeting id %q of %s is already taken", next, m.Workspace),
-				"Could not pick a new meeting id. Please try again.")
 		}
 		if attempt >= maxAttempts {
 			return errContended("this workspace's meetings")
@@ -130,6 +94,82 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 			}
 		}
 	}
+}
+
+// meetingCreate is what every attempt of one CreateMeeting shares, kept
+// together so the attempt can be its own function.
+type meetingCreate struct {
+	keys     meetingKeys   // the workspace's keys, without a meeting id
+	counters string        // the prefix of the workspace's counters
+	ck       string        // the cache key of the counters
+	mu       *stripe       // held for the whole create
+	draft    *core.Meeting // the caller's meeting, never changed
+}
+
+// createOnce tries to store the meeting under the id after cs's counter.
+// On success it advances cs and caches it. When another replica won the
+// round it replaces cs with the counters the Txn handed back, so the next
+// attempt needs no read; done is then false. An id that is taken while the
+// counter did not move means the counter is behind the stored meetings, so
+// every retry would fail the same way: that is a conflict instead.
+func (db *DB) createOnce(ctx, bctx context.Context, cr *meetingCreate, cs *counterState) (next string, done bool, err error) {
+	next = strconv.FormatUint(cs.last+1, 10)
+	c := cr.draft.Clone()
+	c.ID, c.Version = next, 1
+	k, err := db.keysOf(cr.draft.Workspace, next)
+	if err != nil {
+		return "", false, err
+	}
+	cmps, ops, err := putMeetingOps(k, nil, c, *cs)
+	if err != nil {
+		return "", false, err
+	}
+	cmps = append(cmps,
+		clientv3.Compare(clientv3.ModRevision(k.lastID), "=", cs.lastRev),
+		clientv3.Compare(clientv3.CreateRevision(k.record), "=", 0))
+	ops = append(ops, clientv3.OpPut(k.lastID, next))
+	tr, err := db.cli.Txn(bctx).If(cmps...).Then(ops...).
+		Else(clientv3.OpGet(cr.counters, clientv3.WithPrefix()), clientv3.OpGet(k.record, clientv3.WithKeysOnly())).
+		Commit()
+	if err != nil {
+		cr.mu.forget(cr.ck) // the Txn may or may not have landed
+		return "", false, storeErr(ctx, err)
+	}
+	if tr.Succeeded {
+		// Keys a Txn writes get its revision.
+		db.cache.committed(tr.Header.Revision, ops...)
+		cs.last, cs.lastRev = cs.last+1, tr.Header.Revision
+		if c.Duration > 0 && uint64(c.Duration) > cs.maxDur {
+			cs.maxDur, cs.maxDurRev = uint64(c.Duration), tr.Header.Revision
+		}
+		cr.mu.remember(cr.ck, *cs)
+		return next, true, nil
+	}
+	before := cs.lastRev
+	fresh, err := countersOf(cr.keys, tr.Responses[0].GetResponseRange().Kvs)
+	if err != nil {
+		cr.mu.forget(cr.ck)
+		return "", false, err
+	}
+	*cs = fresh
+	cr.mu.remember(cr.ck, *cs)
+	if _, _, taken := kvOf(tr, 1); taken && cs.lastRev == before {
+		return "", false, core.Wrap(core.ECONFLICT, fmt.Errorf("etcd: meeting id %q of %s is already taken", next, cr.draft.Workspace),
+			"Could not pick a new meeting id. Please try again.")
+	}
+	return next, false, nil
+}
+
+// countersOf reads a workspace's counters from the keys under its counter
+// prefix. Counters that are absent stay zero, as for a new workspace.
+func countersOf(k meetingKeys, kvs []*mvccpb.KeyValue) (counterState, error) {
+	var cs counterState
+	for _, kv := range kvs {
+		if err := cs.set(k, string(kv.Key), kv.Value, kv.ModRevision); err != nil {
+			return counterState{}, err
+		}
+	}
+	return cs, nil
 }
 
 // counterState holds a workspace's counters as a write read them, with

@@ -80,6 +80,55 @@ type cluster struct {
 // replicas, kills and stops the leader as asked, and checks, against the
 // jobs stored in etcd, that every acknowledged reminder was posted once.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	o = o.withDefaults()
+	c := &cluster{o: o, slack: newSlackAPI()}
+	defer c.stopAll()
+	slackSrv, err := c.start(ctx)
+	if slackSrv != nil {
+		defer slackSrv.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	rep := &Report{}
+	minutes := (o.Kills+o.Terms+3)/4 + 1 // six bursts a minute; a kill and restart take one or two
+	first := time.Now().Add(75 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	starts := c.scheduleAll(rep, minutes, first)
+	rep.Acked = len(starts)
+	o.Logf("%d meetings scheduled over %d minutes from %s; %d reminders due", len(starts), minutes, first.Format("15:04"), 6*len(starts))
+	if time.Now().After(first.Add(-50 * time.Second)) {
+		return nil, errors.New("scheduling took too long: the first reminders were due before it ended")
+	}
+
+	rng := rand.New(rand.NewPCG(o.Seed, 11))
+	kills := map[string][]time.Time{} // replica → when it was killed or stopped
+	burst := first.Add(-50 * time.Second)
+	for k := range o.Kills + o.Terms {
+		graceful := k >= o.Kills
+		offset := strikeOffset(rng, graceful)
+		for time.Until(burst.Add(offset)) < 500*time.Millisecond {
+			burst = burst.Add(10 * time.Second)
+		}
+		if !burst.Before(first.Add(time.Duration(minutes-1) * time.Minute)) {
+			return nil, errors.New("the run ran out of reminders before the last kill")
+		}
+		time.Sleep(time.Until(burst.Add(offset)))
+		if err := c.strike(ctx, rep, starts, kills, graceful, offset); err != nil {
+			return nil, err
+		}
+	}
+
+	// Wait for the last reminders, and for any claim a killed leader left
+	// behind to be rescued (the scheduler's rescue timeout).
+	last := first.Add(time.Duration(minutes-1) * time.Minute)
+	o.Logf("waiting for the last reminders (due %s) and for rescues of abandoned claims", last.Format("15:04:05"))
+	return rep, c.account(ctx, rep, starts, kills, last.Add(o.Settle))
+}
+
+// withDefaults fills the options a caller left zero, so a bare Options
+// still makes a run that can fail over and rescue.
+func (o Options) withDefaults() Options {
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
@@ -92,8 +141,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Settle == 0 {
 		o.Settle = 150 * time.Second // the scheduler's rescue timeout is 2 min
 	}
-	c := &cluster{o: o, slack: newSlackAPI()}
-	defer c.stopAll()
+	return o
+}
+
+// start brings up etcd, the sandbox, the fake Slack API and the three
+// replicas. It returns the fake Slack server as soon as it serves, even
+// with an error, so the caller can close it; everything else is stopped by
+// stopAll.
+func (c *cluster) start(ctx context.Context) (*http.Server, error) {
 	if err := c.startEtcd(); err != nil {
 		return nil, err
 	}
@@ -101,7 +156,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	sb, err := c.spawn("sandbox", o.Bot, []string{"sandbox", "--listen", sbAddr, "--token", "failover-token"}, nil)
+	sb, err := c.spawn("sandbox", c.o.Bot, []string{"sandbox", "--listen", sbAddr, "--token", "failover-token"}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -115,36 +170,37 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	slackSrv := &http.Server{Handler: c.slack, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = slackSrv.Serve(sl) }()
-	defer slackSrv.Close()
 	c.slackURL = "http://" + sl.Addr().String()
 	if err := c.writeConfig(sbAddr); err != nil {
-		return nil, err
+		return slackSrv, err
 	}
 	c.bots = make([]*proc, 3)
 	for i := range 3 {
 		addr, err := freeAddr()
 		if err != nil {
-			return nil, err
+			return slackSrv, err
 		}
 		c.listen = append(c.listen, addr)
 		if err := c.startBot(ctx, i); err != nil {
-			return nil, err
+			return slackSrv, err
 		}
 	}
-	o.Logf("etcd on %s, three replicas on %s", c.etcdURL, strings.Join(c.listen, ", "))
+	c.o.Logf("etcd on %s, three replicas on %s", c.etcdURL, strings.Join(c.listen, ", "))
+	return slackSrv, nil
+}
 
-	rep := &Report{}
-	// Meetings start on the minute, so reminders are spread instead by
-	// their leads: every meeting reminds at 50, 40, 30, 20, 10 and 0 s
-	// before its start, and perMinute meetings start on each of the next
-	// minutes. Reminders then fall due in bursts every 10 s for the whole
-	// run, and each kill is aimed at a burst.
-	minutes := (o.Kills+o.Terms+3)/4 + 1 // six bursts a minute; a kill and restart take one or two
-	first := time.Now().Add(75 * time.Second).Truncate(time.Minute).Add(time.Minute)
+// scheduleAll schedules PerMinute meetings on each of the minutes from
+// first and returns the acknowledged ones by id with their start; a
+// schedule without an answer counts as unacked in rep. Meetings start on
+// the minute, so reminders are spread instead by their leads: every
+// meeting reminds at 50, 40, 30, 20, 10 and 0 s before its start, so
+// reminders fall due in bursts every 10 s for the whole run, and each kill
+// is aimed at a burst.
+func (c *cluster) scheduleAll(rep *Report, minutes int, first time.Time) map[string]time.Time {
 	starts := map[string]time.Time{} // acknowledged meeting id → start
 	n := 0
 	for m := range minutes {
-		for range o.PerMinute {
+		for range c.o.PerMinute {
 			at := first.Add(time.Duration(m) * time.Minute)
 			id, err := c.schedule(n, at)
 			n++
@@ -155,86 +211,70 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			starts[id] = at
 		}
 	}
-	rep.Acked = len(starts)
-	o.Logf("%d meetings scheduled over %d minutes from %s; %d reminders due", len(starts), minutes, first.Format("15:04"), 6*len(starts))
-	if time.Now().After(first.Add(-50 * time.Second)) {
-		return nil, errors.New("scheduling took too long: the first reminders were due before it ended")
-	}
+	return starts
+}
 
-	rng := rand.New(rand.NewPCG(o.Seed, 11))
-	kills := map[string][]time.Time{} // replica → when it was killed or stopped
-	burst := first.Add(-50 * time.Second)
-	for k := range o.Kills + o.Terms {
-		graceful := k >= o.Kills
-		// A random moment near a burst: up to 2 s before it (the leader
-		// sleeps until it; the lease outlives the due time, so the burst
-		// waits for the new leader) or up to 300 ms into it (the leader is
-		// claiming, posting and recording). A SIGTERM lands 0-50 ms into
-		// a burst, while there is work to hand over; its handover is
-		// measured on /readyz, since the leader may finish the burst
-		// before it resigns.
-		offset := time.Duration(rng.IntN(2300)-2000) * time.Millisecond
-		if graceful {
-			offset = time.Duration(rng.IntN(50)) * time.Millisecond
+// strikeOffset picks a random moment near a burst: up to 2 s before it (the
+// leader sleeps until it; the lease outlives the due time, so the burst
+// waits for the new leader) or up to 300 ms into it (the leader is
+// claiming, posting and recording). A SIGTERM lands 0-50 ms into a burst,
+// while there is work to hand over; its handover is measured on /readyz,
+// since the leader may finish the burst before it resigns.
+func strikeOffset(rng *rand.Rand, graceful bool) time.Duration {
+	offset := time.Duration(rng.IntN(2300)-2000) * time.Millisecond
+	if graceful {
+		offset = time.Duration(rng.IntN(50)) * time.Millisecond
+	}
+	return offset
+}
+
+// strike kills (or, when graceful, stops) the current leader, measures how
+// long until another replica leads and, for a kill, until it posts, then
+// restarts the struck replica so the next strike again has three. offset
+// is only logged: it says where in the burst the strike landed.
+func (c *cluster) strike(ctx context.Context, rep *Report, starts map[string]time.Time, kills map[string][]time.Time, graceful bool, offset time.Duration) error {
+	leader, err := c.leader(ctx)
+	if err != nil {
+		return err
+	}
+	name := "r" + strconv.Itoa(leader)
+	sig := syscall.SIGKILL
+	if graceful {
+		sig = syscall.SIGTERM
+	}
+	t0 := time.Now()
+	if err := c.bots[leader].cmd.Process.Signal(sig); err != nil {
+		return err
+	}
+	kills[name] = append(kills[name], t0)
+	next, leads, err := c.nextLeader(ctx, leader)
+	if err != nil {
+		return fmt.Errorf("%s of leader %s: %w", sig, name, err)
+	}
+	if graceful {
+		rep.TermGaps = append(rep.TermGaps, leads.Sub(t0))
+		c.o.Logf("%-7s leader %s: r%d leads %v later", sig, name, next, leads.Sub(t0).Round(time.Millisecond))
+	} else {
+		p, ok := c.slack.firstPostAfter(t0, name, 30*time.Second)
+		if !ok {
+			return fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
 		}
-		for time.Until(burst.Add(offset)) < 500*time.Millisecond {
-			burst = burst.Add(10 * time.Second)
-		}
-		if !burst.Before(first.Add(time.Duration(minutes-1) * time.Minute)) {
-			return nil, errors.New("the run ran out of reminders before the last kill")
-		}
-		time.Sleep(time.Until(burst.Add(offset)))
-		leader, err := c.leader(ctx)
-		if err != nil {
-			return nil, err
-		}
-		name := "r" + strconv.Itoa(leader)
-		sig := syscall.SIGKILL
-		if graceful {
-			sig = syscall.SIGTERM
-		}
-		t0 := time.Now()
-		if err := c.bots[leader].cmd.Process.Signal(sig); err != nil {
-			return nil, err
-		}
-		kills[name] = append(kills[name], t0)
-		next, leads, err := c.nextLeader(ctx, leader)
-		if err != nil {
-			return nil, fmt.Errorf("%s of leader %s: %w", sig, name, err)
-		}
-		if graceful {
-			rep.TermGaps = append(rep.TermGaps, leads.Sub(t0))
-			o.Logf("%-7s leader %s: r%d leads %v later", sig, name, next, leads.Sub(t0).Round(time.Millisecond))
+		rep.KillLeads = append(rep.KillLeads, leads.Sub(t0))
+		// The first post measures the failover only when reminders were
+		// left waiting at the kill; when the dead leader had posted all
+		// that was due, it measures the wait for the next burst.
+		waiting := c.slack.waitingAt(starts, t0)
+		note := "posts"
+		if waiting > 0 {
+			rep.KillGaps = append(rep.KillGaps, p.at.Sub(t0))
 		} else {
-			p, ok := c.slack.firstPostAfter(t0, name, 30*time.Second)
-			if !ok {
-				return nil, fmt.Errorf("%s of leader %s: no other replica posted a reminder within 30 s", sig, name)
-			}
-			rep.KillLeads = append(rep.KillLeads, leads.Sub(t0))
-			// The first post measures the failover only when reminders were
-			// left waiting at the kill; when the dead leader had posted all
-			// that was due, it measures the wait for the next burst.
-			waiting := c.slack.waitingAt(starts, t0)
-			note := "posts"
-			if waiting > 0 {
-				rep.KillGaps = append(rep.KillGaps, p.at.Sub(t0))
-			} else {
-				note = "nothing was waiting; next burst posted"
-			}
-			o.Logf("%-7s leader %s %+5dms from a burst: r%d leads %v later; %s %v later", sig, name, offset.Milliseconds(), next,
-				leads.Sub(t0).Round(time.Millisecond), note, p.at.Sub(t0).Round(time.Millisecond))
+			note = "nothing was waiting; next burst posted"
 		}
-		<-c.bots[leader].done
-		if err := c.startBot(ctx, leader); err != nil {
-			return nil, err
-		}
+		c.o.Logf("%-7s leader %s %+5dms from a burst: r%d leads %v later; %s %v later", sig, name, offset.Milliseconds(), next,
+			leads.Sub(t0).Round(time.Millisecond), note, p.at.Sub(t0).Round(time.Millisecond))
 	}
-
-	// Wait for the last reminders, and for any claim a killed leader left
-	// behind to be rescued (the scheduler's rescue timeout).
-	last := first.Add(time.Duration(minutes-1) * time.Minute)
-	o.Logf("waiting for the last reminders (due %s) and for rescues of abandoned claims", last.Format("15:04:05"))
-	return rep, c.account(ctx, rep, starts, kills, last.Add(o.Settle))
+	<-c.bots[leader].done
+	return c.startBot(ctx, leader)
 }
 
 // account reads every acknowledged meeting's reminder jobs from etcd (the

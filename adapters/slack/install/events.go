@@ -123,30 +123,51 @@ func (h *Handler) HandleEvent(ctx context.Context, body []byte) ([]byte, error) 
 	if !validID(team) {
 		return nil, core.Errorf(core.EINVALID, "This Slack event names no valid workspace.")
 	}
-	if p.EventID != "" {
-		fresh, err := h.o.Once.Once(ctx, onceEventKey(p.EventID), h.o.Now(), h.o.DedupeTTL)
-		if err != nil {
-			return nil, fmt.Errorf("install: record event %s: %w", trimFor(p.EventID), err)
-		}
-		if !fresh {
-			// Seen before. Act again only when the first attempt did not
-			// finish (the store failed, Slack was answered 500 and
-			// retried): the token it should have deleted is still there
-			// and older than the event. A token installed after the event
-			// is a reinstall and is kept.
-			stale, err := h.o.Tokens.installedBefore(ctx, team, p.EventTime)
-			if err != nil {
-				return nil, err
-			}
-			if !stale {
-				h.o.Logger.Debug().Str("team", team).Msg("slack event delivered again; already handled")
-				return nil, nil
-			}
-			h.o.Logger.Info().Str("team", team).Msg("slack event delivered again after a failed attempt; acting on it")
-		}
-	}
-	if err := h.o.Tokens.Forget(ctx, team); err != nil {
+	handled, err := h.alreadyHandled(ctx, team, p)
+	if err != nil || handled {
 		return nil, err
+	}
+	return nil, h.uninstall(ctx, team, ev.InnerEvent.Type)
+}
+
+// alreadyHandled records the event id and says whether an earlier delivery
+// of the same event already acted on it, so Slack's retries do not call
+// OnUninstall again. An event without an id cannot be deduplicated and is
+// always acted on.
+func (h *Handler) alreadyHandled(ctx context.Context, team string, p eventPeek) (bool, error) {
+	if p.EventID == "" {
+		return false, nil
+	}
+	fresh, err := h.o.Once.Once(ctx, onceEventKey(p.EventID), h.o.Now(), h.o.DedupeTTL)
+	if err != nil {
+		return false, fmt.Errorf("install: record event %s: %w", trimFor(p.EventID), err)
+	}
+	if fresh {
+		return false, nil
+	}
+	// Seen before. Act again only when the first attempt did not
+	// finish (the store failed, Slack was answered 500 and
+	// retried): the token it should have deleted is still there
+	// and older than the event. A token installed after the event
+	// is a reinstall and is kept.
+	stale, err := h.o.Tokens.installedBefore(ctx, team, p.EventTime)
+	if err != nil {
+		return false, err
+	}
+	if !stale {
+		h.o.Logger.Debug().Str("team", team).Msg("slack event delivered again; already handled")
+		return true, nil
+	}
+	h.o.Logger.Info().Str("team", team).Msg("slack event delivered again after a failed attempt; acting on it")
+	return false, nil
+}
+
+// uninstall forgets the workspace's token and tells OnUninstall, because
+// the app was removed or its bot token revoked and every later call with
+// that token would fail. evType names the event in the log.
+func (h *Handler) uninstall(ctx context.Context, team, evType string) error {
+	if err := h.o.Tokens.Forget(ctx, team); err != nil {
+		return err
 	}
 	if h.o.OnUninstall != nil {
 		h.o.OnUninstall(ctx, team)
@@ -154,10 +175,10 @@ func (h *Handler) HandleEvent(ctx context.Context, body []byte) ([]byte, error) 
 	if h.o.Tokens.Static() {
 		// Nothing was stored, so nothing was forgotten: the token lives in
 		// the configuration, and only the operator can remove it there.
-		h.o.Logger.Warn().Str("team", team).Str("event", ev.InnerEvent.Type).
+		h.o.Logger.Warn().Str("team", team).Str("event", evType).
 			Msg("slack app uninstalled or its token revoked; slack.bot_token in the configuration no longer works, remove or replace it")
-		return nil, nil
+		return nil
 	}
-	h.o.Logger.Info().Str("team", team).Str("event", ev.InnerEvent.Type).Msg("slack workspace token forgotten")
-	return nil, nil
+	h.o.Logger.Info().Str("team", team).Str("event", evType).Msg("slack workspace token forgotten")
+	return nil
 }

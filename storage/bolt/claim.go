@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/internal/record"
 )
 
 // NextDue reads the first key of the due index and of the claimed index:
@@ -216,38 +217,28 @@ func (db *DB) finishJob(ctx context.Context, id, owner string, change func(*core
 // ENOTFOUND for an unknown id, which includes a job a re-plan dropped while
 // it ran. bbolt needs no leadership fence: the file lock admits one process.
 func (db *DB) CompleteJob(ctx context.Context, id, owner string, doneAt time.Time, postRef string) error {
-	if doneAt.IsZero() {
-		return fmt.Errorf("bolt: complete job %q without a time", id)
+	change, err := record.Completed(id, owner, doneAt, postRef)
+	if err != nil {
+		return fmt.Errorf("bolt: %w", err)
 	}
-	if owner == "" {
-		return fmt.Errorf("bolt: complete job %q without an owner", id)
-	}
-	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
-		j.DoneAt, j.PostRef = doneAt.UTC(), postRef
-	})
+	return db.finishJob(ctx, id, owner, change)
 }
 
 // FailJob gives the job up: done at at, Failed, with reason as LastError.
 // It counts as one more failed attempt, like RetryJob.
 func (db *DB) FailJob(ctx context.Context, id, owner string, at time.Time, reason string) error {
-	if at.IsZero() {
-		return fmt.Errorf("bolt: fail job %q without a time", id)
+	change, err := record.GivenUp(id, at, reason)
+	if err != nil {
+		return fmt.Errorf("bolt: %w", err)
 	}
-	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
-		j.DoneAt, j.Failed, j.LastError = at.UTC(), true, reason
-		j.Attempts++
-	})
+	return db.finishJob(ctx, id, owner, change)
 }
 
 // RetryJob releases the job's claim, counts the failed attempt and makes the
 // job pending again, due at at. Retrying a job that is done already (another
 // owner finished it after a rescue) changes nothing.
 func (db *DB) RetryJob(ctx context.Context, id, owner string, at time.Time, lastErr string) error {
-	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
-		j.ClaimedBy, j.ClaimedAt = "", time.Time{}
-		j.Attempts++
-		j.LastError, j.Due = lastErr, at.UTC()
-	})
+	return db.finishJob(ctx, id, owner, record.Retried(at, lastErr))
 }
 
 // pruneChunk bounds the jobs PruneJobs deletes per transaction, so pruning

@@ -29,6 +29,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/internal/record"
 )
 
 func errNoJob(id string) error {
@@ -114,32 +115,11 @@ func deleteJob(tx *bolt.Tx, j *core.DueJob) error {
 	return nil
 }
 
-// plannedJobs checks jobs against the meeting they are planned for and
-// keeps only what planning decides: identity and due time. Claim and
-// outcome fields are the store's to set, so whatever the caller put there
-// is ignored. A repeated id keeps its last entry (two equal reminder leads
-// in a workspace's settings give two equal jobs).
+// plannedJobs is record.PlannedJobs with this driver's error prefix.
 func plannedJobs(ws core.WorkspaceKey, meetingID string, jobs []core.DueJob) ([]core.DueJob, error) {
-	out := make([]core.DueJob, 0, len(jobs))
-	at := make(map[string]int, len(jobs))
-	for _, j := range jobs {
-		if !validName(j.ID) {
-			return nil, fmt.Errorf("bolt: job id %q is empty or holds a NUL byte", j.ID)
-		}
-		if j.Workspace != ws || j.Meeting != meetingID {
-			return nil, fmt.Errorf("bolt: job %q of %s/%q planned for meeting %q of %s",
-				j.ID, j.Workspace, j.Meeting, meetingID, ws)
-		}
-		p := core.DueJob{
-			ID: j.ID, Due: utc(j.Due), Workspace: ws, Meeting: meetingID,
-			Occurrence: utc(j.Occurrence), Kind: j.Kind, Lead: j.Lead,
-		}
-		if i, ok := at[j.ID]; ok {
-			out[i] = p
-			continue
-		}
-		at[j.ID] = len(out)
-		out = append(out, p)
+	out, err := record.PlannedJobs(ws, meetingID, jobs)
+	if err != nil {
+		return nil, fmt.Errorf("bolt: %w", err)
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/internal/record"
 )
 
 // NextDue windows: etcd counts every key of a ranged Get whatever its limit,
@@ -390,35 +391,25 @@ func (db *DB) finishJob(ctx context.Context, id, owner string, change func(*core
 // the new leader's rescue runs it. ENOTFOUND for an unknown id, which
 // includes a job a re-plan dropped while it ran.
 func (db *DB) CompleteJob(ctx context.Context, id, owner string, doneAt time.Time, postRef string) error {
-	if doneAt.IsZero() {
-		return fmt.Errorf("etcd: complete job %q without a time", id)
+	change, err := record.Completed(id, owner, doneAt, postRef)
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
 	}
-	if owner == "" {
-		return fmt.Errorf("etcd: complete job %q without an owner", id)
-	}
-	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
-		j.DoneAt, j.PostRef = doneAt.UTC(), postRef
-	})
+	return db.finishJob(ctx, id, owner, change)
 }
 
 // FailJob gives the job up: done at at, Failed, with reason as LastError,
 // counting one more failed attempt. Fenced like CompleteJob.
 func (db *DB) FailJob(ctx context.Context, id, owner string, at time.Time, reason string) error {
-	if at.IsZero() {
-		return fmt.Errorf("etcd: fail job %q without a time", id)
+	change, err := record.GivenUp(id, at, reason)
+	if err != nil {
+		return fmt.Errorf("etcd: %w", err)
 	}
-	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
-		j.DoneAt, j.Failed, j.LastError = at.UTC(), true, reason
-		j.Attempts++
-	})
+	return db.finishJob(ctx, id, owner, change)
 }
 
 // RetryJob releases owner's claim, counts the failed attempt and makes the
 // job pending again, due at at. Fenced like CompleteJob.
 func (db *DB) RetryJob(ctx context.Context, id, owner string, at time.Time, lastErr string) error {
-	return db.finishJob(ctx, id, owner, func(j *core.DueJob) {
-		j.ClaimedBy, j.ClaimedAt = "", time.Time{}
-		j.Attempts++
-		j.LastError, j.Due = lastErr, at.UTC()
-	})
+	return db.finishJob(ctx, id, owner, record.Retried(at, lastErr))
 }

@@ -29,22 +29,9 @@ func (db *DB) PutInstallation(ctx context.Context, in *core.Installation) error 
 
 // FindInstallation returns ENOTFOUND when the workspace has none.
 func (db *DB) FindInstallation(ctx context.Context, ws core.WorkspaceKey) (*core.Installation, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	k, err := db.wsKey(kindInstalls, ws)
-	if err != nil {
-		return nil, err
-	}
-	v, _, found, err := db.readOne(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, core.Errorf(core.ENOTFOUND, "meetbot is not installed in this workspace.")
-	}
-	in, err := record.DecodeInstallation(ws, v)
-	return in, internal(err)
+	return findRecord(ctx, db, k, err, func() error { return core.Errorf(core.ENOTFOUND, "meetbot is not installed in this workspace.") },
+		func(v []byte) (*core.Installation, error) { return record.DecodeInstallation(ws, v) })
 }
 
 // DeleteInstallation forgets the workspace's token; a missing one is not an

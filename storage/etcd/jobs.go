@@ -161,30 +161,11 @@ func (db *DB) putJobOp(j *core.DueJob) (clientv3.Op, error) {
 	return clientv3.OpPut(db.jobKey(j.ID), string(v)), nil
 }
 
-// plannedJobs checks jobs against the meeting they are planned for and
-// keeps only what planning decides: identity and due time, the last entry
-// of a repeated id winning (as in storage/bolt).
+// plannedJobs is record.PlannedJobs with this driver's error prefix.
 func plannedJobs(ws core.WorkspaceKey, meetingID string, jobs []core.DueJob) ([]core.DueJob, error) {
-	out := make([]core.DueJob, 0, len(jobs))
-	at := make(map[string]int, len(jobs))
-	for _, j := range jobs {
-		if !validName(j.ID) {
-			return nil, fmt.Errorf("etcd: job id %q is empty or holds a NUL byte", j.ID)
-		}
-		if j.Workspace != ws || j.Meeting != meetingID {
-			return nil, fmt.Errorf("etcd: job %q of %s/%q planned for meeting %q of %s",
-				j.ID, j.Workspace, j.Meeting, meetingID, ws)
-		}
-		p := core.DueJob{
-			ID: j.ID, Due: record.UTC(j.Due), Workspace: ws, Meeting: meetingID,
-			Occurrence: record.UTC(j.Occurrence), Kind: j.Kind, Lead: j.Lead,
-		}
-		if i, ok := at[j.ID]; ok {
-			out[i] = p
-			continue
-		}
-		at[j.ID] = len(out)
-		out = append(out, p)
+	out, err := record.PlannedJobs(ws, meetingID, jobs)
+	if err != nil {
+		return nil, fmt.Errorf("etcd: %w", err)
 	}
 	return out, nil
 }

@@ -254,18 +254,8 @@ func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id stri
 		return nil, errNoMeeting(id)
 	}
 	key, err := db.wsKey(kindMeetings, ws, id) // keysOf's record, without the rest
-	if err != nil {
-		return nil, err
-	}
-	v, _, found, err := db.readOne(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, errNoMeeting(id)
-	}
-	m, err := record.DecodeMeeting(ws, id, v)
-	return m, internal(err)
+	return findRecord(ctx, db, key, err, func() error { return errNoMeeting(id) },
+		func(v []byte) (*core.Meeting, error) { return record.DecodeMeeting(ws, id, v) })
 }
 
 // FindMeetings walks the workspace's start index in pages of ranged Gets,

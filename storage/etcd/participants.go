@@ -37,19 +37,10 @@ func (db *DB) FindParticipant(ctx context.Context, ws core.WorkspaceKey, meeting
 		return nil, errNoParticipant(meetingID)
 	}
 	key, err := db.participantKey(ws, meetingID, userID)
+	p, err := findRecord(ctx, db, key, err, func() error { return errNoParticipant(meetingID) },
+		func(v []byte) (*core.Participant, error) { return record.DecodeParticipant(ws, meetingID, v) })
 	if err != nil {
 		return nil, err
-	}
-	v, _, found, err := db.readOne(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, errNoParticipant(meetingID)
-	}
-	p, err := record.DecodeParticipant(ws, meetingID, v)
-	if err != nil {
-		return nil, internal(err)
 	}
 	if p.User.UserID != userID {
 		return nil, fmt.Errorf("etcd: participant record under user %q says user %q", userID, p.User.UserID)

@@ -24,22 +24,9 @@ func (db *DB) userKey(key core.UserKey) (string, error) {
 
 // FindUser returns ENOTFOUND for a user we never stored.
 func (db *DB) FindUser(ctx context.Context, key core.UserKey) (*core.User, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	k, err := db.userKey(key)
-	if err != nil {
-		return nil, err
-	}
-	v, _, found, err := db.readOne(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, core.Errorf(core.ENOTFOUND, "I don't know you yet in this workspace.")
-	}
-	u, err := record.DecodeUser(key, v)
-	return u, internal(err)
+	return findRecord(ctx, db, k, err, func() error { return core.Errorf(core.ENOTFOUND, "I don't know you yet in this workspace.") },
+		func(v []byte) (*core.User, error) { return record.DecodeUser(key, v) })
 }
 
 // PutUser creates or replaces the user.
@@ -125,22 +112,11 @@ func (db *DB) workspaceKey(key core.WorkspaceKey) (string, error) {
 // FindWorkspace returns ENOTFOUND for a workspace with no stored settings;
 // callers then fall back to the configured defaults.
 func (db *DB) FindWorkspace(ctx context.Context, key core.WorkspaceKey) (*core.Workspace, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	k, err := db.workspaceKey(key)
-	if err != nil {
-		return nil, err
-	}
-	v, _, found, err := db.readOne(ctx, k)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, core.Errorf(core.ENOTFOUND, "This workspace has no saved settings; it uses the defaults.")
-	}
-	w, err := record.DecodeWorkspace(key, v)
-	return w, internal(err)
+	return findRecord(ctx, db, k, err, func() error {
+		return core.Errorf(core.ENOTFOUND, "This workspace has no saved settings; it uses the defaults.")
+	},
+		func(v []byte) (*core.Workspace, error) { return record.DecodeWorkspace(key, v) })
 }
 
 // PutWorkspace creates or replaces the settings.

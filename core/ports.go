@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -20,6 +21,22 @@ type MeetingFilter struct {
 	EndsAfter time.Time
 	// Limit caps the result; 0 means no cap.
 	Limit int
+}
+
+// Matches reports whether m passes f's Channel, States and EndsAfter (the
+// workspace and the limit are the store's to apply). Every backend filters
+// through it, so they cannot drift on what a filter means.
+func (f MeetingFilter) Matches(m *Meeting) bool {
+	if f.Channel != "" && m.Channel != f.Channel {
+		return false
+	}
+	if len(f.States) > 0 && !slices.Contains(f.States, m.State) {
+		return false
+	}
+	if !f.EndsAfter.IsZero() && !m.End().After(f.EndsAfter) {
+		return false
+	}
+	return true
 }
 
 // MeetingStore keeps meetings. Implementations must scope every key by

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -199,7 +198,7 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 					Msg("start index points at a missing meeting; skipping it")
 				continue
 			}
-			if !matches(m, f) {
+			if !f.Matches(m) {
 				continue
 			}
 			out = append(out, m)
@@ -213,19 +212,6 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 		return nil, err
 	}
 	return out, nil
-}
-
-func matches(m *core.Meeting, f core.MeetingFilter) bool {
-	if f.Channel != "" && m.Channel != f.Channel {
-		return false
-	}
-	if len(f.States) > 0 && !slices.Contains(f.States, m.State) {
-		return false
-	}
-	if !f.EndsAfter.IsZero() && !m.End().After(f.EndsAfter) {
-		return false
-	}
-	return true
 }
 
 // syncIndex keeps a set-like index bucket (keys are meeting keys, values

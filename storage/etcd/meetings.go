@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -336,7 +335,7 @@ func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.Meet
 			return nil, err
 		}
 		for _, m := range ms {
-			if !matches(m, f) {
+			if !f.Matches(m) {
 				continue
 			}
 			out = append(out, m)
@@ -349,19 +348,6 @@ func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.Meet
 		}
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
-}
-
-func matches(m *core.Meeting, f core.MeetingFilter) bool {
-	if f.Channel != "" && m.Channel != f.Channel {
-		return false
-	}
-	if len(f.States) > 0 && !slices.Contains(f.States, m.State) {
-		return false
-	}
-	if !f.EndsAfter.IsZero() && !m.End().After(f.EndsAfter) {
-		return false
-	}
-	return true
 }
 
 // meetingRef names a meeting an index points at.

@@ -32,131 +32,17 @@ func errNoMeeting(id string) error {
 		"There is no meeting %q here. Use \"/meet list\" to see this channel's meetings.", id)
 }
 
+// errTooLarge refuses a meeting record of n bytes, over maxRecord.
+func errTooLarge(n int) error {
+	return core.Errorf(core.EINVALID,
+		"This meeting has grown too large to store (%d KiB). Remove some invitees or exceptions and try again.", n>>10)
+}
+
 func internal(err error) error {
 	if err == nil {
 		return nil
 	}
 	return fmt.Errorf("etcd: %w", err)
-}
-
-// CreateMeeting assigns the workspace's next id, sets Version to 1 and
-// stores m, its index entries and the advanced counter in one Txn that
-// compares the counter's revision: of several replicas creating at once,
-// each round exactly one wins and the rest retry with the counter the Txn
-// handed back, so ids stay dense and unique. Within one process creates of
-// a workspace take turns (see stripes), so only other replicas compete.
-func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	keys, err := db.keysOf(m.Workspace, "")
-	if err != nil {
-		return err
-	}
-	cr := meetingCreate{
-		keys:     keys,
-		counters: strings.TrimSuffix(keys.lastID, counterLastID),
-		ck:       db.cacheKey(keys.lastID),
-		mu:       db.stripe(keys.lastID),
-		draft:    m.Clone(),
-	}
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
-
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
-	cs, ok := cr.mu.cached(cr.ck)
-	if !ok {
-		resp, err := db.cli.Get(bctx, cr.counters, clientv3.WithPrefix())
-		if err != nil {
-			return storeErr(ctx, err)
-		}
-		if cs, err = countersOf(keys, resp.Kvs); err != nil {
-			return err
-		}
-	}
-	for attempt := 1; ; attempt++ {
-		next, done, err := db.createOnce(ctx, bctx, &cr, &cs)
-		if err != nil {
-			return err
-		}
-		if done {
-			m.ID, m.Version = next, 1
-			return nil
-		}
-		if attempt >= maxAttempts {
-			return errContended("this workspace's meetings")
-		}
-		if attempt > 1 { // the first loss hands back a fresh counter: use it at once
-			if err := backoff(bctx, attempt-1); err != nil {
-				return storeErr(ctx, err)
-			}
-		}
-	}
-}
-
-// meetingCreate is what every attempt of one CreateMeeting shares, kept
-// together so the attempt can be its own function.
-type meetingCreate struct {
-	keys     meetingKeys   // the workspace's keys, without a meeting id
-	counters string        // the prefix of the workspace's counters
-	ck       string        // the cache key of the counters
-	mu       *stripe       // held for the whole create
-	draft    *core.Meeting // the caller's meeting, never changed
-}
-
-// createOnce tries to store the meeting under the id after cs's counter.
-// On success it advances cs and caches it. When another replica won the
-// round it replaces cs with the counters the Txn handed back, so the next
-// attempt needs no read; done is then false. An id that is taken while the
-// counter did not move means the counter is behind the stored meetings, so
-// every retry would fail the same way: that is a conflict instead.
-func (db *DB) createOnce(ctx, bctx context.Context, cr *meetingCreate, cs *counterState) (next string, done bool, err error) {
-	next = strconv.FormatUint(cs.last+1, 10)
-	c := cr.draft.Clone()
-	c.ID, c.Version = next, 1
-	k, err := db.keysOf(cr.draft.Workspace, next)
-	if err != nil {
-		return "", false, err
-	}
-	cmps, ops, err := putMeetingOps(k, nil, c, *cs)
-	if err != nil {
-		return "", false, err
-	}
-	cmps = append(cmps,
-		clientv3.Compare(clientv3.ModRevision(k.lastID), "=", cs.lastRev),
-		clientv3.Compare(clientv3.CreateRevision(k.record), "=", 0))
-	ops = append(ops, clientv3.OpPut(k.lastID, next))
-	tr, err := db.cli.Txn(bctx).If(cmps...).Then(ops...).
-		Else(clientv3.OpGet(cr.counters, clientv3.WithPrefix()), clientv3.OpGet(k.record, clientv3.WithKeysOnly())).
-		Commit()
-	if err != nil {
-		cr.mu.forget(cr.ck) // the Txn may or may not have landed
-		return "", false, storeErr(ctx, err)
-	}
-	if tr.Succeeded {
-		// Keys a Txn writes get its revision.
-		db.cache.committed(tr.Header.Revision, ops...)
-		cs.last, cs.lastRev = cs.last+1, tr.Header.Revision
-		if c.Duration > 0 && uint64(c.Duration) > cs.maxDur {
-			cs.maxDur, cs.maxDurRev = uint64(c.Duration), tr.Header.Revision
-		}
-		cr.mu.remember(cr.ck, *cs)
-		return next, true, nil
-	}
-	before := cs.lastRev
-	fresh, err := countersOf(cr.keys, tr.Responses[0].GetResponseRange().Kvs)
-	if err != nil {
-		cr.mu.forget(cr.ck)
-		return "", false, err
-	}
-	*cs = fresh
-	cr.mu.remember(cr.ck, *cs)
-	if _, _, taken := kvOf(tr, 1); taken && cs.lastRev == before {
-		return "", false, core.Wrap(core.ECONFLICT, fmt.Errorf("etcd: meeting id %q of %s is already taken", next, cr.draft.Workspace),
-			"Could not pick a new meeting id. Please try again.")
-	}
-	return next, false, nil
 }
 
 // countersOf reads a workspace's counters from the keys under its counter
@@ -203,8 +89,7 @@ func putMeetingOps(k meetingKeys, old, m *core.Meeting, cs counterState) ([]clie
 		return nil, nil, internal(err)
 	}
 	if len(v) > maxRecord {
-		return nil, nil, core.Errorf(core.EINVALID,
-			"This meeting has grown too large to store (%d KiB). Remove some invitees or exceptions and try again.", len(v)>>10)
+		return nil, nil, errTooLarge(len(v))
 	}
 	ops := []clientv3.Op{clientv3.OpPut(k.record, string(v))}
 	if old == nil || !old.Start.Equal(m.Start) {

@@ -60,6 +60,11 @@ type stripe struct {
 	// harmless: the Txn's compare on the counter's revision fails and hands
 	// back the fresh state. Guarded by the mutex.
 	counters map[string]counterState
+	// queues and busy are the group commit of CreateMeeting (create.go):
+	// per workspace, the creates waiting and whether a committer runs.
+	// Guarded by the mutex.
+	queues map[string][]*pendingCreate
+	busy   map[string]bool
 }
 
 // maxCachedCounters bounds one stripe's cache; past it the cache starts

@@ -191,33 +191,18 @@ func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.Meet
 		from = k.startPrefix + timeHex(f.EndsAfter.Add(-time.Duration(maxDur)))
 	}
 	var out []*core.Meeting
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(pageSize)}
-		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		resp, err := db.cli.Get(bctx, from, opts...)
-		if err != nil {
-			return nil, storeErr(ctx, err)
-		}
-		if rev == 0 { // later pages read at the first page's revision
-			rev = resp.Header.Revision
-		}
-		ids := make([]string, 0, len(resp.Kvs))
-		for _, kv := range resp.Kvs {
+	err := db.walkPages(ctx, bctx, from, end, rev, func(kvs []*mvccpb.KeyValue, rev int64) (bool, error) {
+		refs := make([]meetingRef, 0, len(kvs))
+		for _, kv := range kvs {
 			rest := strings.TrimPrefix(string(kv.Key), k.startPrefix)
 			if len(rest) <= timeHexLen+1 || rest[timeHexLen] != '/' {
-				return nil, fmt.Errorf("etcd: malformed start index key %q", kv.Key)
+				return false, fmt.Errorf("etcd: malformed start index key %q", kv.Key)
 			}
-			ids = append(ids, unesc(rest[timeHexLen+1:]))
-		}
-		refs := make([]meetingRef, len(ids))
-		for i, id := range ids {
-			refs[i] = meetingRef{f.Workspace, id}
+			refs = append(refs, meetingRef{f.Workspace, unesc(rest[timeHexLen+1:])})
 		}
 		ms, err := db.loadMeetings(ctx, bctx, refs, rev)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		for _, m := range ms {
 			if !f.Matches(m) {
@@ -225,11 +210,36 @@ func (db *DB) findMeetings(ctx, bctx context.Context, k meetingKeys, f core.Meet
 			}
 			out = append(out, m)
 			if f.Limit > 0 && len(out) >= f.Limit {
-				return out, nil
+				return true, nil
 			}
 		}
+		return false, nil
+	})
+	return out, err
+}
+
+// walkPages reads the keys of [from, end) in pages of ranged, keys-only
+// Gets, every page at rev (0: the first page's revision), so an index walk
+// sees one snapshot however many pages it takes; page gets each page's keys
+// and that revision and returns true to stop early.
+func (db *DB) walkPages(ctx, bctx context.Context, from, end string, rev int64, page func(kvs []*mvccpb.KeyValue, rev int64) (bool, error)) error {
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(pageSize)}
+		if rev > 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		resp, err := db.cli.Get(bctx, from, opts...)
+		if err != nil {
+			return storeErr(ctx, err)
+		}
+		if rev == 0 { // later pages read at the first page's revision
+			rev = resp.Header.Revision
+		}
+		if stop, err := page(resp.Kvs, rev); err != nil || stop {
+			return err
+		}
 		if !resp.More || len(resp.Kvs) == 0 {
-			return out, nil
+			return nil
 		}
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
@@ -307,38 +317,20 @@ func (db *DB) findIndexed(ctx context.Context, kind string) ([]*core.Meeting, er
 
 func (db *DB) walkIndex(ctx, bctx context.Context, kind string) ([]*core.Meeting, error) {
 	prefix := db.prefix + kind + "/"
-	from, end := prefix, prefixEnd(prefix)
-	var rev int64
 	var out []*core.Meeting
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(pageSize)}
-		if rev > 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		resp, err := db.cli.Get(bctx, from, opts...)
-		if err != nil {
-			return nil, storeErr(ctx, err)
-		}
-		if rev == 0 { // later pages read at the first page's revision
-			rev = resp.Header.Revision
-		}
-		refs := make([]meetingRef, 0, len(resp.Kvs))
-		for _, kv := range resp.Kvs {
+	err := db.walkPages(ctx, bctx, prefix, prefixEnd(prefix), 0, func(kvs []*mvccpb.KeyValue, rev int64) (bool, error) {
+		refs := make([]meetingRef, 0, len(kvs))
+		for _, kv := range kvs {
 			parts := strings.Split(strings.TrimPrefix(string(kv.Key), prefix), "/")
 			if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-				return nil, fmt.Errorf("etcd: malformed key %q in index %s", kv.Key, kind)
+				return false, fmt.Errorf("etcd: malformed key %q in index %s", kv.Key, kind)
 			}
 			ws := core.WorkspaceKey{Platform: core.Platform(unesc(parts[0])), ID: unesc(parts[1])}
 			refs = append(refs, meetingRef{ws, unesc(parts[2])})
 		}
 		ms, err := db.loadMeetings(ctx, bctx, refs, rev)
-		if err != nil {
-			return nil, err
-		}
 		out = append(out, ms...)
-		if !resp.More || len(resp.Kvs) == 0 {
-			return out, nil
-		}
-		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
-	}
+		return false, err
+	})
+	return out, err
 }

@@ -67,3 +67,40 @@ type RoomEvent struct {
 type RoomEventHandler interface {
 	HandleRoomEvent(ctx context.Context, ev RoomEvent) error
 }
+
+// SessionParticipant is one person's presence in a RealtimeKit session, as
+// the sessions API reports it.
+type SessionParticipant struct {
+	CustomParticipantID string
+	DisplayName         string
+	JoinedAt            time.Time
+	LeftAt              time.Time // zero while still in the room
+}
+
+// LiveSession is a room's session as the active-session API reports it:
+// what the poller compares with what it saw last time when no webhooks
+// reach meetbot.
+type LiveSession struct {
+	ID           string
+	Live         bool
+	StartedAt    time.Time
+	EndedAt      time.Time
+	Participants []SessionParticipant
+}
+
+// RoomInsight is what RealtimeKit tells about rooms after they are made:
+// sessions, recordings, summaries. It is separate from Conference so a
+// Conference without it still works (meetbot then shows no live state).
+type RoomInsight interface {
+	// ActiveSession returns the room's live session; ok is false when none
+	// is live.
+	ActiveSession(ctx context.Context, roomID string) (s LiveSession, ok bool, err error)
+	// RecordingURL returns a fresh download URL for a recording and when it
+	// expires. The URL is a secret: redirect to it, never post or log it.
+	RecordingURL(ctx context.Context, recordingID string) (url string, expires time.Time, err error)
+	// Summary returns the AI summary text of a session; ENOTFOUND when none
+	// exists (transcription off in the preset, or not made yet).
+	Summary(ctx context.Context, sessionID string) (string, error)
+	// FetchSummary downloads the summary a summary event pointed at.
+	FetchSummary(ctx context.Context, downloadURL string) (string, error)
+}

@@ -10,6 +10,7 @@ import (
 
 	dg "github.com/bwmarrin/discordgo"
 
+	"github.com/meetbot/meetbot/adapters/chatkit/chatkittest"
 	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -21,7 +22,7 @@ import (
 // log line names it, and later reminders do not call Discord again.
 func TestMissingPermissionsStopsOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.mu.Lock()
 	h.api.fail["POST /channels/C1/messages"] = apiErr{Status: http.StatusForbidden, Code: 50013}
@@ -47,7 +48,7 @@ func TestMissingPermissionsStopsOnce(t *testing.T) {
 // responses, which the global limit does not cover, still go through.
 func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.mu.Lock()
 	h.api.limited["/channels/C1/messages"], h.api.retry, h.api.global = 1, 60, true
@@ -81,12 +82,12 @@ func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 	t.Parallel()
 	clock := testenv.NewClock(time.Now())
-	var waited sleeps
+	var waited chatkittest.Sleeps
 	h := newHarness(t, func(o *discord.Options) {
 		o.Now = clock.Now
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			clock.Advance(d)
-			return waited.sleep(ctx, d)
+			return waited.Sleep(ctx, d)
 		}
 	})
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
@@ -101,11 +102,11 @@ func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 		t.Fatalf("%d attempts reached Discord, want the limited one and one after the wait", len(posts))
 	}
 	var total time.Duration
-	for _, d := range waited.all() {
+	for _, d := range waited.All() {
 		total += d
 	}
 	if total < 200*time.Millisecond || total > 2*time.Second {
-		t.Fatalf("waited %v in all (%v), want the 200 ms Discord asked for", total, waited.all())
+		t.Fatalf("waited %v in all (%v), want the 200 ms Discord asked for", total, waited.All())
 	}
 }
 
@@ -116,7 +117,7 @@ func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 // buckets or keep any token in them.
 func TestGatewayAnswersForgetTheirTokens(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	var tokens []string
 	for range 20 {
 		i := h.interaction(guildA, "U1", "help")
@@ -154,7 +155,7 @@ func (panicky) UpdateCard(context.Context, *core.Meeting, core.CardEvent) error 
 // log line.
 func TestPanicInWorkIsAnswered(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.env.Service.SetNotifier(panicky{h.adapter})
 	r := h.send(t, h.clickOn(guildA, "U2", "mb:yes:1"))

@@ -187,4 +187,3 @@ func (db *DB) PruneInbox(ctx context.Context, now time.Time) (int, error) {
 		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
 }
-

@@ -183,14 +183,26 @@ type InboxEntry struct {
 	Attempts int
 }
 
+// InboxAccept is one entry offered to RoomInbox.AcceptInbox with its
+// dedupe keys; the store sets Fresh.
+type InboxAccept struct {
+	Entry *InboxEntry
+	Keys  []string
+	Fresh bool
+}
+
 // RoomInbox is the durable queue between the webhook endpoint and the
 // RoomEventHandler, with the delivery keys that make a redelivery a no-op.
 type RoomInbox interface {
-	// AcceptInbox stores e together with its dedupe keys in one atomic
-	// write, unless e.ID or one of keys is already known; it reports
-	// whether e was stored. Keys are remembered until now+ttl (and after
-	// the entry is done), so a late redelivery is still recognised.
-	AcceptInbox(ctx context.Context, e *InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error)
+	// AcceptInbox stores each entry of batch together with its dedupe
+	// keys, unless its ID or one of its keys is already known (stored
+	// before, or earlier in the same batch), and sets each Fresh to
+	// whether it was stored. The whole batch is one durable write where the
+	// backend allows (bbolt: one transaction), so the endpoint can fold
+	// concurrent deliveries into one commit. Keys are remembered until
+	// now+ttl (also after the entry is done), so a late redelivery is still
+	// recognised. On error no Fresh is meaningful.
+	AcceptInbox(ctx context.Context, batch []*InboxAccept, now time.Time, ttl time.Duration) error
 	// PendingInbox returns up to limit entries not yet done, oldest
 	// Received first.
 	PendingInbox(ctx context.Context, limit int) ([]*InboxEntry, error)

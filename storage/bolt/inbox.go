@@ -30,43 +30,53 @@ func inboxQueueKey(e *core.InboxEntry) []byte {
 	return append(record.InboxOrder(e.Received), e.ID...)
 }
 
-// AcceptInbox stores e and its keys in one transaction unless its id or
-// one of its keys is known and not expired.
-func (db *DB) AcceptInbox(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error) {
+// AcceptInbox stores the batch in one transaction (through the
+// batcher), each entry unless its id or one of its keys is known and not
+// expired.
+func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now time.Time, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return err
 	}
-	if err := record.CheckInbox(e, keys); err != nil {
-		return false, fmt.Errorf("bolt: %w", err)
-	}
-	v, err := record.EncodeInbox(e)
-	if err != nil {
-		return false, fmt.Errorf("bolt: %w", err)
-	}
-	all := record.InboxKeys(e, keys)
-	var fresh bool
-	err = db.write(func(tx *bolt.Tx) error {
-		fresh = false // Batch may run fn more than once
-		kb := tx.Bucket(bucketInboxKeys)
-		for _, k := range all {
-			if x := kb.Get([]byte(k)); len(x) == 8 && int64(binary.BigEndian.Uint64(x)) > now.UnixNano() {
-				return nil
-			}
+	vals := make([][]byte, len(batch))
+	keys := make([][]string, len(batch))
+	for i, a := range batch {
+		if err := record.CheckInbox(a.Entry, a.Keys); err != nil {
+			return fmt.Errorf("bolt: %w", err)
 		}
-		var exp [8]byte
-		binary.BigEndian.PutUint64(exp[:], uint64(now.Add(ttl).UnixNano()))
-		for _, k := range all {
-			if err := kb.Put([]byte(k), exp[:]); err != nil {
+		v, err := record.EncodeInbox(a.Entry)
+		if err != nil {
+			return fmt.Errorf("bolt: %w", err)
+		}
+		vals[i], keys[i] = v, record.InboxKeys(a.Entry, a.Keys)
+	}
+	var exp [8]byte
+	binary.BigEndian.PutUint64(exp[:], uint64(now.Add(ttl).UnixNano()))
+	err := db.write(func(tx *bolt.Tx) error {
+		kb, qb := tx.Bucket(bucketInboxKeys), tx.Bucket(bucketInboxQueue)
+	next:
+		for i, a := range batch {
+			a.Fresh = false // Batch may run fn more than once
+			for _, k := range keys[i] {
+				if x := kb.Get([]byte(k)); len(x) == 8 && int64(binary.BigEndian.Uint64(x)) > now.UnixNano() {
+					continue next
+				}
+			}
+			for _, k := range keys[i] {
+				if err := kb.Put([]byte(k), exp[:]); err != nil {
+					return err
+				}
+			}
+			if err := qb.Put(inboxQueueKey(a.Entry), vals[i]); err != nil {
 				return err
 			}
+			a.Fresh = true
 		}
-		fresh = true
-		return tx.Bucket(bucketInboxQueue).Put(inboxQueueKey(e), v)
+		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("bolt: accept inbox entry: %w", err)
+		return fmt.Errorf("bolt: accept inbox entries: %w", err)
 	}
-	return fresh, nil
+	return nil
 }
 
 // PendingInbox returns up to limit pending entries, oldest first.

@@ -31,11 +31,28 @@ func (db *DB) inboxQueueKey(e *core.InboxEntry) string {
 	return db.key(kindInboxQueue, hex.EncodeToString(record.InboxOrder(e.Received)), esc(e.ID))
 }
 
-// AcceptInbox stores e and its keys in one Txn unless its id or one of its
+// AcceptInbox stores the batch's entries one after the other (etcd's raft
+// already folds concurrent proposals into one disk write, and each entry
+// needs its own condition), each with its keys in one Txn.
+func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now time.Time, ttl time.Duration) error {
+	for _, a := range batch {
+		a.Fresh = false
+	}
+	for _, a := range batch {
+		fresh, err := db.acceptOne(ctx, a.Entry, a.Keys, now, ttl)
+		if err != nil {
+			return err
+		}
+		a.Fresh = fresh
+	}
+	return nil
+}
+
+// acceptOne stores e and its keys in one Txn unless its id or one of its
 // keys is known and not expired. It reads the keys first, then commits
 // only if each is still as read (absent, or the same expired revision), so
 // two replicas handed the same delivery store it once between them.
-func (db *DB) AcceptInbox(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error) {
+func (db *DB) acceptOne(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}

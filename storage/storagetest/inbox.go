@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,13 @@ func inboxEntry(i int) *core.InboxEntry {
 	return &core.InboxEntry{ID: fmt.Sprintf("delivery-%d", i), Received: base.Add(time.Duration(i) * time.Second), Body: body}
 }
 
+// accept1 offers one entry.
+func accept1(ctx context.Context, s core.Store, e *core.InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error) {
+	a := &core.InboxAccept{Entry: e, Keys: keys}
+	err := s.AcceptInbox(ctx, []*core.InboxAccept{a}, now, ttl)
+	return a.Fresh, err
+}
+
 func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	// Ensure accepted entries come back whole and oldest first, that done
 	// ones leave the queue, and that attempts are kept.
@@ -30,7 +38,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 		// Accept out of receive order; the queue is by receive time.
 		for _, i := range []int{2, 0, 1} {
 			e := inboxEntry(i)
-			ok, err := s.AcceptInbox(ctx, e, []string{fmt.Sprintf("uuid-%d", i)}, base, time.Hour)
+			ok, err := accept1(ctx, s, e, []string{fmt.Sprintf("uuid-%d", i)}, base, time.Hour)
 			if err != nil || !ok {
 				t.Fatalf("AcceptInbox(%d) = %v, %v; want true", i, ok, err)
 			}
@@ -72,7 +80,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 		s := fresh(t)
 		ctx := t.Context()
 		e := inboxEntry(0)
-		if ok, err := s.AcceptInbox(ctx, e, []string{"uuid-a", "hash-a"}, base, time.Minute); err != nil || !ok {
+		if ok, err := accept1(ctx, s, e, []string{"uuid-a", "hash-a"}, base, time.Minute); err != nil || !ok {
 			t.Fatalf("first AcceptInbox = %v, %v", ok, err)
 		}
 		dupes := []struct {
@@ -84,7 +92,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 			{inboxEntry(2), []string{"uuid-b", "hash-a"}}, // new uuid, same body hash
 		}
 		for i, d := range dupes {
-			if ok, err := s.AcceptInbox(ctx, d.e, d.keys, base.Add(time.Second), time.Minute); err != nil || ok {
+			if ok, err := accept1(ctx, s, d.e, d.keys, base.Add(time.Second), time.Minute); err != nil || ok {
 				t.Fatalf("duplicate %d accepted: %v, %v", i, ok, err)
 			}
 		}
@@ -94,7 +102,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 		if err := s.DoneInbox(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := s.AcceptInbox(ctx, inboxEntry(3), []string{"hash-a"}, base.Add(30*time.Second), time.Minute); ok {
+		if ok, _ := accept1(ctx, s, inboxEntry(3), []string{"hash-a"}, base.Add(30*time.Second), time.Minute); ok {
 			t.Fatal("a done delivery's key was forgotten before it expired")
 		}
 		if n, err := s.PruneInbox(ctx, base.Add(30*time.Second)); err != nil || n != 0 {
@@ -102,7 +110,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 		}
 		// Past the expiry the keys no longer block, pruned or not.
 		later := base.Add(2 * time.Minute)
-		if ok, err := s.AcceptInbox(ctx, inboxEntry(4), []string{"uuid-a"}, later, time.Minute); err != nil || !ok {
+		if ok, err := accept1(ctx, s, inboxEntry(4), []string{"uuid-a"}, later, time.Minute); err != nil || !ok {
 			t.Fatalf("expired key still blocks: %v, %v", ok, err)
 		}
 		// Left: id:delivery-0 and hash-a, which ran out at base+1m; uuid-a,
@@ -110,11 +118,47 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 		if n, err := s.PruneInbox(ctx, later.Add(30*time.Second)); err != nil || n != 2 {
 			t.Fatalf("PruneInbox = %d, %v; want the 2 expired keys", n, err)
 		}
-		if ok, _ := s.AcceptInbox(ctx, inboxEntry(5), []string{"uuid-a"}, later.Add(30*time.Second), time.Minute); ok {
+		if ok, _ := accept1(ctx, s, inboxEntry(5), []string{"uuid-a"}, later.Add(30*time.Second), time.Minute); ok {
 			t.Fatal("PruneInbox dropped a live key")
 		}
-		if _, err := s.AcceptInbox(ctx, &core.InboxEntry{ID: "", Received: base}, nil, base, time.Minute); err == nil {
+		if _, err := accept1(ctx, s, &core.InboxEntry{ID: "", Received: base}, nil, base, time.Minute); err == nil {
 			t.Fatal("AcceptInbox took an entry without an id")
+		}
+	})
+}
+
+func runInboxBatchTests(t *testing.T, fresh func(t *testing.T) core.Store) {
+	// Ensure a batch stores its new entries, refuses the known ones, and
+	// within the batch lets the first of two sharing a key win.
+	t.Run("InboxBatchAccept", func(t *testing.T) {
+		s := fresh(t)
+		ctx := t.Context()
+		if ok, err := accept1(ctx, s, inboxEntry(0), []string{"old"}, base, time.Hour); err != nil || !ok {
+			t.Fatalf("seed: %v, %v", ok, err)
+		}
+		batch := []*core.InboxAccept{
+			{Entry: inboxEntry(1), Keys: []string{"a"}},
+			{Entry: inboxEntry(2), Keys: []string{"old"}},    // known before
+			{Entry: inboxEntry(3), Keys: []string{"b", "a"}}, // shares a with the first
+			{Entry: inboxEntry(4), Keys: []string{"c", "c"}}, // a key twice
+			{Entry: inboxEntry(1), Keys: []string{"d"}},      // same id as the first
+			{Entry: inboxEntry(5), Keys: nil},                // id only
+		}
+		if err := s.AcceptInbox(ctx, batch, base, time.Hour); err != nil {
+			t.Fatalf("AcceptInbox: %v", err)
+		}
+		want := []bool{true, false, false, true, false, true}
+		for i, a := range batch {
+			if a.Fresh != want[i] {
+				t.Fatalf("entry %d Fresh = %v, want %v", i, a.Fresh, want[i])
+			}
+		}
+		got, err := s.PendingInbox(ctx, 10)
+		if err != nil || len(got) != 4 {
+			t.Fatalf("PendingInbox = %d entries, %v; want 4", len(got), err)
+		}
+		if ok, _ := accept1(ctx, s, inboxEntry(9), []string{"b"}, base, time.Hour); !ok {
+			t.Fatal("a refused entry's keys were stored")
 		}
 	})
 }
@@ -130,7 +174,7 @@ func runSharedInboxTests(t *testing.T, pair func(t *testing.T) (core.Store, core
 		race(t, 2*sharedWriters, func(i int) error {
 			s := [2]core.Store{a, b}[i%2]
 			e := inboxEntry(i) // distinct ids: the shared key decides
-			ok, err := s.AcceptInbox(t.Context(), e, []string{"uuid-shared"}, base, time.Hour)
+			ok, err := accept1(t.Context(), s, e, []string{"uuid-shared"}, base, time.Hour)
 			if err != nil {
 				return err
 			}

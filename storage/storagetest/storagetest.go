@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runJobTests(t, fresh)
 	runInstallTests(t, fresh)
 	runInboxTests(t, fresh)
+	runInboxBatchTests(t, fresh)
 }
 
 // Test fixtures. wsC shares wsA's workspace id on another platform, so a

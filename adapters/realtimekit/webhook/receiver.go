@@ -87,11 +87,12 @@ type Options struct {
 // Receiver is the webhook endpoint (an http.Handler) and the loop that
 // hands stored deliveries to the RoomEventHandler (Run).
 type Receiver struct {
-	opts  Options
-	log   zerolog.Logger
-	clock core.Clock
-	keys  *keySet
-	wake  chan struct{}
+	opts   Options
+	log    zerolog.Logger
+	clock  core.Clock
+	keys   *keySet
+	commit *committer
+	wake   chan struct{}
 
 	// drainMu makes Drain passes one at a time; backoff holds, per entry
 	// whose hand-over failed, when it may be tried again.
@@ -134,6 +135,8 @@ func New(opts Options) (*Receiver, error) {
 		clock: opts.Clock,
 		keys:  &keySet{url: opts.KeyURL, client: opts.HTTPClient, clock: opts.Clock, minGap: opts.KeyRefetch},
 		wake:  make(chan struct{}, 1),
+
+		commit: &committer{inbox: opts.Inbox, ttl: opts.DedupeTTL},
 
 		backoff: map[string]time.Time{},
 	}, nil
@@ -193,9 +196,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	now := rc.clock.Now()
 	e := &core.InboxEntry{ID: id, Received: now, Body: body}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
-	defer cancel()
-	fresh, err := rc.opts.Inbox.AcceptInbox(ctx, e, []string{bodyKey(r.Header.Get(headerWebhookID), body)}, now, rc.opts.DedupeTTL)
+	fresh, err := rc.commit.accept(r.Context(), e, []string{bodyKey(r.Header.Get(headerWebhookID), body)}, now)
 	if err != nil {
 		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")

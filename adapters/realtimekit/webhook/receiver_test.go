@@ -2,7 +2,9 @@ package webhook_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,5 +207,31 @@ func TestLogsCarryNoURLs(t *testing.T) {
 	r.drain()
 	if s := r.logs.String(); strings.Contains(s, "sig=secret") || strings.Contains(s, "store.example") {
 		t.Fatalf("log leaked a download URL:\n%s", s)
+	}
+}
+
+// Ensure concurrent deliveries, which share store writes, each get the
+// right answer: of every delivery sent twice at once exactly one is 202.
+func TestConcurrentDeliveriesShareWrites(t *testing.T) {
+	r := newRig(t)
+	body := payload(t, "joined")
+	sig, _ := webhook.Sign(testKeys()[0], body)
+	const n = 40
+	codes := make([]int, 2*n)
+	var wg sync.WaitGroup
+	for i := range 2 * n {
+		wg.Go(func() {
+			id := strconv.Itoa(i / 2)
+			codes[i] = r.post(delivery{body: body, sig: sig, uuid: "u-" + id, webhookID: "wh-" + id})
+		})
+	}
+	wg.Wait()
+	for i := 0; i < 2*n; i += 2 {
+		if a, b := codes[i], codes[i+1]; !(a == 202 && b == 200 || a == 200 && b == 202) {
+			t.Fatalf("delivery %d answered %d and %d, want one 202 and one 200", i/2, a, b)
+		}
+	}
+	if p := r.pending(); p != n {
+		t.Fatalf("%d stored, want %d", p, n)
 	}
 }

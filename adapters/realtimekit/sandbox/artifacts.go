@@ -3,6 +3,7 @@ package sandbox
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -195,4 +196,22 @@ func (s *Server) getSessionSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	url, exp := s.newDownloadLocked(text, "text/plain; charset=utf-8")
 	writeData(w, http.StatusOK, map[string]any{"sessionId": ss.ID, "summaryDownloadUrl": url, "summaryDownloadUrlExpiry": isoTime(exp)})
+}
+
+// Recordings returns the ids of roomID's recordings, oldest first.
+func (s *Server) Recordings(roomID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var recs []*recording
+	for _, r := range s.recordings {
+		if r.MeetingID == roomID {
+			recs = append(recs, r)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *recording) int { return a.Stopped.Compare(b.Stopped) })
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.ID
+	}
+	return out
 }

@@ -265,7 +265,10 @@ func (s *Server) post(o outgoing, sig string) int {
 	req.Header.Set("rtk-signature", sig)
 	req.Header.Set("rtk-uuid", o.uuid)
 	req.Header.Set("rtk-webhook-id", o.webhookID)
-	res, err := s.hookClient.Do(req)
+	s.hookMu.Lock()
+	client := s.hookClient
+	s.hookMu.Unlock()
+	res, err := client.Do(req)
 	if err != nil {
 		return 0
 	}
@@ -420,4 +423,12 @@ type hookState struct {
 	sending   bool
 	idle      chan struct{} // closed (and replaced) each time sending stops
 	delivered []Delivery
+}
+
+// SetWebhookClient replaces the client webhooks are sent with (tests route
+// it to an in-process receiver). Call it before any webhook is emitted.
+func (s *Server) SetWebhookClient(c *http.Client) {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	s.hookClient = c
 }

@@ -96,6 +96,9 @@ type Receiver struct {
 
 	// drainMu makes Drain passes one at a time; backoff holds, per entry
 	// whose hand-over failed, when it may be tried again.
+	stampMu   sync.Mutex
+	lastStamp time.Time
+
 	drainMu sync.Mutex
 	backoff map[string]time.Time
 }
@@ -194,7 +197,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusOK, "ignored", "")
 		return
 	}
-	now := rc.clock.Now()
+	now := rc.stamp()
 	e := &core.InboxEntry{ID: id, Received: now, Body: body}
 	fresh, err := rc.commit.accept(r.Context(), e, []string{bodyKey(r.Header.Get(headerWebhookID), body)}, now)
 	if err != nil {
@@ -219,6 +222,20 @@ func (rc *Receiver) answer(w http.ResponseWriter, status int, what, kind string)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, what+"\n")
+}
+
+// stamp is the receive time: the clock's, but always after the previous
+// stamp, so the inbox (ordered by receive time) keeps the arrival order
+// even when the clock does not move between two deliveries.
+func (rc *Receiver) stamp() time.Time {
+	now := rc.clock.Now()
+	rc.stampMu.Lock()
+	defer rc.stampMu.Unlock()
+	if !now.After(rc.lastStamp) {
+		now = rc.lastStamp.Add(time.Nanosecond)
+	}
+	rc.lastStamp = now
+	return now
 }
 
 // verify checks sig with the cached key and, when that fails, once more

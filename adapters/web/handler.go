@@ -43,6 +43,11 @@ type Options struct {
 	// whether it leads, so an operator of several replicas sees at a
 	// glance which one runs the scheduler. Nil keeps the plain answer.
 	Replica *Replica
+	// Webhooks, when set, is RealtimeKit's webhook endpoint (the
+	// realtimekit/webhook receiver), served at POST /realtimekit/webhooks
+	// wherever this handler runs, console included, so local mode and
+	// tests receive the sandbox's webhooks too.
+	Webhooks http.Handler
 	// Now tells the time for countdowns. Nil means the Service's clock (the
 	// wall clock unless a test injected one), so the countdown agrees with
 	// the window check that core just made.
@@ -80,6 +85,9 @@ type Handler struct {
 
 var _ http.Handler = (*Handler)(nil)
 
+// WebhooksPath is where Options.Webhooks is served.
+const WebhooksPath = "/realtimekit/webhooks"
+
 // readyTimeout bounds a readiness probe, so a wedged store answers "not
 // ready" before the orchestrator's own probe timeout fires.
 const readyTimeout = 2 * time.Second
@@ -91,6 +99,7 @@ const readyTimeout = 2 * time.Second
 //	GET|HEAD /meetings/{code}.ics  its calendar file (see serveMeeting)
 //	GET|HEAD /healthz              200 "ok" while the process runs
 //	GET|HEAD /readyz               200, or 503 when Options.Ready fails (JSON with Options.Replica)
+//	POST /realtimekit/webhooks     Options.Webhooks, when set
 //	anything else                  404
 func New(opts Options) *Handler {
 	h := &Handler{
@@ -120,6 +129,9 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("/healthz", h.serveHealth)
 	h.mux.HandleFunc("/readyz", h.serveReady)
 	h.mux.HandleFunc("/", h.serveNotFound)
+	if opts.Webhooks != nil {
+		h.Handle("POST "+WebhooksPath, opts.Webhooks)
+	}
 
 	var root http.Handler = recoverer(protectJoinPaths(h.mux))
 	root = hlog.AccessHandler(h.logAccess)(root)

@@ -176,6 +176,7 @@ type Store interface {
 	SecretStore
 	InstallStore
 	OnceStore
+	AttendanceStore
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend.

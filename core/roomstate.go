@@ -2,7 +2,10 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
+	"time"
 )
 
 // RoomState is what a card or "/meet info" shows about one occurrence's
@@ -145,4 +148,62 @@ func (s *liveRooms) RoomHistory(ctx context.Context, a Actor, m *Meeting) ([]Roo
 	}
 	slices.SortFunc(out, func(x, y RoomState) int { return y.Occurrence.Original.Compare(x.Occurrence.Original) })
 	return out, nil
+}
+
+// CardLines words the room state for a card, the same on every platform:
+//
+//	Live · 4 in the room · since 15:02
+//	Ana, Bo, Cy, Di
+//
+// or, after the end (with RSVPs, a third line):
+//
+//	Ended · 34 min · 7 attended
+//	5 of 6 "yes" came, 2 came without answering
+//
+// esc makes a display name inert in the platform's markup (names are user
+// text, escaped like titles, so a name cannot mention anyone), and at
+// renders an instant the platform's way. hasRSVPs says whether the meeting
+// has any answers (the comparison is only shown then).
+func (r RoomState) CardLines(esc func(string) string, at func(time.Time) string, hasRSVPs bool) []string {
+	switch {
+	case r.Live:
+		head := fmt.Sprintf("Live · %d in the room", r.InRoom)
+		if !r.Since.IsZero() {
+			head += " · since " + at(r.Since)
+		}
+		lines := []string{head}
+		names, more := r.Names(MaxNames)
+		if len(names) > 0 {
+			parts := make([]string, len(names))
+			for i, n := range names {
+				parts[i] = esc(n)
+			}
+			l := strings.Join(parts, ", ")
+			if more > 0 {
+				l += fmt.Sprintf(" +%d", more)
+			}
+			lines = append(lines, l)
+		}
+		return lines
+	case r.Ended:
+		word := "Ended"
+		if r.Past {
+			word = "Last time"
+		}
+		lines := []string{fmt.Sprintf("%s · %s · %d attended", word, HumanDuration(r.Length), len(r.People))}
+		if hasRSVPs {
+			lines = append(lines, r.RSVP.Line())
+		}
+		return lines
+	}
+	return nil
+}
+
+// Line words the comparison: `5 of 6 "yes" came, 2 came without answering`.
+func (t RSVPTally) Line() string {
+	s := fmt.Sprintf("%d of %d \"yes\" came", t.YesCame, t.Yes)
+	if t.Unanswered > 0 {
+		s += fmt.Sprintf(", %d came without answering", t.Unanswered)
+	}
+	return s
 }

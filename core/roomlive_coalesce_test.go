@@ -22,7 +22,7 @@ type cardRecorder struct {
 }
 
 func (r *cardRecorder) Remind(context.Context, core.Reminder) (string, error) { return "", nil }
-func (r *cardRecorder) Announce(context.Context, core.Announcement) error    { return nil }
+func (r *cardRecorder) Announce(context.Context, core.Announcement) error     { return nil }
 
 func (r *cardRecorder) UpdateCard(ctx context.Context, m *core.Meeting, ev core.CardEvent) error {
 	st, _ := r.svc.RoomState(ctx, m)

@@ -82,7 +82,11 @@ func (s *session) script() [][]core.RoomEvent {
 		{s.ev(l, 12, "cy", "p3")},
 		{s.ev(j, 15, "bo", "p6")}, // bo again, from a second device
 		{s.ev(j, 16, "di", "p7")}, // di on a second device while the first stays
-		{func() core.RoomEvent { e := s.ev(core.RoomEnded, 34, "", ""); e.Reason = "ALL_PARTICIPANTS_LEFT"; return e }(),
+		{func() core.RoomEvent {
+			e := s.ev(core.RoomEnded, 34, "", "")
+			e.Reason = "ALL_PARTICIPANTS_LEFT"
+			return e
+		}(),
 			s.ev(l, 33, "ana", "p1"), s.ev(l, 34, "bo", "p6"), s.ev(l, 34, "di", "p4"), s.ev(l, 34, "di", "p7"), s.ev(l, 34, "ed", "p5")},
 	}
 }

@@ -18,7 +18,7 @@ type linkCatcher struct {
 }
 
 func (c *linkCatcher) Remind(context.Context, core.Reminder) (string, error) { return "", nil }
-func (c *linkCatcher) Announce(context.Context, core.Announcement) error    { return nil }
+func (c *linkCatcher) Announce(context.Context, core.Announcement) error     { return nil }
 func (c *linkCatcher) RoomNotice(_ context.Context, n core.RoomNotice) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

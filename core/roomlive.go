@@ -245,3 +245,15 @@ func (s *liveRooms) flushCard(key meetingRef) {
 	}
 	s.notices.refreshCard(ctx, m, CardLive)
 }
+
+// RoomIdentity returns what a room simulator (local mode's sandbox) needs
+// to let a enter meeting id's room as RealtimeKit would: the room and a's
+// custom_participant_id. It goes through Join, so the same rules hold
+// (who may join, the window) and a has a participant in the room.
+func (s *Service) RoomIdentity(ctx context.Context, a Actor, id string) (roomID, customID string, err error) {
+	link, err := s.Join(ctx, a, id)
+	if err != nil {
+		return "", "", err
+	}
+	return link.Meeting.RoomID, s.participants.customParticipantID(a.User), nil
+}

@@ -34,6 +34,10 @@ const (
 	SettingSchedulers SettingName = "schedulers"
 	// SettingAdmins adds or removes meetbot admins.
 	SettingAdmins SettingName = "admins"
+	// SettingRecordings turns recording links on or off.
+	SettingRecordings SettingName = "recordings"
+	// SettingSummaries turns posting AI summaries on or off.
+	SettingSummaries SettingName = "summaries"
 )
 
 // Limits on settings. They keep a workspace from planning thousands of
@@ -69,6 +73,8 @@ type SettingChange struct {
 	DMReminders bool
 	// AdminsOnly is the new value for SettingSchedulers.
 	AdminsOnly bool
+	// On is the new value for SettingRecordings and SettingSummaries.
+	On bool
 	// AddAdmins and RemoveAdmins are user ids for SettingAdmins; exactly
 	// one of them is set.
 	AddAdmins    []string
@@ -240,6 +246,10 @@ func applySetting(w *Workspace, c SettingChange) error {
 		w.DMReminders = c.DMReminders
 	case SettingSchedulers:
 		w.AdminsOnly = c.AdminsOnly
+	case SettingRecordings:
+		w.Recordings = c.On
+	case SettingSummaries:
+		w.Summaries = c.On
 	case SettingAdmins:
 		return applyAdmins(w, c)
 	default:

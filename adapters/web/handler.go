@@ -97,6 +97,7 @@ const readyTimeout = 2 * time.Second
 //	GET|HEAD /j/{code}             a personal join link (see serveJoin)
 //	GET|HEAD /meetings/{code}      a meeting's public info page (see serveMeeting)
 //	GET|HEAD /meetings/{code}.ics  its calendar file (see serveMeeting)
+//	GET|HEAD /r/{code}             a personal recording link: a redirect (see serveRecording)
 //	GET|HEAD /healthz              200 "ok" while the process runs
 //	GET|HEAD /readyz               200, or 503 when Options.Ready fails (JSON with Options.Replica)
 //	POST /realtimekit/webhooks     Options.Webhooks, when set
@@ -126,6 +127,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("/j/", h.serveJoin)
 	h.mux.HandleFunc("/j", h.serveJoin)
 	h.mux.HandleFunc(meetingRoute, h.serveMeeting)
+	h.mux.HandleFunc("/r/{code}", h.serveRecording)
 	h.mux.HandleFunc("/healthz", h.serveHealth)
 	h.mux.HandleFunc("/readyz", h.serveReady)
 	h.mux.HandleFunc("/", h.serveNotFound)

@@ -29,6 +29,10 @@ func settingName(word string) (core.SettingName, bool) {
 		return core.SettingSchedulers, true
 	case "admins", "admin":
 		return core.SettingAdmins, true
+	case "recordings", "recording", "recs":
+		return core.SettingRecordings, true
+	case "summaries", "summary", "summarize":
+		return core.SettingSummaries, true
 	}
 	return "", false
 }
@@ -41,7 +45,7 @@ func parseSettings(args []token) (Command, error) {
 	name, ok := settingName(args[0].text)
 	if !ok || args[0].quoted {
 		return Command{}, core.Errorf(core.EINVALID,
-			"There is no setting %s. The settings are zone, reminders, early, grace, dm, schedulers and admins, such as %q.", short(args[0].raw), exampleSettings)
+			"There is no setting %s. The settings are zone, reminders, early, grace, dm, schedulers, admins, recordings and summaries, such as %q.", short(args[0].raw), exampleSettings)
 	}
 	rest := args[1:]
 	example := settingExample(name)
@@ -71,6 +75,8 @@ func parseSettings(args []token) (Command, error) {
 		c.AdminsOnly, err = settingChoice(rest, example, map[string]bool{"admins": true, "admin": true, "everyone": false, "anyone": false, "all": false})
 	case core.SettingAdmins:
 		err = settingAdmins(rest, &c)
+	case core.SettingRecordings, core.SettingSummaries:
+		c.On, err = settingChoice(rest, example, map[string]bool{"on": true, "yes": true, "off": false, "no": false})
 	}
 	if err != nil {
 		return Command{}, err
@@ -93,6 +99,10 @@ func settingExample(n core.SettingName) string {
 		return "/meet settings schedulers everyone"
 	case core.SettingAdmins:
 		return "/meet settings admins add @ana"
+	case core.SettingRecordings:
+		return "/meet settings recordings on"
+	case core.SettingSummaries:
+		return "/meet settings summaries on"
 	}
 	return exampleSettings
 }

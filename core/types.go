@@ -53,7 +53,10 @@ type Workspace struct {
 	AdminsOnly bool
 	// Admins are user ids given admin rights in meetbot besides the people
 	// the platform says are admins.
-	Admins    []string
+	Admins []string
+	// Media overrides the operator's camera and screen-share quality;
+	// zero fields follow the config.
+	Media     MediaSettings
 	UpdatedAt time.Time
 }
 

@@ -49,6 +49,8 @@ func settingsText(v *core.WorkspaceSettings) string {
 	} else {
 		b.WriteString("  Who may schedule: everyone\n")
 	}
+	fmt.Fprintf(&b, "  Camera: %s at %d fps%s; screen share: %d fps%s\n", w.Media.Video, w.Media.FrameRate,
+		def(core.SettingVideo), w.Media.ScreenshareFrameRate, def(core.SettingScreenshareFrameRate))
 	if len(w.Admins) > 0 {
 		fmt.Fprintf(&b, "  meetbot admins: %s, besides the workspace's own admins\n", mentions(w.Admins))
 	} else {
@@ -91,6 +93,13 @@ func changedText(c core.SettingChange, v *core.WorkspaceSettings) string {
 			return "Now only workspace admins can schedule meetings here."
 		}
 		return "Now everyone can schedule meetings here."
+	case core.SettingVideo, core.SettingFrameRate, core.SettingScreenshareFrameRate:
+		text := fmt.Sprintf("Meetings now start with the camera at %s, %d fps, and screen sharing at %d fps%s.",
+			w.Media.Video, w.Media.FrameRate, w.Media.ScreenshareFrameRate, back)
+		if !c.Default && (c.Media.Video == "1080p" || c.Media.FrameRate > core.DefaultFrameRate || c.Media.ScreenshareFrameRate > 15) {
+			text += " " + core.MediaBandwidthWarning
+		}
+		return text
 	case core.SettingAdmins:
 		if len(c.RemoveAdmins) > 0 {
 			return fmt.Sprintf("%s no longer %s (the workspace's own admins always are).", areIs(c.RemoveAdmins), adminNoun(c.RemoveAdmins))

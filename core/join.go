@@ -21,6 +21,8 @@ type JoinLink struct {
 	// by itself at Window.Opens, and it stays valid until Window.Closes.
 	// Adapters still say when the meeting opens.
 	Early bool
+	// Start is the start of the occurrence the link is for.
+	Start time.Time
 }
 
 // EarlyLinkHorizon is how long before its join window opens a Join gets
@@ -138,7 +140,7 @@ func (s *joins) link(m *Meeting, occ Occurrence, user string, exp time.Time, w W
 		User:       user,
 		Expires:    exp.Unix(),
 	})
-	return &JoinLink{URL: s.publicURL + "/j/" + url.PathEscape(code), Expires: exp, Meeting: m, Window: w, Early: early}
+	return &JoinLink{URL: s.publicURL + "/j/" + url.PathEscape(code), Expires: exp, Meeting: m, Window: w, Early: early, Start: occ.Start}
 }
 
 // JoinPage is what opening a personal link shows. Inside the window Token is
@@ -155,8 +157,10 @@ type JoinPage struct {
 	Name    string
 	Phase   Phase
 	Window  Window
-	Token   string
-	Preset  string
+	// Occurrence is the occurrence the link is for (after any move).
+	Occurrence Occurrence
+	Token      string
+	Preset     string
 	// Expires is when the link itself stops working (moved with its
 	// occurrence when the meeting was rescheduled).
 	Expires time.Time
@@ -200,7 +204,7 @@ func (s *joins) OpenLink(ctx context.Context, code string) (*JoinPage, error) {
 	occ, found := linkedOccurrence(m, linked)
 	shift := occ.Start.Sub(linked)
 	w := WindowOf(occ, pol.early, pol.grace)
-	page := &JoinPage{Meeting: m, User: user, Window: w, Expires: time.Unix(c.Expires, 0).Add(shift), Phase: PhaseAfter}
+	page := &JoinPage{Meeting: m, User: user, Window: w, Occurrence: occ, Expires: time.Unix(c.Expires, 0).Add(shift), Phase: PhaseAfter}
 	if found && shift != 0 {
 		page.MovedFrom = linked
 	}

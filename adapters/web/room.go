@@ -79,7 +79,9 @@ type mediaJSON struct {
 }
 
 type (
-	ideal    struct{ Ideal int `json:"ideal"` }
+	ideal struct {
+		Ideal int `json:"ideal"`
+	}
 	idealMax struct {
 		Ideal int `json:"ideal"`
 		Max   int `json:"max"`
@@ -138,7 +140,9 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		OpensAt: core.ClockTime(p.Window.Opens, m.TimeZone, now),
 		ICS:     h.svc.CalendarURL(m),
 		Info:    h.svc.InfoURL(m),
-		Kit:     h.kit,
+	}
+	if !h.sandbox {
+		d.Kit = h.kit // the sandbox starts no UI Kit, so it preloads none
 	}
 	if !p.MovedFrom.IsZero() {
 		d.Moved = "from " + core.FullTime(p.MovedFrom, m.TimeZone)

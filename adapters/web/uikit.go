@@ -36,6 +36,7 @@ type uiKit struct {
 	CoreURL   string
 	CoreSRI   string
 	LoaderURL string
+	LoaderSRI string
 	importMap string
 	cspSource string
 }
@@ -49,7 +50,7 @@ func newUIKit(base string) *uiKit {
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	k := &uiKit{base: base, CoreURL: base + coreScript, CoreSRI: uiKitIntegrity[coreScript], LoaderURL: base + uiLoader}
+	k := &uiKit{base: base, CoreURL: base + coreScript, CoreSRI: uiKitIntegrity[coreScript], LoaderURL: base + uiLoader, LoaderSRI: uiKitIntegrity[uiLoader]}
 	integrity := make(map[string]string, len(uiKitIntegrity))
 	for p, h := range uiKitIntegrity {
 		if strings.HasPrefix(p, UIPackage+"/") {

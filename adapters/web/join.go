@@ -223,12 +223,12 @@ func claimRows(claims map[string]any, zone string) []claimRow {
 	return rows
 }
 
-// countdown is the wait page's "in …" text for secs seconds left, exactly
+// Countdown is the wait page's "in …" text for secs seconds left, exactly
 // as the page's script writes it each second (pages/wait.html's human):
 // seconds under a minute, minutes and seconds under an hour ("1 min 50 s",
 // never a rounded "2 min"), then hours and minutes rounded up, and days
 // and hours from a day on.
-func countdown(secs int) string {
+func Countdown(secs int) string {
 	if secs < 60 {
 		return strconv.Itoa(secs) + " s"
 	}

@@ -52,6 +52,7 @@ type roomBoot struct {
 	AutoJoin  bool       `json:"autoJoin"`
 	Sandbox   bool       `json:"sandbox"`
 	Seconds   int        `json:"seconds"`
+	OpensInMS int64      `json:"opensInMS"`
 	StartISO  string     `json:"startISO"`
 	StartText string     `json:"startText"`
 	Zone      string     `json:"zone"`
@@ -154,7 +155,8 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	}
 	if d.Waiting {
 		secs := max(int(math.Ceil(p.Window.Opens.Sub(now).Seconds())), 1)
-		d.In, b.Seconds = countdown(secs), secs
+		d.In, b.Seconds = Countdown(secs), secs
+		b.OpensInMS = max(p.Window.Opens.Sub(now).Milliseconds(), 0)
 		d.AutoJoin = !p.Expires.Before(p.Window.Opens) || p.Expires.IsZero()
 		b.AutoJoin = d.AutoJoin
 		if d.AutoJoin {
@@ -297,7 +299,7 @@ func (h *Handler) describeRefusal(d *noticeData, p *core.JoinPage, err error) {
 		d.Message = "Personal links last a short while. Ask the bot for a new one."
 		d.Ask = "/meet join " + m.ID
 	case e != nil && e.Code == core.EENDED && e.EndedAt.IsZero():
-		d.Heading, d.Over = title+" moved", true
+		d.Heading, d.Over = title+" no longer takes place then", true
 		d.Message = "This link was for a time of the meeting that was skipped or changed; " + "it no longer takes place then."
 		d.About.Start = core.FullTime(occ.Start, m.TimeZone)
 	case e != nil && e.Code == core.EENDED:

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/rs/zerolog"
@@ -215,7 +215,17 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 // waitFor polls a JavaScript condition until it is true.
 func waitFor(t *testing.T, ctx context.Context, what, js string, timeout time.Duration) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))); err != nil {
+	end := time.Now().Add(timeout)
+	var err error
+	for {
+		// A navigation under the poll loses its JavaScript context; poll
+		// again in the new document until the time is up.
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(time.Until(end))))
+		if err == nil || time.Now().After(end) || !strings.Contains(err.Error(), "context") || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
 		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({text: document.body && document.body.innerText, errors: window.__meetbot && window.__meetbot.consoleErrors, csp: window.__meetbot && window.__meetbot.violations})`))
 		t.Fatalf("waiting for %s (%s): %v\npage: %s", what, js, err, state)
 	}
@@ -271,4 +281,9 @@ func (e *env) get(path string) *http.Response {
 	}
 	e.t.Cleanup(func() { r.Body.Close() })
 	return r
+}
+
+// phone sets the tab to a 390×844 phone screen.
+func phone(ctx context.Context) error {
+	return chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile))
 }

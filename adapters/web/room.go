@@ -55,6 +55,7 @@ type roomBoot struct {
 	OpensInMS int64      `json:"opensInMS"`
 	StartISO  string     `json:"startISO"`
 	StartText string     `json:"startText"`
+	OpensISO  string     `json:"opensISO"`
 	Zone      string     `json:"zone"`
 	Token     string     `json:"token,omitempty"`
 	Media     *mediaJSON `json:"media,omitempty"`
@@ -151,6 +152,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	b := roomBoot{
 		Nonce: nonce, Sandbox: h.sandbox, Waiting: d.Waiting,
 		StartISO: occ.Start.UTC().Format(time.RFC3339), StartText: d.About.Start, Zone: m.TimeZone,
+		OpensISO: p.Window.Opens.UTC().Format(time.RFC3339),
 		CoreURL: h.kit.CoreURL, CoreSRI: h.kit.CoreSRI, LoaderURL: h.kit.LoaderURL,
 	}
 	if d.Waiting {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,4 +65,61 @@ func TestWaitPageRefreshOnlyWithoutScript(t *testing.T) {
 	if strings.Contains(outside, "refresh") {
 		t.Errorf("a refresh outside <noscript>:\n%s", head)
 	}
+}
+
+// TestWaitStateAsksTheServer: the wait page's question, GET
+// /j/{code}?state=1, is answered by the server's clock: "before" with the
+// time left and no token until the window opens, then "open" with the
+// token and the media settings, and "gone" once the meeting is cancelled.
+func TestWaitStateAsksTheServer(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	m := e.schedule(ana, "Design review", t0.Add(20*time.Minute), 30*time.Minute)
+	link, err := e.svc.Join(context.Background(), bo, m.ID)
+	if err != nil || !link.Early {
+		t.Fatalf("early join: %+v, %v", link, err)
+	}
+	path := strings.TrimPrefix(link.URL, e.srv.URL)
+
+	r := e.get(path + "?state=1")
+	wantStatus(t, r, http.StatusOK)
+	wantBody(t, r, `"phase":"before"`, `"opens_in_ms":900000`)
+	wantNotInBody(t, r, "token")
+	wantJoinHeaders(t, r)
+
+	e.clock.Advance(15 * time.Minute)
+	r = e.get(path + "?state=1")
+	tok := e.token(wsLocal, m.ID, "bo")
+	wantBody(t, r, `"phase":"open"`, `"token":"`+tok+`"`, `"frameRate":{"ideal":30}`, `"screenshare":{"frameRate":{"ideal":5,"max":5}}`)
+
+	if _, err := e.svc.Cancel(context.Background(), ana, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	r = e.get(path + "?state=1")
+	wantBody(t, r, `"phase":"gone"`)
+	wantNotInBody(t, r, tok)
+}
+
+// TestEarlyLinkFollowsAMove: an early link to a meeting moved an hour
+// later opens a wait page for the new time that says it moved, and at the
+// new opening it joins; the link's life moved with the meeting.
+func TestEarlyLinkFollowsAMove(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	start := t0.Add(30 * time.Minute)
+	m := e.schedule(ana, "Budget", start, 30*time.Minute)
+	link, err := e.svc.Join(context.Background(), bo, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimPrefix(link.URL, e.srv.URL)
+	if _, _, err := e.svc.Move(context.Background(), ana, m.ID, start.Add(time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(start) // the old start: the meeting is an hour away now
+	r := e.get(path)
+	wantStatus(t, r, http.StatusOK)
+	wantBody(t, r, "Joining opens at 15:25 EST", `<th scope="row">Moved</th>`, `"waiting":true`)
+
+	e.clock.Set(start.Add(time.Hour)) // past the link's first expiry, inside the new window
+	r = e.get(path + "?state=1")
+	wantBody(t, r, `"phase":"open"`)
 }

@@ -153,7 +153,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		Nonce: nonce, Sandbox: h.sandbox, Waiting: d.Waiting,
 		StartISO: occ.Start.UTC().Format(time.RFC3339), StartText: d.About.Start, Zone: m.TimeZone,
 		OpensISO: p.Window.Opens.UTC().Format(time.RFC3339),
-		CoreURL: h.kit.CoreURL, CoreSRI: h.kit.CoreSRI, LoaderURL: h.kit.LoaderURL,
+		CoreURL:  h.kit.CoreURL, CoreSRI: h.kit.CoreSRI, LoaderURL: h.kit.LoaderURL,
 	}
 	if d.Waiting {
 		secs := max(int(math.Ceil(p.Window.Opens.Sub(now).Seconds())), 1)

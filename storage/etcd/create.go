@@ -94,6 +94,20 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	}
 }
 
+// CreatePlannedMeeting creates m and then plans the jobs plan returns for
+// it. The two are separate Txns here (creates are group-committed per
+// workspace, plans are not); a crash between them leaves a pending meeting
+// without jobs, which recovery re-plans on the next leader's start.
+func (db *DB) CreatePlannedMeeting(ctx context.Context, m *core.Meeting, plan func(*core.Meeting) []core.DueJob) error {
+	if plan == nil {
+		return internal(fmt.Errorf("create planned meeting without a plan"))
+	}
+	if err := db.CreateMeeting(ctx, m); err != nil {
+		return err
+	}
+	return db.PlanJobs(context.WithoutCancel(ctx), m.Workspace, m.ID, plan(m.Clone()))
+}
+
 // commitCreates commits one group of the workspace's queued creates (the
 // oldest first), answers them, and then hands the committer's role to the
 // oldest create still queued, or gives it up when none is. Each caller so

@@ -14,6 +14,10 @@ const (
 	CardInvited   CardEvent = "invited"
 	CardStarted   CardEvent = "started"
 	CardEnded     CardEvent = "ended"
+	// CardRoom: the video room's readiness changed (its creation failed
+	// for the first time, or it was made after failing), so a card that
+	// says "video room not ready yet" (Meeting.RoomNotReady) is redrawn.
+	CardRoom CardEvent = "room"
 )
 
 // CardKeeper is implemented by notifiers that keep a meeting's card up to

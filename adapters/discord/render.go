@@ -113,6 +113,9 @@ func Card(m *core.Meeting, occ core.Occurrence, w core.Window, now time.Time) (*
 		}
 		fmt.Fprintf(&d, "\nRepeats %s (%s)", Escape(recur.Describe(m.Recurrence, loc)), Escape(m.TimeZone))
 	}
+	if state == cardOpen && m.RoomNotReady() {
+		status += "\nVideo room not ready yet"
+	}
 	d.WriteString("\n" + status)
 	yes, no, maybe := m.RSVPCounts()
 	rsvp := fmt.Sprintf("%d yes · %d no", yes, no)

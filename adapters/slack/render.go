@@ -84,6 +84,9 @@ func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
 	if m.Private {
 		facts = append(facts, "invitees only")
 	}
+	if live && m.RoomNotReady() {
+		facts = append(facts, "video room not ready yet")
+	}
 	blocks = append(blocks, slackapi.NewContextBlock("",
 		slackapi.NewTextBlockObject(slackapi.MarkdownType, fit(strings.Join(facts, " · "), maxContextText), false, false)))
 	if !live {

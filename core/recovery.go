@@ -46,16 +46,16 @@ func (s *recovery) Recover(ctx context.Context) error {
 }
 
 // recoverOne settles one pending intent. One waiting for its room in the
-// background is re-planned, which makes sure its room job exists (a crash
-// between storing a meeting and planning it, on a backend that cannot do
-// both at once), and the job does the upstream work within the API
-// budget; a restart during an outage so costs no upstream call. An
+// background is planned if it has no room job (a crash between storing a
+// meeting and planning it, on a backend that cannot do both at once), and
+// the job does the upstream work within the API budget; a restart during
+// an outage so costs no upstream call. An
 // abandoned intent (a "/meet now" whose user was told it failed) is
 // settled by what the video service holds: a room found by its tag is
 // adopted, inactive; none found deletes the intent.
 func (s *recovery) recoverOne(ctx context.Context, m *Meeting) error {
 	if !m.Abandoned {
-		return s.planner.Plan(ctx, m)
+		return s.planIfUnplanned(ctx, m)
 	}
 	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
 	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
@@ -73,6 +73,24 @@ func (s *recovery) recoverOne(ctx context.Context, m *Meeting) error {
 	}
 	log.Info().Msg("abandoned intent's room found; kept tracked and inactive")
 	return nil
+}
+
+// planIfUnplanned plans a pending meeting that has no room job yet. One
+// that has it is left alone: re-planning it after a downtime would drop a
+// reminder that is overdue but not yet sent (a plan keeps only reminders
+// still ahead), and the scheduler sends that one late instead.
+func (s *recovery) planIfUnplanned(ctx context.Context, m *Meeting) error {
+	jobs, err := s.planner.store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		return fmt.Errorf("jobs of a pending meeting: %w", err)
+	}
+	for _, j := range jobs {
+		if j.ID == roomJobID(m) {
+			return nil
+		}
+	}
+	s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("pending meeting had no room job; planned")
+	return s.planner.Plan(ctx, m)
 }
 
 // adopt records room, found upstream by m's tag, as m's room: it is set to

@@ -177,8 +177,12 @@ func (s *runner) runRoom(ctx context.Context, r jobRun) error {
 	if done.RoomAttempts > 1 {
 		s.notices.refreshCard(ctx, done, CardRoom) // no longer "not ready"
 	}
-	if done.RoomStatus != s.rooms.desiredRoomStatus(ctx, done) {
-		s.planner.planLogged(ctx, done) // a close (or the open) puts it right
+	if done.RoomStatus == RoomActive && s.rooms.desiredRoomStatus(ctx, done) == RoomInactive {
+		// Made or adopted ACTIVE outside its window (setting its status
+		// failed): close it now, or leave a close job to retry.
+		if _, err := s.rooms.SyncRoom(ctx, done); err != nil {
+			s.planner.planLogged(ctx, done)
+		}
 	}
 	return nil
 }

@@ -91,6 +91,9 @@ func CardWithRoom(m *core.Meeting, now time.Time, heading string, room *core.Roo
 	if m.Private {
 		facts = append(facts, "invitees only")
 	}
+	if live && m.RoomNotReady() {
+		facts = append(facts, "video room not ready yet")
+	}
 	blocks = append(blocks, slackapi.NewContextBlock("",
 		slackapi.NewTextBlockObject(slackapi.MarkdownType, fit(strings.Join(facts, " · "), maxContextText), false, false)))
 	if room != nil && room.Known() {

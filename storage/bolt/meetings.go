@@ -23,6 +23,21 @@ func errNoMeeting(id string) error {
 // of its members fails), so it derives everything from the transaction and
 // only touches m after the commit.
 func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
+	return db.createMeeting(ctx, m, nil)
+}
+
+// CreatePlannedMeeting stores m and the jobs plan returns for it in one
+// batched transaction, so a schedule costs one commit.
+func (db *DB) CreatePlannedMeeting(ctx context.Context, m *core.Meeting, plan func(*core.Meeting) []core.DueJob) error {
+	if plan == nil {
+		return fmt.Errorf("bolt: create planned meeting without a plan")
+	}
+	return db.createMeeting(ctx, m, plan)
+}
+
+// createMeeting is CreateMeeting, planning the new meeting's jobs in the
+// same transaction when plan is set.
+func (db *DB) createMeeting(ctx context.Context, m *core.Meeting, plan func(*core.Meeting) []core.DueJob) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -52,6 +67,15 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 		c.ID, c.Version = next, 1
 		if err := putMeeting(tx, prefix, nil, c); err != nil {
 			return err
+		}
+		if plan != nil {
+			planned, err := plannedJobs(c.Workspace, next, plan(c.Clone()))
+			if err != nil {
+				return err
+			}
+			if err := db.planJobsTx(tx, prefix, c.Workspace, next, planned); err != nil {
+				return err
+			}
 		}
 		id = next
 		return nil

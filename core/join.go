@@ -32,6 +32,7 @@ type joins struct {
 	linkTTL      time.Duration // how long a personal link stays valid
 	publicURL    string        // where adapters/web serves the links
 	clock        Clock
+	obs          Observer // told the outcome of each OpenLink
 }
 
 // checkWindow returns nil inside the join window and a typed error that
@@ -134,6 +135,14 @@ type JoinPage struct {
 // window. After the window, or when cancelled, it returns EENDED; a tampered,
 // expired or foreign link gets a 4xx-class error.
 func (s *joins) OpenLink(ctx context.Context, code string) (*JoinPage, error) {
+	start := time.Now()
+	page, err := s.openLink(ctx, code)
+	s.obs.JoinOpened(joinOutcomeOf(page, err), time.Since(start))
+	return page, err
+}
+
+// openLink is OpenLink without the observation.
+func (s *joins) openLink(ctx context.Context, code string) (*JoinPage, error) {
 	now := s.clock.Now()
 	c, verr := s.links.Verify(code, now)
 	if verr != nil && !errors.Is(verr, ErrLinkExpired) {

@@ -17,7 +17,7 @@ func TestServiceMethodSet(t *testing.T) {
 	want := []string{
 		"CalendarCode", "CalendarURL", "Cancel", "CloseEndedRooms", "Config", "Current",
 		"CurrentMeeting", "Info", "InfoURL", "Invite", "InviteHosts", "IsAdmin", "Join", "List",
-		"Location", "LocationSource", "Move", "Now", "OpenLink", "OpenWindows", "Plan",
+		"Location", "LocationSource", "Move", "Now", "Observer", "OpenLink", "OpenWindows", "Plan",
 		"PublicMeeting", "RSVP", "Recover", "Remove", "RunJob", "Schedule", "SetCard", "SetMirror",
 		"SetNotifier", "SetTimeZone", "SetWaker", "Settings", "Skip", "SyncRoom", "TakeZoneHint",
 		"UpdateSettings", "WindowOf",

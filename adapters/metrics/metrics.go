@@ -336,7 +336,7 @@ func labelish(v string) bool {
 	}
 	for _, r := range v {
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '.', r == '-', r == '/', r == '{', r == '}', r == ' ', r == '*':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '.', r == '-', r == '/', r == '{', r == '}', r == ' ', r == '*':
 		default:
 			return false
 		}

@@ -160,7 +160,7 @@ func TestLabelsStayBounded(t *testing.T) {
 	}
 	for _, s := range fam.GetMetric() {
 		for _, lp := range s.GetLabel() {
-			if strings.ContainsAny(lp.GetValue(), "<@A") {
+			if strings.ContainsAny(lp.GetValue(), "<@ ") {
 				t.Errorf("label %s=%q carries text", lp.GetName(), lp.GetValue())
 			}
 		}

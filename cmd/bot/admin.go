@@ -50,6 +50,9 @@ func (a *app) observeJob(j core.DueJob, o scheduler.Outcome, _ error) {
 		outcome = "given_up"
 	}
 	a.observer().JobRun(j.Kind, outcome, time.Since(j.Due))
+	if a.jobRan != nil {
+		a.jobRan(j)
+	}
 }
 
 // listenAdmin opens http.admin_listen when it is set, so a busy port fails

@@ -304,9 +304,9 @@ func (c Config) validateHTTP(add func(format string, args ...any)) {
 		add("http.listen: %q is not host:port (example: 127.0.0.1:8080)", c.HTTP.Listen)
 	}
 	if a := c.HTTP.AdminListen; a != "" {
-		if _, _, err := net.SplitHostPort(a); err != nil {
+		if _, port, err := net.SplitHostPort(a); err != nil {
 			add("http.admin_listen: %q is not host:port (example: 127.0.0.1:9090)", a)
-		} else if a == c.HTTP.Listen {
+		} else if a == c.HTTP.Listen && port != "0" {
 			add("http.admin_listen: %q is http.listen too; metrics and pprof need an address of their own", a)
 		}
 	}

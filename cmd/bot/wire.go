@@ -43,6 +43,8 @@ type app struct {
 	rtk      *realtimekit.Client
 	adminSrv *http.Server
 	adminLn  net.Listener
+	// jobRan, when set (tests), is called after each job run is counted.
+	jobRan func(core.DueJob)
 	// notify routes reminders to each platform's adapter; wireSlack and
 	// wireDiscord register theirs.
 	notify  *platformNotifier

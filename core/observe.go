@@ -116,3 +116,12 @@ func (NopObserver) WebhookEvent(string, string) {}
 // Observer returns the Service's observer (Deps.Observer, or a NopObserver),
 // so adapters that handle commands report them to the same place.
 func (s *Service) Observer() Observer { return s.obs }
+
+// PendingJobCounter is an optional face of a store: the number of due
+// jobs not yet done, by kind, read from counts the store keeps as it
+// writes (never by scanning the jobs), so a metrics scrape may ask for it
+// at any rate. storage/bolt implements it; a store that does not is simply
+// not shown in meetbot_scheduler_jobs_pending.
+type PendingJobCounter interface {
+	PendingJobs() map[JobKind]int
+}

@@ -12,12 +12,17 @@ import (
 	"github.com/meetbot/meetbot/core/scheduler"
 )
 
-// newMetrics builds the Prometheus metrics of this process. They are kept
+// newMetrics builds the Prometheus metrics of this process, once the store
+// is open (whether it keeps pending-job counts decides that gauge). They are kept
 // whether or not http.admin_listen is set (counting costs next to
 // nothing), so turning the admin listener on never changes what runs. The
 // gauges read a's parts at scrape time, through closures, because those
 // parts are built after the metrics that observe them.
 func (a *app) newMetrics() {
+	var pending func() map[core.JobKind]int
+	if c, ok := a.store.(core.PendingJobCounter); ok {
+		pending = c.PendingJobs // etcd keeps no counts: no gauge rather than zeros
+	}
 	a.metrics = metrics.New(metrics.Options{
 		Leading: func() bool { return a.sched != nil && a.sched.Leading() },
 		BudgetLeft: func(p core.Priority) int {
@@ -26,7 +31,8 @@ func (a *app) newMetrics() {
 			}
 			return a.rtk.BudgetLeft(p)
 		},
-		Version: version,
+		PendingJobs: pending,
+		Version:     version,
 	})
 }
 

@@ -196,6 +196,9 @@ func TestAdminMetricsEndToEnd(t *testing.T) {
 			t.Errorf("%s%v moved by %v, want at least %v", m.name, m.labels, d, m.atLeast)
 		}
 	}
+	if _, ok := after.Value("meetbot_scheduler_jobs_pending", map[string]string{"kind": "close"}); !ok {
+		t.Error("no meetbot_scheduler_jobs_pending on bbolt")
+	}
 	if v := val(after, "meetbot_realtimekit_budget_left", map[string]string{"priority": "interactive"}); v <= 0 || v >= 1200 {
 		t.Errorf("interactive budget left = %v after calls, want below the 1200 limit", v)
 	}
@@ -261,4 +264,3 @@ func containsProblem(problems []string, s string) bool {
 	}
 	return false
 }
-

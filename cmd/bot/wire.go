@@ -104,11 +104,11 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	if err != nil {
 		return nil, err
 	}
-	a.newMetrics()
-	if err := a.listenAdmin(); err != nil {
+	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.openStore(ctx); err != nil {
+	a.newMetrics()
+	if err := a.listenAdmin(); err != nil {
 		return nil, err
 	}
 	conf, decode, err := a.connectRealtimeKit(ctx)

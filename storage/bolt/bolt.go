@@ -174,6 +174,13 @@ func (db *DB) init() error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keyPendingCounted) == nil {
+			// Written before pending jobs were counted (or new): count
+			// once, here, and keep the counts from now on.
+			if err := countPending(tx); err != nil {
+				return err
+			}
+		}
 		v := meta.Get(keySchema)
 		if v == nil {
 			return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))

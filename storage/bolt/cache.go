@@ -19,7 +19,7 @@ const decodeCacheSize = 8192
 // on the bytes themselves, a write never needs to invalidate anything: a
 // changed record simply misses. Entries are evicted at random when full.
 type recordCache[T any] struct {
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	m     map[string]cachedRecord[T]
 	clone func(*T) *T
 }
@@ -47,13 +47,22 @@ func newParticipantCache() *recordCache[core.Participant] {
 
 // get returns a copy of the record decoded from v under key k, or nil.
 func (c *recordCache[T]) get(k, v []byte) *T {
-	c.mu.Lock()
+	if r := c.peek(k, v); r != nil {
+		return c.clone(r)
+	}
+	return nil
+}
+
+// peek is get without the copy: the cache's own record, which the caller
+// must not change nor hand out (clone it first).
+func (c *recordCache[T]) peek(k, v []byte) *T {
+	c.mu.RLock()
 	e, ok := c.m[string(k)]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if !ok || !bytes.Equal(e.raw, v) {
 		return nil
 	}
-	return c.clone(e.v)
+	return e.v
 }
 
 // put remembers r as the decoding of v under k. v belongs to bbolt, so it

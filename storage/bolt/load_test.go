@@ -161,6 +161,7 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 	type batch struct {
 		puts      []kv
 		due, time [][]byte
+		kinds     map[core.JobKind]uint64
 		err       error
 	}
 	batches := make(chan batch, 4)
@@ -207,6 +208,10 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 						kv{bucketJobs, []byte(jobs[i].ID), v},
 						kv{bucketJobsByMeeting, join(jobMeetingPrefix(prefix, m.ID), []byte(jobs[i].ID)), nil})
 					b.due = append(b.due, jobTimeKey(jobs[i].Due, jobs[i].ID))
+					if b.kinds == nil {
+						b.kinds = map[core.JobKind]uint64{}
+					}
+					b.kinds[jobs[i].Kind]++
 				}
 				if len(b.puts) >= 10_000 && !flush() {
 					return
@@ -228,6 +233,7 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 	total := set.workspaces * set.perWS
 	dueKeys := make([][]byte, 0, 4*total)
 	startKeys := make([][]byte, 0, total)
+	pending := map[core.JobKind]uint64{}
 	for b := range batches {
 		must(b.err)
 		for _, p := range b.puts {
@@ -235,7 +241,11 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 		}
 		dueKeys = append(dueKeys, b.due...)
 		startKeys = append(startKeys, b.time...)
+		for k, n := range b.kinds {
+			pending[k] += n
+		}
 	}
+
 	for _, idx := range []struct {
 		bucket []byte
 		keys   [][]byte
@@ -246,6 +256,15 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 		}
 	}
 	must(ap.commit())
+	// Every loaded job is pending: keep the counts the API would (pending.go).
+	must(store.db.Update(func(tx *bolt.Tx) error {
+		for _, k := range pendingKinds {
+			if err := tx.Bucket(bucketMeta).Put(pendingKey(k), uint64Value(pending[k])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	return dueKeys
 }
 

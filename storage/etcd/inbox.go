@@ -3,6 +3,8 @@ package etcd
 import (
 	"context"
 	"encoding/hex"
+	"errors"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -31,14 +33,49 @@ func (db *DB) inboxQueueKey(e *core.InboxEntry) string {
 	return db.key(kindInboxQueue, hex.EncodeToString(record.InboxOrder(e.Received)), esc(e.ID))
 }
 
-// AcceptInbox stores the batch's entries one after the other (etcd's raft
-// already folds concurrent proposals into one disk write, and each entry
-// needs its own condition), each with its keys in one Txn.
+// AcceptInbox stores the batch's entries, each with its keys in one Txn.
+// Entries that share no key with an earlier one in the batch go to etcd
+// concurrently (raft folds concurrent proposals into one disk write, and
+// each entry needs its own condition); the others follow one by one, so
+// the earlier of two entries sharing a key is the one stored.
 func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now time.Time, ttl time.Duration) error {
+	seen := map[string]bool{}
+	var first, later []*core.InboxAccept
 	for _, a := range batch {
 		a.Fresh = false
+		if a.Entry == nil {
+			return internal(record.CheckInbox(a.Entry, a.Keys))
+		}
+		keys := record.InboxKeys(a.Entry, a.Keys)
+		clash := false
+		for _, k := range keys {
+			clash = clash || seen[k]
+		}
+		for _, k := range keys {
+			seen[k] = true
+		}
+		if clash {
+			later = append(later, a)
+		} else {
+			first = append(first, a)
+		}
 	}
-	for _, a := range batch {
+	var wg sync.WaitGroup
+	errs := make([]error, len(first))
+	sem := make(chan struct{}, acceptParallel)
+	for i, a := range first {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			a.Fresh, errs[i] = db.acceptOne(ctx, a.Entry, a.Keys, now, ttl)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, a := range later {
 		fresh, err := db.acceptOne(ctx, a.Entry, a.Keys, now, ttl)
 		if err != nil {
 			return err
@@ -47,6 +84,9 @@ func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now ti
 	}
 	return nil
 }
+
+// acceptParallel bounds the Txns one AcceptInbox has in flight.
+const acceptParallel = 32
 
 // acceptOne stores e and its keys in one Txn unless its id or one of its
 // keys is known and not expired. It reads the keys first, then commits

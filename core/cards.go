@@ -14,6 +14,10 @@ const (
 	CardInvited   CardEvent = "invited"
 	CardStarted   CardEvent = "started"
 	CardEnded     CardEvent = "ended"
+	// CardLive redraws a card because people joined or left its room, or
+	// the room went live or emptied (coalesced: see HandleRoomEvent). It
+	// changes nothing but the card's live line.
+	CardLive CardEvent = "live"
 )
 
 // CardKeeper is implemented by notifiers that keep a meeting's card up to

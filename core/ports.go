@@ -229,6 +229,7 @@ type Store interface {
 	InstallStore
 	OnceStore
 	RoomInbox
+	AttendanceStore
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend.

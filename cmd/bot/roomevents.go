@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meetbot/meetbot/adapters/console"
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/webhook"
 	"github.com/meetbot/meetbot/core"
@@ -122,4 +123,13 @@ func (a *app) wireRoomEvents(ctx context.Context, conf *realtimekit.Client) (htt
 		return nil
 	})
 	return endpoint, nil
+}
+
+// roomDriver is the console's ":join" / ":leave": the sandbox in local
+// mode, none otherwise (a nil interface, not a nil *sandbox.Server).
+func (a *app) roomDriver() console.RoomDriver {
+	if a.sandbox == nil {
+		return nil
+	}
+	return a.sandbox
 }

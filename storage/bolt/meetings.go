@@ -95,6 +95,9 @@ func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
 	if err := syncIndex(tx.Bucket(bucketActiveRooms), key, old, m, isActive); err != nil {
 		return fmt.Errorf("bolt: update active-room index for meeting %q: %w", m.ID, err)
 	}
+	if err := syncRoomIndex(tx, old, m); err != nil {
+		return err
+	}
 
 	// Remember the longest duration seen in the workspace, so FindMeetings
 	// can seek to EndsAfter-maxDuration instead of scanning from the start.
@@ -370,6 +373,11 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			if err := unindexStart(tx, prefix, ws, id, v); err != nil {
 				return err
 			}
+			if m, err := decodeMeeting(ws, id, v); err == nil && m.RoomID != "" {
+				if err := unindexRoom(tx.Bucket(bucketRooms), m); err != nil {
+					return err
+				}
+			}
 		}
 		for _, index := range [][]byte{bucketPending, bucketActiveRooms} {
 			if err := tx.Bucket(index).Delete(key); err != nil {
@@ -377,6 +385,9 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			}
 		}
 		if err := deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id)); err != nil {
+			return err
+		}
+		if err := deletePrefix(tx.Bucket(bucketAttendance), participantPrefix(prefix, id)); err != nil {
 			return err
 		}
 		return deleteMeetingJobs(tx, prefix, ws, id)

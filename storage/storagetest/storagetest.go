@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runInstallTests(t, fresh)
 	runInboxTests(t, fresh)
 	runInboxBatchTests(t, fresh)
+	runAttendanceTests(t, fresh)
 }
 
 // Test fixtures. wsC shares wsA's workspace id on another platform, so a

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCheckConfigNotesPublicURLForWebhooks: a valid config with the real
@@ -63,4 +67,63 @@ func TestWebhookKeyURLChecked(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], "realtimekit.webhook_key_url") {
 		t.Fatalf("problems %q", got)
 	}
+}
+
+// TestLocalModeRoomEventsEndToEnd: in local mode the sandbox's webhook is
+// registered for this process's listener at start, so ":join 1" in the
+// console (the sandbox room) comes back through a signed webhook, the
+// inbox and the service as started and participant_joined events, and
+// ":leave 1" as participant_left and ended.
+func TestLocalModeRoomEventsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "")
+	pr, pw := io.Pipe()
+	outCh := make(chan string, 64)
+	out := &syncWriter{lines: outCh}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"console", "--config", cfg, "--json", "--user", "ana", "--no-wait"}, pr, out, io.Discard, func(string) string { return "" })
+	}()
+	next := func() jsonEvent {
+		t.Helper()
+		select {
+		case l := <-outCh:
+			var ev jsonEvent
+			if err := json.Unmarshal([]byte(l), &ev); err != nil {
+				t.Fatalf("not JSON: %q", l)
+			}
+			return ev
+		case <-time.After(20 * time.Second):
+			t.Fatal("no output")
+		}
+		return jsonEvent{}
+	}
+	waitEvent := func(name string) {
+		t.Helper()
+		for {
+			if ev := next(); ev.Event == name {
+				return
+			}
+		}
+	}
+	fmt.Fprintln(pw, "/meet now standup")
+	if ev := next(); !ev.OK {
+		t.Fatalf("now: %+v", ev)
+	}
+	fmt.Fprintln(pw, ":join 1")
+	waitEvent("started")
+	waitEvent("participant_joined")
+	fmt.Fprintln(pw, ":leave 1")
+	waitEvent("participant_left")
+	waitEvent("ended")
+	pw.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// jsonEvent is the part of a console --json line this test reads.
+type jsonEvent struct {
+	OK    bool   `json:"ok"`
+	Event string `json:"event"`
 }

@@ -6,11 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
+	"github.com/meetbot/meetbot/adapters/realtimekit/webhook"
 )
 
 // TestCheckConfigNotesPublicURLForWebhooks: a valid config with the real
@@ -126,4 +132,62 @@ func TestLocalModeRoomEventsEndToEnd(t *testing.T) {
 type jsonEvent struct {
 	OK    bool   `json:"ok"`
 	Event string `json:"event"`
+}
+
+// TestServeRegistersOneWebhook: `serve` with the real API (here the
+// sandbox on its own port, as `bot sandbox` runs it) and an https
+// public_url makes sure exactly one webhook exists for
+// <public_url>/realtimekit/webhooks with the events meetbot uses: created
+// on the first start, left alone on the second, corrected after someone
+// changed it, never duplicated. Without a public URL nothing is
+// registered (the poller runs instead).
+func TestServeRegistersOneWebhook(t *testing.T) {
+	sb := sandbox.New(sandbox.Options{APIToken: "tok"})
+	api := httptest.NewServer(sb)
+	t.Cleanup(api.Close)
+	real := func(dir, publicURL string) string {
+		body := "http:\n  listen: 127.0.0.1:0\n"
+		if publicURL != "" {
+			body += "  public_url: " + publicURL + "\n"
+		}
+		body += "storage:\n  bolt:\n    path: " + filepath.Join(dir, "data", "meetbot.db") + "\nlog:\n  level: warn\n" +
+			"realtimekit:\n  sandbox: false\n  base_url: " + api.URL + "/client/v4/\n  account_id: acc\n  app_id: app\n  api_token: tok\n"
+		path := filepath.Join(dir, "config.yaml")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const hook = "https://meet.example.com/realtimekit/webhooks"
+	check := func(when string) sandbox.WebhookInfo {
+		t.Helper()
+		hs := sb.Webhooks()
+		if len(hs) != 1 || hs[0].URL != hook || !hs[0].Enabled || !slices.Equal(hs[0].Events, slices.Sorted(slices.Values(webhook.Events))) {
+			t.Fatalf("%s: webhooks %+v", when, hs)
+		}
+		return hs[0]
+	}
+	dir := t.TempDir()
+	a, _ := serveFrom(t, real(dir, "https://meet.example.com"))
+	first := check("first start")
+	a.shutdown()
+	a, _ = serveFrom(t, real(dir, "https://meet.example.com"))
+	if again := check("second start"); again.ID != first.ID || sb.Calls(sandbox.OpCreateWebhook) != 1 || sb.Calls(sandbox.OpEditWebhook) != 0 {
+		t.Fatalf("second start created or edited: %+v", again)
+	}
+	a.shutdown()
+	// Someone turned it off and dropped events: the next start fixes it.
+	req, _ := http.NewRequest(http.MethodPatch, api.URL+"/client/v4/accounts/acc/realtime/kit/app/webhooks/"+first.ID,
+		strings.NewReader(`{"enabled":false,"events":["meeting.started"]}`))
+	req.Header.Set("Authorization", "Bearer tok")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("patch: %v %v", res, err)
+	}
+	serveFrom(t, real(dir, "https://meet.example.com"))
+	if fixed := check("after a change"); fixed.ID != first.ID {
+		t.Fatalf("fixed by a new webhook: %+v", fixed)
+	}
+	// Without a public URL: nothing new registered.
+	serveFrom(t, real(t.TempDir(), ""))
+	check("without a public URL")
 }

@@ -3,8 +3,6 @@ package etcd
 import (
 	"context"
 	"encoding/hex"
-	"errors"
-	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -18,13 +16,14 @@ import (
 //	inbox_queue/<T>/<id>   pending entry (record.EncodeInbox); <T> is the
 //	                       hex big-endian receive time, so a range read
 //	                       lists them oldest first
-//	inbox_keys/<key>       dedupe key, holding its expiry (onceValue)
+//	inbox_keys/<key>       dedupe key, holding record.InboxClaim (expiry
+//	                       and the id of the entry that claimed it)
 const (
 	kindInboxQueue = "inbox_queue"
 	kindInboxKeys  = "inbox_keys"
 )
 
-// maxAcceptTries bounds the read-then-Txn loop of AcceptInbox; only a
+// maxAcceptTries bounds the read-then-Txn loop of ClaimInbox; only a
 // racing writer of the same keys makes it go round, and then the next read
 // sees that writer's keys and answers "not new".
 const maxAcceptTries = 5
@@ -33,84 +32,102 @@ func (db *DB) inboxQueueKey(e *core.InboxEntry) string {
 	return db.key(kindInboxQueue, hex.EncodeToString(record.InboxOrder(e.Received)), esc(e.ID))
 }
 
-// AcceptInbox stores the batch's entries, each with its keys in one Txn.
-// Entries that share no key with an earlier one in the batch go to etcd
-// concurrently (raft folds concurrent proposals into one disk write, and
-// each entry needs its own condition); the others follow one by one, so
-// the earlier of two entries sharing a key is the one stored.
-func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now time.Time, ttl time.Duration) error {
-	seen := map[string]bool{}
-	var first, later []*core.InboxAccept
-	for _, a := range batch {
-		a.Fresh = false
-		if a.Entry == nil {
-			return internal(record.CheckInbox(a.Entry, a.Keys))
-		}
-		keys := record.InboxKeys(a.Entry, a.Keys)
-		clash := false
-		for _, k := range keys {
-			clash = clash || seen[k]
-		}
-		for _, k := range keys {
-			seen[k] = true
-		}
-		if clash {
-			later = append(later, a)
-		} else {
-			first = append(first, a)
-		}
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(first))
-	sem := make(chan struct{}, acceptParallel)
-	for i, a := range first {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			a.Fresh, errs[i] = db.acceptOne(ctx, a.Entry, a.Keys, now, ttl)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+// Bounds of one AcceptInbox Txn (one raft proposal): under etcd's default
+// of 128 operations and 1.5 MiB per request.
+const (
+	maxTxnEntries = 100
+	maxTxnBytes   = 1 << 20
+)
+
+// AcceptInbox appends the entries to the queue, as few Txns as the bounds
+// allow (an entry of up to 1 MiB goes alone).
+func (db *DB) AcceptInbox(ctx context.Context, entries []*core.InboxEntry) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	for _, a := range later {
-		fresh, err := db.acceptOne(ctx, a.Entry, a.Keys, now, ttl)
-		if err != nil {
-			return err
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	var ops []clientv3.Op
+	size := 0
+	flush := func() error {
+		if len(ops) == 0 {
+			return nil
 		}
-		a.Fresh = fresh
+		_, err := db.cli.Txn(bctx).Then(ops...).Commit()
+		ops, size = ops[:0], 0
+		return storeErr(ctx, err)
 	}
-	return nil
+	for _, e := range entries {
+		if err := record.CheckInbox(e); err != nil {
+			return internal(err)
+		}
+		v, err := record.EncodeInbox(e)
+		if err != nil {
+			return internal(err)
+		}
+		if len(ops) == maxTxnEntries || size+len(v) > maxTxnBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		ops = append(ops, clientv3.OpPut(db.inboxQueueKey(e), string(v)))
+		size += len(v)
+	}
+	return flush()
 }
 
-// acceptParallel bounds the Txns one AcceptInbox has in flight.
-const acceptParallel = 32
-
-// acceptOne stores e and its keys in one Txn unless its id or one of its
-// keys is known and not expired. It reads the keys first, then commits
-// only if each is still as read (absent, or the same expired revision), so
-// two replicas handed the same delivery store it once between them.
-func (db *DB) acceptOne(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error) {
+// KnownInbox reports whether one of keys is claimed and not expired, in
+// one read.
+func (db *DB) KnownInbox(ctx context.Context, keys []string, now time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if err := record.CheckInbox(e, keys); err != nil {
-		return false, internal(err)
+	all := record.InboxKeys(keys)
+	if len(all) == 0 {
+		return false, nil
 	}
-	v, err := record.EncodeInbox(e)
+	gets := make([]clientv3.Op, len(all))
+	for i, k := range all {
+		gets[i] = clientv3.OpGet(db.key(kindInboxKeys, esc(k)))
+	}
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	rd, err := db.cli.Txn(bctx).Then(gets...).Commit()
 	if err != nil {
+		return false, storeErr(ctx, err)
+	}
+	for _, r := range rd.Responses {
+		for _, kv := range r.GetResponseRange().GetKvs() {
+			if exp, _, ok := record.ParseInboxClaim(kv.Value); ok && exp.After(now) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// ClaimInbox records e's keys for e unless another entry holds one and
+// it has not expired. It reads the keys, then writes them in one Txn only
+// if each is still as read, so two replicas handling the same delivery
+// hand it over once between them.
+func (db *DB) ClaimInbox(ctx context.Context, e *core.InboxEntry, now time.Time, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := record.CheckInbox(e); err != nil {
 		return false, internal(err)
 	}
-	all := record.InboxKeys(e, keys)
+	all := record.InboxKeys(e.Keys)
+	if len(all) == 0 {
+		return true, nil
+	}
 	ks := make([]string, len(all))
 	gets := make([]clientv3.Op, len(all))
 	for i, k := range all {
 		ks[i] = db.key(kindInboxKeys, esc(k))
 		gets[i] = clientv3.OpGet(ks[i])
 	}
-	exp := onceValue(now.Add(ttl))
+	claim := string(record.InboxClaim(now.Add(ttl), e.ID))
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
 	for range maxAcceptTries {
@@ -119,20 +136,19 @@ func (db *DB) acceptOne(ctx context.Context, e *core.InboxEntry, keys []string, 
 			return false, storeErr(ctx, err)
 		}
 		cmps := make([]clientv3.Cmp, 0, len(ks))
-		puts := make([]clientv3.Op, 0, len(ks)+1)
+		puts := make([]clientv3.Op, 0, len(ks))
 		for i, r := range rd.Responses {
 			kvs := r.GetResponseRange().GetKvs()
 			if len(kvs) == 0 {
 				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(ks[i]), "=", 0))
 			} else {
-				if t, ok := parseOnceValue(kvs[0].Value); !ok || t.After(now) {
+				if exp, id, ok := record.ParseInboxClaim(kvs[0].Value); ok && exp.After(now) && id != e.ID {
 					return false, nil
 				}
 				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(ks[i]), "=", kvs[0].ModRevision))
 			}
-			puts = append(puts, clientv3.OpPut(ks[i], exp))
+			puts = append(puts, clientv3.OpPut(ks[i], claim))
 		}
-		puts = append(puts, clientv3.OpPut(db.inboxQueueKey(e), string(v)))
 		tr, err := db.cli.Txn(bctx).If(cmps...).Then(puts...).Commit()
 		if err != nil {
 			return false, storeErr(ctx, err)
@@ -227,7 +243,7 @@ func (db *DB) PruneInbox(ctx context.Context, now time.Time) (int, error) {
 		var cmps []clientv3.Cmp
 		var ops []clientv3.Op
 		for _, kv := range resp.Kvs {
-			if exp, ok := parseOnceValue(kv.Value); ok && exp.After(now) {
+			if exp, _, ok := record.ParseInboxClaim(kv.Value); ok && exp.After(now) {
 				continue
 			}
 			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(string(kv.Key)), "=", kv.ModRevision))

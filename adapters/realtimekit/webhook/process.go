@@ -80,11 +80,19 @@ func (rc *Receiver) Drain(ctx context.Context) (int, error) {
 // drainMu. The error is the
 // store's; the handler's failure is recorded on the entry instead.
 func (rc *Receiver) handle(ctx context.Context, e *core.InboxEntry) (bool, error) {
-	ev, use, err := Parse(e.Body, e.ID)
+	ev, use, err := Parse(e.Body, deliveryOf(e.ID))
 	if err != nil || !use {
 		// Stored entries parsed when they came; this is a newer build
 		// that reads them differently. Nothing to retry.
 		rc.log.Warn().Err(err).Str("delivery", e.ID).Msg("stored webhook no longer parses; dropped")
+		return false, rc.opts.Inbox.DoneInbox(ctx, e)
+	}
+	first, err := rc.opts.Inbox.ClaimInbox(ctx, e, rc.clock.Now(), rc.opts.DedupeTTL)
+	if err != nil {
+		return false, err
+	}
+	if !first {
+		rc.log.Debug().Str("event", string(ev.Kind)).Str("delivery", e.ID).Msg("redelivered webhook dropped")
 		return false, rc.opts.Inbox.DoneInbox(ctx, e)
 	}
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)

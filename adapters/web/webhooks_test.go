@@ -53,6 +53,6 @@ func TestSandboxPageLinksToRoom(t *testing.T) {
 	}
 	r := e.get(path)
 	wantStatus(t, r, http.StatusOK)
-	wantBody(t, r, `href="/sandbox/rtk/room?meeting=`+m.RoomID+`&amp;participant=`+claims.ParticipantID+`"`, "Enter the sandbox room as Ana")
+	wantBody(t, r, `href="/sandbox/rtk/room?meeting=`+claims.MeetingID+`&amp;participant=`+claims.ParticipantID+`"`, "Enter the sandbox room as Ana")
 	wantNotInBody(t, r, tok)
 }

@@ -183,3 +183,35 @@ func TestRoomPollerStaysInBackgroundBudget(t *testing.T) {
 		t.Fatalf("add participant reached the sandbox %d times", n)
 	}
 }
+
+// failOnce fails its first hand-over, as a store outage would.
+type failOnce struct {
+	pollRecorder
+	failed bool
+}
+
+func (f *failOnce) HandleRoomEvent(ctx context.Context, ev core.RoomEvent) error {
+	if !f.failed {
+		f.failed = true
+		return core.Errorf(core.EUNAVAILABLE, "store down")
+	}
+	return f.pollRecorder.HandleRoomEvent(ctx, ev)
+}
+
+// Ensure a hand-over that fails leaves the poller's view as it was, so
+// the next pass reports the change again (the handler treats repeats as
+// repeats).
+func TestRoomPollerRetriesAfterHandlerFailure(t *testing.T) {
+	env := testenv.New(t, testenv.Options{})
+	h := &failOnce{}
+	p := newPoller(t, env, h)
+	room, pids := pollRoom(t, env, 1, "mb-a")
+	if _, err := env.Sandbox.EnterRoom(room, pids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Poll(t.Context()); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("first pass: %v", err)
+	}
+	poll(t, p)
+	wantEvents(t, h.take(), "started ", "participant_joined mb-a")
+}

@@ -3,6 +3,8 @@ package etcd
 import (
 	"context"
 	"encoding/hex"
+	"errors"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -39,24 +41,16 @@ const (
 	maxTxnBytes   = 1 << 20
 )
 
-// AcceptInbox appends the entries to the queue, as few Txns as the bounds
-// allow (an entry of up to 1 MiB goes alone).
+// AcceptInbox appends the entries to the queue in as few Txns as the
+// bounds allow (an entry of up to 1 MiB goes alone), sent at once: etcd
+// folds concurrent proposals into one raft round and one WAL write.
 func (db *DB) AcceptInbox(ctx context.Context, entries []*core.InboxEntry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	bctx, cancel := db.bounded(ctx)
-	defer cancel()
+	var chunks [][]clientv3.Op
 	var ops []clientv3.Op
 	size := 0
-	flush := func() error {
-		if len(ops) == 0 {
-			return nil
-		}
-		_, err := db.cli.Txn(bctx).Then(ops...).Commit()
-		ops, size = ops[:0], 0
-		return storeErr(ctx, err)
-	}
 	for _, e := range entries {
 		if err := record.CheckInbox(e); err != nil {
 			return internal(err)
@@ -65,15 +59,27 @@ func (db *DB) AcceptInbox(ctx context.Context, entries []*core.InboxEntry) error
 		if err != nil {
 			return internal(err)
 		}
-		if len(ops) == maxTxnEntries || size+len(v) > maxTxnBytes {
-			if err := flush(); err != nil {
-				return err
-			}
+		if len(ops) == maxTxnEntries || (len(ops) > 0 && size+len(v) > maxTxnBytes) {
+			chunks, ops, size = append(chunks, ops), nil, 0
 		}
 		ops = append(ops, clientv3.OpPut(db.inboxQueueKey(e), string(v)))
 		size += len(v)
 	}
-	return flush()
+	if len(ops) > 0 {
+		chunks = append(chunks, ops)
+	}
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	errs := make([]error, len(chunks))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Go(func() {
+			_, err := db.cli.Txn(bctx).Then(c...).Commit()
+			errs[i] = storeErr(ctx, err)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // KnownInbox reports whether one of keys is claimed and not expired. The

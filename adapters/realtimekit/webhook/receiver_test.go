@@ -248,3 +248,20 @@ func TestConcurrentDeliveriesShareWrites(t *testing.T) {
 		t.Fatalf("handed over %d (handler saw %d), want %d", got, len(r.rec.got()), n)
 	}
 }
+
+// Ensure one Drain empties a queue longer than one page.
+func TestDrainReadsEveryPage(t *testing.T) {
+	r := newRig(t)
+	body := payload(t, "joined")
+	sig, _ := webhook.Sign(testKeys()[0], body)
+	const n = 250
+	for i := range n {
+		id := strconv.Itoa(i)
+		if c := r.post(delivery{body: body, sig: sig, uuid: "u-" + id, webhookID: "wh-" + id}); c != 202 {
+			t.Fatalf("delivery %d: %d", i, c)
+		}
+	}
+	if got := r.drain(); got != n || r.pending() != 0 {
+		t.Fatalf("Drain handed over %d, %d left; want %d, 0", got, r.pending(), n)
+	}
+}

@@ -42,7 +42,7 @@ func TestTwoPhaseCreateAmbiguousFailures(t *testing.T) {
 				b.Sandbox.AddFault(tc.fault)
 				// Ensure the ambiguous failure is resolved by finding the room: the
 				// user gets their meeting and exactly one room exists.
-				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Clock.Now().Add(time.Hour)})
+				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Time.Now().Add(time.Hour)})
 				if err != nil {
 					t.Fatalf("schedule: %v", err)
 				}

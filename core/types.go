@@ -61,6 +61,9 @@ type Workspace struct {
 	// Summaries posts RealtimeKit's AI summary in the meeting's thread (or
 	// to the organizer, for a private meeting); off by default.
 	Summaries bool
+	// Media overrides the operator's camera and screen-share quality;
+	// zero fields follow the config.
+	Media     MediaSettings
 	UpdatedAt time.Time
 }
 

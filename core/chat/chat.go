@@ -194,6 +194,11 @@ func (h *Handler) runJoin(ctx context.Context, a core.Actor, cmd command.Command
 	text := fmt.Sprintf("Your personal link to %q (meeting %s, open until %s). It is for you only and works for %s:\n%s",
 		link.Meeting.Title, link.Meeting.ID, core.ClockTime(link.Window.Closes, loc.String(), now),
 		core.HumanDuration(link.Expires.Sub(now)), link.URL)
+	if link.Early {
+		text = fmt.Sprintf("Meeting %s, %q, opens at %s, in %s. Your personal link, for you only: open it now and it joins by itself when the meeting opens (it works until %s):\n%s",
+			link.Meeting.ID, link.Meeting.Title, core.ClockTime(link.Window.Opens, loc.String(), now),
+			core.HumanDuration(link.Window.Opens.Sub(now)), core.ClockTime(link.Window.Closes, loc.String(), now), link.URL)
+	}
 	return Reply{OK: true, Text: text, Meeting: link.Meeting, JoinURL: link.URL, Private: true}
 }
 

@@ -1,6 +1,10 @@
 package command
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/meetbot/meetbot/core"
+)
 
 // helpEntry is one verb's line in the help: what to type, what it does and
 // an example that works as written (the package tests parse every example).
@@ -42,6 +46,8 @@ var helpEntries = []helpEntry{
 			"`dm on|off` (remind invitees and \"yes\" RSVPs by direct message), `schedulers everyone|admins`, " +
 				"`admins add @ana` or `admins remove @ana` (meetbot admins besides the platform's).",
 			"`recordings on|off` (send the organizer a link to each recording), `summaries on|off` (post the AI summary after a meeting); both off by default.",
+			"`video 720p|1080p`, `frame_rate 1-30` and `screenshare_frame_rate 1-30` (camera and screen-share quality; each takes `default`). " +
+				core.MediaBandwidthWarning,
 			"Example: `/meet settings schedulers admins`"}},
 	{VerbHelp, "/meet help [command]", "Show this text, or one command's.", "/meet help schedule", nil},
 }

@@ -273,6 +273,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 		_, err = b.FindMeetingByID(t.Context(), wsA, m.ID)
 		wantCode(t, err, core.ENOTFOUND, "meeting deleted through the other store")
 	})
+	runSharedInboxTests(t, pair)
 }
 
 // race runs fn(0..n-1) in n goroutines released together, and fails the

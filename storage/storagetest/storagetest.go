@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runSettingsTests(t, fresh)
 	runJobTests(t, fresh)
 	runInstallTests(t, fresh)
+	runInboxTests(t, fresh)
+	runInboxBatchTests(t, fresh)
 	runAttendanceTests(t, fresh)
 }
 

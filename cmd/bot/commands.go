@@ -47,7 +47,12 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if u == "" {
 		u = getenv("USER")
 	}
+	var rooms console.RoomDriver
+	if a.sandbox != nil {
+		rooms = a.sandbox // ":join" / ":leave" enter its rooms (never a typed nil)
+	}
 	c := console.New(console.Options{
+		Rooms:       rooms,
 		Service:     a.svc,
 		In:          stdin,
 		Out:         stdout,

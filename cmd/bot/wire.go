@@ -50,6 +50,9 @@ type app struct {
 	// start waits for it on bbolt, where this process always leads.
 	firstLead     chan struct{}
 	firstLeadOnce sync.Once
+	// sandbox is the built-in RealtimeKit sandbox in local mode, nil
+	// otherwise; the console's ":join" enters its rooms.
+	sandbox *sandbox.Server
 }
 
 // newLogger builds the injected logger; nothing uses zerolog's global one.
@@ -224,6 +227,7 @@ func (a *app) startSandbox() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	a.sandbox = sb
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(sln) }()
 	a.closers = append(a.closers, srv.Close)

@@ -18,6 +18,10 @@ const (
 	// the room went live or emptied (coalesced: see HandleRoomEvent). It
 	// changes nothing but the card's live line.
 	CardLive CardEvent = "live"
+	// CardRoom: the video room's readiness changed (its creation failed
+	// for the first time, or it was made after failing), so a card that
+	// says "video room not ready yet" (Meeting.RoomNotReady) is redrawn.
+	CardRoom CardEvent = "room"
 )
 
 // CardKeeper is implemented by notifiers that keep a meeting's card up to

@@ -46,6 +46,14 @@ type MeetingStore interface {
 	// reused), sets Version to 1 and stores m. Returns ECONFLICT only on a
 	// bug (an id already taken).
 	CreateMeeting(ctx context.Context, m *Meeting) error
+	// CreatePlannedMeeting is CreateMeeting followed by PlanJobs of the jobs
+	// plan returns for the stored meeting (its ID assigned), so a new
+	// meeting and its due jobs cost one commit: "/meet schedule" answers
+	// after one write. plan must be pure (it may run inside the write
+	// transaction, and more than once). Backends that cannot do both in one
+	// transaction may plan right after the create; a crash between the two
+	// leaves a pending meeting without jobs, which recovery re-plans.
+	CreatePlannedMeeting(ctx context.Context, m *Meeting, plan func(*Meeting) []DueJob) error
 	// FindMeetingByID returns ENOTFOUND when ws has no meeting id.
 	FindMeetingByID(ctx context.Context, ws WorkspaceKey, id string) (*Meeting, error)
 	// FindMeetings returns the meetings matching f, ordered by Start.

@@ -25,6 +25,9 @@ type Deps struct {
 	// Insight tells about rooms after they are made (recordings,
 	// summaries); nil means the Conference's, when it has one.
 	Insight RoomInsight
+	// Observer is told of commands, join-link opens and the like, for
+	// metrics; nil means a NopObserver.
+	Observer Observer
 }
 
 // Service is meetbot's use cases. Every adapter calls it with the same
@@ -44,6 +47,7 @@ type Deps struct {
 type Service struct {
 	cfg   Config
 	clock Clock
+	obs   Observer
 
 	*workspaces
 	*access
@@ -78,6 +82,9 @@ func NewService(ctx context.Context, cfg Config, deps Deps, joinKey []byte) (*Se
 	}
 	if deps.Clock == nil {
 		deps.Clock = SystemClock
+	}
+	if deps.Observer == nil {
+		deps.Observer = NopObserver{}
 	}
 	keys, err := loadKeys(ctx, deps.Store, joinKey)
 	if err != nil {
@@ -144,6 +151,7 @@ func compose(cfg Config, d Deps, keys serviceKeys) *Service {
 	return &Service{
 		cfg:          cfg,
 		clock:        clock,
+		obs:          d.Observer,
 		workspaces:   ws,
 		access:       acc,
 		people:       ppl,
@@ -153,6 +161,7 @@ func compose(cfg Config, d Deps, keys serviceKeys) *Service {
 		joins: &joins{
 			store: st, access: acc, workspaces: ws, people: ppl, rooms: rms, participants: parts,
 			links: NewLinkSigner(keys.joinLink), linkTTL: cfg.LinkTTL, publicURL: cfg.PublicURL, clock: clock,
+			obs: d.Observer,
 		},
 		planner: plan,
 		runner: &runner{

@@ -156,6 +156,11 @@ type Meeting struct {
 	// looks for its room upstream: found, it is kept tracked and INACTIVE;
 	// not found, the intent is deleted.
 	Abandoned bool
+	// RoomAttempts counts the upstream creations started under RoomTag. It
+	// is stored before each attempt, so a non-zero count means a room may
+	// exist upstream that meetbot has not recorded, and the next attempt
+	// looks it up by its tag before creating (at most one room per tag).
+	RoomAttempts int
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -235,7 +235,7 @@ func TestMirrorCreateForbidden(t *testing.T) {
 		t.Fatalf("reply: %s", r.raw)
 	}
 	m := h.meeting(t, "1")
-	if m.State != core.StateScheduled || m.Card.IsZero() || !m.Mirror.IsZero() {
+	if m.State != core.StatePending || m.Card.IsZero() || !m.Mirror.IsZero() {
 		t.Fatalf("meeting: %s card %+v mirror %+v", m.State, m.Card, m.Mirror)
 	}
 	logs := h.env.Logs.String()

@@ -120,6 +120,9 @@ func CardWithRoom(m *core.Meeting, occ core.Occurrence, w core.Window, now time.
 		}
 		fmt.Fprintf(&d, "\nRepeats %s (%s)", Escape(recur.Describe(m.Recurrence, loc)), Escape(m.TimeZone))
 	}
+	if state == cardOpen && m.RoomNotReady() {
+		status += "\nVideo room not ready yet"
+	}
 	d.WriteString("\n" + status)
 	if room != nil && room.Known() {
 		d.WriteString("\n" + roomText(m, room))

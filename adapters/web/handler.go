@@ -58,6 +58,10 @@ type Options struct {
 	// wall clock unless a test injected one), so the countdown agrees with
 	// the window check that core just made.
 	Now func() time.Time
+	// Observe, when set, is told of every request: the route pattern that
+	// matched ("-" for none; never the path, which for a join link is the
+	// credential), the status and the time taken, for metrics.
+	Observe func(route string, status int, took time.Duration)
 }
 
 // Replica describes this process for /readyz.
@@ -83,6 +87,7 @@ type Handler struct {
 	replica     *Replica
 	now         func() time.Time
 	kit         *uiKit
+	observe     func(route string, status int, took time.Duration)
 	mux         *http.ServeMux
 	root        http.Handler
 	// allow lists the methods Handle mounted per path, for the 405 answer.
@@ -120,6 +125,7 @@ func New(opts Options) *Handler {
 		replica:     opts.Replica,
 		now:         opts.Now,
 		kit:         newUIKit(opts.UIKitBaseURL),
+		observe:     opts.Observe,
 		mux:         http.NewServeMux(),
 	}
 	if h.now == nil {
@@ -210,6 +216,9 @@ func (h *Handler) logAccess(r *http.Request, status, size int, d time.Duration) 
 	route := r.Pattern
 	if route == "" {
 		route = "-" // unmatched: the mux redirected or rejected it
+	}
+	if h.observe != nil {
+		h.observe(route, status, d)
 	}
 	hlog.FromRequest(r).Info().
 		Str("method", method).

@@ -70,6 +70,22 @@ func NewRenderingLists(svc *core.Service) *Handler { return &Handler{svc: svc, o
 // failures become a Reply with OK false and a plain sentence, because every
 // adapter has to show something to the person who typed.
 func (h *Handler) Handle(ctx context.Context, a core.Actor, line string) Reply {
+	start := time.Now()
+	r := h.handle(ctx, a, line)
+	verb := string(r.Verb)
+	if verb == "" {
+		verb = "unknown" // the line did not parse: no verb to name
+	}
+	outcome := "ok"
+	if !r.OK && r.Err != nil {
+		outcome = string(r.Err.Code)
+	}
+	h.svc.Observer().CommandDone(a.User.Workspace.Platform, verb, outcome, time.Since(start))
+	return r
+}
+
+// handle is Handle without the observation.
+func (h *Handler) handle(ctx context.Context, a core.Actor, line string) Reply {
 	// One command reads the workspace's settings several times; read once.
 	ctx = core.WithRequestMemo(ctx)
 	loc, src := h.svc.LocationSource(ctx, a)

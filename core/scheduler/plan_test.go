@@ -77,8 +77,15 @@ func TestReplanExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Scheduled, it waits for its room: the room job is due at once.
+	wantRoom := append(want(start, 15*time.Minute), "room0@"+now.UTC().Format("01-02T15:04"))
+	slices.Sort(wantRoom)
+	if got := pendingJobs(t, h, m); !slices.Equal(got, wantRoom) {
+		t.Fatalf("series planned %v\nwant %v", got, wantRoom)
+	}
+	m = h.env.MakeRoom(m)
 	if got := pendingJobs(t, h, m); !slices.Equal(got, want(start, 15*time.Minute)) {
-		t.Fatalf("series planned %v", got)
+		t.Fatalf("series planned after its room %v", got)
 	}
 	if _, _, err := h.env.Service.Skip(ctx, ana, m.ID, time.Time{}); err != nil {
 		t.Fatal(err)
@@ -155,6 +162,7 @@ func TestMoveWholeSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m = h.env.MakeRoom(m)
 	tue := time.Date(2026, 12, 1, 11, 0, 0, 0, ny)
 	moved, _, err := h.env.Service.Move(ctx, ana, m.ID, tue, true)
 	if err != nil {

@@ -72,7 +72,12 @@ func checkWeek(t *testing.T, h *harness, meetings map[string]*core.Meeting, runs
 		if !closed[id].Equal(m.End().Add(5 * time.Minute)) {
 			t.Fatalf("meeting %s closed at %v, want %v", id, closed[id], m.End().Add(5*time.Minute))
 		}
-		info, ok := h.env.Sandbox.Meeting(m.RoomID)
+		// The room was made by the room job after scheduling.
+		cur, err := h.env.Store.FindMeetingByID(context.Background(), m.Workspace, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, ok := h.env.Sandbox.Meeting(cur.RoomID)
 		if !ok || info.Status != "INACTIVE" {
 			t.Fatalf("meeting %s room after the week: %+v", id, info)
 		}

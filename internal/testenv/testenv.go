@@ -322,14 +322,45 @@ func Actor(user string) core.Actor {
 	return core.Actor{User: core.UserKey{Workspace: Workspace, UserID: user}, Name: "User " + user, Channel: "C1"}
 }
 
-// Schedule schedules a meeting or fails the test.
+// Schedule schedules a meeting and makes its video room, as the leader's
+// scheduler does at once (the room job), or fails the test. Tests of the
+// background creation itself call Service.Schedule and run the job.
 func (e *Env) Schedule(a core.Actor, title string, start time.Time, d time.Duration) *core.Meeting {
 	e.T.Helper()
 	m, err := e.Service.Schedule(context.Background(), a, core.ScheduleRequest{Title: title, Start: start, Duration: d})
 	if err != nil {
 		e.T.Fatalf("schedule: %v", err)
 	}
-	return m
+	return e.MakeRoom(m)
+}
+
+// MakeRoom runs m's pending room jobs now, as the scheduler would, and
+// returns m as stored afterwards, or fails the test. The jobs' records are
+// then dropped by a re-plan, as they are done.
+func (e *Env) MakeRoom(m *core.Meeting) *core.Meeting {
+	e.T.Helper()
+	ctx := context.Background()
+	jobs, err := e.Store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		e.T.Fatalf("room jobs of %s: %v", m.ID, err)
+	}
+	for _, j := range jobs {
+		if j.Kind == core.JobRoom && j.DoneAt.IsZero() {
+			if _, err := e.Service.RunJob(ctx, j); err != nil {
+				e.T.Fatalf("room job of %s: %v", m.ID, err)
+			}
+		}
+	}
+	out, err := e.Store.FindMeetingByID(ctx, m.Workspace, m.ID)
+	if err != nil {
+		e.T.Fatalf("meeting %s after its room job: %v", m.ID, err)
+	}
+	// The job ran outside the scheduler, so nothing marked it done: a
+	// re-plan drops it, as the meeting no longer waits for a room.
+	if err := e.Service.Plan(ctx, out); err != nil {
+		e.T.Fatalf("re-plan %s after its room job: %v", m.ID, err)
+	}
+	return out
 }
 
 // WantCode fails the test unless err carries code, and returns the *core.Error.

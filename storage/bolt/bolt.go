@@ -100,6 +100,9 @@ type DB struct {
 	writers atomic.Int64
 	// decoded spares reads the JSON decoding of unchanged meetings.
 	decoded *decodeCache
+	// participants spares join-link opens the decoding of unchanged
+	// participant records, the same way.
+	participants *recordCache[core.Participant]
 	// health is the last commit's outcome, for Ping; fault and now come
 	// from Options.
 	health health
@@ -155,7 +158,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), fault: opts.WriteFault, now: opts.Now}
+	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), participants: newParticipantCache(), fault: opts.WriteFault, now: opts.Now}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -173,6 +176,13 @@ func (db *DB) init() error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keyPendingCounted) == nil {
+			// Written before pending jobs were counted (or new): count
+			// once, here, and keep the counts from now on.
+			if err := countPending(tx); err != nil {
+				return err
+			}
+		}
 		v := meta.Get(keySchema)
 		if v == nil {
 			return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))

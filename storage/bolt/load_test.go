@@ -163,6 +163,7 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 		puts      []kv
 		due, time [][]byte
 		rooms     []kv
+		kinds     map[core.JobKind]uint64
 		err       error
 	}
 	batches := make(chan batch, 4)
@@ -210,6 +211,10 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 						kv{bucketJobs, []byte(jobs[i].ID), v},
 						kv{bucketJobsByMeeting, join(jobMeetingPrefix(prefix, m.ID), []byte(jobs[i].ID)), nil})
 					b.due = append(b.due, jobTimeKey(jobs[i].Due, jobs[i].ID))
+					if b.kinds == nil {
+						b.kinds = map[core.JobKind]uint64{}
+					}
+					b.kinds[jobs[i].Kind]++
 				}
 				if len(b.puts) >= 10_000 && !flush() {
 					return
@@ -232,6 +237,7 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 	dueKeys := make([][]byte, 0, 4*total)
 	startKeys := make([][]byte, 0, total)
 	var rooms []kv
+	pending := map[core.JobKind]uint64{}
 	for b := range batches {
 		rooms = append(rooms, b.rooms...)
 		must(b.err)
@@ -240,7 +246,11 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 		}
 		dueKeys = append(dueKeys, b.due...)
 		startKeys = append(startKeys, b.time...)
+		for k, n := range b.kinds {
+			pending[k] += n
+		}
 	}
+
 	for _, idx := range []struct {
 		bucket []byte
 		keys   [][]byte
@@ -255,6 +265,15 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 		must(ap.put(r.bucket, r.k, r.v))
 	}
 	must(ap.commit())
+	// Every loaded job is pending: keep the counts the API would (pending.go).
+	must(store.db.Update(func(tx *bolt.Tx) error {
+		for _, k := range pendingKinds {
+			if err := tx.Bucket(bucketMeta).Put(pendingKey(k), uint64Value(pending[k])); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 	return dueKeys
 }
 

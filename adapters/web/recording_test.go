@@ -59,7 +59,12 @@ func TestRecordingLink(t *testing.T) {
 	ins := &recInsight{}
 	e.svc.SetNotifier(catcher)
 	e.svc.SetRoomInsight(ins)
-	m := e.schedule(ana, "Review", t0.Add(time.Hour), 30*time.Minute)
+	m := e.schedule(ana, "Review", t0, 30*time.Minute)
+	e.join(ana, m.ID) // makes the room
+	m, _ = e.store.FindMeetingByID(ctx, wsLocal, m.ID)
+	if m.RoomID == "" {
+		t.Fatal("no room after a join")
+	}
 	setRecordings := func(on bool) {
 		if _, err := e.store.UpdateWorkspace(ctx, wsLocal, func(w *core.Workspace) error { w.Recordings = on; return nil }); err != nil {
 			t.Fatal(err)

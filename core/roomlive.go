@@ -144,6 +144,9 @@ func (s *liveRooms) HandleRoomEvent(ctx context.Context, ev RoomEvent) error {
 		return nil // a duplicate: the card already shows it
 	}
 	s.cards.poke(meetingRef{ws: m.Workspace, id: m.ID})
+	if _, ok := s.notices.notify.(RoomNotifier); !ok {
+		return nil // nobody prints joins and leaves: the card is all
+	}
 	n := s.notice(ctx, m, rec, ev.Kind)
 	if ev.Kind == ParticipantJoined || ev.Kind == ParticipantLeft {
 		for _, p := range n.State.People {

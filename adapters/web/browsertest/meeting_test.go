@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -104,6 +106,13 @@ func TestMeetingPageStartsUIKit(t *testing.T) {
 	}
 	if errs := eval[[]string](t, ctx, `window.__meetbot.consoleErrors`); len(errs) == 0 || !strings.Contains(strings.Join(errs, "\n"), "refused") {
 		t.Errorf("console errors %q do not log the failure", errs)
+	}
+	// Tab from the retry button reaches the next control in reading order.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, ctx, `document.activeElement.textContent`); got != "Add to calendar (.ics)" {
+		t.Errorf("Tab from the retry button went to %q, want the calendar link", got)
 	}
 	noThirdPartyFonts(t, ctx)
 	checkA11y(t, ctx, "meeting-error")

@@ -221,7 +221,7 @@ func waitFor(t *testing.T, ctx context.Context, what, js string, timeout time.Du
 		// A navigation under the poll loses its JavaScript context; poll
 		// again in the new document until the time is up.
 		_, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(time.Until(end))))
-		if err == nil || time.Now().After(end) || !strings.Contains(err.Error(), "context") || ctx.Err() != nil {
+		if err == nil || time.Now().After(end) || !(strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated")) || ctx.Err() != nil {
 			break
 		}
 	}

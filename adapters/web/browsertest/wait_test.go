@@ -109,3 +109,22 @@ func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
 	}
 	screenshots(t, ctx, "wait-moved")
 }
+
+// TestSandboxWaitPageOpensTheSandboxPage: in sandbox (local) mode there is
+// no UI Kit to start, so at the opening the wait page loads the sandbox's
+// page of what would be joined.
+func TestSandboxWaitPageOpensTheSandboxPage(t *testing.T) {
+	ctx := tab(t)
+	e := newEnv(t, envOpts{sandbox: true})
+	start := testenv.T0.Add(10 * time.Minute)
+	m := e.schedule(ana, core.ScheduleRequest{Title: "Local demo", Start: start})
+	opens := start.Add(-5 * time.Minute)
+	e.clock.Set(opens.Add(-2 * time.Second))
+	link := e.join(bo, m.ID)
+	e.tick(opens.Add(-2 * time.Second))
+	open(t, ctx, link.URL, "refuse")
+	waitFor(t, ctx, "the sandbox page", `document.body.innerText.includes("Sandbox mode")`, 15*time.Second)
+	if n := len(eval[[]any](t, ctx, `window.__meetbot.initCalls`)); n != 0 {
+		t.Errorf("init called %d times in sandbox mode", n)
+	}
+}

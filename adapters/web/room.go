@@ -170,7 +170,10 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	d.Boot = b
 	hdr := w.Header()
 	hdr.Set("Content-Security-Policy", h.kit.meetingCSP(nonce))
-	if !d.Waiting {
+	if !h.sandbox {
+		// The wait page turns into the meeting in place, so it needs the
+		// camera and microphone from the start: a document's permissions
+		// policy is fixed when it loads.
 		hdr.Set("Permissions-Policy", meetingPermissions)
 	}
 	h.renderPage(w, r, http.StatusOK, "room", d)

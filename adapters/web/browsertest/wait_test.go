@@ -61,6 +61,13 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 	}
 	checkA11y(t, ctx, "wait")
 	screenshots(t, ctx, "wait")
+	// The page becomes the meeting in place, so camera and microphone must
+	// be allowed from the start (a permissions policy is fixed at load).
+	for _, feature := range []string{"camera", "microphone"} {
+		if !eval[bool](t, ctx, `document.featurePolicy ? document.featurePolicy.allowsFeature("`+feature+`") : true`) {
+			t.Errorf("the wait page's permissions policy blocks the %s the meeting will need", feature)
+		}
+	}
 	marker := eval[float64](t, ctx, `window.__meetbot.marker`)
 	href := eval[string](t, ctx, `location.href`)
 

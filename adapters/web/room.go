@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -333,3 +334,23 @@ func icsName(m *core.Meeting) string {
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// icsDisposition is the .ics answer's Content-Disposition: the slug as the
+// plain file name, and the title itself as the RFC 6266 UTF-8 name when it
+// has characters a slug drops (accents, other scripts).
+func icsDisposition(m *core.Meeting) string {
+	v := `attachment; filename="` + icsName(m) + `"`
+	if t := strings.TrimSpace(m.Title); t != "" && !isPlainASCII(t) {
+		v += "; filename*=UTF-8''" + url.PathEscape(t+".ics")
+	}
+	return v
+}
+
+func isPlainASCII(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}

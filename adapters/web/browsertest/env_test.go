@@ -155,6 +155,13 @@ func probe(mode string) string {
     rec.consoleErrors.push(args.map((a) => (a && a.message) ? a.message : String(a)).join(" "));
     return error.apply(this, args);
   };
+  const fetch0 = window.fetch.bind(window);
+  rec.asks = [];
+  window.fetch = (url, opts) => {
+    const ask = { url: String(url), start: Date.now() };
+    rec.asks.push(ask);
+    return fetch0(url, opts).then((r) => { ask.end = Date.now(); return r; });
+  };
   document.addEventListener("securitypolicyviolation", (e) => rec.violations.push(e.violatedDirective + " " + e.blockedURI));
   let client;
   Object.defineProperty(window, "RealtimeKitClient", {

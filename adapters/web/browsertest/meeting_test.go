@@ -84,7 +84,8 @@ func TestMeetingPageStartsUIKit(t *testing.T) {
 	if string(c.Opts.Defaults.MediaConfiguration) != string(want) {
 		t.Errorf("init mediaConfiguration = %s, want %s", c.Opts.Defaults.MediaConfiguration, want)
 	}
-	t.Logf("join link opened → RealtimeKitClient.init called: %.0f ms (packages served from 127.0.0.1)", c.At)
+	coreAt := eval[float64](t, ctx, `(performance.getEntriesByType("resource").find((e) => e.name.endsWith("/dist/browser.js")) || {}).responseEnd || 0`)
+	t.Logf("join link opened → RealtimeKitClient.init called: %.0f ms (packages served from 127.0.0.1; the client script had arrived at %.0f ms)", c.At, coreAt)
 
 	// The error is visible, on top, with what to do.
 	reason := eval[string](t, ctx, `document.getElementById("failed-reason").textContent`)

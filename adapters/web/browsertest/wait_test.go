@@ -75,6 +75,13 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 	c := initCalls(t, ctx)[0]
 	delay := time.UnixMilli(int64(c.Wall)).Sub(openReal)
 	t.Logf("wait page: window opened → init called after %d ms (target < 2000 ms)", delay.Milliseconds())
+	type ask struct{ Start, End float64 }
+	asks := eval[[]ask](t, ctx, `window.__meetbot.asks.filter((a) => a.url.includes("state=1"))`)
+	if n := len(asks); n > 0 {
+		last := asks[n-1]
+		t.Logf("  its %d question(s) to the server: the last sent %d ms after the opening, answered in %d ms; init %d ms after the answer",
+			n, time.UnixMilli(int64(last.Start)).Sub(openReal).Milliseconds(), int64(last.End-last.Start), int64(c.Wall-last.End))
+	}
 	if delay < -50*time.Millisecond { // clocks of one machine; a little slack for the page's ms rounding
 		t.Errorf("init was called %v before the window opened", -delay)
 	}

@@ -49,6 +49,7 @@ type joins struct {
 	linkTTL      time.Duration // how long a personal link stays valid
 	publicURL    string        // where adapters/web serves the links
 	clock        Clock
+	obs          Observer // told the outcome of each OpenLink
 }
 
 // checkWindow returns nil inside the join window and a typed error that
@@ -186,6 +187,14 @@ type JoinPage struct {
 // and its expiry moves by as much, so a link for a meeting moved later
 // keeps waiting instead of failing.
 func (s *joins) OpenLink(ctx context.Context, code string) (*JoinPage, error) {
+	start := time.Now()
+	page, err := s.openLink(ctx, code)
+	s.obs.JoinOpened(joinOutcomeOf(page, err), time.Since(start))
+	return page, err
+}
+
+// openLink is OpenLink without the observation.
+func (s *joins) openLink(ctx context.Context, code string) (*JoinPage, error) {
 	now := s.clock.Now()
 	c, verr := s.links.Verify(code, now)
 	if verr != nil && !errors.Is(verr, ErrLinkExpired) {

@@ -34,6 +34,10 @@ const (
 	SettingSchedulers SettingName = "schedulers"
 	// SettingAdmins adds or removes meetbot admins.
 	SettingAdmins SettingName = "admins"
+	// SettingRecordings turns recording links on or off.
+	SettingRecordings SettingName = "recordings"
+	// SettingSummaries turns posting AI summaries on or off.
+	SettingSummaries SettingName = "summaries"
 	// SettingVideo, SettingFrameRate and SettingScreenshareFrameRate are
 	// the camera and screen-share quality of meeting pages (media.go).
 	SettingVideo                SettingName = "video"
@@ -74,6 +78,8 @@ type SettingChange struct {
 	DMReminders bool
 	// AdminsOnly is the new value for SettingSchedulers.
 	AdminsOnly bool
+	// On is the new value for SettingRecordings and SettingSummaries.
+	On bool
 	// AddAdmins and RemoveAdmins are user ids for SettingAdmins; exactly
 	// one of them is set.
 	AddAdmins    []string
@@ -250,6 +256,10 @@ func applySetting(w *Workspace, c SettingChange) error {
 		w.DMReminders = c.DMReminders
 	case SettingSchedulers:
 		w.AdminsOnly = c.AdminsOnly
+	case SettingRecordings:
+		w.Recordings = c.On
+	case SettingSummaries:
+		w.Summaries = c.On
 	case SettingAdmins:
 		return applyAdmins(w, c)
 	case SettingVideo, SettingFrameRate, SettingScreenshareFrameRate:

@@ -82,7 +82,7 @@ func (a *Adapter) handleInteraction(ctx context.Context, ic slackapi.Interaction
 	if team == "" || ic.User.ID == "" {
 		return nil, false
 	}
-	log := a.opts.Logger.With().Str("team", team).Str("user", ic.User.ID).Logger()
+	log := chatkit.RequestLogger(ctx, a.opts.Logger.With().Str("team", team).Str("user", ic.User.ID).Logger())
 	leave, entered := a.work.Enter()
 	defer leave()
 	if ic.Type == slackapi.InteractionTypeViewSubmission {

@@ -43,6 +43,11 @@ type Options struct {
 	// whether it leads, so an operator of several replicas sees at a
 	// glance which one runs the scheduler. Nil keeps the plain answer.
 	Replica *Replica
+	// Webhooks, when set, is RealtimeKit's webhook endpoint (the
+	// realtimekit/webhook receiver), served at POST /realtimekit/webhooks
+	// wherever this handler runs, console included, so local mode and
+	// tests receive the sandbox's webhooks too.
+	Webhooks http.Handler
 	// UIKitBaseURL is where the meeting page loads the pinned RealtimeKit
 	// packages from (web.ui_kit_base_url): a URL under which
 	// "@cloudflare/realtimekit@<v>/…" and "@cloudflare/realtimekit-ui@<v>/…"
@@ -53,6 +58,10 @@ type Options struct {
 	// wall clock unless a test injected one), so the countdown agrees with
 	// the window check that core just made.
 	Now func() time.Time
+	// Observe, when set, is told of every request: the route pattern that
+	// matched ("-" for none; never the path, which for a join link is the
+	// credential), the status and the time taken, for metrics.
+	Observe func(route string, status int, took time.Duration)
 }
 
 // Replica describes this process for /readyz.
@@ -78,6 +87,7 @@ type Handler struct {
 	replica     *Replica
 	now         func() time.Time
 	kit         *uiKit
+	observe     func(route string, status int, took time.Duration)
 	mux         *http.ServeMux
 	root        http.Handler
 	// allow lists the methods Handle mounted per path, for the 405 answer.
@@ -86,6 +96,9 @@ type Handler struct {
 }
 
 var _ http.Handler = (*Handler)(nil)
+
+// WebhooksPath is where Options.Webhooks is served.
+const WebhooksPath = "/realtimekit/webhooks"
 
 // readyTimeout bounds a readiness probe, so a wedged store answers "not
 // ready" before the orchestrator's own probe timeout fires.
@@ -96,9 +109,11 @@ const readyTimeout = 2 * time.Second
 //	GET|HEAD /j/{code}             a personal join link (see serveJoin)
 //	GET|HEAD /meetings/{code}      a meeting's public info page (see serveMeeting)
 //	GET|HEAD /meetings/{code}.ics  its calendar file (see serveMeeting)
+//	GET|HEAD /r/{code}             a personal recording link: a redirect (see serveRecording)
 //	GET|HEAD /favicon.ico          meetbot's icon (an SVG), so browsers get no 404
 //	GET|HEAD /healthz              200 "ok" while the process runs
 //	GET|HEAD /readyz               200, or 503 when Options.Ready fails (JSON with Options.Replica)
+//	POST /realtimekit/webhooks     Options.Webhooks, when set
 //	anything else                  404
 func New(opts Options) *Handler {
 	h := &Handler{
@@ -110,6 +125,7 @@ func New(opts Options) *Handler {
 		replica:     opts.Replica,
 		now:         opts.Now,
 		kit:         newUIKit(opts.UIKitBaseURL),
+		observe:     opts.Observe,
 		mux:         http.NewServeMux(),
 	}
 	if h.now == nil {
@@ -126,10 +142,14 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("/j/", h.serveJoin)
 	h.mux.HandleFunc("/j", h.serveJoin)
 	h.mux.HandleFunc(meetingRoute, h.serveMeeting)
+	h.mux.HandleFunc("/r/{code}", h.serveRecording)
 	h.mux.HandleFunc("/favicon.ico", serveFavicon)
 	h.mux.HandleFunc("/healthz", h.serveHealth)
 	h.mux.HandleFunc("/readyz", h.serveReady)
 	h.mux.HandleFunc("/", h.serveNotFound)
+	if opts.Webhooks != nil {
+		h.Handle("POST "+WebhooksPath, opts.Webhooks)
+	}
 
 	var root http.Handler = recoverer(protectJoinPaths(h.mux))
 	root = hlog.AccessHandler(h.logAccess)(root)
@@ -196,6 +216,9 @@ func (h *Handler) logAccess(r *http.Request, status, size int, d time.Duration) 
 	route := r.Pattern
 	if route == "" {
 		route = "-" // unmatched: the mux redirected or rejected it
+	}
+	if h.observe != nil {
+		h.observe(route, status, d)
 	}
 	hlog.FromRequest(r).Info().
 		Str("method", method).

@@ -81,6 +81,10 @@ type HTTPConfig struct {
 	// TrustForwardedFor takes client addresses from X-Forwarded-For (only
 	// behind a reverse proxy that appends it), for per-address limits.
 	TrustForwardedFor bool `yaml:"trust_forwarded_for"`
+	// AdminListen is where GET /metrics (Prometheus) and /debug/pprof/ are
+	// served, host:port; empty (the default) serves neither anywhere.
+	// Keep it on an address only operators reach.
+	AdminListen string `yaml:"admin_listen"`
 }
 
 // StorageConfig picks and configures the storage backend.
@@ -325,6 +329,13 @@ func (c Config) Validate() []string {
 func (c Config) validateHTTP(add func(format string, args ...any)) {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen: %q is not host:port (example: 127.0.0.1:8080)", c.HTTP.Listen)
+	}
+	if a := c.HTTP.AdminListen; a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil {
+			add("http.admin_listen: %q is not host:port (example: 127.0.0.1:9090)", a)
+		} else if a == c.HTTP.Listen && port != "0" {
+			add("http.admin_listen: %q is http.listen too; metrics and pprof need an address of their own", a)
+		}
 	}
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

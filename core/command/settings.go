@@ -29,6 +29,10 @@ func settingName(word string) (core.SettingName, bool) {
 		return core.SettingSchedulers, true
 	case "admins", "admin":
 		return core.SettingAdmins, true
+	case "recordings", "recording", "recs":
+		return core.SettingRecordings, true
+	case "summaries", "summary", "summarize":
+		return core.SettingSummaries, true
 	case "video", "camera", "resolution":
 		return core.SettingVideo, true
 	case "frame_rate", "frame-rate", "framerate", "fps":
@@ -47,7 +51,7 @@ func parseSettings(args []token) (Command, error) {
 	name, ok := settingName(args[0].text)
 	if !ok || args[0].quoted {
 		return Command{}, core.Errorf(core.EINVALID,
-			"There is no setting %s. The settings are zone, reminders, early, grace, dm, schedulers, admins, video, frame_rate and screenshare_frame_rate, such as %q.", short(args[0].raw), exampleSettings)
+			"There is no setting %s. The settings are zone, reminders, early, grace, dm, schedulers, admins, recordings, summaries, video, frame_rate and screenshare_frame_rate, such as %q.", short(args[0].raw), exampleSettings)
 	}
 	rest := args[1:]
 	example := settingExample(name)
@@ -78,6 +82,8 @@ func parseSettings(args []token) (Command, error) {
 		c.AdminsOnly, err = settingChoice(rest, example, map[string]bool{"admins": true, "admin": true, "everyone": false, "anyone": false, "all": false})
 	case core.SettingAdmins:
 		err = settingAdmins(rest, &c)
+	case core.SettingRecordings, core.SettingSummaries:
+		c.On, err = settingChoice(rest, example, map[string]bool{"on": true, "yes": true, "off": false, "no": false})
 	case core.SettingVideo:
 		c.Media.Video, err = settingVideo(rest)
 	case core.SettingFrameRate:
@@ -106,6 +112,10 @@ func settingExample(n core.SettingName) string {
 		return "/meet settings schedulers everyone"
 	case core.SettingAdmins:
 		return "/meet settings admins add @ana"
+	case core.SettingRecordings:
+		return "/meet settings recordings on"
+	case core.SettingSummaries:
+		return "/meet settings summaries on"
 	case core.SettingVideo:
 		return "/meet settings video 1080p"
 	case core.SettingFrameRate:

@@ -32,6 +32,8 @@ type Workspace struct {
 	DMReminders bool     `json:"dm_reminders,omitempty"`
 	AdminsOnly  bool     `json:"admins_only,omitempty"`
 	Admins      []string `json:"admins,omitempty"`
+	Recordings  bool     `json:"recordings,omitempty"`
+	Summaries   bool     `json:"summaries,omitempty"`
 	// Video, FrameRate and ScreenshareFrameRate are the workspace's media
 	// overrides (core.MediaSettings); absent means the operator's value.
 	Video                string    `json:"video,omitempty"`
@@ -128,6 +130,7 @@ func EncodeWorkspace(w *core.Workspace) ([]byte, error) {
 		Platform: string(w.Key.Platform), Workspace: w.Key.ID, DefaultTimeZone: w.DefaultTimeZone,
 		EarlyJoinNS: durPtr(w.EarlyJoin), GraceNS: durPtr(w.Grace), RemindersNS: durSlicePtr(w.Reminders),
 		DMReminders: w.DMReminders, AdminsOnly: w.AdminsOnly, Admins: w.Admins, UpdatedAt: UTC(w.UpdatedAt),
+		Recordings: w.Recordings, Summaries: w.Summaries,
 		Video: w.Media.Video, FrameRate: w.Media.FrameRate, ScreenshareFrameRate: w.Media.ScreenshareFrameRate,
 	}
 	b, err := json.Marshal(&r)
@@ -150,6 +153,7 @@ func DecodeWorkspace(key core.WorkspaceKey, v []byte) (*core.Workspace, error) {
 		Key: key, DefaultTimeZone: r.DefaultTimeZone, EarlyJoin: nsPtr(r.EarlyJoinNS),
 		Grace: nsPtr(r.GraceNS), Reminders: nsSlice(r.RemindersNS), DMReminders: r.DMReminders,
 		AdminsOnly: r.AdminsOnly, Admins: r.Admins, UpdatedAt: r.UpdatedAt,
+		Recordings: r.Recordings, Summaries: r.Summaries,
 		Media: core.MediaSettings{Video: r.Video, FrameRate: r.FrameRate, ScreenshareFrameRate: r.ScreenshareFrameRate},
 	}, nil
 }

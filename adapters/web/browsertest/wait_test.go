@@ -112,10 +112,13 @@ func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
 	open(t, ctx, link.URL, "refuse")
 	waitFor(t, ctx, "the wait page", `!document.getElementById("wait").hidden`, 5*time.Second)
 	body := eval[string](t, ctx, `document.body.innerText`)
-	for _, want := range []string{"Budget", "Moved", "Opens in", "1 h"} {
+	for _, want := range []string{"Budget", "Moved", "Opens in", "Joining opens at 15:25 EST"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("moved meeting's wait page lacks %q:\n%s", want, body)
 		}
+	}
+	if left := eval[string](t, ctx, `document.getElementById("left").textContent`); left != "1 h" && !strings.HasPrefix(left, "59 min") {
+		t.Errorf("the moved meeting opens in %q, want about an hour", left)
 	}
 	state := eval[string](t, ctx, `fetch(location.pathname + "?state=1").then((r) => r.json()).then((j) => j.phase)`)
 	if state != "before" {

@@ -100,6 +100,7 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 // is then moved an hour later opens a wait page for the new time (not an
 // "ended" or "expired" page), and the server keeps answering "before".
 func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	start := testenv.T0.Add(30 * time.Minute)

@@ -56,7 +56,7 @@ func TestNoticePages(t *testing.T) {
 	if _, err := e.svc.Remove(bg, ana, rm.ID, []string{"bo"}); err != nil {
 		t.Fatal(err)
 	}
-	checkPage(t, ctx, "cancelled", goneLink.URL, "Retro was cancelled", "@ana cancelled it", "Organized by Ana Lima", "Meeting details")
+	checkPage(t, ctx, "cancelled", goneLink.URL, "Retro was cancelled", "@ana cancelled it", "Organized by Ana Lima", "Was planned for", "Meeting details")
 	checkPage(t, ctx, "removed", rmLink.URL, "You were removed from Hiring panel", "took you off")
 	checkPage(t, ctx, "bad-code", e.srv.URL+"/j/not-a-real-code", "This link can't be used", "/meet join")
 	checkPage(t, ctx, "not-found", e.srv.URL+"/nothing-here", "Not found")
@@ -73,7 +73,7 @@ func TestNoticePages(t *testing.T) {
 
 	// The info page and the calendar file it links.
 	info := e.svc.InfoURL(long)
-	checkPage(t, ctx, "info", info, "Workshop", "/meet join "+long.ID, "Add to your calendar")
+	checkPage(t, ctx, "info", info, "Workshop", "Organized by Ana Lima", "/meet join "+long.ID, "Add to your calendar")
 	r := e.get(strings.TrimPrefix(e.svc.CalendarURL(long), e.srv.URL))
 	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="workshop.ics"` {
 		t.Errorf(".ics Content-Disposition = %q, want the title as its name", cd)

@@ -125,6 +125,7 @@ func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
 	if state != "before" {
 		t.Errorf("server says %q for the moved meeting, want before", state)
 	}
+	checkA11y(t, ctx, "wait-moved")
 	screenshots(t, ctx, "wait-moved")
 }
 

@@ -226,6 +226,11 @@ func (s *joins) openLink(ctx context.Context, code string) (*JoinPage, error) {
 	if found && shift != 0 {
 		page.MovedFrom = linked
 	}
+	if !m.IsRemoved(c.User) && !mayUseLink(m, c.User) {
+		// Not even the title: this link's person is not (or no longer)
+		// invited to a private meeting.
+		return nil, Errorf(EFORBIDDEN, "This meeting is for invitees only, and this link is not yours to use.")
+	}
 	refuse := func(err error) (*JoinPage, error) {
 		if !m.IsRemoved(c.User) && m.State != StateCancelled {
 			page.Next = s.nextLink(m, occ, c.User, now, pol)
@@ -251,9 +256,6 @@ func (s *joins) openLink(ctx context.Context, code string) (*JoinPage, error) {
 	}
 	if m.IsRemoved(c.User) {
 		return page, Errorf(EFORBIDDEN, "You were removed from this meeting, so this link no longer works.")
-	}
-	if !mayUseLink(m, c.User) {
-		return nil, Errorf(EFORBIDDEN, "This meeting is for invitees only, and this link is not yours to use.")
 	}
 	page.Media = s.workspaces.media(ctx, m.Workspace)
 	if w.PhaseAt(now) == PhaseBefore {

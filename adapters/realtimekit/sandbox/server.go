@@ -90,6 +90,13 @@ type Options struct {
 	// non-empty bearer token is. Requests without one get 401 either way, so
 	// a client that forgets its credentials fails in tests too.
 	APIToken string
+	// RateLimit, when positive, is how many API calls are accepted in any
+	// RateWindow (default 5 minutes); one more is answered 429 and locks
+	// every call out for LockOut (default 5 minutes), as Cloudflare does
+	// with 1,200 calls per 5 minutes per token. Zero means no limit.
+	RateLimit  int
+	RateWindow time.Duration
+	LockOut    time.Duration
 }
 
 // Fault makes the server misbehave for matching requests, to test how a
@@ -135,6 +142,7 @@ type Server struct {
 	total    int
 	faults   []*Fault
 	latency  time.Duration
+	limiter  *rateLimiter // nil without Options.RateLimit
 }
 
 // New returns a Server with no meetings. Each server signs tokens with its
@@ -148,6 +156,7 @@ func New(opts Options) *Server {
 		meetings: map[string]*meeting{},
 		calls:    map[string]int{},
 	}
+	s.limiter = newRateLimiter(opts)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -212,6 +221,9 @@ func (s *Server) wrap(op string, h http.HandlerFunc) http.Handler {
 		s.countOp(op)
 		if !s.authorized(r) {
 			writeError(w, http.StatusUnauthorized, "missing or invalid API token")
+			return
+		}
+		if s.rateLimited(w) {
 			return
 		}
 		// Read the whole body first: net/http notices a client hanging up

@@ -44,7 +44,7 @@ func TestTwoPhaseCreateAmbiguousFailures(t *testing.T) {
 				// schedule answers at once, the room job's first attempt fails
 				// but counts, and its retry adopts the room instead of making a
 				// second one.
-				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Clock.Now().Add(time.Hour)})
+				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Time.Now().Add(time.Hour)})
 				if err != nil {
 					t.Fatalf("schedule: %v", err)
 				}

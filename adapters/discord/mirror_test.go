@@ -138,7 +138,7 @@ func TestMirrorNameFits(t *testing.T) {
 // none for a private meeting with it.
 func TestMirrorOffOrPrivateCreatesNone(t *testing.T) {
 	t.Parallel()
-	off := newHarness(t, nil)
+	off := newHarness(t)
 	off.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	if n := len(off.api.Calls("", "/guilds/")); n != 0 {
 		t.Fatalf("mirror off: %d guild calls", n)

@@ -145,7 +145,7 @@ func (a *Adapter) answer(ctx context.Context, i *dg.Interaction, signed string, 
 	if i.AppID == "" {
 		i.AppID = a.opts.ApplicationID
 	}
-	log := a.log.With().Str("guild", i.GuildID).Str("interaction", i.ID).Logger()
+	log := chatkit.RequestLogger(ctx, a.log.With().Str("guild", i.GuildID).Str("interaction", i.ID).Logger())
 	autocomplete := i.Type == dg.InteractionApplicationCommandAutocomplete
 	leave, ok := a.work.Enter()
 	defer leave()

@@ -123,3 +123,19 @@ func (b *budget) pause(d time.Duration) {
 		b.pausedUntil = until
 	}
 }
+
+// left is how many calls of priority p may be sent now without waiting.
+func (b *budget) left(p core.Priority) int {
+	limit := b.limit
+	if p == core.PriorityBackground {
+		limit = b.bgLimit
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if b.pausedUntil.After(now) {
+		return 0
+	}
+	b.prune(now)
+	return max(0, limit-len(b.sent))
+}

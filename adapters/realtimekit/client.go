@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +71,9 @@ type Config struct {
 	BackgroundReserve float64
 	// HTTPClient, when set, sends the requests (tests, proxies).
 	HTTPClient *http.Client
+	// Observer is told of every call (operation, last HTTP status, time
+	// taken), for metrics; nil means none.
+	Observer core.Observer
 }
 
 // Client is core.Conference on RealtimeKit. It is safe for concurrent use;
@@ -80,6 +84,9 @@ type Client struct {
 	log    zerolog.Logger
 	rtk    *realtime_kit.RealtimeKitService
 	budget *budget
+	// http fetches what RealtimeKit links to (summary downloads), outside
+	// the API and its budget.
+	http *http.Client
 }
 
 var _ core.Conference = (*Client)(nil)
@@ -128,6 +135,9 @@ func New(cfg Config, logger zerolog.Logger) (*Client, error) {
 	case cfg.BackgroundReserve < 0:
 		cfg.BackgroundReserve = 0
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = core.NopObserver{}
+	}
 	b, err := newBudget(cfg.Budget, cfg.BudgetWindow, cfg.BackgroundReserve, time.Now)
 	if err != nil {
 		return nil, err
@@ -145,6 +155,7 @@ func New(cfg Config, logger zerolog.Logger) (*Client, error) {
 		tr.IdleConnTimeout = 90 * time.Second
 		httpClient = &http.Client{Transport: tr}
 	}
+	c.http = httpClient
 	c.rtk = realtime_kit.NewRealtimeKitService(
 		option.WithBaseURL(cfg.BaseURL),
 		option.WithAPIToken(cfg.APIToken),
@@ -190,8 +201,19 @@ func (c *Client) call(ctx context.Context, op string, retry bool, fn func(ctx co
 		ev = ev.Str("code", string(core.ErrorCode(err))).Str("upstream", upstreamMessage(err))
 	}
 	ev.Msg("realtimekit call")
+	status := "error" // no answer at all: refused by the budget, a timeout, no connection
+	if st.status > 0 {
+		status = strconv.Itoa(st.status)
+	}
+	c.cfg.Observer.ConferenceCall(op, status, time.Since(start))
 	return err
 }
+
+// BudgetLeft is how many calls of priority p could be sent now without
+// waiting: what is left of the limit (or of the background share) in the
+// current window, 0 while paused after a 429. It reads the in-memory log
+// only, so a metrics scrape may call it.
+func (c *Client) BudgetLeft(p core.Priority) int { return c.budget.left(p) }
 
 func priorityName(p core.Priority) string {
 	if p == core.PriorityBackground {

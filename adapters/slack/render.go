@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,13 +51,31 @@ func fit(s string, max int) string { return mrkdwn.Fit(s, max) }
 // Date renders t so every reader sees it in their own time zone, with a
 // fallback in zone for clients that cannot.
 func Date(t time.Time, zone string) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|%s>", t.Unix(), Escape(core.FullTime(t, zone)))
+	var b strings.Builder
+	appendDate(&b, t, zone)
+	return b.String()
+}
+
+// appendDate writes Date(t, zone) to b, for lists that write many.
+func appendDate(b *strings.Builder, t time.Time, zone string) {
+	b.WriteString("<!date^")
+	b.WriteString(strconv.FormatInt(t.Unix(), 10))
+	b.WriteString("^{date_short_pretty} at {time}|")
+	b.WriteString(Escape(core.FullTime(t, zone)))
+	b.WriteString(">")
 }
 
 // Card renders a meeting as Block Kit: title, time, organizer, RSVP counts,
 // and, while it can still be joined, the Join, Yes, No and Cancel buttons.
 // heading, when not empty, is a plain line above the card ("Scheduled by …").
 func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
+	return CardWithRoom(m, now, heading, nil)
+}
+
+// CardWithRoom is Card with the room's state (see core.RoomState) under
+// the title: "Live · 4 in the room" with who is in it, or "Ended · 34 min ·
+// 7 attended" with the RSVP comparison. room nil (or unknown) shows none.
+func CardWithRoom(m *core.Meeting, now time.Time, heading string, room *core.RoomState) []slackapi.Block {
 	occ := m.CurrentOccurrence(now, 0, 0)
 	var blocks []slackapi.Block
 	if heading != "" {
@@ -89,6 +108,9 @@ func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
 	}
 	blocks = append(blocks, slackapi.NewContextBlock("",
 		slackapi.NewTextBlockObject(slackapi.MarkdownType, fit(strings.Join(facts, " · "), maxContextText), false, false)))
+	if room != nil && room.Known() {
+		blocks = append(blocks, roomBlock(m, room))
+	}
 	if !live {
 		return blocks
 	}
@@ -175,8 +197,16 @@ func listText(ms []*core.Meeting, now time.Time) string {
 			break
 		}
 		occ := m.CurrentOccurrence(now, 0, 0)
-		fmt.Fprintf(&b, "\n• `%s` %s *%s*, %s, by %s", Escape(m.ID), Date(occ.Start, m.TimeZone), fit(m.Title, 250),
-			core.HumanDuration(m.Duration), fit(organizerName(m), 100))
+		b.WriteString("\n• `")
+		b.WriteString(Escape(m.ID))
+		b.WriteString("` ")
+		appendDate(&b, occ.Start, m.TimeZone)
+		b.WriteString(" *")
+		b.WriteString(fit(m.Title, 250))
+		b.WriteString("*, ")
+		b.WriteString(core.HumanDuration(m.Duration))
+		b.WriteString(", by ")
+		b.WriteString(fit(organizerName(m), 100))
 		if m.Private {
 			b.WriteString(" · private") // listed only to those who may see it
 		}

@@ -16,7 +16,19 @@ import (
 )
 
 // jsonMarshal encodes a message as Slack expects it.
-func jsonMarshal(msg slackapi.Msg) ([]byte, error) { return json.Marshal(msg) }
+// It does not escape <, > and & as \u003c and friends (encoding/json's
+// default, meant for JSON inside HTML): Slack reads the same string either
+// way, and mrkdwn is full of them (<!date^…>, &lt;), so the body is
+// smaller and quicker to write, and holdsLink sees a link as it is.
+func jsonMarshal(msg slackapi.Msg) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(msg); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
 // writeMsg answers the request itself with msg as JSON.
 func (a *Adapter) writeMsg(w http.ResponseWriter, msg slackapi.Msg) {

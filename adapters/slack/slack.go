@@ -234,7 +234,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 // AckWait: slower work goes on and its answer follows through response_url.
 // d says which delivery this is (see delivery).
 func (a *Adapter) handleCommand(ctx context.Context, sc slackapi.SlashCommand, d delivery) *slackapi.Msg {
-	log := a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger()
+	log := chatkit.RequestLogger(ctx, a.opts.Logger.With().Str("team", sc.TeamID).Str("user", sc.UserID).Logger())
 	leave, ok := a.work.Enter()
 	defer leave()
 	if !ok {

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/timeparse"
 	"github.com/meetbot/meetbot/storage"
@@ -26,6 +27,7 @@ type Config struct {
 	Storage     StorageConfig     `yaml:"storage"`
 	RealtimeKit RealtimeKitConfig `yaml:"realtimekit"`
 	Meetings    MeetingsConfig    `yaml:"meetings"`
+	Web         WebConfig         `yaml:"web"`
 	Join        JoinConfig        `yaml:"join"`
 	Slack       SlackConfig       `yaml:"slack"`
 	Discord     DiscordConfig     `yaml:"discord"`
@@ -79,6 +81,10 @@ type HTTPConfig struct {
 	// TrustForwardedFor takes client addresses from X-Forwarded-For (only
 	// behind a reverse proxy that appends it), for per-address limits.
 	TrustForwardedFor bool `yaml:"trust_forwarded_for"`
+	// AdminListen is where GET /metrics (Prometheus) and /debug/pprof/ are
+	// served, host:port; empty (the default) serves neither anywhere.
+	// Keep it on an address only operators reach.
+	AdminListen string `yaml:"admin_listen"`
 }
 
 // StorageConfig picks and configures the storage backend.
@@ -135,6 +141,28 @@ type MeetingsConfig struct {
 	DefaultTimeZone string   `yaml:"default_timezone"`
 	// Reminders are lead times before the start, e.g. [10m, 0s].
 	Reminders []Duration `yaml:"reminders"`
+	// Media is the camera and screen-share quality meeting pages ask for.
+	Media MediaConfig `yaml:"media"`
+}
+
+// MediaConfig is meetings.media: passed to RealtimeKitClient.init as
+// defaults.mediaConfiguration; workspace admins may override each value.
+type MediaConfig struct {
+	Video                string `yaml:"video"`
+	FrameRate            int    `yaml:"frame_rate"`
+	ScreenshareFrameRate int    `yaml:"screenshare_frame_rate"`
+}
+
+// Settings returns the media config as core's type.
+func (m MediaConfig) Settings() core.MediaSettings {
+	return core.MediaSettings{Video: m.Video, FrameRate: m.FrameRate, ScreenshareFrameRate: m.ScreenshareFrameRate}
+}
+
+// WebConfig is the web pages.
+type WebConfig struct {
+	// UIKitBaseURL is where the meeting page loads the pinned RealtimeKit
+	// packages from; the default is the jsDelivr CDN.
+	UIKitBaseURL string `yaml:"ui_kit_base_url"`
 }
 
 // JoinConfig is the personal join links.
@@ -183,7 +211,10 @@ func DefaultConfig() Config {
 			DefaultDuration: Duration(policy.DefaultDuration),
 			MaxDuration:     Duration(policy.MaxDuration),
 			Reminders:       reminders,
+			Media: MediaConfig{Video: policy.Media.Video, FrameRate: policy.Media.FrameRate,
+				ScreenshareFrameRate: policy.Media.ScreenshareFrameRate},
 		},
+		Web:  WebConfig{UIKitBaseURL: web.DefaultUIKitBaseURL},
 		Join: JoinConfig{LinkTTL: Duration(policy.LinkTTL)},
 		Log:  LogConfig{Level: "info", Format: "json"},
 	}
@@ -299,6 +330,13 @@ func (c Config) validateHTTP(add func(format string, args ...any)) {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		add("http.listen: %q is not host:port (example: 127.0.0.1:8080)", c.HTTP.Listen)
 	}
+	if a := c.HTTP.AdminListen; a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil {
+			add("http.admin_listen: %q is not host:port (example: 127.0.0.1:9090)", a)
+		} else if a == c.HTTP.Listen && port != "0" {
+			add("http.admin_listen: %q is http.listen too; metrics and pprof need an address of their own", a)
+		}
+	}
 	if c.HTTP.PublicURL != "" {
 		if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			add("http.public_url: %q must be an absolute http(s) URL (example: https://meet.example.com)", c.HTTP.PublicURL)
@@ -359,6 +397,18 @@ func (c Config) validateMeetings(add func(format string, args ...any)) {
 		if r.D() < 0 || r.D() > 7*24*time.Hour {
 			add("meetings.reminders: %s is out of range (0s to 168h)", r.D())
 		}
+	}
+	if _, _, ok := core.VideoSize(m.Media.Video); !ok {
+		add("meetings.media.video: %q is not 720p or 1080p", m.Media.Video)
+	}
+	if r := m.Media.FrameRate; r < 1 || r > core.MaxFrameRate {
+		add("meetings.media.frame_rate: %d is out of range (1 to %d)", r, core.MaxFrameRate)
+	}
+	if r := m.Media.ScreenshareFrameRate; r < 1 || r > core.MaxFrameRate {
+		add("meetings.media.screenshare_frame_rate: %d is out of range (1 to %d)", r, core.MaxFrameRate)
+	}
+	if err := web.CheckUIKitBaseURL(c.Web.UIKitBaseURL); err != nil {
+		add("%s", core.ErrorMessage(err))
 	}
 	if m.DefaultTimeZone != "" {
 		if _, err := time.LoadLocation(m.DefaultTimeZone); err != nil || m.DefaultTimeZone == "Local" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/meetbot/meetbot/adapters/metrics"
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/adapters/web"
@@ -36,6 +37,14 @@ type app struct {
 	sched   *scheduler.Scheduler
 	httpSrv *http.Server
 	httpLn  net.Listener
+	// metrics are this process's Prometheus metrics, served with pprof on
+	// adminSrv when http.admin_listen is set (admin.go).
+	metrics  *metrics.Metrics
+	rtk      *realtimekit.Client
+	adminSrv *http.Server
+	adminLn  net.Listener
+	// jobRan, when set (tests), is called after each job run is counted.
+	jobRan func(core.DueJob)
 	// notify routes reminders to each platform's adapter; wireSlack and
 	// wireDiscord register theirs.
 	notify  *platformNotifier
@@ -98,20 +107,27 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
+	a.newMetrics()
+	if err := a.listenAdmin(); err != nil {
+		return nil, err
+	}
 	conf, decode, err := a.connectRealtimeKit(ctx)
 	if err != nil {
 		return nil, err
 	}
+	a.rtk = conf
 	if err := a.newService(ctx, conf, publicURL, getenv); err != nil {
 		return nil, err
 	}
 	a.web = web.New(web.Options{
-		Service:     a.svc,
-		Logger:      log.With().Str("component", "web").Logger(),
-		Sandbox:     cfg.RealtimeKit.Sandbox,
-		DecodeToken: decode,
-		Ready:       a.store.Ping,
-		Replica:     &web.Replica{Driver: a.backend.Driver, ID: a.replica, Leading: a.sched.Leading},
+		Service:      a.svc,
+		Logger:       log.With().Str("component", "web").Logger(),
+		Sandbox:      cfg.RealtimeKit.Sandbox,
+		DecodeToken:  decode,
+		Ready:        a.store.Ping,
+		UIKitBaseURL: cfg.Web.UIKitBaseURL,
+		Replica:      &web.Replica{Driver: a.backend.Driver, ID: a.replica, Leading: a.sched.Leading},
+		Observe:      a.metrics.HTTPRequest,
 	})
 	if err := a.wireSlack(ctx); err != nil {
 		return nil, fmt.Errorf("set up Slack: %w", err)
@@ -192,6 +208,7 @@ func (a *app) connectRealtimeKit(ctx context.Context) (_ *realtimekit.Client, de
 		CallTimeout:  rk.CallTimeout.D(),
 		Budget:       rk.Budget.Calls,
 		BudgetWindow: rk.Budget.Window.D(),
+		Observer:     a.observer(),
 	}, a.log.With().Str("component", "realtimekit").Logger())
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up RealtimeKit: %w", err)
@@ -256,17 +273,19 @@ func (a *app) newService(ctx context.Context, conf core.Conference, publicURL st
 		PublicURL:         publicURL,
 		LinkTTL:           cfg.Join.LinkTTL.D(),
 		Reminders:         reminderLeads(cfg.Meetings.Reminders),
+		Media:             cfg.Meetings.Media.Settings(),
 	}, core.Deps{
 		Store:      a.store,
 		Conference: conf,
 		Logger:     a.log.With().Str("component", "core").Logger(),
 		Sealer:     sealer,
+		Observer:   a.observer(),
 	}, joinKey)
 	if err != nil {
 		return err
 	}
 	a.svc = svc
-	a.notify = newPlatformNotifier(a.log.With().Str("component", "notify").Logger())
+	a.notify = newPlatformNotifier(a.log.With().Str("component", "notify").Logger(), a.observer())
 	svc.SetNotifier(a.notify)
 	a.firstLead = make(chan struct{})
 	a.sched = scheduler.New(scheduler.Options{
@@ -276,6 +295,7 @@ func (a *app) newService(ctx context.Context, conf core.Conference, publicURL st
 		Logger: a.log.With().Str("replica", a.replica).Logger(),
 		Owner:  a.replica,
 		OnLead: a.onLead,
+		OnRun:  a.observeJob,
 	})
 	svc.SetWaker(a.sched.Wake)
 	return nil
@@ -302,6 +322,7 @@ func sandboxStatePath(cfg Config, replica string) string {
 // bbolt, where this process always leads, start returns after that
 // recovery, as before there were several replicas.
 func (a *app) start(ctx context.Context) {
+	a.serveAdmin()
 	go func() {
 		if err := a.httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error().Err(err).Msg("web server stopped")

@@ -30,7 +30,7 @@ func testBurstOfSchedulesWithinBudget(t *testing.T) {
 	h := newHarness(t, testenv.Options{Bubble: true, Budget: 1200, SandboxRateLimit: 1200})
 	ctx := context.Background()
 	sched := scheduler.New(scheduler.Options{
-		Store: h.env.Store, Runner: h.env.Service, Leader: h.env.Leader(), Clock: h.env.Clock,
+		Store: h.env.Store, Runner: h.env.Service, Leader: h.env.Leader(), Clock: h.env.Time,
 		Logger: zerolog.Nop(), Owner: "burst",
 		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
 			if o == scheduler.GivenUp {
@@ -50,7 +50,7 @@ func testBurstOfSchedulesWithinBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 500
-	t0 := h.env.Clock.Now()
+	t0 := h.env.Time.Now()
 	ids := make([]string, 0, n)
 	for i := range n {
 		m, err := h.env.Service.Schedule(ctx, testenv.Actor("ana"), core.ScheduleRequest{Title: fmt.Sprintf("B%d", i), Start: t0.Add(3 * time.Hour), Duration: 30 * time.Minute})
@@ -77,10 +77,10 @@ func testBurstOfSchedulesWithinBudget(t *testing.T) {
 		}
 		return k
 	}
-	for made() < n && h.env.Clock.Now().Before(t0.Add(30*time.Minute)) {
+	for made() < n && h.env.Time.Now().Before(t0.Add(30*time.Minute)) {
 		time.Sleep(30 * time.Second)
 	}
-	took := h.env.Clock.Now().Sub(t0)
+	took := h.env.Time.Now().Sub(t0)
 	if k := made(); k != n {
 		t.Fatalf("%d of %d rooms made after %v", k, n, took)
 	}

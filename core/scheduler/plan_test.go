@@ -49,7 +49,7 @@ func TestReplanExactly(t *testing.T) {
 	h := newHarness(t, testenv.Options{})
 	ctx := context.Background()
 	ana := testenv.Actor("ana")
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	start := now.Add(2 * time.Hour)
 
 	one := h.env.Schedule(ana, "One-off", start, 30*time.Minute)
@@ -120,7 +120,7 @@ func TestProvisioningFiveHundred(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{Budget: 1200})
 	ctx := context.Background()
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	start := now.Add(10 * time.Minute)
 	m := h.env.Schedule(testenv.Actor("ana"), "All hands", start, time.Hour)
 	for i := range 500 {

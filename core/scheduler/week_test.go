@@ -93,7 +93,7 @@ func TestSimulatedWeek(t *testing.T) {
 		n = 2000 // the race detector makes each HTTP call several times slower
 	}
 	h := newHarness(t, testenv.Options{})
-	start := h.env.Clock.Now()
+	start := h.env.Time.Now()
 	meetings := scheduleRandom(t, h, n, start, 1)
 	h.stepTo(t, start.Add(8*24*time.Hour))
 	checkWeek(t, h, meetings, h.drainRuns())
@@ -106,7 +106,7 @@ func TestSimulatedWeek(t *testing.T) {
 // continues on a reopened one: nothing lost, nothing doubled.
 func TestRestartMidWeek(t *testing.T) {
 	h := newHarness(t, testenv.Options{})
-	start := h.env.Clock.Now()
+	start := h.env.Time.Now()
 	meetings := scheduleRandom(t, h, 500, start, 2)
 	h.stepTo(t, start.Add(3*24*time.Hour+7*time.Hour))
 	runs := h.drainRuns()

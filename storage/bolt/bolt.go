@@ -50,7 +50,9 @@ import (
 //  3. chat installations and delivery keys; meeting card references and
 //     the admins-only setting (new optional fields, so older records read
 //     as "none").
-const schemaVersion = 3
+//  4. the room index and attendance per occurrence; the recordings and
+//     summaries settings. Opening an older file indexes its rooms.
+const schemaVersion = 4
 
 // Defaults for Options. The batch size matches the expected number of
 // concurrent writers: measured on our hardware, a batch that fills up and
@@ -98,6 +100,9 @@ type DB struct {
 	writers atomic.Int64
 	// decoded spares reads the JSON decoding of unchanged meetings.
 	decoded *decodeCache
+	// participants spares join-link opens the decoding of unchanged
+	// participant records, the same way.
+	participants *recordCache[core.Participant]
 	// health is the last commit's outcome, for Ping; fault and now come
 	// from Options.
 	health health
@@ -153,7 +158,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), fault: opts.WriteFault, now: opts.Now}
+	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), participants: newParticipantCache(), fault: opts.WriteFault, now: opts.Now}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -171,6 +176,13 @@ func (db *DB) init() error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keyPendingCounted) == nil {
+			// Written before pending jobs were counted (or new): count
+			// once, here, and keep the counts from now on.
+			if err := countPending(tx); err != nil {
+				return err
+			}
+		}
 		v := meta.Get(keySchema)
 		if v == nil {
 			return meta.Put(keySchema, []byte(strconv.Itoa(schemaVersion)))
@@ -182,6 +194,11 @@ func (db *DB) init() error {
 		if n > schemaVersion {
 			return fmt.Errorf("bolt: %s was written by a newer meetbot (schema %d; this build reads up to %d)",
 				db.path, n, schemaVersion)
+		}
+		if n < 4 {
+			if err := backfillRooms(tx); err != nil {
+				return fmt.Errorf("bolt: index the rooms of %s: %w", db.path, err)
+			}
 		}
 		if n < schemaVersion {
 			db.log.Info().Str("path", db.path).Int("from", n).Int("to", schemaVersion).Msg("bolt schema upgraded")

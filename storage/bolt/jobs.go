@@ -54,6 +54,9 @@ func indexJob(tx *bolt.Tx, j *core.DueJob) error {
 	if err := tx.Bucket(b).Put(k, nil); err != nil {
 		return fmt.Errorf("bolt: index job %q in %s: %w", j.ID, b, err)
 	}
+	if isPendingIndex(b) {
+		return bumpPending(tx, j.Kind, 1)
+	}
 	return nil
 }
 
@@ -61,7 +64,15 @@ func indexJob(tx *bolt.Tx, j *core.DueJob) error {
 // fields the entry is keyed by.
 func unindexJob(tx *bolt.Tx, j *core.DueJob) error {
 	b, k := stateIndex(j)
-	if err := tx.Bucket(b).Delete(k); err != nil {
+	bucket := tx.Bucket(b)
+	if isPendingIndex(b) && bucket.Get(k) != nil {
+		// Counted only when the entry was there, so a repair that
+		// unindexes a job twice cannot push the count below the truth.
+		if err := bumpPending(tx, j.Kind, -1); err != nil {
+			return err
+		}
+	}
+	if err := bucket.Delete(k); err != nil {
 		return fmt.Errorf("bolt: unindex job %q from %s: %w", j.ID, b, err)
 	}
 	return nil

@@ -119,6 +119,9 @@ func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
 	if err := syncIndex(tx.Bucket(bucketActiveRooms), key, old, m, isActive); err != nil {
 		return fmt.Errorf("bolt: update active-room index for meeting %q: %w", m.ID, err)
 	}
+	if err := syncRoomIndex(tx, old, m); err != nil {
+		return err
+	}
 
 	// Remember the longest duration seen in the workspace, so FindMeetings
 	// can seek to EndsAfter-maxDuration instead of scanning from the start.
@@ -141,20 +144,31 @@ func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
 
 // getMeeting returns the stored meeting, or nil when there is none.
 func (db *DB) getMeeting(tx *bolt.Tx, prefix []byte, ws core.WorkspaceKey, id string) (*core.Meeting, error) {
+	m, shared, err := db.peekMeeting(tx.Bucket(bucketMeetings), prefix, ws, id)
+	if shared {
+		m = m.Clone()
+	}
+	return m, err
+}
+
+// peekMeeting reads meeting id from the meetings bucket b. When shared is
+// true, m is the decode cache's own copy: the caller may read it (to
+// filter, say) but must Clone it before handing it out.
+func (db *DB) peekMeeting(b *bolt.Bucket, prefix []byte, ws core.WorkspaceKey, id string) (m *core.Meeting, shared bool, err error) {
 	k := meetingKey(prefix, id)
-	v := tx.Bucket(bucketMeetings).Get(k)
+	v := b.Get(k)
 	if v == nil {
-		return nil, nil
+		return nil, false, nil
 	}
-	if m := db.decoded.get(k, v); m != nil {
-		return m, nil
+	if m := db.decoded.peek(k, v); m != nil {
+		return m, true, nil
 	}
-	m, err := decodeMeeting(ws, id, v)
+	m, err = decodeMeeting(ws, id, v)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	db.decoded.put(k, v, m)
-	return m, nil
+	return m, false, nil
 }
 
 // FindMeetingByID returns ENOTFOUND for an id that ws does not have, also
@@ -208,12 +222,14 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 			seek = join(prefix, timeKey(f.EndsAfter.Add(-time.Duration(maxDur))))
 		}
 		c := tx.Bucket(bucketMeetingsStart).Cursor()
+		meetings := tx.Bucket(bucketMeetings)
 		for k, _ := c.Seek(seek); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			id, ok := idFromStartKey(prefix, k)
 			if !ok {
 				return fmt.Errorf("bolt: malformed start index key %q", k)
 			}
-			m, err := db.getMeeting(tx, prefix, f.Workspace, id)
+			// Filter on the cached copy; only what passes is cloned.
+			m, shared, err := db.peekMeeting(meetings, prefix, f.Workspace, id)
 			if err != nil {
 				return err
 			}
@@ -224,6 +240,9 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 			}
 			if !f.Matches(m) {
 				continue
+			}
+			if shared {
+				m = m.Clone()
 			}
 			out = append(out, m)
 			if f.Limit > 0 && len(out) >= f.Limit {
@@ -394,6 +413,11 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			if err := unindexStart(tx, prefix, ws, id, v); err != nil {
 				return err
 			}
+			if m, err := decodeMeeting(ws, id, v); err == nil && m.RoomID != "" {
+				if err := unindexRoom(tx.Bucket(bucketRooms), m); err != nil {
+					return err
+				}
+			}
 		}
 		for _, index := range [][]byte{bucketPending, bucketActiveRooms} {
 			if err := tx.Bucket(index).Delete(key); err != nil {
@@ -401,6 +425,9 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			}
 		}
 		if err := deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id)); err != nil {
+			return err
+		}
+		if err := deletePrefix(tx.Bucket(bucketAttendance), participantPrefix(prefix, id)); err != nil {
 			return err
 		}
 		return deleteMeetingJobs(tx, prefix, ws, id)

@@ -45,10 +45,16 @@ func (db *DB) FindParticipant(ctx context.Context, ws core.WorkspaceKey, meeting
 		if v == nil {
 			return nil
 		}
+		if p = db.participants.get(key, v); p != nil {
+			return nil
+		}
 		var derr error
 		p, derr = decodeParticipant(ws, meetingID, v)
 		if derr == nil && p.User.UserID != userID {
 			derr = fmt.Errorf("bolt: participant record under user %q says user %q", userID, p.User.UserID)
+		}
+		if derr == nil {
+			db.participants.put(key, v, p) // only records that passed the checks
 		}
 		return derr
 	})

@@ -254,7 +254,7 @@ func (db *DB) groupOps(group []*pendingCreate, cs counterState) (ids []string, c
 			return nil, nil, nil, 0, err
 		}
 		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k.record), "=", 0))
-		ops = append(ops, mops...)
+		ops = appendRoomOnce(ops, mops, k.roomPrefix)
 		ids = append(ids, id)
 		if c.Duration > 0 {
 			maxDur = max(maxDur, uint64(c.Duration))

@@ -40,6 +40,9 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runSettingsTests(t, fresh)
 	runJobTests(t, fresh)
 	runInstallTests(t, fresh)
+	runInboxTests(t, fresh)
+	runInboxBatchTests(t, fresh)
+	runAttendanceTests(t, fresh)
 }
 
 // Test fixtures. wsC shares wsA's workspace id on another platform, so a

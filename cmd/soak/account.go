@@ -22,9 +22,9 @@ type Report struct {
 	Reminders int // reminder jobs stored for the acknowledged meetings
 	Once      int // reminders posted exactly once
 	// Twice counts reminders posted twice. Explained says how many of
-	// those had their first post land within 2 s before a SIGKILL: the
-	// process died between posting and recording, and the next life posted
-	// again (at-least-once delivery).
+	// those had a SIGKILL between the unrecorded post and the reminder's
+	// recorded completion: the process died between posting and recording,
+	// and the next life posted again (at-least-once delivery).
 	Twice, Explained int
 	More             int // reminders posted more than twice (never acceptable)
 	// Lost counts reminders never done, given up, or missing from the store.
@@ -83,12 +83,20 @@ func (h *harness) account(ctx context.Context, rep *Report, starts map[string]ti
 	return h.accountRooms(ctx, db, ws, rep, starts)
 }
 
-// accountMeeting matches one meeting's reminder jobs with its posts. A post
-// no job recorded is a duplicate; it is charged to the reminder whose
-// recorded post came next (the rerun after the restart).
+// accountMeeting matches one meeting's reminder jobs with its posts. A
+// post no job recorded is a duplicate. It is charged to the reminder whose
+// due time is the latest at or before the post (reminders of a meeting are
+// 10 s apart and a post never precedes its due time), and it is explained
+// when a SIGKILL came between it and that reminder's recorded completion:
+// the life that posted it died before recording it, and a later life
+// posted again.
 func (h *harness) accountMeeting(rep *Report, start time.Time, jobs []core.DueJob, posts []post) {
-	recorded := map[string]int{} // post ts → index of the job that recorded it
+	recorded := map[string]bool{}
+	deliveries := make([]int, len(jobs))
+	explained := make([]int, len(jobs))
+	byLead := map[time.Duration]int{}
 	for i, j := range jobs {
+		byLead[j.Lead] = i
 		switch {
 		case j.DoneAt.IsZero(), j.Failed:
 			rep.Lost++
@@ -97,42 +105,27 @@ func (h *harness) accountMeeting(rep *Report, start time.Time, jobs []core.DueJo
 			rep.Superseded++
 			continue
 		}
-		if !slices.ContainsFunc(posts, func(p post) bool { return strings.Contains(j.PostRef, p.ts) }) {
+		k := slices.IndexFunc(posts, func(p post) bool { return strings.Contains(j.PostRef, p.ts) })
+		if k < 0 {
 			rep.Unmatched++
 			continue
 		}
-		for _, p := range posts {
-			if strings.Contains(j.PostRef, p.ts) {
-				recorded[p.ts] = i
-			}
-		}
+		recorded[posts[k].ts] = true
+		deliveries[i]++
 		rep.Late = append(rep.Late, j.DoneAt.Sub(start.Add(-j.Lead)))
 	}
-	deliveries := make([]int, len(jobs))
-	explained := make([]int, len(jobs))
-	for _, i := range recorded {
-		deliveries[i]++
-	}
 	for _, p := range posts {
-		if _, ok := recorded[p.ts]; ok {
+		if recorded[p.ts] {
 			continue
 		}
-		// The duplicate belongs to the reminder recorded next after it.
-		best := -1
-		var bestAt time.Time
-		for _, q := range posts {
-			i, ok := recorded[q.ts]
-			if ok && !q.at.Before(p.at) && (best < 0 || q.at.Before(bestAt)) {
-				best, bestAt = i, q.at
-			}
-		}
-		if best < 0 {
-			rep.Unmatched++ // a post whose reminder was never recorded
+		i, ok := byLead[h.slotOf(start, p.at)]
+		if !ok {
+			rep.Unmatched++ // a post of a reminder that was never stored
 			continue
 		}
-		deliveries[best]++
-		if h.killedWithin(p.at, 2*time.Second) {
-			explained[best]++
+		deliveries[i]++
+		if h.killedBetween(p.at, jobs[i].DoneAt) {
+			explained[i]++
 		}
 	}
 	for i, d := range deliveries {
@@ -148,10 +141,22 @@ func (h *harness) accountMeeting(rep *Report, start time.Time, jobs []core.DueJo
 	}
 }
 
-// killedWithin reports whether a SIGKILL came within d after t.
-func (h *harness) killedWithin(t time.Time, d time.Duration) bool {
+// slotOf is the lead of the reminder due latest at or before t.
+func (h *harness) slotOf(start, t time.Time) time.Duration {
+	best := h.o.Leads[0]
+	for _, l := range h.o.Leads {
+		if !start.Add(-l).After(t) && l < best {
+			best = l
+		}
+	}
+	return best
+}
+
+// killedBetween reports whether a SIGKILL came at or after from and before
+// to (a zero to means the reminder was never recorded: any later kill).
+func (h *harness) killedBetween(from, to time.Time) bool {
 	for _, k := range h.kills {
-		if !k.Before(t) && k.Sub(t) <= d {
+		if !k.Before(from) && (to.IsZero() || k.Before(to)) {
 			return true
 		}
 	}
@@ -203,7 +208,7 @@ func (h *harness) accountRooms(ctx context.Context, db *bolt.DB, ws core.Workspa
 // String renders the report.
 func (r *Report) String() string {
 	return fmt.Sprintf(`meetings: %d asked, %d acknowledged, %d unanswered; SIGKILLs: %d
-reminders: %d stored (%d per meeting); posted once: %d; posted twice: %d (first post within 2 s before a SIGKILL: %d); more than twice: %d
+reminders: %d stored (%d per meeting); posted once: %d; posted twice: %d (a SIGKILL between the unrecorded post and the recorded one: %d); more than twice: %d
 reminders lost: %d; superseded by a later one after a restart: %d; recorded posts Slack never saw or posts never recorded: %d
 reminder lateness (done - planned): %s
 rooms upstream: %d; orphans: %d; meetings without a room: %d; rooms open after their window: %d; meetings not ended: %d

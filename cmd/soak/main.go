@@ -5,8 +5,9 @@
 // are made, opened and closed, and restarted each time. It then counts:
 //
 //   - every reminder posted exactly once, or twice where the process died
-//     between posting and recording (the first post landed within 2 s
-//     before a SIGKILL), duplicates counted and explained; none lost;
+//     between posting and recording (a SIGKILL came between the unrecorded
+//     post and the recorded one), duplicates counted and explained; none
+//     lost;
 //   - every meeting with one room upstream and no orphan rooms (the room
 //     job's two-phase create under kills), none left open after its window.
 //

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -93,7 +94,35 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	h.bot.stop(15 * time.Second)
 	rep.Kills = len(h.kills)
+	if err := h.writeEvidence(starts); err != nil {
+		return nil, err
+	}
 	return rep, h.account(ctx, rep, starts)
+}
+
+// writeEvidence keeps what the accounting reads besides the bbolt file
+// (every reminder post, every kill, every meeting's start) in Dir/
+// evidence.json, so a run's duplicates can be audited afterwards.
+func (h *harness) writeEvidence(starts map[string]time.Time) error {
+	type postJSON struct {
+		Meeting string    `json:"meeting"`
+		TS      string    `json:"ts"`
+		At      time.Time `json:"at"`
+	}
+	var ev struct {
+		Starts map[string]time.Time `json:"starts"`
+		Kills  []time.Time          `json:"kills"`
+		Posts  []postJSON           `json:"posts"`
+	}
+	ev.Starts, ev.Kills = starts, h.kills
+	for _, p := range h.slack.reminders() {
+		ev.Posts = append(ev.Posts, postJSON{Meeting: p.meeting, TS: p.ts, At: p.at})
+	}
+	b, err := json.MarshalIndent(&ev, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(h.o.Dir, "evidence.json"), b, 0o600)
 }
 
 // withDefaults fills the options a caller left zero: the full soak.

@@ -177,6 +177,7 @@ func listText(ms []*core.Meeting, now time.Time) string {
 		return "No upcoming meetings in this channel. Schedule one with `/meet schedule Weekly sync tomorrow 3pm`."
 	}
 	var b strings.Builder
+	b.Grow(min(64+200*len(ms), maxMessageText+200))
 	b.WriteString("Upcoming meetings in this channel:")
 	for i, m := range ms {
 		if b.Len() > maxMessageText-400 {

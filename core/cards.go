@@ -14,6 +14,14 @@ const (
 	CardInvited   CardEvent = "invited"
 	CardStarted   CardEvent = "started"
 	CardEnded     CardEvent = "ended"
+	// CardLive redraws a card because people joined or left its room, or
+	// the room went live or emptied (coalesced: see HandleRoomEvent). It
+	// changes nothing but the card's live line.
+	CardLive CardEvent = "live"
+	// CardRoom: the video room's readiness changed (its creation failed
+	// for the first time, or it was made after failing), so a card that
+	// says "video room not ready yet" (Meeting.RoomNotReady) is redrawn.
+	CardRoom CardEvent = "room"
 )
 
 // CardKeeper is implemented by notifiers that keep a meeting's card up to

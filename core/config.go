@@ -30,6 +30,9 @@ type Config struct {
 	// Reminders are the default reminder lead times; nil means 10m and 0s.
 	// An empty non-nil slice means no reminders.
 	Reminders []time.Duration
+	// Media is the camera and screen-share quality meeting pages ask for;
+	// zero fields take the defaults (720p, 30 fps, screen share 5 fps).
+	Media MediaSettings
 }
 
 // DefaultConfig is the policy a zero Config stands for. It is the one
@@ -50,6 +53,7 @@ func DefaultConfig() Config {
 		TokenMaxAge:       80 * 24 * time.Hour,
 		MaxTitle:          200,
 		Reminders:         []time.Duration{10 * time.Minute, 0},
+		Media:             defaultMedia(),
 	}
 }
 
@@ -84,5 +88,6 @@ func (c Config) withDefaults() Config {
 	if c.Reminders == nil {
 		c.Reminders = d.Reminders
 	}
+	c.Media = withMediaDefaults(c.Media, d.Media)
 	return c
 }

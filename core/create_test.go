@@ -41,11 +41,24 @@ func TestTwoPhaseCreateAmbiguousFailures(t *testing.T) {
 				b := setup(t, testenv.Options{Bubble: true, CallTimeout: 300 * time.Millisecond, NoSync: true})
 				b.Sandbox.AddFault(tc.fault)
 				// Ensure the ambiguous failure is resolved by finding the room: the
-				// user gets their meeting and exactly one room exists.
-				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Clock.Now().Add(time.Hour)})
+				// schedule answers at once, the room job's first attempt fails
+				// but counts, and its retry adopts the room instead of making a
+				// second one.
+				m, err := b.Service.Schedule(context.Background(), actor("ana"), core.ScheduleRequest{Title: "Sync", Start: b.Time.Now().Add(time.Hour)})
 				if err != nil {
 					t.Fatalf("schedule: %v", err)
 				}
+				if m.RoomID != "" || m.State != core.StatePending {
+					t.Fatalf("scheduled meeting = %+v, want pending without a room", m)
+				}
+				job := roomJob(t, b, m)
+				if _, err := b.Service.RunJob(context.Background(), job); err == nil {
+					t.Fatal("first room attempt succeeded despite the fault")
+				}
+				if cur, _ := b.Store.FindMeetingByID(context.Background(), ws, m.ID); cur.RoomAttempts != 1 || !cur.RoomNotReady() {
+					t.Fatalf("after the failed attempt: %+v", cur)
+				}
+				m = b.MakeRoom(m)
 				if m.RoomID == "" || m.State != core.StateScheduled {
 					t.Fatalf("meeting = %+v", m)
 				}
@@ -65,8 +78,9 @@ func TestTwoPhaseCreateRejected(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 503, Times: 1})
-	// Ensure a clean rejection leaves no room and no meeting, and says "try again".
-	_, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
+	// Ensure a clean rejection of "/meet now", which creates its room
+	// inline, leaves no room and no meeting, and says "try again".
+	_, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Sync", Now: true})
 	e := wantCode(t, err, core.EUNAVAILABLE)
 	if !strings.Contains(e.Message, "try again") {
 		t.Fatalf("message = %q", e.Message)
@@ -84,6 +98,45 @@ func TestTwoPhaseCreateRejected(t *testing.T) {
 	}
 }
 
+// Ensure a scheduled meeting survives a rejected room creation: it is
+// stored and listed, the room job's retry makes its one room.
+func TestScheduleSurvivesRejectedRoom(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 503, Times: 1})
+	m, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Sync", Start: t0.Add(time.Hour)})
+	if err != nil {
+		t.Fatalf("schedule: %v", err)
+	}
+	if _, err := b.Service.RunJob(ctx, roomJob(t, b, m)); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("room job = %v, want unavailable", err)
+	}
+	if ms, _ := b.Service.List(ctx, actor("ana")); len(ms) != 1 || ms[0].ID != m.ID {
+		t.Fatalf("listed = %+v", ms)
+	}
+	m = b.MakeRoom(m)
+	if m.State != core.StateScheduled || m.RoomID == "" || roomsTagged(b, m.RoomTag) != 1 || len(b.Sandbox.Meetings()) != 1 {
+		t.Fatalf("after the retry: %+v, %d rooms", m, len(b.Sandbox.Meetings()))
+	}
+}
+
+// roomJob returns m's pending room job, or fails the test.
+func roomJob(t *testing.T, b *testenv.Env, m *core.Meeting) core.DueJob {
+	t.Helper()
+	jobs, err := b.Store.FindJobs(context.Background(), m.Workspace, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Kind == core.JobRoom && j.DoneAt.IsZero() {
+			return j
+		}
+	}
+	t.Fatalf("meeting %s has no pending room job: %+v", m.ID, jobs)
+	return core.DueJob{}
+}
+
 func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -93,7 +146,7 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 	t.Run("room exists", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		m := &core.Meeting{Workspace: ws, Channel: "C1", Title: "Crashed", Organizer: "ana", Start: t0.Add(time.Hour), TimeZone: "America/New_York", Duration: time.Hour, State: core.StatePending, RoomTag: "mbcrash1", CreatedAt: t0}
+		m := &core.Meeting{Workspace: ws, Channel: "C1", Title: "Crashed", Organizer: "ana", Start: t0.Add(time.Hour), TimeZone: "America/New_York", Duration: time.Hour, State: core.StatePending, RoomTag: "mbcrash1", RoomAttempts: 1, CreatedAt: t0}
 		if err := b.Store.CreateMeeting(ctx, m); err != nil {
 			t.Fatal(err)
 		}
@@ -104,6 +157,7 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 		if err := b.Service.Recover(ctx); err != nil {
 			t.Fatalf("recover: %v", err)
 		}
+		b.MakeRoom(m)
 		got, err := b.Service.Info(ctx, actor("ana"), m.ID)
 		if err != nil || got.State != core.StateScheduled || got.RoomID == "" {
 			t.Fatalf("after recover: %+v %v", got, err)
@@ -117,7 +171,9 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 		}
 	})
 
-	// Ensure an intent that never reached upstream gets its one room on restart.
+	// Ensure an intent that never reached upstream gets its one room after a
+	// restart: recovery plans its room job, and running the job twice (a
+	// rescued claim) makes one room.
 	t.Run("room missing", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
@@ -132,6 +188,11 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 		if err := b.Service.Recover(ctx); err != nil {
 			t.Fatalf("second recover: %v", err)
 		}
+		job := roomJob(t, b, m)
+		b.MakeRoom(m)
+		if _, err := b.Service.RunJob(ctx, job); err != nil {
+			t.Fatalf("room job again: %v", err)
+		}
 		if n := roomsTagged(b, "mbcrash2"); n != 1 {
 			t.Fatalf("rooms = %d, want 1", n)
 		}
@@ -141,15 +202,15 @@ func TestTwoPhaseCreateCrashBetweenPhases(t *testing.T) {
 		}
 	})
 
-	// Ensure an intent the user was told failed (create and lookup both
-	// failed) is resolved later: the room that did get created stays
+	// Ensure an intent the user was told failed ("/meet now", whose create
+	// and lookup both failed) is resolved later: the room that did get created stays
 	// tracked and inactive, and the meeting does not reappear.
 	t.Run("abandoned", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, setupOpts{CallTimeout: 300 * time.Millisecond})
 		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Status: 500, AfterApply: true, Times: 1})
 		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpListMeetings, Status: 503, Times: 1})
-		_, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Lost", Start: t0})
+		_, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Lost", Now: true})
 		wantCode(t, err, core.EUNAVAILABLE)
 		if n := len(b.Sandbox.Meetings()); n != 1 {
 			t.Fatalf("rooms = %d", n)

@@ -24,6 +24,12 @@ const (
 	// JobRevoke deletes the RealtimeKit participants of removed users whose
 	// deletion failed when they were removed, retried until it succeeds.
 	JobRevoke JobKind = "revoke"
+	// JobRoom creates a pending meeting's RealtimeKit room in the
+	// background, so scheduling never waits on the video service. It is
+	// due as soon as the meeting is stored and retried with backoff (never
+	// given up) until the room exists; a join or the window's opening
+	// creates it first if the service was down all along.
+	JobRoom JobKind = "room"
 )
 
 // DueJob is one thing the scheduler must do at a time. Its ID is derived
@@ -61,6 +67,13 @@ func JobID(ws WorkspaceKey, meeting string, occurrence time.Time, kind JobKind, 
 		id += "/" + strconv.FormatInt(int64(lead/time.Second), 10)
 	}
 	return id
+}
+
+// roomJobID is the id of the job that creates m's room under its current
+// tag: a room replaced under a new tag (lost upstream) gets a new job,
+// while re-planning the same intent keeps one.
+func roomJobID(m *Meeting) string {
+	return JobID(m.Workspace, m.ID, time.Unix(0, 0), JobRoom, 0) + "/" + m.RoomTag
 }
 
 // DueJobStore keeps due jobs under a time-ordered index, so finding what is

@@ -27,23 +27,36 @@ func TestJoinWindow(t *testing.T) {
 		t.Fatalf("new future room status = %q, want INACTIVE", info.Status)
 	}
 
-	// Ensure too early carries the exact opening time (start - 5m) and says it plainly.
-	_, err := b.Service.Join(ctx, actor("bo"), m.ID)
-	e := wantCode(t, err, core.ETOOEARLY)
-	if !e.OpensAt.Equal(start.Add(-5 * time.Minute)) {
-		t.Fatalf("OpensAt = %v, want %v", e.OpensAt, start.Add(-5*time.Minute))
+	// Ensure a Join within a day of the window gets its link at once: an
+	// early link, valid until the window closes, that touches no room.
+	early, err := b.Service.Join(ctx, actor("bo"), m.ID)
+	if err != nil {
+		t.Fatalf("join 2 h early: %v", err)
 	}
-	if !strings.Contains(e.Message, "16:05 EST") || !strings.Contains(e.Message, "in 2 h 5 min") {
-		t.Fatalf("too-early message = %q", e.Message)
+	if !early.Early || !early.Window.Opens.Equal(start.Add(-5*time.Minute)) || !early.Expires.Equal(early.Window.Closes) {
+		t.Fatalf("early link: Early=%v opens %v expires %v (closes %v)", early.Early, early.Window.Opens, early.Expires, early.Window.Closes)
 	}
 	if n := b.Sandbox.Calls(sandbox.OpAddParticipant); n != 0 {
 		t.Fatalf("add-participant calls before the window = %d", n)
 	}
 
+	// Ensure more than a day early is refused with the exact opening time,
+	// said plainly.
+	far := b.Schedule(actor("ana"), "Offsite", start.Add(48*time.Hour), 30*time.Minute)
+	_, err = b.Service.Join(ctx, actor("bo"), far.ID)
+	e := wantCode(t, err, core.ETOOEARLY)
+	if !e.OpensAt.Equal(start.Add(48*time.Hour - 5*time.Minute)) {
+		t.Fatalf("OpensAt = %v, want %v", e.OpensAt, start.Add(48*time.Hour-5*time.Minute))
+	}
+	if !strings.Contains(e.Message, "16:05") || !strings.Contains(e.Message, "in 2 days") {
+		t.Fatalf("too-early message = %q", e.Message)
+	}
+
 	// Ensure one second before the window it is still refused, and at the opening it works.
 	b.Clock.Set(start.Add(-5*time.Minute - time.Second))
-	_, err = b.Service.Join(ctx, actor("bo"), m.ID)
-	wantCode(t, err, core.ETOOEARLY)
+	if l, err := b.Service.Join(ctx, actor("bo"), m.ID); err != nil || !l.Early {
+		t.Fatalf("join 1 s before the window: %v (early %v), want an early link", err, l != nil && l.Early)
+	}
 	b.Clock.Set(start.Add(-5 * time.Minute))
 	link, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {

@@ -108,12 +108,34 @@ func (m *Meeting) CurrentOccurrence(now time.Time, early, grace time.Duration) O
 	if next := m.OccurrencesBetween(from, now.AddDate(5, 0, 0), 1); len(next) > 0 {
 		return next[0]
 	}
-	// The series is over: find its last occurrence.
-	past := m.OccurrencesBetween(m.Start.Add(-time.Hour), now, maxOccurrenceScan)
-	if len(past) > 0 {
-		return past[len(past)-1]
+	if last, ok := m.lastBefore(now); ok {
+		return last
 	}
 	return Occurrence{Start: m.Start, End: m.End(), Original: m.Start}
+}
+
+// lastWindow is the longest stretch lastBefore looks at in one step. A
+// series starts at most once a day, so one step finds at most this many
+// occurrences, well under maxOccurrenceScan.
+const lastWindow = 1000 * 24 * time.Hour
+
+// lastBefore returns the series' last occurrence starting before now. It
+// looks back from now in adjacent windows, a month first and then twice as
+// long each step up to lastWindow, and stops at the first that holds an
+// occurrence: a series that is over is found near its end, not by walking
+// it from its first start.
+func (m *Meeting) lastBefore(now time.Time) (Occurrence, bool) {
+	floor := m.Start.Add(-time.Hour)
+	for to, span := now, 31*24*time.Hour; to.After(floor); to, span = to.Add(-span), min(2*span, lastWindow) {
+		from := to.Add(-span)
+		if from.Before(floor) {
+			from = floor
+		}
+		if past := m.OccurrencesBetween(from, to, maxOccurrenceScan); len(past) > 0 {
+			return past[len(past)-1], true
+		}
+	}
+	return Occurrence{}, false
 }
 
 // NextOccurrences returns up to n occurrences starting at or after now.

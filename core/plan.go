@@ -46,6 +46,17 @@ func (s *planner) SetWaker(wake func()) { s.wake = wake }
 // believe still open.
 func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJob {
 	if m.State == StateCancelled || m.State == StateFailed || m.State == StateEnded || m.Abandoned {
+		return jobsWith(m, policy{}, now, false)
+	}
+	return jobsWith(m, s.workspaces.policy(ctx, m.Workspace), now, s.pendingRevocations(ctx, m))
+}
+
+// jobsWith is jobsFor with what it reads from the store passed in: the
+// workspace's timing and whether a removed person's participant still
+// waits to be revoked. It does no I/O, so a store may run it inside the
+// transaction that creates the meeting (CreatePlannedMeeting).
+func jobsWith(m *Meeting, p policy, now time.Time, revoke bool) []DueJob {
+	if m.State == StateCancelled || m.State == StateFailed || m.State == StateEnded || m.Abandoned {
 		if m.RoomStatus == RoomActive && m.RoomID != "" {
 			// Should not happen (cancel and close set it inactive), but a
 			// missed upstream call leaves it open: close it now.
@@ -53,7 +64,6 @@ func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 		}
 		return nil
 	}
-	p := s.workspaces.policy(ctx, m.Workspace)
 	occ := m.CurrentOccurrence(now, p.early, p.grace)
 	w := WindowOf(occ, p.early, p.grace)
 	job := func(kind JobKind, due time.Time, lead time.Duration) DueJob {
@@ -67,13 +77,22 @@ func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 			Lead:       lead,
 		}
 	}
+	var jobs []DueJob
+	if m.State == StatePending {
+		// The room is made in the background, due at once: the video
+		// service has the longest time to come back before anyone needs
+		// it, and the API budget, not the schedule, paces a burst. Due is
+		// the creation time, a fixed instant, so re-planning an unchanged
+		// meeting writes nothing; a re-plan of a job waiting out a backoff
+		// brings it forward, one extra attempt per change to the meeting.
+		jobs = append(jobs, DueJob{ID: roomJobID(m), Due: maxTime(m.CreatedAt, time.Unix(0, 0)), Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobRoom})
+	}
 	if w.PhaseAt(now) == PhaseAfter {
 		if m.RoomStatus == RoomActive {
-			return []DueJob{job(JobClose, w.Closes, 0)}
+			jobs = append(jobs, job(JobClose, w.Closes, 0))
 		}
-		return nil
+		return jobs
 	}
-	var jobs []DueJob
 	if m.RoomStatus == RoomActive && w.PhaseAt(now) == PhaseBefore {
 		// The room is open between occurrences (a close that failed, or a
 		// skip or move whose upstream call did): close it now, not at the
@@ -89,7 +108,7 @@ func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJ
 			jobs = append(jobs, job(JobRemind, due, lead))
 		}
 	}
-	if s.pendingRevocations(ctx, m) {
+	if revoke {
 		jobs = append(jobs, DueJob{ID: JobID(m.Workspace, m.ID, time.Unix(0, 0), JobRevoke, 0), Due: now, Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobRevoke})
 	}
 	prov := job(JobProvision, maxTime(p.provisionAt(occ), now), 0)
@@ -161,10 +180,16 @@ func (s *planner) Plan(ctx context.Context, m *Meeting) error {
 	if err := s.store.PlanJobs(ctx, m.Workspace, m.ID, jobs); err != nil {
 		return fmt.Errorf("plan jobs of meeting %s: %w", m.ID, err)
 	}
+	s.woken()
+	return nil
+}
+
+// woken wakes the scheduler after jobs were written (by Plan, or with a
+// new meeting by CreatePlannedMeeting).
+func (s *planner) woken() {
 	if s.wake != nil {
 		s.wake()
 	}
-	return nil
 }
 
 // planLogged plans m and logs a failure instead of failing the user's

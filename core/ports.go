@@ -46,6 +46,14 @@ type MeetingStore interface {
 	// reused), sets Version to 1 and stores m. Returns ECONFLICT only on a
 	// bug (an id already taken).
 	CreateMeeting(ctx context.Context, m *Meeting) error
+	// CreatePlannedMeeting is CreateMeeting followed by PlanJobs of the jobs
+	// plan returns for the stored meeting (its ID assigned), so a new
+	// meeting and its due jobs cost one commit: "/meet schedule" answers
+	// after one write. plan must be pure (it may run inside the write
+	// transaction, and more than once). Backends that cannot do both in one
+	// transaction may plan right after the create; a crash between the two
+	// leaves a pending meeting without jobs, which recovery re-plans.
+	CreatePlannedMeeting(ctx context.Context, m *Meeting, plan func(*Meeting) []DueJob) error
 	// FindMeetingByID returns ENOTFOUND when ws has no meeting id.
 	FindMeetingByID(ctx context.Context, ws WorkspaceKey, id string) (*Meeting, error)
 	// FindMeetings returns the meetings matching f, ordered by Start.
@@ -165,6 +173,58 @@ type OnceStore interface {
 	PruneOnce(ctx context.Context, now time.Time) (int, error)
 }
 
+// InboxEntry is one room-event delivery (a RealtimeKit webhook) that was
+// accepted and not yet handed to the RoomEventHandler. It is stored before
+// the sender hears 2xx, so a crash right after the answer loses nothing.
+type InboxEntry struct {
+	// ID names the entry; the receiver picks it (unique per delivery) and
+	// the store refuses a second entry with the same one.
+	ID string
+	// Received is when the delivery arrived; pending entries are listed in
+	// this order, so a room's events are handled roughly as they came.
+	Received time.Time
+	// Body is the delivery as received (the signed bytes), kept raw so a
+	// parser fixed later can read it again.
+	Body []byte
+	// Attempts counts failed hand-overs, so a poison entry is dropped in
+	// the end instead of retried for ever.
+	Attempts int
+}
+
+// InboxAccept is one entry offered to RoomInbox.AcceptInbox with its
+// dedupe keys; the store sets Fresh.
+type InboxAccept struct {
+	Entry *InboxEntry
+	Keys  []string
+	Fresh bool
+}
+
+// RoomInbox is the durable queue between the webhook endpoint and the
+// RoomEventHandler, with the delivery keys that make a redelivery a no-op.
+type RoomInbox interface {
+	// AcceptInbox stores each entry of batch together with its dedupe
+	// keys, unless its ID or one of its keys is already known (stored
+	// before, or earlier in the same batch), and sets each Fresh to
+	// whether it was stored. The whole batch is one durable write where the
+	// backend allows (bbolt: one transaction), so the endpoint can fold
+	// concurrent deliveries into one commit. Keys are remembered until
+	// now+ttl (also after the entry is done), so a late redelivery is still
+	// recognised. On error no Fresh is meaningful.
+	AcceptInbox(ctx context.Context, batch []*InboxAccept, now time.Time, ttl time.Duration) error
+	// PendingInbox returns up to limit entries not yet done, oldest
+	// Received first.
+	PendingInbox(ctx context.Context, limit int) ([]*InboxEntry, error)
+	// RetryInbox records e.Attempts of a pending entry; ENOTFOUND when the
+	// entry is done or unknown.
+	RetryInbox(ctx context.Context, e *InboxEntry) error
+	// DoneInbox removes a handled entry (its keys stay until they expire);
+	// an unknown entry is not an error.
+	DoneInbox(ctx context.Context, e *InboxEntry) error
+	// PruneInbox forgets dedupe keys that ran out before now and returns
+	// how many.
+	PruneInbox(ctx context.Context, now time.Time) (int, error)
+}
+
 // Store is everything core needs from a storage backend. Every backend must
 // pass storage/storagetest.
 type Store interface {
@@ -176,6 +236,8 @@ type Store interface {
 	SecretStore
 	InstallStore
 	OnceStore
+	RoomInbox
+	AttendanceStore
 	// Ping reports whether the backend can serve requests (for /readyz).
 	Ping(ctx context.Context) error
 	// Close releases the backend.

@@ -23,7 +23,7 @@ type recovery struct {
 }
 
 // Recover finishes or cleans up what a crash or an outage left behind:
-// pending intents get their room found or created (abandoned ones are kept
+// pending meetings get their room job planned (abandoned intents are kept
 // only if a room turned up, and then stay inactive), and rooms left open
 // past their window (or after a cancel the video service missed) are
 // closed. It is safe to run at any time and on every start.
@@ -45,11 +45,18 @@ func (s *recovery) Recover(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// recoverOne settles one pending intent by what the video service holds:
-// a room found by the intent's tag is adopted (inactive, for an abandoned
-// intent), none found deletes an abandoned or past intent, and otherwise
-// the room is created now.
+// recoverOne settles one pending intent. One waiting for its room in the
+// background is planned if it has no room job (a crash between storing a
+// meeting and planning it, on a backend that cannot do both at once), and
+// the job does the upstream work within the API budget; a restart during
+// an outage so costs no upstream call. An
+// abandoned intent (a "/meet now" whose user was told it failed) is
+// settled by what the video service holds: a room found by its tag is
+// adopted, inactive; none found deletes the intent.
 func (s *recovery) recoverOne(ctx context.Context, m *Meeting) error {
+	if !m.Abandoned {
+		return s.planIfUnplanned(ctx, m)
+	}
 	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
 	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
 	defer cancel()
@@ -57,37 +64,33 @@ func (s *recovery) recoverOne(ctx context.Context, m *Meeting) error {
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
-	w, _ := s.workspaces.windowFor(ctx, m, now)
-	over := w.PhaseAt(now) == PhaseAfter
-	switch {
-	case m.Abandoned && !ok:
+	if !ok {
 		log.Info().Msg("abandoned intent had no room upstream; deleted")
 		return s.store.DeleteMeeting(ctx, m.Workspace, m.ID)
-	case m.Abandoned:
-		if _, err := s.adopt(ctx, cctx, m, room, RoomInactive, StateFailed, now); err != nil {
-			return err
-		}
-		log.Info().Msg("abandoned intent's room found; kept tracked and inactive")
-		return nil
-	case !ok && over:
-		log.Info().Msg("unfinished intent for a meeting already over; deleted")
-		return s.store.DeleteMeeting(ctx, m.Workspace, m.ID)
-	case ok:
-		done, err := s.adopt(ctx, cctx, m, room, s.rooms.desiredRoomStatus(ctx, m), StateScheduled, now)
-		if err != nil {
-			return err
-		}
-		log.Info().Msg("unfinished intent completed with the room found upstream")
-		return s.planner.Plan(ctx, done)
-	default:
-		done, err := s.rooms.createRoomOnce(ctx, m, true, false)
-		if err != nil {
-			return err
-		}
-		log.Info().Msg("unfinished intent completed with a new room")
-		return s.planner.Plan(ctx, done)
 	}
+	if _, err := s.adopt(ctx, cctx, m, room, RoomInactive, StateFailed, s.clock.Now()); err != nil {
+		return err
+	}
+	log.Info().Msg("abandoned intent's room found; kept tracked and inactive")
+	return nil
+}
+
+// planIfUnplanned plans a pending meeting that has no room job yet. One
+// that has it is left alone: re-planning it after a downtime would drop a
+// reminder that is overdue but not yet sent (a plan keeps only reminders
+// still ahead), and the scheduler sends that one late instead.
+func (s *recovery) planIfUnplanned(ctx context.Context, m *Meeting) error {
+	jobs, err := s.planner.store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		return fmt.Errorf("jobs of a pending meeting: %w", err)
+	}
+	for _, j := range jobs {
+		if j.ID == roomJobID(m) {
+			return nil
+		}
+	}
+	s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("pending meeting had no room job; planned")
+	return s.planner.Plan(ctx, m)
 }
 
 // adopt records room, found upstream by m's tag, as m's room: it is set to

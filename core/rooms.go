@@ -34,24 +34,38 @@ type roomStore interface {
 	ParticipantStore
 }
 
+// RoomNotReady reports whether m is waiting for a video room that the
+// video service has not made yet: an attempt to create it has started and
+// none has succeeded. Cards say "video room not ready yet" exactly then;
+// the room job redraws them when it first fails and when it succeeds after
+// failing (CardRoom), so the line shows only while it is true. A meeting
+// whose first attempt is still under way shows nothing, which spares every
+// new card a redraw.
+func (m *Meeting) RoomNotReady() bool {
+	return m.State == StatePending && !m.Abandoned && m.RoomAttempts > 0
+}
+
 // roomCallTimeout bounds one round of upstream work for a person waiting in
 // chat, so a slow video service turns into a plain answer, not a hang.
 const roomCallTimeout = 8 * time.Second
 
 // ensureRoom finishes a pending meeting's room from any path other than
-// the first attempt in Schedule (a join, a job, recovery).
+// "/meet now": the room job, a join, the window's opening, provisioning.
 func (s *rooms) ensureRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
-	return s.createRoomOnce(ctx, m, true, false)
+	return s.createRoomOnce(ctx, m, false)
 }
 
 // createRoomOnce makes sure one meeting's room is created at most once
 // however many requests race for it: concurrent callers share one attempt,
-// and a caller that finds the room already recorded uses it. lookFirst
-// (every attempt but Schedule's first, or a new tag's) looks the room up by
-// its tag before creating, since an earlier attempt or a process that died
-// may have created it upstream. mayDelete lets a clean rejection delete the
-// intent: only for the first attempt, whose user is told to try again.
-func (s *rooms) createRoomOnce(ctx context.Context, m *Meeting, lookFirst, mayDelete bool) (*Meeting, error) {
+// and a caller that finds the room already recorded uses it. Each attempt
+// is counted in the store (RoomAttempts) before anything is sent, so an
+// attempt that follows one whose outcome is unknown (an error, a timeout,
+// a process that died) looks the room up by its tag first and adopts what
+// it finds. The first attempt of a fresh tag sends no lookup, which keeps a
+// burst of schedules at two calls per room. mayDelete lets a clean
+// rejection delete the intent: only for "/meet now", whose user is told to
+// try again.
+func (s *rooms) createRoomOnce(ctx context.Context, m *Meeting, mayDelete bool) (*Meeting, error) {
 	v, err, _ := s.flight.Do("room\x00"+m.Workspace.String()+"\x00"+m.ID, func() (any, error) {
 		cur, err := s.store.FindMeetingByID(ctx, m.Workspace, m.ID)
 		if err != nil {
@@ -60,7 +74,7 @@ func (s *rooms) createRoomOnce(ctx context.Context, m *Meeting, lookFirst, mayDe
 		if cur.RoomID != "" && cur.State != StatePending {
 			return cur, nil
 		}
-		if lookFirst {
+		if cur.RoomAttempts > 0 {
 			fctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
 			room, ok, ferr := s.conf.FindRoomByTag(fctx, cur.RoomTag)
 			cancel()
@@ -68,16 +82,19 @@ func (s *rooms) createRoomOnce(ctx context.Context, m *Meeting, lookFirst, mayDe
 				return nil, userFacingUpstream(ferr)
 			}
 			if ok {
-				return s.store.UpdateMeeting(context.WithoutCancel(ctx), cur.Workspace, cur.ID, func(x *Meeting) error {
-					x.RoomID, x.RoomStatus = room.ID, room.Status
-					if x.State == StatePending {
-						x.State = StateScheduled
-					}
-					x.Abandoned = false
-					x.UpdatedAt = s.clock.Now()
-					return nil
-				})
+				return s.adoptRoom(ctx, cur, room)
 			}
+		}
+		tag := cur.RoomTag
+		cur, err = s.store.UpdateMeeting(ctx, cur.Workspace, cur.ID, func(x *Meeting) error {
+			if x.RoomTag != tag || x.RoomID != "" && x.State != StatePending {
+				return Errorf(ECONFLICT, "The meeting's video room changed meanwhile; please try again.")
+			}
+			x.RoomAttempts++
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("count room attempt: %w", err)
 		}
 		return s.createRoom(ctx, cur, mayDelete)
 	})
@@ -85,6 +102,37 @@ func (s *rooms) createRoomOnce(ctx context.Context, m *Meeting, lookFirst, mayDe
 		return nil, err
 	}
 	return v.(*Meeting), nil
+}
+
+// adoptRoom records a room found by m's tag, set first to the status m's
+// window asks for. If that call fails the room is recorded as it is: the
+// plan closes a room left ACTIVE outside its window.
+func (s *rooms) adoptRoom(ctx context.Context, m *Meeting, room Room) (*Meeting, error) {
+	if want := s.desiredRoomStatus(ctx, m); room.Status != want {
+		sctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+		err := s.conf.SetRoomStatus(sctx, room.ID, want)
+		cancel()
+		if err == nil {
+			room.Status = want
+		}
+	}
+	return s.recordRoom(ctx, m, room)
+}
+
+// recordRoom stores room as m's: phase three of a create, or the adoption
+// of a room found by m's tag. A pending meeting becomes scheduled; a
+// cancelled one keeps its state and gets its room recorded, so it is
+// tracked (and closed) rather than orphaned.
+func (s *rooms) recordRoom(ctx context.Context, m *Meeting, room Room) (*Meeting, error) {
+	return s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+		x.RoomID, x.RoomStatus = room.ID, room.Status
+		if x.State == StatePending {
+			x.State = StateScheduled
+		}
+		x.Abandoned = false
+		x.UpdatedAt = s.clock.Now()
+		return nil
+	})
 }
 
 // roomLost replaces a room the video service no longer knows (it answered
@@ -107,13 +155,14 @@ func (s *rooms) roomLost(ctx context.Context, m *Meeting) (*Meeting, error) {
 			return nil // someone replaced it already
 		}
 		x.RoomID, x.RoomStatus, x.RoomTag, x.State = "", "", newRoomTag(), StatePending
+		x.RoomAttempts = 0 // a new tag: nothing can exist under it yet
 		x.UpdatedAt = s.clock.Now()
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.createRoomOnce(ctx, m, false, false)
+	return s.createRoomOnce(ctx, m, false)
 }
 
 // onRoom runs op on m's room. When the video service answers that a room
@@ -144,59 +193,51 @@ func (s *rooms) openRoom(ctx context.Context, m *Meeting) (*Meeting, error) {
 	return opened, nil
 }
 
-// createRoom runs phases two and three for a pending meeting. On failure
-// the store is left as the user would expect: no meeting (the intent is
-// deleted) when we know no room exists, else an abandoned intent that
-// recovery resolves.
+// createRoom runs phases two and three for a pending meeting whose
+// attempt is already counted. When it fails, a room may still have been
+// made upstream (a timeout, a 5xx after the write); the next attempt looks
+// for it (RoomAttempts > 0), so the meeting simply stays pending. Only
+// "/meet now" (first) resolves the outcome at once, since its user is told
+// it failed: nothing upstream deletes the intent, a room found is adopted,
+// and an unanswered lookup leaves an abandoned intent for recovery.
 func (s *rooms) createRoom(ctx context.Context, m *Meeting, first bool) (*Meeting, error) {
 	want := s.desiredRoomStatus(ctx, m)
 	cctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
 	defer cancel()
 	room, err := s.conf.CreateRoom(cctx, CreateRoomRequest{Title: m.Title, Tag: m.RoomTag, Status: want})
-	if err != nil {
-		// The create may have happened upstream even though we saw an error
-		// (timeout, 5xx after the write). Look before deciding.
-		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), roomCallTimeout/2)
-		defer fcancel()
-		found, ok, ferr := s.conf.FindRoomByTag(fctx, m.RoomTag)
-		switch {
-		case ferr == nil && ok:
-			room = found
-			if room.Status != want {
-				if serr := s.conf.SetRoomStatus(fctx, room.ID, want); serr == nil {
-					room.Status = want
-				}
-			}
-		case ferr == nil && !first:
-			// Nothing upstream, for a meeting people already know about:
-			// keep it pending; a later join, job or restart tries again.
-			return nil, userFacingUpstream(err)
-		case ferr == nil:
-			// Nothing upstream: forget the intent so a retry starts clean.
-			if derr := s.store.DeleteMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID); derr != nil {
-				return nil, errors.Join(err, fmt.Errorf("delete failed intent: %w", derr))
-			}
-			return nil, userFacingUpstream(err)
-		default:
-			if _, uerr := s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
-				x.Abandoned = true
-				return nil
-			}); uerr != nil {
-				return nil, errors.Join(err, fmt.Errorf("mark intent abandoned: %w", uerr))
-			}
-			return nil, userFacingUpstream(err)
-		}
+	if err == nil {
+		return s.recordRoom(ctx, m, room)
 	}
-	return s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
-		x.RoomID = room.ID
-		x.RoomStatus = room.Status
-		if x.State == StatePending {
-			x.State = StateScheduled
+	if room.ID != "" {
+		// Created, but setting its status failed: record it as it is; the
+		// plan closes a room left ACTIVE outside its window.
+		s.log.Warn().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("room created but its status not set")
+		return s.recordRoom(ctx, m, room)
+	}
+	if !first {
+		return nil, userFacingUpstream(err)
+	}
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), roomCallTimeout/2)
+	defer fcancel()
+	found, ok, ferr := s.conf.FindRoomByTag(fctx, m.RoomTag)
+	switch {
+	case ferr == nil && ok:
+		return s.adoptRoom(context.WithoutCancel(ctx), m, found)
+	case ferr == nil:
+		// Nothing upstream: forget the intent so a retry starts clean.
+		if derr := s.store.DeleteMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID); derr != nil {
+			return nil, errors.Join(err, fmt.Errorf("delete failed intent: %w", derr))
 		}
-		x.Abandoned = false
-		x.UpdatedAt = s.clock.Now()
-		return nil
-	})
+		return nil, userFacingUpstream(err)
+	default:
+		if _, uerr := s.store.UpdateMeeting(context.WithoutCancel(ctx), m.Workspace, m.ID, func(x *Meeting) error {
+			x.Abandoned = true
+			return nil
+		}); uerr != nil {
+			return nil, errors.Join(err, fmt.Errorf("mark intent abandoned: %w", uerr))
+		}
+		return nil, userFacingUpstream(err)
+	}
 }
 
 // userFacingUpstream makes sure an upstream failure reaches the user as a

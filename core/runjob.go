@@ -78,6 +78,8 @@ func (s *runner) RunJob(ctx context.Context, job DueJob) (string, error) {
 		return "", s.runRevoke(ctx, r)
 	case JobRemind:
 		return s.runRemind(ctx, r)
+	case JobRoom:
+		return "", s.runRoom(ctx, r)
 	}
 	return "", fmt.Errorf("unknown job kind %q", job.Kind)
 }
@@ -121,10 +123,11 @@ func (s *runner) markEnded(ctx context.Context, m *Meeting, now time.Time) (*Mee
 
 // runOpen makes the room ACTIVE as the window opens, creating it first if
 // a crash or outage left it uncreated. A failure is retried until the
-// window closes, after which opening would serve no one.
+// window closes (the scheduler never gives it up before), after which
+// opening would serve no one and the job ends.
 func (s *runner) runOpen(ctx context.Context, r jobRun) error {
-	if r.stale() {
-		return nil
+	if r.stale() || r.window().PhaseAt(r.now) == PhaseAfter {
+		return nil // nothing to open: the close job settles the room
 	}
 	m := r.m
 	if m.State == StatePending {
@@ -138,6 +141,82 @@ func (s *runner) runOpen(ctx context.Context, r jobRun) error {
 		return RetryBefore(err, r.window().Closes)
 	}
 	s.notices.refreshCard(ctx, synced, CardStarted)
+	return nil
+}
+
+// runRoom creates a pending meeting's room in the background (phases two
+// and three of the create; see createRoomOnce). It runs at background
+// priority, within the API budget's background share, so joins are served
+// first. A failure is retried with backoff by the scheduler, never given
+// up; a join or the window's opening creates the room first if the
+// service stays down that long. A meeting whose every window has passed
+// while it waited gets no room: it is marked ended, after adopting any
+// room an earlier attempt may have made, so nothing is left upstream
+// untracked.
+func (s *runner) runRoom(ctx context.Context, r jobRun) error {
+	m := r.m
+	if m.State != StatePending || m.Abandoned || r.job.ID != roomJobID(m) {
+		return nil // made already, cancelled, or replaced under a new tag
+	}
+	occ := m.CurrentOccurrence(r.now, r.p.early, r.p.grace)
+	if WindowOf(occ, r.p.early, r.p.grace).PhaseAt(r.now) == PhaseAfter {
+		return s.endRoomless(ctx, r)
+	}
+	done, err := s.rooms.ensureRoom(ctx, m)
+	if err != nil {
+		// The job's first failure: the card now says "video room not
+		// ready yet". Later failures change nothing a reader sees.
+		if r.job.Attempts == 0 {
+			if cur, ferr := s.store.FindMeetingByID(ctx, m.Workspace, m.ID); ferr == nil && cur.RoomNotReady() {
+				s.notices.refreshCard(ctx, cur, CardRoom)
+			}
+		}
+		return err
+	}
+	r.log.Info().Int("attempts", done.RoomAttempts).Msg("room created")
+	if done.RoomAttempts > 1 {
+		s.notices.refreshCard(ctx, done, CardRoom) // no longer "not ready"
+	}
+	if done.RoomStatus == RoomActive && s.rooms.desiredRoomStatus(ctx, done) == RoomInactive {
+		// Made or adopted ACTIVE outside its window (setting its status
+		// failed): close it now, or leave a close job to retry.
+		if _, err := s.rooms.SyncRoom(ctx, done); err != nil {
+			s.planner.planLogged(ctx, done)
+		}
+	}
+	return nil
+}
+
+// endRoomless marks a pending meeting with no window left ended without
+// creating its room, after adopting one an earlier attempt may have made
+// (it is recorded INACTIVE, or closed by the plan if it is ACTIVE).
+func (s *runner) endRoomless(ctx context.Context, r jobRun) error {
+	m := r.m
+	if m.RoomAttempts > 0 {
+		fctx, cancel := context.WithTimeout(ctx, roomCallTimeout)
+		room, ok, err := s.rooms.conf.FindRoomByTag(fctx, m.RoomTag)
+		cancel()
+		if err != nil {
+			return userFacingUpstream(err)
+		}
+		if ok {
+			if m, err = s.rooms.recordRoom(ctx, m, room); err != nil {
+				return err
+			}
+		}
+	}
+	ended, err := s.store.UpdateMeeting(ctx, m.Workspace, m.ID, func(x *Meeting) error {
+		if x.State == StatePending || x.State == StateScheduled {
+			x.State, x.UpdatedAt = StateEnded, r.now
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.log.Warn().Msg("meeting ended before its video room could be made")
+	s.planner.planLogged(ctx, ended) // closes an adopted room left ACTIVE
+	s.notices.refreshCard(ctx, ended, CardEnded)
 	return nil
 }
 
@@ -230,14 +309,14 @@ const provisionWorkers = 4
 // RSVPs, so a large meeting's start needs no upstream calls for them. It
 // runs at background priority: joins always go first within the budget.
 func (s *runner) provision(ctx context.Context, m *Meeting) error {
+	if len(personalRecipients(m)) == 0 {
+		return nil // nobody to set up, so no room needed yet either
+	}
 	if m.State == StatePending {
 		var err error
 		if m, err = s.rooms.ensureRoom(ctx, m); err != nil {
 			return err
 		}
-	}
-	if len(personalRecipients(m)) == 0 {
-		return nil
 	}
 	_, err := s.rooms.onRoom(ctx, m, func(m *Meeting) (*Meeting, error) { return m, s.provisionPeople(ctx, m) })
 	return err

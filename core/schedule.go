@@ -40,11 +40,16 @@ type scheduling struct {
 	log     zerolog.Logger
 }
 
-// Schedule stores a meeting and creates its RealtimeKit room, in two phases:
-// the intent is recorded first, then the room is created upstream, then its
-// id recorded. A crash or an ambiguous failure between the phases is resolved
-// by finding the room by its tag, so no room is ever left untracked and one
-// schedule never yields two rooms.
+// Schedule stores a meeting with its due jobs and returns at once: the
+// video room is made by a job (JobRoom) that the scheduler runs right
+// away, so scheduling works, and answers within one store commit, while
+// RealtimeKit is slow or down. The meeting stays pending until its room is
+// recorded; a join before then creates the room on the spot (ensureRoom),
+// and RoomTag and RoomAttempts make sure only one room ever exists.
+//
+// "/meet now" (req.Now) still creates the room inline, since the person
+// wants to join at once: a failure there is reported and the intent
+// removed (or left for recovery when the outcome is unknown).
 func (s *scheduling) Schedule(ctx context.Context, a Actor, req ScheduleRequest) (*Meeting, error) {
 	// Who may schedule is a workspace setting (see settings.go): checked
 	// before anything is stored, for "/meet now" too (Now requests).
@@ -56,17 +61,34 @@ func (s *scheduling) Schedule(ctx context.Context, a Actor, req ScheduleRequest)
 	if err != nil {
 		return nil, err
 	}
+	if req.Now {
+		return s.scheduleNow(ctx, m)
+	}
+	p := s.planner.workspaces.policy(ctx, m.Workspace)
+	if err := s.store.CreatePlannedMeeting(ctx, m, func(c *Meeting) []DueJob { return jobsWith(c, p, now, false) }); err != nil {
+		return nil, fmt.Errorf("record meeting: %w", err)
+	}
+	s.planner.woken()
+	s.log.Info().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Str("channel", m.Channel).Time("start", m.Start).Msg("meeting scheduled; room to follow")
+	return m, nil
+}
+
+// scheduleNow stores a meeting that starts at once and creates its room
+// before answering, in two phases: the intent is recorded first, then the
+// room is created upstream, then its id recorded. A crash or an ambiguous
+// failure between the phases is resolved by finding the room by its tag.
+func (s *scheduling) scheduleNow(ctx context.Context, m *Meeting) (*Meeting, error) {
 	if err := s.store.CreateMeeting(ctx, m); err != nil {
 		return nil, fmt.Errorf("record meeting intent: %w", err)
 	}
 	log := s.log.With().Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Logger()
-	m, err = s.rooms.createRoomOnce(ctx, m, false, true)
+	m, err := s.rooms.createRoomOnce(ctx, m, true)
 	if err != nil {
 		log.Warn().Err(err).Msg("room creation failed")
 		return nil, err
 	}
 	s.planner.planLogged(ctx, m)
-	log.Info().Str("channel", m.Channel).Time("start", m.Start).Msg("meeting scheduled")
+	log.Info().Str("channel", m.Channel).Time("start", m.Start).Msg("meeting started")
 	return m, nil
 }
 

@@ -22,6 +22,9 @@ type Deps struct {
 	// Sealer, when set, seals participant tokens before they are stored
 	// (see Sealer); nil stores them as RealtimeKit issued them.
 	Sealer Sealer
+	// Insight tells about rooms after they are made (recordings,
+	// summaries); nil means the Conference's, when it has one.
+	Insight RoomInsight
 	// Observer is told of commands, join-link opens and the like, for
 	// metrics; nil means a NopObserver.
 	Observer Observer
@@ -61,6 +64,7 @@ type Service struct {
 	*scheduling
 	*recovery
 	*calendar
+	*liveRooms
 }
 
 // Secret names in the SecretStore.
@@ -91,7 +95,7 @@ func NewService(ctx context.Context, cfg Config, deps Deps, joinKey []byte) (*Se
 
 // serviceKeys are the secrets a Service signs and derives ids with.
 type serviceKeys struct {
-	joinLink, participantID, calendar []byte
+	joinLink, participantID, calendar, recording []byte
 }
 
 // loadKeys reads the Service's keys from the store, creating each on first
@@ -116,6 +120,9 @@ func loadKeys(ctx context.Context, store SecretStore, joinKey []byte) (serviceKe
 	if k.calendar, err = store.Secret(ctx, secretCalendar, gen); err != nil {
 		return k, fmt.Errorf("core: load calendar key: %w", err)
 	}
+	if k.recording, err = store.Secret(ctx, secretRecordingLink, gen); err != nil {
+		return k, fmt.Errorf("core: load recording-link key: %w", err)
+	}
 	return k, nil
 }
 
@@ -133,6 +140,14 @@ func compose(cfg Config, d Deps, keys serviceKeys) *Service {
 	}
 	plan := &planner{store: st, workspaces: ws, clock: clock, log: log}
 	note := &notices{store: st, workspaces: ws, notify: d.Notifier, log: log}
+	live := &liveRooms{
+		store: st, workspaces: ws, notices: note, insight: d.Insight, recLinks: &recordingSigner{key: keys.recording},
+		publicURL: cfg.PublicURL, clock: clock, log: log,
+	}
+	if live.insight == nil {
+		live.insight, _ = d.Conference.(RoomInsight)
+	}
+	live.cards = newCoalescer(CardEvery, live.flushCard)
 	return &Service{
 		cfg:          cfg,
 		clock:        clock,
@@ -168,7 +183,8 @@ func compose(cfg Config, d Deps, keys serviceKeys) *Service {
 		recovery: &recovery{
 			store: st, conf: d.Conference, workspaces: ws, rooms: rms, planner: plan, clock: clock, log: log,
 		},
-		calendar: &calendar{signer: NewLinkSigner(keys.calendar), store: st, publicURL: cfg.PublicURL, clock: clock},
+		calendar:  &calendar{signer: NewLinkSigner(keys.calendar), store: st, publicURL: cfg.PublicURL, clock: clock},
+		liveRooms: live,
 	}
 }
 

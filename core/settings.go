@@ -34,6 +34,15 @@ const (
 	SettingSchedulers SettingName = "schedulers"
 	// SettingAdmins adds or removes meetbot admins.
 	SettingAdmins SettingName = "admins"
+	// SettingRecordings turns recording links on or off.
+	SettingRecordings SettingName = "recordings"
+	// SettingSummaries turns posting AI summaries on or off.
+	SettingSummaries SettingName = "summaries"
+	// SettingVideo, SettingFrameRate and SettingScreenshareFrameRate are
+	// the camera and screen-share quality of meeting pages (media.go).
+	SettingVideo                SettingName = "video"
+	SettingFrameRate            SettingName = "frame_rate"
+	SettingScreenshareFrameRate SettingName = "screenshare_frame_rate"
 )
 
 // Limits on settings. They keep a workspace from planning thousands of
@@ -69,10 +78,15 @@ type SettingChange struct {
 	DMReminders bool
 	// AdminsOnly is the new value for SettingSchedulers.
 	AdminsOnly bool
+	// On is the new value for SettingRecordings and SettingSummaries.
+	On bool
 	// AddAdmins and RemoveAdmins are user ids for SettingAdmins; exactly
 	// one of them is set.
 	AddAdmins    []string
 	RemoveAdmins []string
+	// Media carries the new value of SettingVideo (Video) or a frame rate
+	// setting (FrameRate, ScreenshareFrameRate).
+	Media MediaSettings
 }
 
 // WorkspaceSettings is a workspace's settings as they are in force, for
@@ -152,6 +166,8 @@ func (s *settings) effective(w *Workspace, a Actor) *WorkspaceSettings {
 		d := *w.Grace
 		e.Grace = &d
 	}
+	v.Inherited = append(v.Inherited, inheritedMedia(w.Media)...)
+	e.Media = withMediaDefaults(w.Media, s.cfg.Media)
 	return v
 }
 
@@ -240,8 +256,14 @@ func applySetting(w *Workspace, c SettingChange) error {
 		w.DMReminders = c.DMReminders
 	case SettingSchedulers:
 		w.AdminsOnly = c.AdminsOnly
+	case SettingRecordings:
+		w.Recordings = c.On
+	case SettingSummaries:
+		w.Summaries = c.On
 	case SettingAdmins:
 		return applyAdmins(w, c)
+	case SettingVideo, SettingFrameRate, SettingScreenshareFrameRate:
+		return applyMedia(w, c)
 	default:
 		return Errorf(EINVALID, "There is no setting %q. Try \"/meet help settings\".", c.Name)
 	}

@@ -384,6 +384,7 @@ func TestAdminLookedUpOnlyOnRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m = b.MakeRoom(m) // the room job, as the scheduler runs it at once
 	before := cs.finds
 	if _, err := svc.Info(ctx, actor("bo"), m.ID); err != nil {
 		t.Fatal(err)

@@ -53,7 +53,17 @@ type Workspace struct {
 	AdminsOnly bool
 	// Admins are user ids given admin rights in meetbot besides the people
 	// the platform says are admins.
-	Admins    []string
+	Admins []string
+	// Recordings posts a link to each uploaded recording (to the organizer,
+	// and a note to the channel); off by default, since a recording can hold
+	// what people said off the record.
+	Recordings bool
+	// Summaries posts RealtimeKit's AI summary in the meeting's thread (or
+	// to the organizer, for a private meeting); off by default.
+	Summaries bool
+	// Media overrides the operator's camera and screen-share quality;
+	// zero fields follow the config.
+	Media     MediaSettings
 	UpdatedAt time.Time
 }
 
@@ -146,6 +156,11 @@ type Meeting struct {
 	// looks for its room upstream: found, it is kept tracked and INACTIVE;
 	// not found, the intent is deleted.
 	Abandoned bool
+	// RoomAttempts counts the upstream creations started under RoomTag. It
+	// is stored before each attempt, so a non-zero count means a room may
+	// exist upstream that meetbot has not recorded, and the next attempt
+	// looks it up by its tag before creating (at most one room per tag).
+	RoomAttempts int
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -3,7 +3,9 @@
 // like a chat adapter would, and prints replies as text or, with JSON set,
 // as one JSON object per line (a stable scripting interface, documented in
 // the README). Lines starting with ":" are console-only controls for trying
-// permissions: ":user NAME", ":channel NAME", ":admin on|off", ":whoami".
+// permissions: ":user NAME", ":channel NAME", ":admin on|off", ":whoami";
+// and ":join ID" / ":leave ID" enter and leave a meeting's room in local
+// mode, so its card goes live and ends as it would with a browser.
 package console
 
 import (
@@ -45,6 +47,9 @@ type Options struct {
 	// config names none), so a workspace zone set with "/meet settings
 	// zone" comes before it, as it does for any member who set none.
 	Logger zerolog.Logger
+	// Rooms, when set, lets ":join <id>" and ":leave <id>" enter and leave
+	// a meeting's room (local mode passes the RealtimeKit sandbox).
+	Rooms RoomDriver
 }
 
 // Console is one console session.
@@ -55,6 +60,8 @@ type Console struct {
 	user    string
 	channel string
 	admins  map[string]bool
+	// peers are the devices ":join" put in rooms, by user and meeting.
+	peers map[string][]roomPeer
 }
 
 // New returns a Console.
@@ -71,6 +78,7 @@ func New(opts Options) *Console {
 		user:    opts.User,
 		channel: opts.Channel,
 		admins:  map[string]bool{},
+		peers:   map[string][]roomPeer{},
 	}
 }
 
@@ -117,14 +125,9 @@ func (c *Console) handle(ctx context.Context, line string) output {
 	case line == "":
 		return output{OK: true}
 	case strings.HasPrefix(line, ":"):
-		return c.control(line)
+		return c.control(ctx, line)
 	}
-	a := core.Actor{
-		User:    core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformConsole, ID: WorkspaceID}, UserID: c.user},
-		Name:    c.user,
-		Channel: c.channel,
-		IsAdmin: c.admins[c.user],
-	}
+	a := c.actor()
 	r := c.chat.Handle(ctx, a, line)
 	if r.Err != nil && r.Err.Code == core.EINTERNAL {
 		c.opts.Logger.Error().Err(r.Err.Err).Str("user", a.User.String()).Str("verb", string(r.Verb)).Msg("command failed")
@@ -132,8 +135,18 @@ func (c *Console) handle(ctx context.Context, line string) output {
 	return c.toOutput(ctx, r)
 }
 
+// actor is the person typing, as core sees them.
+func (c *Console) actor() core.Actor {
+	return core.Actor{
+		User:    core.UserKey{Workspace: core.WorkspaceKey{Platform: core.PlatformConsole, ID: WorkspaceID}, UserID: c.user},
+		Name:    c.user,
+		Channel: c.channel,
+		IsAdmin: c.admins[c.user],
+	}
+}
+
 // control handles the console-only ":" lines.
-func (c *Console) control(line string) output {
+func (c *Console) control(ctx context.Context, line string) output {
 	verb, arg, _ := strings.Cut(strings.TrimPrefix(line, ":"), " ")
 	arg = strings.TrimSpace(arg)
 	fail := func(msg string) output {
@@ -164,6 +177,10 @@ func (c *Console) control(line string) output {
 			return output{OK: true, Text: fmt.Sprintf("@%s is no longer a workspace admin.", c.user)}
 		}
 		return fail("Use \":admin on\" or \":admin off\".")
+	case "join":
+		return c.enterRoom(ctx, arg)
+	case "leave":
+		return c.leaveRoom(arg)
 	case "whoami":
 		role := ""
 		if c.admins[c.user] {
@@ -171,5 +188,5 @@ func (c *Console) control(line string) output {
 		}
 		return output{OK: true, Text: fmt.Sprintf("You are @%s%s in #%s.", c.user, role, c.channel)}
 	}
-	return fail(fmt.Sprintf("Unknown console command %q. Use \":user NAME\", \":channel NAME\", \":admin on|off\" or \":whoami\".", ":"+verb))
+	return fail(fmt.Sprintf("Unknown console command %q. Use \":user NAME\", \":channel NAME\", \":admin on|off\", \":join ID\", \":leave ID\" or \":whoami\".", ":"+verb))
 }

@@ -20,6 +20,17 @@ type output struct {
 	Meeting  *meetingOut   `json:"meeting,omitempty"`
 	Meetings []*meetingOut `json:"meetings,omitempty"`
 	JoinURL  string        `json:"join_url,omitempty"`
+	// Room is the room's state, on room events; Rooms the last
+	// occurrences' rooms, newest first, on "/meet info".
+	Room  *roomOut   `json:"room,omitempty"`
+	Rooms []*roomOut `json:"rooms,omitempty"`
+	// Person is who joined or left, on participant events.
+	Person *personOut `json:"person,omitempty"`
+	// RecordingLink is the typing person's own recording link, on a
+	// recording event; Summary the summary text, on a summary event or
+	// "/meet summary".
+	RecordingLink string `json:"recording_link,omitempty"`
+	Summary       string `json:"summary,omitempty"`
 }
 
 type errOut struct {
@@ -81,7 +92,10 @@ func (c *Console) meetingOut(ctx context.Context, m *core.Meeting) *meetingOut {
 }
 
 func (c *Console) toOutput(ctx context.Context, r chat.Reply) output {
-	o := output{OK: r.OK, Text: r.Text, JoinURL: r.JoinURL, Meeting: c.meetingOut(ctx, r.Meeting)}
+	o := output{OK: r.OK, Text: r.Text, JoinURL: r.JoinURL, Meeting: c.meetingOut(ctx, r.Meeting), Summary: r.Summary}
+	for _, rs := range r.Rooms {
+		o.Rooms = append(o.Rooms, roomJSON(r.Meeting, rs))
+	}
 	for _, m := range r.Meetings {
 		o.Meetings = append(o.Meetings, c.meetingOut(ctx, m))
 	}

@@ -21,7 +21,7 @@ func (h *harness) autocomplete(user, sub, focused, typed string, others ...*dg.A
 // prefix, never more than 25 choices, each name and value ≤ 100.
 func TestAutocompleteWithinLimits(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	for n := range 27 {
 		h.command(t, "U1", "schedule", opt("title", "Meeting "+strconv.Itoa(n)+" "+strings.Repeat("long ", 35)), opt("when", "tomorrow 3pm"))
 	}
@@ -63,7 +63,7 @@ func TestAutocompleteWithinLimits(t *testing.T) {
 // and the grammar's error sentence when it does not parse.
 func TestWhenPreview(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "tz", opt("zone", "Europe/Berlin"))
 	r := h.send(t, h.autocomplete("U1", "schedule", "when", "tomorrow 3pm"))
 	if len(r.Data.Choices) != 1 || r.Data.Choices[0].Name != "tomorrow 3pm → Thu 26 Nov 15:00 CET" || r.Data.Choices[0].Value != "tomorrow 3pm" {

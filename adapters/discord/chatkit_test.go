@@ -31,9 +31,7 @@ func TestStoreDownRefusesInteraction(t *testing.T) {
 	if len(cb) != 1 || !strings.Contains(string(cb[0].Body), chatkit.NotRecorded) {
 		t.Fatalf("gateway callbacks: %+v", cb)
 	}
-	if n := len(h.meetings(t)); n != 0 {
-		t.Fatalf("%d meetings stored although no delivery was recorded", n)
-	}
+	h.wantMeetings(t, 0, "stored although no delivery was recorded")
 	if len(h.api.Calls(http.MethodPost, "/channels/C1/messages")) != 0 {
 		t.Fatal("a card was posted for a refused command")
 	}

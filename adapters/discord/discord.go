@@ -51,7 +51,8 @@ type Options struct {
 	// so tests run against a fake API; empty means Discord itself.
 	APIURL string
 	Logger zerolog.Logger
-	// Now is the clock for the signature timestamp window; default
+	// Now is the clock for the signature timestamp window and for holding
+	// calls while Discord's global rate limit is in force; default
 	// time.Now. Meeting time is the Service's clock.
 	Now func() time.Time
 	// HTTPClient is the transport for REST calls; default a client with a
@@ -190,7 +191,11 @@ func newSession(o Options) (*dg.Session, error) {
 		}
 		inner = rebase{from: dg.EndpointAPI, to: base, inner: inner}
 	}
-	c.Transport = &globalLimit{inner: inner, now: time.Now}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	c.Transport = &globalLimit{inner: inner, now: now}
 	s.Client = &c
 	s.ShouldRetryOnRateLimit = false
 	s.StateEnabled = false

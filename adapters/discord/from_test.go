@@ -20,7 +20,7 @@ func TestScheduleFromOption(t *testing.T) {
 	if line := discord.Line("schedule", opts); line != `/meet schedule "Standup" every monday 10:00 from jan 11` {
 		t.Errorf("line %q", line)
 	}
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	r := h.command(t, "U1", "schedule", opt("title", "Standup"), opt("when", "10:00"), opt("repeat", "every monday"), opt("from", "2026-11-01"))
 	if !strings.Contains(r.Data.Content, "The series' first day, Sun Nov 1 2026, has already passed.") {
 		t.Errorf("past first day: %s", r.raw)
@@ -36,7 +36,7 @@ func TestScheduleFromOption(t *testing.T) {
 // day shows the first meeting on that day, not the next one from now.
 func TestWhenPreviewHonoursFrom(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "tz", opt("zone", "Europe/Berlin"))
 	r := h.send(t, h.autocomplete("U1", "schedule", "when", "10:00", opt("repeat", "every monday"), opt("from", "jan 11")))
 	if len(r.Data.Choices) != 1 || !strings.HasPrefix(r.Data.Choices[0].Name, "10:00 → Mon 11 Jan 2027 10:00 CET") {

@@ -23,7 +23,7 @@ func FuzzInteraction(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	h := newHarness(f, nil)
+	h := newHarness(f)
 	h.command(f, "U1", "now", []*dg.ApplicationCommandInteractionDataOption{opt("title", "standup")}...)
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -2,7 +2,6 @@ package discord_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +20,7 @@ import (
 	dg "github.com/bwmarrin/discordgo"
 	"github.com/rs/zerolog"
 
+	"github.com/meetbot/meetbot/adapters/chatkit/chatkittest"
 	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
@@ -36,6 +36,9 @@ const (
 	guildB     = "G2"
 	channel    = "C1"
 )
+
+// workspaceA is guild A as a workspace.
+var workspaceA = core.WorkspaceKey{Platform: core.PlatformDiscord, ID: guildA}
 
 var testKey = func() ed25519.PrivateKey {
 	seed, _ := hex.DecodeString(testSeed)
@@ -201,8 +204,9 @@ type harness struct {
 }
 
 // newHarness builds an env, a fake Discord API and an adapter wired as
-// serve would, with /discord/interactions and the join pages on one mux.
-func newHarness(t testing.TB, tune func(*discord.Options)) *harness {
+// serve would, with /discord/interactions and the join pages on one mux;
+// each tune, in order, changes the adapter's options first.
+func newHarness(t testing.TB, tune ...func(*discord.Options)) *harness {
 	t.Helper()
 	h := &harness{api: newFakeAPI(t)}
 	h.env = testenv.New(t, testenv.Options{})
@@ -215,8 +219,8 @@ func newHarness(t testing.TB, tune func(*discord.Options)) *harness {
 		APIURL:        h.api.URL + "/api/v10/",
 		Logger:        zerolog.New(h.env.Logs),
 	}
-	if tune != nil {
-		tune(&o)
+	for _, f := range tune {
+		f(&o)
 	}
 	a, err := discord.New(o)
 	if err != nil {
@@ -230,28 +234,6 @@ func newHarness(t testing.TB, tune func(*discord.Options)) *harness {
 	t.Cleanup(a.Wait)
 	t.Cleanup(h.srv.Close)
 	return h
-}
-
-// sleeps records the 429 waits an adapter asked for (Options.Sleep),
-// returning at once, so rate-limit tests spend no real time.
-type sleeps struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-// sleep is an Options.Sleep.
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.waits = append(s.waits, d)
-	return ctx.Err()
-}
-
-// all returns the waits asked for so far.
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.waits...)
 }
 
 // opt builds a command option from a Go value.
@@ -341,20 +323,15 @@ func (r response) ephemeral() bool { return r.Data.Flags&64 != 0 }
 // do sends req and decodes the answer.
 func (h *harness) do(t testing.TB, req *http.Request) (int, response) {
 	t.Helper()
-	resp, err := h.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, _, b := chatkittest.Exchange(t, h.srv.Client(), req)
 	var r response
-	if resp.StatusCode == http.StatusOK && len(b) > 0 {
+	if code == http.StatusOK && len(b) > 0 {
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Fatalf("answer is not JSON: %q", b)
 		}
 	}
 	r.raw = b
-	return resp.StatusCode, r
+	return code, r
 }
 
 // send posts i signed now and returns the answer; it must be 200.
@@ -392,11 +369,15 @@ func decode(t testing.TB, resp *dg.InteractionResponse) response {
 // meetings returns guild A's stored meetings.
 func (h *harness) meetings(t testing.TB) []*core.Meeting {
 	t.Helper()
-	ms, err := h.env.Store.FindMeetings(context.Background(), core.MeetingFilter{Workspace: core.WorkspaceKey{Platform: core.PlatformDiscord, ID: guildA}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ms
+	return chatkittest.Meetings(t, h.env.Store, workspaceA)
+}
+
+// wantMeetings fails the test unless want meetings are stored once the
+// adapter's work is done; after says when, for the message.
+func (h *harness) wantMeetings(t testing.TB, want int, after string) {
+	t.Helper()
+	h.adapter.Wait()
+	chatkittest.WantMeetings(t, h.env.Store, workspaceA, want, after)
 }
 
 // newBody is a request body holding b.

@@ -12,17 +12,14 @@ import (
 // sentence and nothing is stored, as on every other path.
 func TestTitleOptionRefusesFormatCharacters(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	for _, title := range []string{"Pay\u202Efdp.exe", "zero\u200bwidth", "iso\u2066late"} {
 		r := h.command(t, "U1", "schedule", opt("title", title), opt("when", "tomorrow 3pm"))
 		if !r.ephemeral() || strings.Contains(r.Data.Content, "Scheduled") || !strings.Contains(r.Data.Content, "invisible") {
 			t.Fatalf("title %q: %s", title, r.raw)
 		}
 	}
-	h.adapter.Wait()
-	if n := len(h.meetings(t)); n != 0 {
-		t.Fatalf("%d meetings stored from refused titles", n)
-	}
+	h.wantMeetings(t, 0, "stored from refused titles")
 }
 
 // TestReplayWithoutIDRunsOnce: a signed interaction with an empty id, sent
@@ -31,7 +28,7 @@ func TestTitleOptionRefusesFormatCharacters(t *testing.T) {
 // another second is a new request.
 func TestReplayWithoutIDRunsOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	i := h.interaction(guildA, "U1", "now", opt("title", "standup"))
 	i.ID = ""
 	body := wire(t, i)
@@ -41,22 +38,16 @@ func TestReplayWithoutIDRunsOnce(t *testing.T) {
 			t.Fatalf("delivery %d: %d %s", n, code, r.raw)
 		}
 	}
-	h.adapter.Wait()
-	if ms := h.meetings(t); len(ms) != 1 {
-		t.Fatalf("%d meetings from three deliveries of one signed interaction, want 1", len(ms))
-	}
+	h.wantMeetings(t, 1, "from three deliveries of one signed interaction")
 	h.do(t, h.signed(t, body, at.Add(-time.Second)))
-	h.adapter.Wait()
-	if ms := h.meetings(t); len(ms) != 2 {
-		t.Fatalf("%d meetings after a freshly signed interaction, want 2", len(ms))
-	}
+	h.wantMeetings(t, 2, "after a freshly signed interaction")
 }
 
 // TestInteractionsGetIs405: the POST-only interactions route answers GET
 // with 405 and Allow: POST, not 404.
 func TestInteractionsGetIs405(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	resp, err := h.srv.Client().Get(h.srv.URL + "/discord/interactions")
 	if err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func TestSignRFC8032Vector(t *testing.T) {
 // TestPing answers Discord's endpoint check with PONG.
 func TestPing(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	code, r := h.do(t, h.signed(t, []byte(`{"id":"p1","type":1,"application_id":"app1","token":"x","version":1}`), time.Now()))
 	if code != http.StatusOK || string(r.raw) != `{"type":1}` {
 		t.Fatalf("ping: %d %s", code, r.raw)
@@ -56,7 +56,7 @@ func TestPing(t *testing.T) {
 // each gets 401, and nothing is stored or posted.
 func TestRefusedRequests(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	body := wire(t, h.interaction(guildA, "U1", "now", opt("title", "standup")))
 	_, otherKey, _ := ed25519.GenerateKey(nil)
 	now := time.Now()
@@ -113,7 +113,7 @@ func TestRefusedRequests(t *testing.T) {
 // TestOversizedBody gets 413 before any signature work.
 func TestOversizedBody(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	big := append([]byte(`{"type":2,"x":"`), bytes.Repeat([]byte("a"), 70<<10)...)
 	big = append(big, `"}`...)
 	if code, _ := h.do(t, h.signed(t, big, time.Now())); code != http.StatusRequestEntityTooLarge {
@@ -131,7 +131,7 @@ func TestOversizedBody(t *testing.T) {
 // TestNotAnInteraction: a signed body that is not JSON gets 400.
 func TestNotAnInteraction(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	if code, _ := h.do(t, h.signed(t, []byte("not json"), time.Now())); code != http.StatusBadRequest {
 		t.Fatalf("status %d", code)
 	}
@@ -141,7 +141,7 @@ func TestNotAnInteraction(t *testing.T) {
 // once (the store's once-key is shared by every replica).
 func TestReplayAnsweredOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	body := wire(t, h.interaction(guildA, "U1", "now", opt("title", "standup")))
 	h.do(t, h.signed(t, body, time.Now()))
 	code, r := h.do(t, h.signed(t, body, time.Now()))

@@ -142,7 +142,11 @@ func (a *Adapter) runCommand(ctx context.Context, i *dg.Interaction, actor core.
 		if rep.Meeting != nil {
 			msg := textMessage(text, true)
 			occ, w := a.opts.Service.Current(ctx, rep.Meeting)
-			e, _ := Card(rep.Meeting, occ, w, a.opts.Service.Now())
+			var room *core.RoomState
+			if st, ok := a.opts.Service.RoomState(ctx, rep.Meeting); ok {
+				room = &st
+			}
+			e, _ := CardWithRoom(rep.Meeting, occ, w, a.opts.Service.Now(), room)
 			msg.embeds = append(msg.embeds, e)
 			return msg.response()
 		}

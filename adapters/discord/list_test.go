@@ -12,7 +12,7 @@ import (
 // the people who may see it.
 func TestListOrderAndPrivate(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	for i := 1; i <= 10; i++ {
 		h.command(t, "U1", "schedule", opt("title", fmt.Sprintf("m%d", i)), opt("when", "tomorrow 3pm"))
 	}

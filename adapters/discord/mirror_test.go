@@ -138,7 +138,7 @@ func TestMirrorNameFits(t *testing.T) {
 // none for a private meeting with it.
 func TestMirrorOffOrPrivateCreatesNone(t *testing.T) {
 	t.Parallel()
-	off := newHarness(t, nil)
+	off := newHarness(t)
 	off.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	if n := len(off.api.Calls("", "/guilds/")); n != 0 {
 		t.Fatalf("mirror off: %d guild calls", n)
@@ -235,7 +235,7 @@ func TestMirrorCreateForbidden(t *testing.T) {
 		t.Fatalf("reply: %s", r.raw)
 	}
 	m := h.meeting(t, "1")
-	if m.State != core.StateScheduled || m.Card.IsZero() || !m.Mirror.IsZero() {
+	if m.State != core.StatePending || m.Card.IsZero() || !m.Mirror.IsZero() {
 		t.Fatalf("meeting: %s card %+v mirror %+v", m.State, m.Card, m.Mirror)
 	}
 	logs := h.env.Logs.String()

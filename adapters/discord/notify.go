@@ -160,7 +160,11 @@ func (a *Adapter) editCard(ctx context.Context, m *core.Meeting) error {
 	}
 	svc := a.opts.Service
 	occ, w := svc.Current(ctx, m)
-	e, buttons := Card(m, occ, w, svc.Now())
+	var room *core.RoomState
+	if st, ok := svc.RoomState(ctx, m); ok {
+		room = &st
+	}
+	e, buttons := CardWithRoom(m, occ, w, svc.Now(), room)
 	embeds := []*dg.MessageEmbed{e}
 	edit := &dg.MessageEdit{ID: m.Card.ID, Channel: m.Card.Channel, Embeds: &embeds, Components: &buttons, AllowedMentions: noMentions()}
 	err := a.rest(ctx, func(opts ...dg.RequestOption) error {

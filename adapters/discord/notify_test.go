@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meetbot/meetbot/adapters/chatkit/chatkittest"
 	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/core"
 )
@@ -28,7 +29,7 @@ func (h *harness) reminder(t *testing.T, id string, dms ...string) core.Reminder
 // the card's buttons (no link), returns the message id, and is DMed.
 func TestRemindPostsWithButtonsAndDMs(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review @everyone"), opt("when", "tomorrow 3pm"))
 	before := len(h.api.Calls(http.MethodPost, "/channels/C1/messages"))
 	ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1", "U2"))
@@ -60,8 +61,8 @@ func TestRemindPostsWithButtonsAndDMs(t *testing.T) {
 // waits are recorded, not spent.
 func TestRateLimitRespected(t *testing.T) {
 	t.Parallel()
-	slept := &sleeps{}
-	h := newHarness(t, func(o *discord.Options) { o.Sleep = slept.sleep })
+	slept := &chatkittest.Sleeps{}
+	h := newHarness(t, func(o *discord.Options) { o.Sleep = slept.Sleep })
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.mu.Lock()
 	h.api.limited["/channels/C1/messages"], h.api.retry = 1, 0.2
@@ -73,7 +74,7 @@ func TestRateLimitRespected(t *testing.T) {
 	if posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")[before:]; len(posts) != 2 {
 		t.Fatalf("%d attempts, want 2", len(posts))
 	}
-	if w := slept.all(); len(w) != 1 || w[0] < 200*time.Millisecond {
+	if w := slept.All(); len(w) != 1 || w[0] < 200*time.Millisecond {
 		t.Fatalf("waited %v between the attempts, want one wait of retry_after (200ms)", w)
 	}
 
@@ -85,7 +86,7 @@ func TestRateLimitRespected(t *testing.T) {
 	if !ok || e.Code != core.EUNAVAILABLE || e.RetryAfter != time.Minute { // the 429 asks for 60 s
 		t.Fatalf("long wait: %v", err)
 	}
-	if w := slept.all(); len(w) != 1 {
+	if w := slept.All(); len(w) != 1 {
 		t.Fatalf("waited %v: the 60 s retry_after was waited in place", w)
 	}
 }
@@ -95,7 +96,7 @@ func TestRateLimitRespected(t *testing.T) {
 // names the meeting, and later posts to it are not even tried.
 func TestLostChannelStopsOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.setLost(channel, true)
 	before := len(h.api.Calls("", "/channels/C1/"))
@@ -150,7 +151,7 @@ const snowflake = "123456789012345678"
 
 func TestAnnounceAndCardEdit(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, snowflake, "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.command(t, snowflake, "move", opt("id", "1"), opt("when", "friday 4pm"))
 	m := h.reminder(t, "1").Meeting
@@ -195,7 +196,7 @@ func TestRegisterCommands(t *testing.T) {
 // shown as typed in reminders and announcements, not formatted.
 func TestReminderTitleIsLiteral(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "[prize](https://evil.example) **now**"), opt("when", "tomorrow 3pm"))
 	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {
 		t.Fatal(err)
@@ -218,7 +219,7 @@ func TestReminderTitleIsLiteral(t *testing.T) {
 // why no reminders will follow and which permissions to give.
 func TestScheduleWhereBotCannotPostSaysHowToFix(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.api.setLost(channel, true)
 	r := h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	if r.ephemeral() || !strings.Contains(r.Data.Content, "Send Messages") || len(r.Data.Embeds) != 1 {
@@ -232,7 +233,7 @@ func TestScheduleWhereBotCannotPostSaysHowToFix(t *testing.T) {
 // that meetbot still cannot post there.
 func TestLostChannelTriedWhenScheduling(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.setLost(channel, true)
 	if _, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil {

@@ -89,6 +89,13 @@ const (
 // Card renders a meeting card: the embed and its buttons. occ is the
 // occurrence to show (a series' current one); now picks the status line.
 func Card(m *core.Meeting, occ core.Occurrence, w core.Window, now time.Time) (*dg.MessageEmbed, []dg.MessageComponent) {
+	return CardWithRoom(m, occ, w, now, nil)
+}
+
+// CardWithRoom is Card with the room's state (see core.RoomState) under
+// the status line: "Live · 4 in the room" with who is in it, or "Ended ·
+// 34 min · 7 attended" with the RSVP comparison. room nil shows none.
+func CardWithRoom(m *core.Meeting, occ core.Occurrence, w core.Window, now time.Time, room *core.RoomState) (*dg.MessageEmbed, []dg.MessageComponent) {
 	state := cardOpen
 	status := ""
 	switch {
@@ -113,7 +120,13 @@ func Card(m *core.Meeting, occ core.Occurrence, w core.Window, now time.Time) (*
 		}
 		fmt.Fprintf(&d, "\nRepeats %s (%s)", Escape(recur.Describe(m.Recurrence, loc)), Escape(m.TimeZone))
 	}
+	if state == cardOpen && m.RoomNotReady() {
+		status += "\nVideo room not ready yet"
+	}
 	d.WriteString("\n" + status)
+	if room != nil && room.Known() {
+		d.WriteString("\n" + roomText(m, room))
+	}
 	yes, no, maybe := m.RSVPCounts()
 	rsvp := fmt.Sprintf("%d yes · %d no", yes, no)
 	if maybe > 0 {

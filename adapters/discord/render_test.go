@@ -55,7 +55,7 @@ func TestCardLimits(t *testing.T) {
 // it travels in an embed, within limits.
 func TestHelpFitsAMessage(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	r := h.command(t, "U1", "help")
 	if len([]rune(r.Data.Content)) > 2000 || len(r.Data.Embeds) == 0 {
 		t.Fatalf("help: content %d runes, %d embeds", len([]rune(r.Data.Content)), len(r.Data.Embeds))
@@ -119,7 +119,7 @@ func TestLineQuoting(t *testing.T) {
 	t.Parallel()
 	for _, title := range []string{`Retro 12/03`, `say "hi" there`, `"quoted"`, `l'équipe`, `«x» "y" 'z' ‘w’`, `for the team with @ana private`} {
 		line := discord.Line("schedule", []*dg.ApplicationCommandInteractionDataOption{opt("title", title), opt("when", "tomorrow 3pm")})
-		h := newHarness(t, nil)
+		h := newHarness(t)
 		rep := h.command(t, "U1", "schedule", opt("title", title), opt("when", "tomorrow 3pm"))
 		ms := h.meetings(t)
 		if len(ms) != 1 || ms[0].Title != strings.TrimSpace(strings.NewReplacer("»", "›").Replace(title)) && ms[0].Title != title {

@@ -10,8 +10,10 @@ import (
 
 	dg "github.com/bwmarrin/discordgo"
 
+	"github.com/meetbot/meetbot/adapters/chatkit/chatkittest"
 	"github.com/meetbot/meetbot/adapters/discord"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
 )
 
 // TestMissingPermissionsStopsOnce: a channel where the bot may no longer
@@ -20,7 +22,7 @@ import (
 // log line names it, and later reminders do not call Discord again.
 func TestMissingPermissionsStopsOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.mu.Lock()
 	h.api.fail["POST /channels/C1/messages"] = apiErr{Status: http.StatusForbidden, Code: 50013}
@@ -46,7 +48,7 @@ func TestMissingPermissionsStopsOnce(t *testing.T) {
 // responses, which the global limit does not cover, still go through.
 func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.mu.Lock()
 	h.api.limited["/channels/C1/messages"], h.api.retry, h.api.global = 1, 60, true
@@ -72,13 +74,22 @@ func TestGlobalRateLimitHoldsEveryRoute(t *testing.T) {
 }
 
 // TestShortGlobalRateLimitWaitedOut: a global 429 with a short wait is
-// waited out and the post then goes through once. Its 200 ms are real:
-// discordgo keeps the global limit's reset itself, on the wall clock, and
-// refuses calls until it passes, so a recorded wait (Options.Sleep) would
-// not let the retry through.
+// waited out and the post then goes through once. The adapter holds every
+// call until the global limit's reset, read on Options.Now, so the test's
+// Sleep moves that clock by the wait it records instead of spending it: a
+// retry that did not wait the whole 200 ms would be held, and reach
+// Discord only once.
 func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	clock := testenv.NewClock(time.Now())
+	var waited chatkittest.Sleeps
+	h := newHarness(t, func(o *discord.Options) {
+		o.Now = clock.Now
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			clock.Advance(d)
+			return waited.Sleep(ctx, d)
+		}
+	})
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.api.mu.Lock()
 	h.api.limited["/channels/C1/messages"], h.api.retry, h.api.global = 1, 0.2, true
@@ -87,9 +98,15 @@ func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 	if ref, err := h.adapter.Remind(context.Background(), h.reminder(t, "1")); err != nil || ref == "" {
 		t.Fatalf("remind: %q %v", ref, err)
 	}
-	posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")[before:]
-	if len(posts) != 2 || posts[1].At.Sub(posts[0].At) < 200*time.Millisecond {
-		t.Fatalf("%d attempts", len(posts))
+	if posts := h.api.Calls(http.MethodPost, "/channels/C1/messages")[before:]; len(posts) != 2 {
+		t.Fatalf("%d attempts reached Discord, want the limited one and one after the wait", len(posts))
+	}
+	var total time.Duration
+	for _, d := range waited.All() {
+		total += d
+	}
+	if total < 200*time.Millisecond || total > 2*time.Second {
+		t.Fatalf("waited %v in all (%v), want the 200 ms Discord asked for", total, waited.All())
 	}
 }
 
@@ -100,7 +117,7 @@ func TestShortGlobalRateLimitWaitedOut(t *testing.T) {
 // buckets or keep any token in them.
 func TestGatewayAnswersForgetTheirTokens(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	var tokens []string
 	for range 20 {
 		i := h.interaction(guildA, "U1", "help")
@@ -138,7 +155,7 @@ func (panicky) UpdateCard(context.Context, *core.Meeting, core.CardEvent) error 
 // log line.
 func TestPanicInWorkIsAnswered(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	h.command(t, "U1", "schedule", opt("title", "Review"), opt("when", "tomorrow 3pm"))
 	h.env.Service.SetNotifier(panicky{h.adapter})
 	r := h.send(t, h.clickOn(guildA, "U2", "mb:yes:1"))

@@ -14,7 +14,7 @@ import (
 // (issue 10's item 1); their own /meet tz still wins.
 func TestWorkspaceZoneForMembersWithout(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
+	h := newHarness(t)
 	set := h.interaction(guildA, "U9", "settings", opt("args", "zone Europe/Paris"))
 	set.Member.Permissions = dg.PermissionManageGuild
 	h.send(t, set)

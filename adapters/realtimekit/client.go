@@ -84,6 +84,9 @@ type Client struct {
 	log    zerolog.Logger
 	rtk    *realtime_kit.RealtimeKitService
 	budget *budget
+	// http fetches what RealtimeKit links to (summary downloads), outside
+	// the API and its budget.
+	http *http.Client
 }
 
 var _ core.Conference = (*Client)(nil)
@@ -152,6 +155,7 @@ func New(cfg Config, logger zerolog.Logger) (*Client, error) {
 		tr.IdleConnTimeout = 90 * time.Second
 		httpClient = &http.Client{Transport: tr}
 	}
+	c.http = httpClient
 	c.rtk = realtime_kit.NewRealtimeKitService(
 		option.WithBaseURL(cfg.BaseURL),
 		option.WithAPIToken(cfg.APIToken),

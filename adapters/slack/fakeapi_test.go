@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/meetbot/meetbot/adapters/chatkit/chatkittest"
 	"github.com/meetbot/meetbot/adapters/slack"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -188,43 +189,24 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-// sleeps records the waits the adapter asked for, without waiting.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(_ context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return nil
-}
-
-func (s *sleeps) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
 // botHarness is a harness whose workspace T1 has a bot token, a fake Web
 // API, the shared store for dedupe, and the adapter as the service's
 // notifier.
 type botHarness struct {
 	*harness
 	api    *fakeAPI
-	sleeps *sleeps
+	sleeps *chatkittest.Sleeps
 }
 
 func newBotHarness(t *testing.T, tune func(*slack.Options)) *botHarness {
 	t.Helper()
 	api := newFakeAPI(t)
-	sl := &sleeps{}
+	sl := &chatkittest.Sleeps{}
 	var h *harness
 	h = newHarness(t, func(o *slack.Options) {
 		o.Tokens = teamTokens{"T1": "xoxb-t1", "T2": "xoxb-t2"}
 		o.APIURL = api.base()
-		o.Sleep = func(ctx context.Context, d time.Duration) error { return sl.sleep(ctx, d) }
+		o.Sleep = sl.Sleep
 		if tune != nil {
 			tune(o)
 		}

@@ -2,7 +2,6 @@ package slack_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/meetbot/meetbot/adapters/chatkit/chatkittest"
 	"github.com/meetbot/meetbot/adapters/slack"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -170,20 +170,15 @@ func signed(t testing.TB, target, body string, ts time.Time) *http.Request {
 // body is empty).
 func (h *harness) do(t *testing.T, req *http.Request) (int, reply) {
 	t.Helper()
-	resp, err := h.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, ctype, b := chatkittest.Exchange(t, h.srv.Client(), req)
 	var r reply
-	if len(bytes.TrimSpace(b)) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	if len(bytes.TrimSpace(b)) > 0 && strings.HasPrefix(ctype, "application/json") {
 		if err := json.Unmarshal(b, &r); err != nil {
 			t.Fatalf("reply is not JSON: %q", b)
 		}
 	}
 	r.raw = b
-	return resp.StatusCode, r
+	return code, r
 }
 
 // command sends a signed slash command and returns the reply.
@@ -220,11 +215,15 @@ func (h *harness) click(t *testing.T, user, action string) int {
 // meetings returns team T1's stored meetings.
 func (h *harness) meetings(t *testing.T) []*core.Meeting {
 	t.Helper()
-	ms, err := h.env.Store.FindMeetings(context.Background(), core.MeetingFilter{Workspace: testenv.Workspace})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ms
+	return chatkittest.Meetings(t, h.env.Store, testenv.Workspace)
+}
+
+// wantMeetings fails the test unless want meetings are stored once the
+// adapter's work is done; after says when, for the message.
+func (h *harness) wantMeetings(t *testing.T, want int, after string) {
+	t.Helper()
+	h.adapter.Wait()
+	chatkittest.WantMeetings(t, h.env.Store, testenv.Workspace, want, after)
 }
 
 // newBody is a request body holding s.

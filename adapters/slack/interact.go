@@ -211,6 +211,11 @@ func (a *Adapter) runClick(ctx context.Context, c click, log zerolog.Logger) []s
 		}
 		text := fmt.Sprintf("Your personal link to *%s* (meeting %s). It is for you only and works for %s:\n%s",
 			fit(link.Meeting.Title, 250), Escape(link.Meeting.ID), core.HumanDuration(link.Expires.Sub(now)), Escape(link.URL))
+		if link.Early {
+			text = fmt.Sprintf("*%s* (meeting %s) opens <!date^%d^{time}|%s>, in %s. Your personal link, for you only: open it now and it joins by itself when the meeting opens:\n%s",
+				fit(link.Meeting.Title, 250), Escape(link.Meeting.ID), link.Window.Opens.Unix(),
+				core.ClockTime(link.Window.Opens, link.Meeting.TimeZone, now), core.HumanDuration(link.Window.Opens.Sub(now)), Escape(link.URL))
+		}
 		return []slackapi.Msg{ephemeral(text)}
 	case actionRSVPYes, actionRSVPNo:
 		answer := core.RSVPYes

@@ -44,10 +44,7 @@ func TestModalSeriesStartsOnChosenDay(t *testing.T) {
 		strings.Contains(string(r.raw), "tomorrow 3pm") {
 		t.Fatalf("past first day: %d %s", code, r.raw)
 	}
-	h.adapter.Wait()
-	if n := len(h.meetings(t)); n != 0 {
-		t.Fatalf("%d meetings after a refused submission", n)
-	}
+	h.wantMeetings(t, 0, "after a refused submission")
 	if code, r := submitSeries(t, h.harness, "from.2", "2027-01-11", "weekly"); code != http.StatusOK || len(r.raw) != 0 {
 		t.Fatalf("series from jan 11: %d %s", code, r.raw)
 	}

@@ -117,8 +117,12 @@ func (a *Adapter) UpdateCard(ctx context.Context, m *core.Meeting, ev core.CardE
 		return nil
 	}
 	now := a.opts.Service.Now()
+	var room *core.RoomState
+	if st, ok := a.opts.Service.RoomState(ctx, m); ok {
+		room = &st
+	}
 	msg := a.guard(slackapi.Msg{ResponseType: slackapi.ResponseTypeInChannel, Text: cardText(m, now),
-		Blocks: slackapi.Blocks{BlockSet: Card(m, now, cardHeading(m))}}, "")
+		Blocks: slackapi.Blocks{BlockSet: CardWithRoom(m, now, cardHeading(m), room)}}, "")
 	if msg.ResponseType != slackapi.ResponseTypeInChannel {
 		return fmt.Errorf("card of meeting %s not redrawn: it held a link", m.ID)
 	}

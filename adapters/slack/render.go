@@ -69,6 +69,13 @@ func appendDate(b *strings.Builder, t time.Time, zone string) {
 // and, while it can still be joined, the Join, Yes, No and Cancel buttons.
 // heading, when not empty, is a plain line above the card ("Scheduled by …").
 func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
+	return CardWithRoom(m, now, heading, nil)
+}
+
+// CardWithRoom is Card with the room's state (see core.RoomState) under
+// the title: "Live · 4 in the room" with who is in it, or "Ended · 34 min ·
+// 7 attended" with the RSVP comparison. room nil (or unknown) shows none.
+func CardWithRoom(m *core.Meeting, now time.Time, heading string, room *core.RoomState) []slackapi.Block {
 	occ := m.CurrentOccurrence(now, 0, 0)
 	var blocks []slackapi.Block
 	if heading != "" {
@@ -96,8 +103,14 @@ func Card(m *core.Meeting, now time.Time, heading string) []slackapi.Block {
 	if m.Private {
 		facts = append(facts, "invitees only")
 	}
+	if live && m.RoomNotReady() {
+		facts = append(facts, "video room not ready yet")
+	}
 	blocks = append(blocks, slackapi.NewContextBlock("",
 		slackapi.NewTextBlockObject(slackapi.MarkdownType, fit(strings.Join(facts, " · "), maxContextText), false, false)))
+	if room != nil && room.Known() {
+		blocks = append(blocks, roomBlock(m, room))
+	}
 	if !live {
 		return blocks
 	}

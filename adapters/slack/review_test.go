@@ -42,10 +42,7 @@ func TestModalResubmitAfterRefusal(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(string(r.raw), `"response_action":"errors"`) || !strings.Contains(string(r.raw), "already passed") {
 		t.Fatalf("past date: %d %s", code, r.raw)
 	}
-	h.adapter.Wait()
-	if n := len(h.meetings(t)); n != 0 {
-		t.Fatalf("%d meetings after a refused submission", n)
-	}
+	h.wantMeetings(t, 0, "after a refused submission")
 	code, r = submitModal(t, h.harness, "sub.2", "2026-11-27")
 	if code != http.StatusOK || len(r.raw) != 0 {
 		t.Fatalf("corrected submission: %d %s", code, r.raw)
@@ -59,10 +56,7 @@ func TestModalResubmitAfterRefusal(t *testing.T) {
 	if code, r := submitModal(t, h.harness, "sub.2", "2026-11-27"); code != http.StatusOK || len(r.raw) != 0 {
 		t.Fatalf("replayed submission: %d %s", code, r.raw)
 	}
-	h.adapter.Wait()
-	if n := len(h.meetings(t)); n != 1 {
-		t.Fatalf("%d meetings after a replayed submission, want 1", n)
-	}
+	h.wantMeetings(t, 1, "after a replayed submission")
 }
 
 // TestFallbackCardIsUpdatedByClicks: with a bot token whose card post
@@ -168,7 +162,7 @@ func TestReminder429WithoutRetryAfter(t *testing.T) {
 	h := newBotHarness(t, nil)
 	h.command(t, "U1", "schedule Review tomorrow 3pm")
 	h.api.failNext("chat.postMessage", failure{status: http.StatusTooManyRequests})
-	before := len(h.sleeps.all())
+	before := len(h.sleeps.All())
 	if _, err := h.adapter.Remind(t.Context(), h.reminder(t, "1")); err != nil {
 		t.Fatalf("a bare 429 failed the reminder: %v", err)
 	}
@@ -176,11 +170,11 @@ func TestReminder429WithoutRetryAfter(t *testing.T) {
 		t.Fatalf("%d posts, want the card, the refused reminder and its retry", n)
 	}
 	waited := false
-	for _, d := range h.sleeps.all()[before:] {
+	for _, d := range h.sleeps.All()[before:] {
 		waited = waited || d >= time.Second
 	}
 	if !waited {
-		t.Fatalf("no wait before the retry: %v", h.sleeps.all()[before:])
+		t.Fatalf("no wait before the retry: %v", h.sleeps.All()[before:])
 	}
 }
 

@@ -252,10 +252,7 @@ func TestSocketE2E(t *testing.T) {
 	if a := p.ack("env-cmd-1"); len(a.Payload) != 0 {
 		t.Fatalf("redelivery ack = %s, want it empty", a.raw)
 	}
-	h.adapter.Wait()
-	if ms := h.meetings(t); len(ms) != 1 {
-		t.Fatalf("%d meetings after a redelivery, want 1", len(ms))
-	}
+	h.wantMeetings(t, 1, "after a redelivery")
 	if n := len(h.api.Calls("chat.postMessage")); n != 1 {
 		t.Fatalf("%d chat.postMessage calls after a redelivery, want 1", n)
 	}
@@ -270,10 +267,7 @@ func TestSocketE2E(t *testing.T) {
 	if err := json.Unmarshal(a.Payload, &r); err != nil || r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "did not run it again") {
 		t.Fatalf("unseen retry ack = %s, want the ephemeral notice", a.raw)
 	}
-	h.adapter.Wait()
-	if ms := h.meetings(t); len(ms) != 1 {
-		t.Fatalf("%d meetings after an unseen retry, want 1", len(ms))
-	}
+	h.wantMeetings(t, 1, "after an unseen retry")
 
 	// One connection all along, and only apps.connections.open saw the
 	// app token.

@@ -65,7 +65,7 @@ func (h *Handler) serveICS(w http.ResponseWriter, r *http.Request, nonce string,
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/calendar; charset=utf-8")
-	hdr.Set("Content-Disposition", `attachment; filename="meeting-`+fileSafe(m.ID)+`.ics"`)
+	hdr.Set("Content-Disposition", `attachment; filename="`+icsName(m)+`"`)
 	hdr.Set("Content-Security-Policy", lockedCSP)
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")

@@ -11,6 +11,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
 )
@@ -67,7 +68,7 @@ func (e *env) fetchCalendar(t *testing.T, m *core.Meeting) (*ics.Calendar, respo
 	wantStatus(t, r, http.StatusOK)
 	for k, v := range map[string]string{
 		"Content-Type":        "text/calendar; charset=utf-8",
-		"Content-Disposition": `attachment; filename="meeting-` + m.ID + `.ics"`,
+		"Content-Disposition": `attachment; filename="` + web.ICSName(m) + `"`,
 		"Cache-Control":       "no-store",
 		"Referrer-Policy":     "no-referrer",
 	} {

@@ -1,5 +1,6 @@
 package web
 
-// Countdown is the wait page's countdown text, for the tests that compare
-// the page's script with it.
-var Countdown = countdown
+import "github.com/meetbot/meetbot/core"
+
+// ICSName is the .ics download's file name for m.
+func ICSName(m *core.Meeting) string { return icsName(m) }

@@ -43,6 +43,17 @@ type Options struct {
 	// whether it leads, so an operator of several replicas sees at a
 	// glance which one runs the scheduler. Nil keeps the plain answer.
 	Replica *Replica
+	// Webhooks, when set, is RealtimeKit's webhook endpoint (the
+	// realtimekit/webhook receiver), served at POST /realtimekit/webhooks
+	// wherever this handler runs, console included, so local mode and
+	// tests receive the sandbox's webhooks too.
+	Webhooks http.Handler
+	// UIKitBaseURL is where the meeting page loads the pinned RealtimeKit
+	// packages from (web.ui_kit_base_url): a URL under which
+	// "@cloudflare/realtimekit@<v>/…" and "@cloudflare/realtimekit-ui@<v>/…"
+	// are served, as on the CDN. Empty means DefaultUIKitBaseURL. The
+	// meeting page's CSP admits exactly that prefix.
+	UIKitBaseURL string
 	// Now tells the time for countdowns. Nil means the Service's clock (the
 	// wall clock unless a test injected one), so the countdown agrees with
 	// the window check that core just made.
@@ -75,6 +86,7 @@ type Handler struct {
 	ready       func(context.Context) error
 	replica     *Replica
 	now         func() time.Time
+	kit         *uiKit
 	observe     func(route string, status int, took time.Duration)
 	mux         *http.ServeMux
 	root        http.Handler
@@ -85,6 +97,9 @@ type Handler struct {
 
 var _ http.Handler = (*Handler)(nil)
 
+// WebhooksPath is where Options.Webhooks is served.
+const WebhooksPath = "/realtimekit/webhooks"
+
 // readyTimeout bounds a readiness probe, so a wedged store answers "not
 // ready" before the orchestrator's own probe timeout fires.
 const readyTimeout = 2 * time.Second
@@ -94,8 +109,11 @@ const readyTimeout = 2 * time.Second
 //	GET|HEAD /j/{code}             a personal join link (see serveJoin)
 //	GET|HEAD /meetings/{code}      a meeting's public info page (see serveMeeting)
 //	GET|HEAD /meetings/{code}.ics  its calendar file (see serveMeeting)
+//	GET|HEAD /r/{code}             a personal recording link: a redirect (see serveRecording)
+//	GET|HEAD /favicon.ico          meetbot's icon (an SVG), so browsers get no 404
 //	GET|HEAD /healthz              200 "ok" while the process runs
 //	GET|HEAD /readyz               200, or 503 when Options.Ready fails (JSON with Options.Replica)
+//	POST /realtimekit/webhooks     Options.Webhooks, when set
 //	anything else                  404
 func New(opts Options) *Handler {
 	h := &Handler{
@@ -106,6 +124,7 @@ func New(opts Options) *Handler {
 		ready:       opts.Ready,
 		replica:     opts.Replica,
 		now:         opts.Now,
+		kit:         newUIKit(opts.UIKitBaseURL),
 		observe:     opts.Observe,
 		mux:         http.NewServeMux(),
 	}
@@ -123,9 +142,14 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("/j/", h.serveJoin)
 	h.mux.HandleFunc("/j", h.serveJoin)
 	h.mux.HandleFunc(meetingRoute, h.serveMeeting)
+	h.mux.HandleFunc("/r/{code}", h.serveRecording)
+	h.mux.HandleFunc("/favicon.ico", serveFavicon)
 	h.mux.HandleFunc("/healthz", h.serveHealth)
 	h.mux.HandleFunc("/readyz", h.serveReady)
 	h.mux.HandleFunc("/", h.serveNotFound)
+	if opts.Webhooks != nil {
+		h.Handle("POST "+WebhooksPath, opts.Webhooks)
+	}
 
 	var root http.Handler = recoverer(protectJoinPaths(h.mux))
 	root = hlog.AccessHandler(h.logAccess)(root)
@@ -328,4 +352,21 @@ func writePlain(w http.ResponseWriter, status int, body string) {
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
+}
+
+// favicon is meetbot's icon: a rounded square with a camera, in SVG, which
+// every current browser accepts at /favicon.ico.
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d4ed8"/><rect x="6" y="10" width="14" height="12" rx="2" fill="#fff"/><path d="M21 14l5-3v10l-5-3z" fill="#fff"/></svg>`
+
+// serveFavicon answers /favicon.ico, cacheable for a day.
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	if !allowGetHead(w, r) {
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "image/svg+xml")
+	hdr.Set("Cache-Control", "public, max-age=86400")
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Content-Security-Policy", lockedCSP)
+	_, _ = w.Write([]byte(favicon))
 }

@@ -1,15 +1,12 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/rs/zerolog/hlog"
 
 	"github.com/meetbot/meetbot/core"
 )
@@ -57,8 +54,12 @@ func (h *Handler) serveJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := h.svc.OpenLink(r.Context(), code)
+	if r.URL.Query().Has("state") {
+		h.serveState(w, r, page, err)
+		return
+	}
 	if err != nil {
-		h.renderError(w, r, nonce, err)
+		h.renderNotice(w, r, nonce, page, err)
 		return
 	}
 	switch page.Phase {
@@ -71,12 +72,12 @@ func (h *Handler) serveJoin(w http.ResponseWriter, r *http.Request) {
 			h.renderSandbox(w, r, nonce, page)
 			return
 		}
-		h.renderMeeting(w, r, nonce, page)
+		h.renderRoom(w, r, nonce, page)
 	case core.PhaseBefore:
-		h.renderWait(w, r, nonce, page)
+		h.renderRoom(w, r, nonce, page)
 	default:
 		// OpenLink reports a closed window as EENDED; this is a fallback.
-		h.renderError(w, r, nonce, core.Errorf(core.EENDED, "Meeting %s is over.", page.Meeting.ID))
+		h.renderNotice(w, r, nonce, page, core.Errorf(core.EENDED, "Meeting %s is over.", page.Meeting.ID))
 	}
 }
 
@@ -120,37 +121,10 @@ func isLinkPreview(ua string) bool {
 	return false
 }
 
-// renderError turns an OpenLink failure into its page: the status from
-// StatusForError and core's one plain sentence. Internal failures are
-// logged here, once, with the request id shown on the page so an admin can
-// find the line; outages are logged as warnings and get Retry-After.
+// renderError turns a failure without a known meeting into its page: the
+// status from StatusForError and core's one plain sentence (renderNotice).
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, nonce string, err error) {
-	code := core.ErrorCode(err)
-	status := StatusForError(err)
-	msg := core.ErrorMessage(err)
-	heading := headingFor(code)
-	if errors.Is(err, core.ErrLinkExpired) {
-		heading = "This link has expired"
-	}
-	log := hlog.FromRequest(r)
-	var ref string
-	switch status {
-	case http.StatusServiceUnavailable:
-		secs := retryAfterSeconds(err)
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		msg = fmt.Sprintf("The video service is not answering right now; try again in %d s.", secs)
-		log.Warn().Err(err).Int("retry_after_s", secs).Msg("join link: video service unavailable")
-	case http.StatusInternalServerError:
-		if id, ok := hlog.IDFromRequest(r); ok {
-			ref = id.String()
-		}
-		log.Error().Err(err).Msg("join link failed")
-	default:
-		log.Debug().Str("error_code", string(code)).Msg("join link refused")
-	}
-	h.renderPage(w, r, status, "message", messageData{
-		Nonce: nonce, Heading: heading, Message: msg, Ref: ref,
-	})
+	h.renderNotice(w, r, nonce, nil, err)
 }
 
 // headingFor gives each error code a short page heading; the sentence below
@@ -172,22 +146,6 @@ func headingFor(code core.Code) string {
 	default:
 		return "Something went wrong"
 	}
-}
-
-// renderMeeting writes the page that starts the RealtimeKit UI Kit with the
-// participant token. Its CSP admits the UI Kit's CDN for scripts and the
-// media, fonts and connections a call needs; nothing else changes.
-func (h *Handler) renderMeeting(w http.ResponseWriter, r *http.Request, nonce string, p *core.JoinPage) {
-	hdr := w.Header()
-	hdr.Set("Content-Security-Policy", meetingCSP(nonce))
-	hdr.Set("Permissions-Policy", meetingPermissions)
-	h.renderPage(w, r, http.StatusOK, "meeting", meetingData{
-		Nonce:     nonce,
-		Title:     p.Meeting.Title,
-		MeetingID: p.Meeting.ID,
-		Name:      displayName(p),
-		Token:     p.Token,
-	})
 }
 
 // renderSandbox writes the sandbox's stand-in for the meeting: everything
@@ -218,32 +176,6 @@ func (h *Handler) renderSandbox(w http.ResponseWriter, r *http.Request, nonce st
 		}
 	}
 	h.renderPage(w, r, http.StatusOK, "sandbox", d)
-}
-
-// renderWait writes the countdown shown before the window opens. A small
-// script counts down each second and reloads the page just after the
-// window opens, so the person lands in the meeting on time; only without
-// JavaScript does a meta refresh (inside noscript, at most a minute) do the
-// same, so the script's page is never reloaded under it. When the link
-// will have expired by then, it says so instead of reloading into an
-// "expired" page.
-func (h *Handler) renderWait(w http.ResponseWriter, r *http.Request, nonce string, p *core.JoinPage) {
-	m, now := p.Meeting, h.now()
-	left := p.Window.Opens.Sub(now)
-	secs := max(int(math.Ceil(left.Seconds())), 1)
-	d := waitData{
-		Nonce:     nonce,
-		Title:     m.Title,
-		MeetingID: m.ID,
-		OpensAt:   core.ClockTime(p.Window.Opens, m.TimeZone, now),
-		In:        countdown(secs),
-		Seconds:   secs,
-		AutoJoin:  p.Expires.IsZero() || p.Window.Opens.Before(p.Expires),
-	}
-	if d.AutoJoin {
-		d.Refresh = min(secs+1, 60)
-	}
-	h.renderPage(w, r, http.StatusOK, "wait", d)
 }
 
 // displayName is the person's name as the page greets them: the stored
@@ -291,12 +223,12 @@ func claimRows(claims map[string]any, zone string) []claimRow {
 	return rows
 }
 
-// countdown is the wait page's "in …" text for secs seconds left, exactly
+// Countdown is the wait page's "in …" text for secs seconds left, exactly
 // as the page's script writes it each second (pages/wait.html's human):
 // seconds under a minute, minutes and seconds under an hour ("1 min 50 s",
 // never a rounded "2 min"), then hours and minutes rounded up, and days
 // and hours from a day on.
-func countdown(secs int) string {
+func Countdown(secs int) string {
 	if secs < 60 {
 		return strconv.Itoa(secs) + " s"
 	}

@@ -56,8 +56,8 @@ func TestOpenPageStartsUIKitWithTokenInBodyOnly(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	wantJoinHeaders(t, r)
 	wantScriptsNonced(t, r)
-	wantBody(t, r, "Weekly sync", "<rtk-meeting", "RealtimeKitClient.init",
-		`const authToken = "`+tok+`";`,
+	wantBody(t, r, "Weekly sync", `createElement("rtk-meeting")`, "RealtimeKitClient.init",
+		`"token":"`+tok+`"`, `"waiting":false`,
 		"https://cdn.jsdelivr.net/npm/@cloudflare/realtimekit@",
 		"https://cdn.jsdelivr.net/npm/@cloudflare/realtimekit-ui@")
 	if got := strings.Count(r.body, tok); got != 1 {
@@ -137,15 +137,15 @@ func TestCountdownBecomesMeetingWhenWindowOpens(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	wantJoinHeaders(t, r)
 	wantScriptsNonced(t, r)
-	wantBody(t, r, "Weekly sync opens at 14:03 EST (in <span id=\"left\">3 min</span>)",
-		`<meta http-equiv="refresh" content="60">`, "location.reload()", "Date.now() +  180  * 1000")
+	wantBody(t, r, "Joining opens at 14:03 EST", `Opens in <strong id="left" role="timer">3 min</strong>`,
+		`<meta http-equiv="refresh" content="60">`, `"waiting":true`, `"autoJoin":true`, `"seconds":180`)
 	tok := e.token(wsLocal, m.ID, "ana")
-	wantNotInBody(t, r, tok, "rtk-meeting")
+	wantNotInBody(t, r, tok)
 
 	e.clock.Advance(3 * time.Minute)
 	r = e.get(path)
 	wantStatus(t, r, http.StatusOK)
-	wantBody(t, r, "<rtk-meeting", `const authToken = "`+tok+`";`)
+	wantBody(t, r, `createElement("rtk-meeting")`, `"token":"`+tok+`"`)
 
 	// Close to the opening the fallback refresh is sooner than a minute.
 	e.clock.Advance(-20 * time.Second)
@@ -170,8 +170,8 @@ func TestCountdownPastLinkExpiryAsksForNewLink(t *testing.T) {
 	// "expired" page, but a plain instruction.
 	r := e.get(path)
 	wantStatus(t, r, http.StatusOK)
-	wantBody(t, r, "Planning opens at 14:19 EST", "ask the bot for a new one with /meet join "+m.ID)
-	wantNotInBody(t, r, "http-equiv=\"refresh\"", "<script")
+	wantBody(t, r, "Joining opens at 14:19 EST", "ask the bot for a new one with /meet join "+m.ID, `"autoJoin":false`)
+	wantNotInBody(t, r, "http-equiv=\"refresh\"")
 }
 
 func TestAfterWindowIsGone(t *testing.T) {
@@ -183,7 +183,7 @@ func TestAfterWindowIsGone(t *testing.T) {
 	r := e.get(path)
 	wantStatus(t, r, http.StatusGone)
 	wantJoinHeaders(t, r)
-	wantBody(t, r, "This meeting is over", "ended at 14:03 EST")
+	wantBody(t, r, "Quick sync is over", "It ended at 14:03 EST")
 	wantNotInBody(t, r, "rtk-meeting", "authToken")
 }
 
@@ -216,7 +216,7 @@ func TestCancelledMeetingSaysWhoCancelled(t *testing.T) {
 	r := e.get(path)
 	wantStatus(t, r, http.StatusGone)
 	wantJoinHeaders(t, r)
-	wantBody(t, r, "was cancelled by @ana")
+	wantBody(t, r, "Retro was cancelled", "@ana cancelled it", "Meeting details")
 	wantNotInBody(t, r, "authToken")
 }
 
@@ -282,7 +282,7 @@ func TestExpiredLinkIsRefused(t *testing.T) {
 	r := e.get(path)
 	wantStatus(t, r, http.StatusGone)
 	wantJoinHeaders(t, r)
-	wantBody(t, r, "This link has expired", "/meet join "+m.ID)
+	wantBody(t, r, "This link to Long workshop has expired", "/meet join "+m.ID)
 	// A forged link is told apart from an expired one by its status.
 	wantStatus(t, e.get(path[:len(path)-2]+flip(path[len(path)-2:])), http.StatusForbidden)
 }
@@ -309,7 +309,7 @@ func TestLinkNamesItsUserAndRemovalRevokesIt(t *testing.T) {
 	}
 	r = e.get(boPath)
 	wantStatus(t, r, http.StatusForbidden)
-	wantBody(t, r, "You were removed from this meeting")
+	wantBody(t, r, "You were removed from Weekly sync")
 	wantNotInBody(t, r, boTok, "authToken")
 	// Ana's own link is untouched.
 	wantStatus(t, e.get(anaPath), http.StatusOK)

@@ -25,35 +25,11 @@ var pageFiles embed.FS
 
 var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
 
-// uiKitCDN is where the meeting page loads RealtimeKit's browser packages
-// (@cloudflare/realtimekit and @cloudflare/realtimekit-ui, pinned in
-// pages/meeting.html). The CSP admits this path prefix only, not the whole
-// CDN, so another package there can't be loaded into the page.
-const uiKitCDN = "https://cdn.jsdelivr.net/npm/@cloudflare/"
-
 // pageCSP is the policy of every page but the meeting itself: nothing may
 // load from anywhere, and the only inline script or style allowed is the
 // page's own, marked with this response's nonce.
 func pageCSP(nonce string) string {
 	return "default-src 'none'; script-src 'nonce-" + nonce + "'; style-src 'nonce-" + nonce + "'; " +
-		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-}
-
-// meetingCSP is the meeting page's policy. Scripts: the nonce'd inline
-// starter and the UI Kit from its CDN path. Styles must allow inline
-// because the UI Kit's web components inject their own style elements (so
-// no style nonce: a nonce would switch 'unsafe-inline' off). Media, images
-// and connections are wider because RealtimeKit picks its API, socket and
-// asset hosts at run time; none of them can run script in this page.
-func meetingCSP(nonce string) string {
-	return "default-src 'none'; " +
-		"script-src 'nonce-" + nonce + "' " + uiKitCDN + "; " +
-		"style-src 'unsafe-inline' " + uiKitCDN + " https://fonts.googleapis.com; " +
-		"font-src data: " + uiKitCDN + " https://fonts.gstatic.com; " +
-		"img-src 'self' data: blob: https:; " +
-		"media-src 'self' blob: mediastream: https:; " +
-		"connect-src 'self' https: wss:; " +
-		"worker-src 'self' blob:; " +
 		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
@@ -127,14 +103,6 @@ func newNonce() string {
 type (
 	messageData struct {
 		Nonce, Heading, Message, Ref string
-	}
-	meetingData struct {
-		Nonce, Title, MeetingID, Name, Token string
-	}
-	waitData struct {
-		Nonce, Title, MeetingID, OpensAt, In string
-		Seconds, Refresh                     int
-		AutoJoin                             bool
 	}
 	sandboxData struct {
 		Nonce, Title, MeetingID, When, Window, User, Preset, RoomID string

@@ -1,10 +1,8 @@
 package web_test
 
 import (
-	"encoding/json"
-	"math"
+	"context"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +47,7 @@ func waitPage(t *testing.T, e *env, left time.Duration) response {
 func TestWaitPageRefreshOnlyWithoutScript(t *testing.T) {
 	e := newEnv(t, envOpts{cfg: core.Config{LinkTTL: time.Hour}})
 	r := waitPage(t, e, 110*time.Second)
-	wantBody(t, r, `(in <span id="left">1 min 50 s</span>)`,
+	wantBody(t, r, `Opens in <strong id="left" role="timer">1 min 50 s</strong>`,
 		`<noscript><meta http-equiv="refresh" content="60"></noscript>`, "location.reload()")
 	if n := strings.Count(r.body, "http-equiv"); n != 1 {
 		t.Errorf("%d meta refreshes, want the one inside <noscript>:\n%s", n, r.body)
@@ -69,59 +67,59 @@ func TestWaitPageRefreshOnlyWithoutScript(t *testing.T) {
 	}
 }
 
-// waitRun is what testdata/pagejs/wait.mjs reports.
-type waitRun struct {
-	Scripts int `json:"scripts"`
-	Steps   []struct {
-		MS   int64  `json:"ms"`
-		Text string `json:"text"`
-	} `json:"steps"`
-	ReloadMS      int64 `json:"reloadMs"`
-	PendingTimers int   `json:"pendingTimers"`
+// TestWaitStateAsksTheServer: the wait page's question, GET
+// /j/{code}?state=1, is answered by the server's clock: "before" with the
+// time left and no token until the window opens, then "open" with the
+// token and the media settings, and "gone" once the meeting is cancelled.
+func TestWaitStateAsksTheServer(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	m := e.schedule(ana, "Design review", t0.Add(20*time.Minute), 30*time.Minute)
+	link, err := e.svc.Join(context.Background(), bo, m.ID)
+	if err != nil || !link.Early {
+		t.Fatalf("early join: %+v, %v", link, err)
+	}
+	path := strings.TrimPrefix(link.URL, e.srv.URL)
+
+	r := e.get(path + "?state=1")
+	wantStatus(t, r, http.StatusOK)
+	wantBody(t, r, `"phase":"before"`, `"opens_in_ms":900000`)
+	wantNotInBody(t, r, "token")
+	wantJoinHeaders(t, r)
+
+	e.clock.Advance(15 * time.Minute)
+	r = e.get(path + "?state=1")
+	tok := e.token(wsLocal, m.ID, "bo")
+	wantBody(t, r, `"phase":"open"`, `"token":"`+tok+`"`, `"frameRate":{"ideal":30}`, `"screenshare":{"frameRate":{"ideal":5,"max":5}}`)
+
+	if _, err := e.svc.Cancel(context.Background(), ana, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	r = e.get(path + "?state=1")
+	wantBody(t, r, `"phase":"gone"`)
+	wantNotInBody(t, r, tok)
 }
 
-// TestWaitPageScriptCountsDown runs the wait page's own script under node
-// in a fake browser whose timers fire late: every second it must show the
-// same text as the server's Countdown for the time really left (minutes
-// and seconds, hours and minutes), and it must reload the page only once
-// the window has opened, within three seconds.
-func TestWaitPageScriptCountsDown(t *testing.T) {
-	node := needNode(t, "; the wait page's script cannot be run")
-	e := newEnv(t, envOpts{cfg: core.Config{LinkTTL: 3 * time.Hour}})
-	for _, left := range []time.Duration{110 * time.Second, 2*time.Hour + 30*time.Second} {
-		t.Run(left.String(), func(t *testing.T) {
-			r := waitPage(t, e, left)
-			secs := int64(left / time.Second)
-			cmd := exec.Command(node, "wait.mjs", "13", "20000")
-			cmd.Dir = "testdata/pagejs"
-			cmd.Stdin = strings.NewReader(r.body)
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("wait.mjs: %v", err)
-			}
-			var run waitRun
-			if err := json.Unmarshal(out, &run); err != nil {
-				t.Fatalf("wait.mjs printed %.300q…: %v", out, err)
-			}
-			// Late timers skip a second now and then, never many.
-			if run.Scripts != 1 || len(run.Steps) < int(secs)*9/10 {
-				t.Fatalf("%d scripts ran, %d steps for %d s:\n%s", run.Scripts, len(run.Steps), secs, r.body)
-			}
-			for _, s := range run.Steps {
-				leftMS := secs*1000 - s.MS
-				want := "a moment"
-				if leftMS > 0 {
-					want = web.Countdown(int(math.Ceil(float64(leftMS) / 1000)))
-				}
-				if s.Text != want {
-					t.Fatalf("after %d ms the page shows %q, want %q", s.MS, s.Text, want)
-				}
-			}
-			// One tick (1 s, a little late) and the page's spread (at most
-			// 1.8 s) after the window opens; never before.
-			if run.ReloadMS < secs*1000 || run.ReloadMS > secs*1000+3000 {
-				t.Errorf("page reloaded after %d ms, want within 3 s after %d s", run.ReloadMS, secs)
-			}
-		})
+// TestEarlyLinkFollowsAMove: an early link to a meeting moved an hour
+// later opens a wait page for the new time that says it moved, and at the
+// new opening it joins; the link's life moved with the meeting.
+func TestEarlyLinkFollowsAMove(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	start := t0.Add(30 * time.Minute)
+	m := e.schedule(ana, "Budget", start, 30*time.Minute)
+	link, err := e.svc.Join(context.Background(), bo, m.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
+	path := strings.TrimPrefix(link.URL, e.srv.URL)
+	if _, _, err := e.svc.Move(context.Background(), ana, m.ID, start.Add(time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(start) // the old start: the meeting is an hour away now
+	r := e.get(path)
+	wantStatus(t, r, http.StatusOK)
+	wantBody(t, r, "Joining opens at 15:25 EST", `<th scope="row">Moved</th>`, `"waiting":true`)
+
+	e.clock.Set(start.Add(time.Hour)) // past the link's first expiry, inside the new window
+	r = e.get(path + "?state=1")
+	wantBody(t, r, `"phase":"open"`)
 }

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/timeparse"
 	"github.com/meetbot/meetbot/storage"
@@ -26,6 +27,7 @@ type Config struct {
 	Storage     StorageConfig     `yaml:"storage"`
 	RealtimeKit RealtimeKitConfig `yaml:"realtimekit"`
 	Meetings    MeetingsConfig    `yaml:"meetings"`
+	Web         WebConfig         `yaml:"web"`
 	Join        JoinConfig        `yaml:"join"`
 	Slack       SlackConfig       `yaml:"slack"`
 	Discord     DiscordConfig     `yaml:"discord"`
@@ -139,6 +141,28 @@ type MeetingsConfig struct {
 	DefaultTimeZone string   `yaml:"default_timezone"`
 	// Reminders are lead times before the start, e.g. [10m, 0s].
 	Reminders []Duration `yaml:"reminders"`
+	// Media is the camera and screen-share quality meeting pages ask for.
+	Media MediaConfig `yaml:"media"`
+}
+
+// MediaConfig is meetings.media: passed to RealtimeKitClient.init as
+// defaults.mediaConfiguration; workspace admins may override each value.
+type MediaConfig struct {
+	Video                string `yaml:"video"`
+	FrameRate            int    `yaml:"frame_rate"`
+	ScreenshareFrameRate int    `yaml:"screenshare_frame_rate"`
+}
+
+// Settings returns the media config as core's type.
+func (m MediaConfig) Settings() core.MediaSettings {
+	return core.MediaSettings{Video: m.Video, FrameRate: m.FrameRate, ScreenshareFrameRate: m.ScreenshareFrameRate}
+}
+
+// WebConfig is the web pages.
+type WebConfig struct {
+	// UIKitBaseURL is where the meeting page loads the pinned RealtimeKit
+	// packages from; the default is the jsDelivr CDN.
+	UIKitBaseURL string `yaml:"ui_kit_base_url"`
 }
 
 // JoinConfig is the personal join links.
@@ -187,7 +211,10 @@ func DefaultConfig() Config {
 			DefaultDuration: Duration(policy.DefaultDuration),
 			MaxDuration:     Duration(policy.MaxDuration),
 			Reminders:       reminders,
+			Media: MediaConfig{Video: policy.Media.Video, FrameRate: policy.Media.FrameRate,
+				ScreenshareFrameRate: policy.Media.ScreenshareFrameRate},
 		},
+		Web:  WebConfig{UIKitBaseURL: web.DefaultUIKitBaseURL},
 		Join: JoinConfig{LinkTTL: Duration(policy.LinkTTL)},
 		Log:  LogConfig{Level: "info", Format: "json"},
 	}
@@ -370,6 +397,18 @@ func (c Config) validateMeetings(add func(format string, args ...any)) {
 		if r.D() < 0 || r.D() > 7*24*time.Hour {
 			add("meetings.reminders: %s is out of range (0s to 168h)", r.D())
 		}
+	}
+	if _, _, ok := core.VideoSize(m.Media.Video); !ok {
+		add("meetings.media.video: %q is not 720p or 1080p", m.Media.Video)
+	}
+	if r := m.Media.FrameRate; r < 1 || r > core.MaxFrameRate {
+		add("meetings.media.frame_rate: %d is out of range (1 to %d)", r, core.MaxFrameRate)
+	}
+	if r := m.Media.ScreenshareFrameRate; r < 1 || r > core.MaxFrameRate {
+		add("meetings.media.screenshare_frame_rate: %d is out of range (1 to %d)", r, core.MaxFrameRate)
+	}
+	if err := web.CheckUIKitBaseURL(c.Web.UIKitBaseURL); err != nil {
+		add("%s", core.ErrorMessage(err))
 	}
 	if m.DefaultTimeZone != "" {
 		if _, err := time.LoadLocation(m.DefaultTimeZone); err != nil || m.DefaultTimeZone == "Local" {

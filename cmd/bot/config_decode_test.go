@@ -47,13 +47,13 @@ join:
   # keep this secret
   signing_key: ""
 
-web:
+webserver:
   listen: 0.0.0.0:80
 `
 	got := decodeProblems(t, body)
 	want := []string{
 		"storage.cache (line 10): unknown key",
-		"web (line 20): unknown key",
+		"webserver (line 20): unknown key",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("problems %q, want %q", got, want)

@@ -26,7 +26,7 @@ func TestServeWhileOpenUntilWindowsClose(t *testing.T) {
 }
 
 func testServeWhileOpenUntilWindowsClose(t *testing.T) {
-	clock := testenv.BubbleClock(testenv.T0)
+	clock := testenv.BubbleTime(testenv.T0)
 	close1, close2 := testenv.T0.Add(20*time.Minute), testenv.T0.Add(35*time.Minute)
 	calls := 0
 	open := func(context.Context) ([]string, time.Time, error) {
@@ -48,14 +48,14 @@ func testServeWhileOpenUntilWindowsClose(t *testing.T) {
 		})
 	}()
 	synctest.Wait()
-	clock.Set(close1)
+	time.Sleep(close1.Sub(clock.Now()))
 	synctest.Wait() // meeting 3 is still open: waits again
 	select {
 	case err := <-done:
 		t.Fatalf("returned while meeting 3 was open: %v", err)
 	default:
 	}
-	clock.Set(close2)
+	time.Sleep(close2.Sub(clock.Now()))
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestServeWhileOpenStops(t *testing.T) {
 }
 
 func testServeWhileOpenStops(t *testing.T) {
-	clock := testenv.BubbleClock(testenv.T0)
+	clock := testenv.BubbleTime(testenv.T0)
 	var out bytes.Buffer
 	none := func(context.Context) ([]string, time.Time, error) { return nil, time.Time{}, nil }
 	if err := serveWhileOpen(context.Background(), lingerOptions{Open: none, Clock: clock, Out: &out}); err != nil || out.Len() != 0 {

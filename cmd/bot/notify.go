@@ -47,6 +47,14 @@ func (p *platformNotifier) Announce(ctx context.Context, a core.Announcement) er
 	return err
 }
 
+// RoomNotice implements core.RoomNotifier for the adapters that can.
+func (p *platformNotifier) RoomNotice(ctx context.Context, n core.RoomNotice) error {
+	if rn, ok := p.pick(n.Meeting.Workspace).(core.RoomNotifier); ok {
+		return rn.RoomNotice(ctx, n)
+	}
+	return nil
+}
+
 // UpdateCard implements core.CardKeeper for the adapters that can.
 func (p *platformNotifier) UpdateCard(ctx context.Context, m *core.Meeting, ev core.CardEvent) error {
 	if k, ok := p.pick(m.Workspace).(core.CardKeeper); ok {

@@ -120,13 +120,14 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		return nil, err
 	}
 	a.web = web.New(web.Options{
-		Service:     a.svc,
-		Logger:      log.With().Str("component", "web").Logger(),
-		Sandbox:     cfg.RealtimeKit.Sandbox,
-		DecodeToken: decode,
-		Ready:       a.store.Ping,
-		Replica:     &web.Replica{Driver: a.backend.Driver, ID: a.replica, Leading: a.sched.Leading},
-		Observe:     a.metrics.HTTPRequest,
+		Service:      a.svc,
+		Logger:       log.With().Str("component", "web").Logger(),
+		Sandbox:      cfg.RealtimeKit.Sandbox,
+		DecodeToken:  decode,
+		Ready:        a.store.Ping,
+		UIKitBaseURL: cfg.Web.UIKitBaseURL,
+		Replica:      &web.Replica{Driver: a.backend.Driver, ID: a.replica, Leading: a.sched.Leading},
+		Observe:      a.metrics.HTTPRequest,
 	})
 	if err := a.wireSlack(ctx); err != nil {
 		return nil, fmt.Errorf("set up Slack: %w", err)
@@ -272,6 +273,7 @@ func (a *app) newService(ctx context.Context, conf core.Conference, publicURL st
 		PublicURL:         publicURL,
 		LinkTTL:           cfg.Join.LinkTTL.D(),
 		Reminders:         reminderLeads(cfg.Meetings.Reminders),
+		Media:             cfg.Meetings.Media.Settings(),
 	}, core.Deps{
 		Store:      a.store,
 		Conference: conf,

@@ -42,6 +42,12 @@ type Reply struct {
 	// Settings is set by settings: the workspace's settings in force after
 	// the command.
 	Settings *core.WorkspaceSettings
+	// Rooms is set by info: the room of each of the meeting's last
+	// occurrences, newest first (empty for a private meeting unless the
+	// actor is invited or a host).
+	Rooms []core.RoomState
+	// Summary is set by summary: the AI summary text.
+	Summary string
 }
 
 // Handler runs command lines against a Service.
@@ -124,7 +130,17 @@ func (h *Handler) run(ctx context.Context, a core.Actor, cmd command.Command, lo
 			return failure(cmd.Verb, err)
 		}
 		occ, w := h.svc.Current(ctx, m)
-		return Reply{OK: true, Text: infoText(m, occ, w, loc, now), Meeting: m}
+		rooms, err := h.svc.RoomHistory(ctx, a, m)
+		if err != nil {
+			return failure(cmd.Verb, err)
+		}
+		text := infoText(m, occ, w, loc, now)
+		if rt := roomsText(m, rooms, loc, now); rt != "" {
+			text += "\n" + rt
+		}
+		return Reply{OK: true, Text: text, Meeting: m, Rooms: rooms}
+	case command.VerbSummary:
+		return h.runSummary(ctx, a, cmd)
 	case command.VerbJoin:
 		return h.runJoin(ctx, a, cmd, loc, now)
 	case command.VerbCancel:
@@ -194,6 +210,11 @@ func (h *Handler) runJoin(ctx context.Context, a core.Actor, cmd command.Command
 	text := fmt.Sprintf("Your personal link to %q (meeting %s, open until %s). It is for you only and works for %s:\n%s",
 		link.Meeting.Title, link.Meeting.ID, core.ClockTime(link.Window.Closes, loc.String(), now),
 		core.HumanDuration(link.Expires.Sub(now)), link.URL)
+	if link.Early {
+		text = fmt.Sprintf("Meeting %s, %q, opens at %s, in %s. Your personal link, for you only: open it now and it joins by itself when the meeting opens (it works until %s):\n%s",
+			link.Meeting.ID, link.Meeting.Title, core.ClockTime(link.Window.Opens, loc.String(), now),
+			core.HumanDuration(link.Window.Opens.Sub(now)), core.ClockTime(link.Window.Closes, loc.String(), now), link.URL)
+	}
 	return Reply{OK: true, Text: text, Meeting: link.Meeting, JoinURL: link.URL, Private: true}
 }
 

@@ -49,6 +49,10 @@ func settingsText(v *core.WorkspaceSettings) string {
 	} else {
 		b.WriteString("  Who may schedule: everyone\n")
 	}
+	fmt.Fprintf(&b, "  Recording links to the organizer (and a note in the channel): %s\n", onOff(w.Recordings))
+	fmt.Fprintf(&b, "  AI summaries posted after meetings: %s\n", onOff(w.Summaries))
+	fmt.Fprintf(&b, "  Camera: %s at %d fps%s; screen share: %d fps%s\n", w.Media.Video, w.Media.FrameRate,
+		def(core.SettingVideo), w.Media.ScreenshareFrameRate, def(core.SettingScreenshareFrameRate))
 	if len(w.Admins) > 0 {
 		fmt.Fprintf(&b, "  meetbot admins: %s, besides the workspace's own admins\n", mentions(w.Admins))
 	} else {
@@ -91,6 +95,23 @@ func changedText(c core.SettingChange, v *core.WorkspaceSettings) string {
 			return "Now only workspace admins can schedule meetings here."
 		}
 		return "Now everyone can schedule meetings here."
+	case core.SettingRecordings:
+		if w.Recordings {
+			return "When a recording is ready, its organizer now gets a personal link (and the channel a note, unless the meeting is private)."
+		}
+		return "Recordings are no longer announced, and links already sent stop working."
+	case core.SettingSummaries:
+		if w.Summaries {
+			return "AI summaries are now posted in the meeting's thread after it ends (to the organizer only, for a private meeting). RealtimeKit makes them only when transcription is on in the preset."
+		}
+		return "AI summaries are no longer posted."
+	case core.SettingVideo, core.SettingFrameRate, core.SettingScreenshareFrameRate:
+		text := fmt.Sprintf("Meetings now start with the camera at %s, %d fps, and screen sharing at %d fps%s.",
+			w.Media.Video, w.Media.FrameRate, w.Media.ScreenshareFrameRate, back)
+		if !c.Default && (c.Media.Video == "1080p" || c.Media.FrameRate > core.DefaultFrameRate || c.Media.ScreenshareFrameRate > 15) {
+			text += " " + core.MediaBandwidthWarning
+		}
+		return text
 	case core.SettingAdmins:
 		if len(c.RemoveAdmins) > 0 {
 			return fmt.Sprintf("%s no longer %s (the workspace's own admins always are).", areIs(c.RemoveAdmins), adminNoun(c.RemoveAdmins))

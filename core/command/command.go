@@ -47,13 +47,14 @@ const (
 	VerbICS      Verb = "ics"      // get a calendar file for a meeting
 	VerbTZ       Verb = "tz"       // set the user's time zone
 	VerbSettings Verb = "settings" // show or change the workspace's settings
+	VerbSummary  Verb = "summary"  // fetch a meeting's AI summary
 	VerbHelp     Verb = "help"     // explain the grammar
 )
 
 // verbs lists every verb in the order Help shows them.
 func verbs() []Verb {
 	return []Verb{VerbSchedule, VerbNow, VerbList, VerbInfo, VerbJoin, VerbRSVP, VerbSkip, VerbMove,
-		VerbCancel, VerbInvite, VerbRemove, VerbICS, VerbTZ, VerbSettings, VerbHelp}
+		VerbCancel, VerbInvite, VerbRemove, VerbICS, VerbSummary, VerbTZ, VerbSettings, VerbHelp}
 }
 
 // Command is one parsed /meet line. Only the fields that belong to Verb are
@@ -162,7 +163,7 @@ func Parse(text string, c Context) (Command, error) {
 		return parseNow(args, c)
 	case VerbList:
 		return Command{Verb: VerbList}, noMore(VerbList, args, "/meet list")
-	case VerbInfo, VerbCancel, VerbICS:
+	case VerbInfo, VerbCancel, VerbICS, VerbSummary:
 		return parseWithID(Verb(word), args)
 	case VerbSkip:
 		return parseSkip(args, c)

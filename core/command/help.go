@@ -1,6 +1,10 @@
 package command
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/meetbot/meetbot/core"
+)
 
 // helpEntry is one verb's line in the help: what to type, what it does and
 // an example that works as written (the package tests parse every example).
@@ -33,6 +37,7 @@ var helpEntries = []helpEntry{
 		"/meet invite 12 @ana @bo", []string{"Make a co-host: `/meet invite 12 @ana as host`"}},
 	{VerbRemove, "/meet remove <id> @people", "Take people off a meeting; their links stop working.", "/meet remove 12 @bo", nil},
 	{VerbICS, "/meet ics <id>", "Get a calendar file (.ics) for a meeting or series, to add it to your calendar.", "/meet ics 12", nil},
+	{VerbSummary, "/meet summary <id>", "Show the AI summary of a meeting's last session, or say why there is none.", "/meet summary 12", nil},
 	{VerbTZ, "/meet tz <zone>", "Set your time zone (an IANA name).", "/meet tz Europe/Berlin", nil},
 	{VerbSettings, "/meet settings [<setting> <value>]", "Show this workspace's settings; admins change one at a time.", "/meet settings reminders 10m, 0",
 		[]string{
@@ -40,6 +45,9 @@ var helpEntries = []helpEntry{
 				"`grace 10m` (stays open after the end); each also takes `default` for the operator's value.",
 			"`dm on|off` (remind invitees and \"yes\" RSVPs by direct message), `schedulers everyone|admins`, " +
 				"`admins add @ana` or `admins remove @ana` (meetbot admins besides the platform's).",
+			"`recordings on|off` (send the organizer a link to each recording), `summaries on|off` (post the AI summary after a meeting); both off by default.",
+			"`video 720p|1080p`, `frame_rate 1-30` and `screenshare_frame_rate 1-30` (camera and screen-share quality; each takes `default`). " +
+				core.MediaBandwidthWarning,
 			"Example: `/meet settings schedulers admins`"}},
 	{VerbHelp, "/meet help [command]", "Show this text, or one command's.", "/meet help schedule", nil},
 }

@@ -29,6 +29,16 @@ func settingName(word string) (core.SettingName, bool) {
 		return core.SettingSchedulers, true
 	case "admins", "admin":
 		return core.SettingAdmins, true
+	case "recordings", "recording", "recs":
+		return core.SettingRecordings, true
+	case "summaries", "summary", "summarize":
+		return core.SettingSummaries, true
+	case "video", "camera", "resolution":
+		return core.SettingVideo, true
+	case "frame_rate", "frame-rate", "framerate", "fps":
+		return core.SettingFrameRate, true
+	case "screenshare_frame_rate", "screenshare-frame-rate", "screenshare_fps", "screenshare-fps", "screen-fps":
+		return core.SettingScreenshareFrameRate, true
 	}
 	return "", false
 }
@@ -41,7 +51,7 @@ func parseSettings(args []token) (Command, error) {
 	name, ok := settingName(args[0].text)
 	if !ok || args[0].quoted {
 		return Command{}, core.Errorf(core.EINVALID,
-			"There is no setting %s. The settings are zone, reminders, early, grace, dm, schedulers and admins, such as %q.", short(args[0].raw), exampleSettings)
+			"There is no setting %s. The settings are zone, reminders, early, grace, dm, schedulers, admins, recordings, summaries, video, frame_rate and screenshare_frame_rate, such as %q.", short(args[0].raw), exampleSettings)
 	}
 	rest := args[1:]
 	example := settingExample(name)
@@ -51,7 +61,8 @@ func parseSettings(args []token) (Command, error) {
 	c := core.SettingChange{Name: name}
 	isDefault := len(rest) == 1 && !rest[0].quoted && strings.EqualFold(rest[0].text, "default")
 	switch name {
-	case core.SettingZone, core.SettingReminders, core.SettingEarly, core.SettingGrace:
+	case core.SettingZone, core.SettingReminders, core.SettingEarly, core.SettingGrace,
+		core.SettingVideo, core.SettingFrameRate, core.SettingScreenshareFrameRate:
 		if isDefault {
 			c.Default = true
 			return Command{Verb: VerbSettings, Setting: &c}, nil
@@ -71,6 +82,14 @@ func parseSettings(args []token) (Command, error) {
 		c.AdminsOnly, err = settingChoice(rest, example, map[string]bool{"admins": true, "admin": true, "everyone": false, "anyone": false, "all": false})
 	case core.SettingAdmins:
 		err = settingAdmins(rest, &c)
+	case core.SettingRecordings, core.SettingSummaries:
+		c.On, err = settingChoice(rest, example, map[string]bool{"on": true, "yes": true, "off": false, "no": false})
+	case core.SettingVideo:
+		c.Media.Video, err = settingVideo(rest)
+	case core.SettingFrameRate:
+		c.Media.FrameRate, err = settingFrameRate(name, rest)
+	case core.SettingScreenshareFrameRate:
+		c.Media.ScreenshareFrameRate, err = settingFrameRate(name, rest)
 	}
 	if err != nil {
 		return Command{}, err
@@ -93,6 +112,16 @@ func settingExample(n core.SettingName) string {
 		return "/meet settings schedulers everyone"
 	case core.SettingAdmins:
 		return "/meet settings admins add @ana"
+	case core.SettingRecordings:
+		return "/meet settings recordings on"
+	case core.SettingSummaries:
+		return "/meet settings summaries on"
+	case core.SettingVideo:
+		return "/meet settings video 1080p"
+	case core.SettingFrameRate:
+		return "/meet settings frame_rate 24"
+	case core.SettingScreenshareFrameRate:
+		return "/meet settings screenshare_frame_rate 5"
 	}
 	return exampleSettings
 }
@@ -264,4 +293,31 @@ func settingAdmins(args []token, c *core.SettingChange) error {
 		c.RemoveAdmins = users
 	}
 	return nil
+}
+
+// settingVideo reads the camera quality: 720p or 1080p.
+func settingVideo(args []token) (string, error) {
+	example := settingExample(core.SettingVideo)
+	if err := noMoreAfter("the quality", args[1:], example); err != nil {
+		return "", err
+	}
+	v := strings.ToLower(args[0].text)
+	if _, _, ok := core.VideoSize(v); !ok || args[0].quoted {
+		return "", core.Errorf(core.EINVALID, "%s is not a video quality; it is 720p or 1080p, such as %q.", short(args[0].raw), example)
+	}
+	return v, nil
+}
+
+// settingFrameRate reads a frame rate from 1 to core.MaxFrameRate.
+func settingFrameRate(name core.SettingName, args []token) (int, error) {
+	example := settingExample(name)
+	if err := noMoreAfter("the frame rate", args[1:], example); err != nil {
+		return 0, err
+	}
+	text := strings.TrimSuffix(strings.ToLower(args[0].text), "fps")
+	n, err := strconv.Atoi(text)
+	if err != nil || args[0].quoted || n < 1 || n > core.MaxFrameRate || len(text) > 2 {
+		return 0, core.Errorf(core.EINVALID, "%s is not a frame rate; give 1 to %d frames per second, such as %q.", short(args[0].raw), core.MaxFrameRate, example)
+	}
+	return n, nil
 }

@@ -36,12 +36,11 @@ func newSeries(rule string, first time.Time, loc *time.Location) (*series, error
 	return &series{spec: sp, loc: loc, start: start}, nil
 }
 
-// build makes rrule-go's rule for the series with DTSTART at the wall time
+// build makes rrule-go's rule from opt with DTSTART at the wall time
 // dtstart, moved shift years (a multiple of 400) along the calendar. UNTIL
 // becomes a wall-clock bound for the library; an UNTIL instant is enforced
 // exactly by each, after the wall times are resolved.
-func (sr *series) build(dtstart time.Time, shift int) *rrule.RRule {
-	opt := sr.spec.opt
+func (sr *series) build(opt rrule.ROption, dtstart time.Time, shift int) *rrule.RRule {
 	opt.Dtstart = dtstart
 	switch sr.spec.untilKind {
 	case untilInstant:
@@ -66,18 +65,117 @@ func (sr *series) build(dtstart time.Time, shift int) *rrule.RRule {
 	return r
 }
 
+// seekMargin is how far before the asked instant's wall clock a resumed
+// iteration starts. A wall time resolves to an instant at most 14 hours
+// before or 12 hours after it reads (the extreme UTC offsets), so two days
+// cannot lose a start.
+const seekMargin = 48 * time.Hour
+
+// rule returns the rrule-go rule to iterate for the starts from about from
+// on. A series without COUNT repeats period by period (a day, a week, a
+// month or a year, as FREQ says, every INTERVAL of them, counted from the
+// first start's period), and each period's starts depend on nothing before
+// it, so the rule is resumed at the start of the last such period that
+// begins seekMargin or more before from: the cost of a lookup then does not
+// grow with the series' age. A COUNT series is walked from its first start,
+// since the count runs from there; it has at most MaxCount starts.
+func (sr *series) rule(from time.Time) *rrule.RRule {
+	if sr.spec.opt.Count == 0 && !from.IsZero() {
+		if at, ok := sr.periodStart(wallOf(from, sr.loc).Add(-seekMargin)); ok {
+			return sr.build(sr.pinned(), at, 0)
+		}
+	}
+	return sr.build(sr.spec.opt, sr.start, 0)
+}
+
+// pyWeekdays are rrule-go's weekdays in time.Weekday order.
+var pyWeekdays = [...]rrule.Weekday{rrule.SU, rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA}
+
+// pinned returns the rule's options with every part rrule-go would take
+// from DTSTART written out (the time of day, and the weekday, day or month
+// of a rule that names none), so the rule means the same from a later
+// DTSTART.
+func (sr *series) pinned() rrule.ROption {
+	opt, d := sr.spec.opt, sr.start
+	if len(opt.Bymonthday) == 0 && len(opt.Byweekday) == 0 && len(opt.Byyearday) == 0 &&
+		len(opt.Byweekno) == 0 && len(opt.Byeaster) == 0 {
+		switch opt.Freq {
+		case rrule.YEARLY:
+			if len(opt.Bymonth) == 0 {
+				opt.Bymonth = []int{int(d.Month())}
+			}
+			opt.Bymonthday = []int{d.Day()}
+		case rrule.MONTHLY:
+			opt.Bymonthday = []int{d.Day()}
+		case rrule.WEEKLY:
+			opt.Byweekday = []rrule.Weekday{pyWeekdays[d.Weekday()]}
+		}
+	}
+	opt.Byhour, opt.Byminute, opt.Bysecond = []int{d.Hour()}, []int{d.Minute()}, []int{d.Second()}
+	return opt
+}
+
+// periodStart returns the midnight that begins the latest period of the
+// series at or before the wall time w, counting whole INTERVALs of periods
+// from the first start's period; ok is false when that is the first
+// period itself, where the iteration must begin at the first start. A week
+// begins on WKST, as rrule-go counts weeks.
+func (sr *series) periodStart(w time.Time) (time.Time, bool) {
+	d, k := sr.start, max(sr.spec.opt.Interval, 1)
+	first := midnight(d)
+	var n int
+	var at func(j int) time.Time
+	switch sr.spec.opt.Freq {
+	case rrule.DAILY:
+		n = int(midnight(w).Sub(first) / (24 * time.Hour))
+		at = func(j int) time.Time { return first.AddDate(0, 0, j) }
+	case rrule.WEEKLY:
+		// Days since the week began: Day counts from Monday = 0.
+		back := (int(d.Weekday()) + 6 - sr.spec.opt.Wkst.Day()) % 7
+		week := first.AddDate(0, 0, -back)
+		n = int(midnight(w).Sub(week) / (7 * 24 * time.Hour))
+		at = func(j int) time.Time { return week.AddDate(0, 0, 7*j) }
+	case rrule.MONTHLY:
+		n = (w.Year()-d.Year())*12 + int(w.Month()) - int(d.Month())
+		at = func(j int) time.Time { return time.Date(d.Year(), d.Month()+time.Month(j), 1, 0, 0, 0, 0, time.UTC) }
+	case rrule.YEARLY:
+		n = w.Year() - d.Year()
+		at = func(j int) time.Time { return time.Date(d.Year()+j, 1, 1, 0, 0, 0, 0, time.UTC) }
+	default:
+		return time.Time{}, false
+	}
+	if j := n / k * k; n > 0 && j > 0 {
+		return at(j), true
+	}
+	return time.Time{}, false
+}
+
+// midnight returns the start of w's day (w has UTC fields).
+func midnight(w time.Time) time.Time {
+	y, m, day := w.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+}
+
 // each calls fn with the series' starts in order, as instants in loc, until
-// fn returns false or the series ends.
-func (sr *series) each(fn func(time.Time) bool) {
-	r := sr.build(sr.start, 0)
+// fn returns false or the series ends. Starts well before from may be left
+// out (see rule); a zero from gives every start.
+func (sr *series) each(from time.Time, fn func(time.Time) bool) {
+	r := sr.rule(from)
 	if r == nil {
 		return
+	}
+	var cutoff time.Time // wall times before it resolve to instants before from
+	if !from.IsZero() {
+		cutoff = wallOf(from, sr.loc).Add(-seekMargin)
 	}
 	next := r.Iterator()
 	for {
 		w, ok := next()
 		if !ok {
 			return
+		}
+		if w.Before(cutoff) {
+			continue
 		}
 		t, _ := instant(w, sr.loc)
 		if sr.spec.untilKind == untilInstant && t.After(sr.spec.until) {
@@ -104,7 +202,7 @@ func (sr *series) first() (time.Time, bool) {
 	if y := sr.start.Year(); y < probeYear {
 		shift = (probeYear - y + 399) / 400 * 400
 	}
-	r := sr.build(sr.start, shift)
+	r := sr.build(sr.spec.opt, sr.start, shift)
 	if r == nil {
 		return time.Time{}, false
 	}
@@ -151,7 +249,7 @@ func Between(rule string, first time.Time, loc *time.Location, from, to time.Tim
 		return nil, err
 	}
 	var out []time.Time
-	sr.each(func(t time.Time) bool {
+	sr.each(from, func(t time.Time) bool {
 		if !t.Before(to) {
 			return false
 		}
@@ -173,7 +271,7 @@ func After(rule string, first time.Time, loc *time.Location, t time.Time, n int)
 	}
 	n = min(n, MaxCount)
 	var out []time.Time
-	sr.each(func(s time.Time) bool {
+	sr.each(t, func(s time.Time) bool {
 		if s.After(t) {
 			out = append(out, s)
 		}
@@ -228,7 +326,7 @@ func NextStart(rule string, loc *time.Location, now time.Time, hour, minute int)
 		return First{}, userError("That repeat rule never produces a date. Try %q.", exampleRule)
 	}
 	var f First
-	sr.each(func(t time.Time) bool {
+	sr.each(time.Time{}, func(t time.Time) bool {
 		if t.Before(now) {
 			return true
 		}

@@ -30,7 +30,7 @@ func BenchmarkReminderBurst(b *testing.B) {
 			b.StopTimer()
 			h := newHarness(b, testenv.Options{})
 			h.env.Service.SetNotifier(slowNotifier{})
-			start := h.env.Clock.Now().Add(30 * time.Minute)
+			start := h.env.Time.Now().Add(30 * time.Minute)
 			for range n {
 				h.env.Schedule(testenv.Actor("ana"), "Burst", start, 15*time.Minute)
 			}

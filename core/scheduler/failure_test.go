@@ -18,11 +18,11 @@ func TestCrashBetweenClaimAndCompletion(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{})
 	ctx := context.Background()
-	start := h.env.Clock.Now().Add(20 * time.Minute)
+	start := h.env.Time.Now().Add(20 * time.Minute)
 	m := h.env.Schedule(testenv.Actor("ana"), "Crash", start, 30*time.Minute)
 	h.env.Clock.Set(start.Add(-10 * time.Minute))
 	// The reminder and the provisioning are both due 10 minutes ahead.
-	claimed, err := h.env.Store.ClaimDue(ctx, h.env.Clock.Now(), 10, "dead-process", time.Minute)
+	claimed, err := h.env.Store.ClaimDue(ctx, h.env.Time.Now(), 10, "dead-process", time.Minute)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim as the dying process: %+v %v", claimed, err)
 	}
@@ -52,7 +52,7 @@ func TestNotifierFailures(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, testenv.Options{})
 		h.rec.failN = 2
-		start := h.env.Clock.Now().Add(30 * time.Minute)
+		start := h.env.Time.Now().Add(30 * time.Minute)
 		h.env.Schedule(testenv.Actor("ana"), "Flaky", start, 30*time.Minute)
 		h.stepTo(t, start.Add(-10*time.Minute+time.Hour/2))
 		var retries []time.Time
@@ -80,7 +80,7 @@ func TestNotifierFailures(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, testenv.Options{})
 		h.rec.failAll = true
-		start := h.env.Clock.Now().Add(30 * time.Minute)
+		start := h.env.Time.Now().Add(30 * time.Minute)
 		m := h.env.Schedule(testenv.Actor("ana"), "Down", start, 30*time.Minute)
 		h.stepTo(t, start.Add(time.Hour))
 		givenUp := 0
@@ -114,7 +114,7 @@ func TestNotifierFailures(t *testing.T) {
 func TestLateRemindersAfterDowntime(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{})
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	over := h.env.Schedule(testenv.Actor("ana"), "Over", now.Add(20*time.Minute), 15*time.Minute)
 	running := h.env.Schedule(testenv.Actor("ana"), "Running", now.Add(20*time.Minute), 2*time.Hour)
 	// The process is down for an hour: everything is late.
@@ -147,7 +147,7 @@ func TestLateRemindersAfterDowntime(t *testing.T) {
 func TestCloseJobLogsNoError(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{})
-	start := h.env.Clock.Now().Add(30 * time.Minute)
+	start := h.env.Time.Now().Add(30 * time.Minute)
 	h.env.Schedule(testenv.Actor("ana"), "Close", start, 15*time.Minute)
 	h.stepTo(t, start.Add(time.Hour))
 	if logs := h.env.Logs.String(); strings.Contains(logs, `"level":"error"`) {
@@ -162,7 +162,7 @@ func TestRevocationRetried(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{})
 	ctx := context.Background()
-	m := h.env.Schedule(testenv.Actor("ana"), "Revoke", h.env.Clock.Now(), time.Hour)
+	m := h.env.Schedule(testenv.Actor("ana"), "Revoke", h.env.Time.Now(), time.Hour)
 	link, err := h.env.Service.Join(ctx, testenv.Actor("bo"), m.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestRevocationRetried(t *testing.T) {
 	if err != nil || len(res.Pending) != 1 {
 		t.Fatalf("remove: %+v %v", res, err)
 	}
-	h.stepTo(t, h.env.Clock.Now().Add(10*time.Minute))
+	h.stepTo(t, h.env.Time.Now().Add(10*time.Minute))
 	if _, err := h.env.Store.FindParticipant(ctx, m.Workspace, m.ID, "bo"); core.ErrorCode(err) != core.ENOTFOUND {
 		t.Fatalf("participant still stored: %v", err)
 	}

@@ -23,7 +23,7 @@ func TestLateYesProvisioned(t *testing.T) {
 		EarlyJoin: time.Minute, Reminders: []time.Duration{2 * time.Minute, 0}}})
 	ctx := context.Background()
 	ana := testenv.Actor("ana")
-	start := h.env.Clock.Now().Add(4 * time.Minute)
+	start := h.env.Time.Now().Add(4 * time.Minute)
 	m := h.env.Schedule(ana, "All hands", start, 30*time.Minute)
 	rsvp := func(prefix string) {
 		t.Helper()

@@ -55,13 +55,13 @@ func testLoopSleepsUntilDueAndWakes(t *testing.T) {
 	h := newHarness(t, testenv.Options{Bubble: true})
 	leader := &revocableLeader{grant: make(chan context.Context, 1)}
 	h.sched = scheduler.New(scheduler.Options{
-		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Clock, Owner: "loop",
+		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Time, Owner: "loop",
 		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
-			h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()}
+			h.runs <- run{job: j, outcome: o, at: h.env.Time.Now()}
 		},
 	})
 	h.env.Service.SetWaker(h.sched.Wake)
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	far := h.env.Schedule(testenv.Actor("ana"), "Far", now.Add(5*time.Hour), 30*time.Minute)
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -79,7 +79,7 @@ func testLoopSleepsUntilDueAndWakes(t *testing.T) {
 	// Ensure scheduling an earlier meeting wakes it to run that job on time.
 	near := h.env.Schedule(testenv.Actor("ana"), "Near", now.Add(20*time.Minute), 30*time.Minute)
 	synctest.Wait()
-	h.env.Clock.Set(now.Add(10 * time.Minute))
+	h.sleepUntil(now.Add(10 * time.Minute))
 	r := waitRun(t, h, core.JobRemind)
 	// On time: reported within a second of fake time after its due time
 	// (the run itself may wait out bbolt's 2 ms write batch in the bubble).
@@ -94,11 +94,11 @@ func testLoopSleepsUntilDueAndWakes(t *testing.T) {
 	// A second of fake time first: a job of that batch may still be
 	// waiting on bbolt's 2 ms write batch, which synctest.Wait counts as
 	// asleep.
-	h.env.Clock.Advance(time.Second)
+	time.Sleep(time.Second)
 	synctest.Wait()
 	h.drainRuns()
 	lose()
-	h.env.Clock.Set(now.Add(5*time.Hour - 10*time.Minute))
+	h.sleepUntil(now.Add(5*time.Hour - 10*time.Minute))
 	select {
 	case r := <-h.runs:
 		t.Fatalf("ran %s without leadership", r.job.ID)

@@ -49,15 +49,15 @@ func testOnLeadRunsEachLeadershipBeforeClaims(t *testing.T) {
 	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
 	leads := make(chan context.Context, 2)
 	h.sched = scheduler.New(scheduler.Options{
-		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Clock, Owner: "onlead",
+		Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Time, Owner: "onlead",
 		OnLead: func(ctx context.Context) { note("lead"); leads <- ctx },
 		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
 			note("run " + string(j.Kind))
-			h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()}
+			h.runs <- run{job: j, outcome: o, at: h.env.Time.Now()}
 		},
 	})
 	// A reminder is due when leadership starts: it must not run before OnLead.
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	h.env.Schedule(testenv.Actor("ana"), "Soon", now.Add(15*time.Minute), 30*time.Minute)
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -69,7 +69,7 @@ func testOnLeadRunsEachLeadershipBeforeClaims(t *testing.T) {
 	if h.sched.Leading() {
 		t.Fatal("Leading before any leadership was granted")
 	}
-	h.env.Clock.Set(now.Add(5 * time.Minute))
+	h.sleepUntil(now.Add(5 * time.Minute))
 	lctx, lose := context.WithCancel(ctx)
 	leader.grant <- lctx
 	got := <-leads

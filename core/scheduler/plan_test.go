@@ -49,7 +49,7 @@ func TestReplanExactly(t *testing.T) {
 	h := newHarness(t, testenv.Options{})
 	ctx := context.Background()
 	ana := testenv.Actor("ana")
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	start := now.Add(2 * time.Hour)
 
 	one := h.env.Schedule(ana, "One-off", start, 30*time.Minute)
@@ -77,8 +77,15 @@ func TestReplanExactly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Scheduled, it waits for its room: the room job is due at once.
+	wantRoom := append(want(start, 15*time.Minute), "room0@"+now.UTC().Format("01-02T15:04"))
+	slices.Sort(wantRoom)
+	if got := pendingJobs(t, h, m); !slices.Equal(got, wantRoom) {
+		t.Fatalf("series planned %v\nwant %v", got, wantRoom)
+	}
+	m = h.env.MakeRoom(m)
 	if got := pendingJobs(t, h, m); !slices.Equal(got, want(start, 15*time.Minute)) {
-		t.Fatalf("series planned %v", got)
+		t.Fatalf("series planned after its room %v", got)
 	}
 	if _, _, err := h.env.Service.Skip(ctx, ana, m.ID, time.Time{}); err != nil {
 		t.Fatal(err)
@@ -113,7 +120,7 @@ func TestProvisioningFiveHundred(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{Budget: 1200})
 	ctx := context.Background()
-	now := h.env.Clock.Now()
+	now := h.env.Time.Now()
 	start := now.Add(10 * time.Minute)
 	m := h.env.Schedule(testenv.Actor("ana"), "All hands", start, time.Hour)
 	for i := range 500 {
@@ -155,6 +162,7 @@ func TestMoveWholeSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m = h.env.MakeRoom(m)
 	tue := time.Date(2026, 12, 1, 11, 0, 0, 0, ny)
 	moved, _, err := h.env.Service.Move(ctx, ana, m.ID, tue, true)
 	if err != nil {

@@ -33,7 +33,7 @@ func TestLostRoomReplacedAtOnce(t *testing.T) {
 	h := newHarness(t, testenv.Options{})
 	ctx := context.Background()
 	ana := testenv.Actor("ana")
-	start := h.env.Clock.Now().Add(time.Hour)
+	start := h.env.Time.Now().Add(time.Hour)
 	withYes := h.env.Schedule(ana, "Provisioned", start, 30*time.Minute)
 	if _, err := h.env.Service.RSVP(ctx, testenv.Actor("bo"), withYes.ID, core.RSVPYes); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func TestLostRoomReplacedAtOnce(t *testing.T) {
 	bare := h.env.Schedule(ana, "Opened", start, 30*time.Minute)
 	// A third meeting is open already when the rooms are lost: its room is
 	// recorded ACTIVE, so only the join's add-participant sees the 404.
-	now := h.env.Schedule(ana, "Running", h.env.Clock.Now().Add(2*time.Minute), 2*time.Hour)
+	now := h.env.Schedule(ana, "Running", h.env.Time.Now().Add(2*time.Minute), 2*time.Hour)
 	if _, err := h.env.Service.Join(ctx, ana, now.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestSandboxStateSurvivesRestart(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, testenv.Options{SandboxState: filepath.Join(t.TempDir(), "sandbox.json")})
 	ctx := context.Background()
-	start := h.env.Clock.Now().Add(time.Hour)
+	start := h.env.Time.Now().Add(time.Hour)
 	m := h.env.Schedule(testenv.Actor("ana"), "Kept", start, 30*time.Minute)
 	if _, err := h.env.Service.RSVP(ctx, testenv.Actor("bo"), m.ID, core.RSVPYes); err != nil {
 		t.Fatal(err)
@@ -121,14 +121,14 @@ func TestRetryStaysInsideWindow(t *testing.T) {
 	h := newHarness(t, testenv.Options{})
 	h.sched = scheduler.New(scheduler.Options{
 		Store: h.env.Store, Runner: h.env.Service, Leader: h.env.Leader(),
-		Clock: h.env.Clock, Logger: zerolog.New(h.env.Logs), Owner: "test", Rescue: time.Minute,
+		Clock: h.env.Time, Logger: zerolog.New(h.env.Logs), Owner: "test", Rescue: time.Minute,
 		MaxAttempts: 100, BaseBackoff: time.Hour, MaxBackoff: 10 * time.Hour,
 		Jitter: func() float64 { return 0.99 },
 		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
-			h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()}
+			h.runs <- run{job: j, outcome: o, at: h.env.Time.Now()}
 		},
 	})
-	start := h.env.Clock.Now().Add(time.Hour)
+	start := h.env.Time.Now().Add(time.Hour)
 	m := h.env.Schedule(testenv.Actor("ana"), "Flaky open", start, 30*time.Minute)
 	opens, closes := start.Add(-5*time.Minute), start.Add(35*time.Minute)
 	h.env.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpUpdateMeeting, Status: 503, Times: 4})

@@ -325,15 +325,15 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 		} else if cerr != nil {
 			log.Error().Err(cerr).Msg("job done but not recorded; it may run again")
 		}
-	case j.Attempts+1 >= s.o.MaxAttempts && j.Kind != core.JobClose:
+	case j.Attempts+1 >= s.o.MaxAttempts && !neverGivenUp(j.Kind):
 		outcome = GivenUp
 		log.Error().Err(err).Int("attempts", j.Attempts+1).Msg("job given up after repeated failures")
 		if ferr := s.o.Store.FailJob(rctx, j.ID, s.o.Owner, now, err.Error()); ferr != nil && core.ErrorCode(ferr) != core.ENOTFOUND {
 			log.Error().Err(ferr).Msg("could not record the given-up job")
 		}
 	default:
-		// Closing a room is never given up: an open room lets every token
-		// ever issued in. Past the cap it retries at the longest backoff.
+		// Some kinds are never given up (see neverGivenUp). Past the cap
+		// they retry at the longest backoff.
 		outcome = Retried
 		wait := retryWait(s.backoff(j.Attempts+1), err, now)
 		ev := log.Warn()
@@ -348,6 +348,16 @@ func (s *Scheduler) runOne(ctx context.Context, j core.DueJob) {
 	if s.o.OnRun != nil {
 		s.o.OnRun(j, outcome, err)
 	}
+}
+
+// neverGivenUp reports whether a job kind is retried past MaxAttempts.
+// Closing a room: an open room lets every token ever issued in. Creating
+// one and opening it: a video-service outage may outlast the cap, and a
+// meeting must still get its room, and have it opened, once the service
+// is back. The open job ends by itself when its window closes, the room
+// job when the meeting no longer waits for a room.
+func neverGivenUp(k core.JobKind) bool {
+	return k == core.JobClose || k == core.JobRoom || k == core.JobOpen
 }
 
 // retryWait bounds a backoff by the deadline the job's failure carries

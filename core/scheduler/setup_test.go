@@ -31,7 +31,7 @@ type sent struct {
 // recorder is a core.Notifier that remembers what it was asked to post,
 // and can be told to fail.
 type recorder struct {
-	clock    *testenv.Clock
+	clock    core.Clock
 	mu       sync.Mutex
 	sent     []sent
 	announce []core.Announcement
@@ -92,7 +92,7 @@ func newHarness(t testing.TB, o testenv.Options) *harness {
 	}
 	o.NoSync = true
 	h.env = testenv.New(t, o)
-	h.rec.clock = h.env.Clock
+	h.rec.clock = h.env.Time
 	h.build()
 	return h
 }
@@ -104,7 +104,7 @@ func (h *harness) build() {
 		Store:       h.env.Store,
 		Runner:      h.env.Service,
 		Leader:      h.env.Leader(),
-		Clock:       h.env.Clock,
+		Clock:       h.env.Time,
 		Logger:      zerolog.New(h.env.Logs),
 		Owner:       "test",
 		Rescue:      time.Minute,
@@ -113,7 +113,7 @@ func (h *harness) build() {
 		MaxBackoff:  time.Minute,
 		Jitter:      func() float64 { return 0.5 }, // no jitter: exact retry times
 		OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
-			h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()}
+			h.runs <- run{job: j, outcome: o, at: h.env.Time.Now()}
 		},
 	})
 	h.env.Service.SetWaker(h.sched.Wake)
@@ -141,7 +141,7 @@ func (h *harness) stepTo(t testing.TB, until time.Time) int {
 			h.env.Clock.Set(until)
 			return n
 		}
-		if next.After(h.env.Clock.Now()) {
+		if next.After(h.env.Time.Now()) {
 			h.env.Clock.Set(next)
 		}
 		k, err := h.sched.RunDue(ctx)
@@ -149,10 +149,17 @@ func (h *harness) stepTo(t testing.TB, until time.Time) int {
 			t.Fatal(err)
 		}
 		if k == 0 {
-			t.Fatalf("NextDue said %v, but nothing was claimable at %v", next, h.env.Clock.Now())
+			t.Fatalf("NextDue said %v, but nothing was claimable at %v", next, h.env.Time.Now())
 		}
 		n += k
 	}
+}
+
+// sleepUntil lets a bubble's time pass up to until (harnesses built with
+// Options.Bubble, which have no hand-moved clock): every timer due on the
+// way fires at its time.
+func (h *harness) sleepUntil(until time.Time) {
+	time.Sleep(until.Sub(h.env.Time.Now()))
 }
 
 // drainRuns returns the runs recorded so far.

@@ -42,20 +42,20 @@ func TestNewTermRetakesClaimsAtOnce(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, testenv.Options{Bubble: true})
-		now := h.env.Clock.Now()
+		now := h.env.Time.Now()
 		m := h.env.Schedule(testenv.Actor("ana"), "Standup", now.Add(10*time.Minute), 30*time.Minute)
-		h.env.Clock.Set(now.Add(5 * time.Minute))
+		h.sleepUntil(now.Add(5 * time.Minute))
 		// The dead leader's claim: every job due by now, owned by "dead".
-		stale, err := h.env.Store.ClaimDue(context.Background(), h.env.Clock.Now(), 100, "dead", time.Hour)
+		stale, err := h.env.Store.ClaimDue(context.Background(), h.env.Time.Now(), 100, "dead", time.Hour)
 		if err != nil || len(stale) == 0 {
 			t.Fatalf("stale claim: %d jobs, %v", len(stale), err)
 		}
 		leader := &revocableLeader{grant: make(chan context.Context, 1)}
 		sched := scheduler.New(scheduler.Options{
-			Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Clock, Owner: "new",
+			Store: h.env.Store, Runner: h.env.Service, Leader: leader, Clock: h.env.Time, Owner: "new",
 			Rescue: time.Hour,
 			OnRun: func(j core.DueJob, o scheduler.Outcome, _ error) {
-				h.runs <- run{job: j, outcome: o, at: h.env.Clock.Now()}
+				h.runs <- run{job: j, outcome: o, at: h.env.Time.Now()}
 			},
 		})
 		ctx, stop := context.WithCancel(context.Background())
@@ -102,13 +102,13 @@ func TestGracefulStopLetsRunningJobsFinish(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newHarness(t, testenv.Options{Bubble: true})
-				now := h.env.Clock.Now()
+				now := h.env.Time.Now()
 				m := h.env.Schedule(testenv.Actor("ana"), "Standup", now.Add(10*time.Minute), 30*time.Minute)
-				h.env.Clock.Set(now.Add(9 * time.Minute))
+				h.sleepUntil(now.Add(9 * time.Minute))
 				g := &gatedRunner{next: h.env.Service, entered: make(chan core.DueJob, 64), gate: make(chan struct{}), ctxErr: make(chan error, 64)}
 				leader := &revocableLeader{grant: make(chan context.Context, 1)}
 				sched := scheduler.New(scheduler.Options{
-					Store: h.env.Store, Runner: g, Leader: leader, Clock: h.env.Clock, Owner: "a",
+					Store: h.env.Store, Runner: g, Leader: leader, Clock: h.env.Time, Owner: "a",
 					Workers: 1, Drain: time.Minute,
 				})
 				ctx, stop := context.WithCancel(context.Background())

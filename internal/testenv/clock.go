@@ -5,37 +5,30 @@ import (
 	"net/http/httptest"
 	"sync"
 	"time"
+
+	"github.com/meetbot/meetbot/core"
 )
 
-// Clock is an Env's "now" (a core.Clock). Made by NewClock it is moved
-// only by hand (Set, Advance), for tests outside a bubble that just ask
-// what time it is; code that waits on timers does not see it move, so such
-// a test pokes that code instead (Scheduler.Wake). Made by BubbleClock,
-// inside a testing/synctest bubble, it is the bubble's fake time shifted
-// to start at a chosen instant, and Set and Advance sleep the calling
-// goroutine: every timer in the bubble fires on the way, at its time.
+// Clock is a hand-moved core.Clock: Now says what Set and Advance last
+// made it, and nothing else moves it. It exists for the tests a
+// testing/synctest bubble cannot hold, those on etcd: the etcd client talks
+// gRPC over loopback, and a goroutine blocked on a socket never lets a
+// bubble's time move. Code that waits on timers does not see this clock
+// move, so such a test pokes that code instead (Scheduler.Wake). Tests on
+// bbolt that need time to pass for timers run in a bubble (Options.Bubble)
+// and sleep; their Env has no Clock.
 type Clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	bubble bool
-	shift  time.Duration  // bubble: now = time.Now() + shift
-	loc    *time.Location // bubble: the start's zone, as NewClock keeps it
+	mu  sync.Mutex
+	now time.Time
 }
+
+var _ core.Clock = (*Clock)(nil)
 
 // NewClock returns a hand-moved clock stopped at t.
 func NewClock(t time.Time) *Clock { return &Clock{now: t} }
 
-// BubbleClock returns a clock that reads t now and then moves with the
-// bubble's time. Call it inside synctest.Test (Bubble does).
-func BubbleClock(t time.Time) *Clock {
-	return &Clock{bubble: true, shift: t.Sub(time.Now()), loc: t.Location()}
-}
-
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
-	if c.bubble {
-		return time.Now().Add(c.shift).In(c.loc).Round(0) // no monotonic reading, as NewClock's
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
@@ -43,29 +36,26 @@ func (c *Clock) Now() time.Time {
 
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) {
-	if c.bubble {
-		time.Sleep(d)
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
 
-// Set moves the clock to t. A bubble clock cannot go back; asked to, it
-// panics, as that is a broken test.
+// Set moves the clock to t.
 func (c *Clock) Set(t time.Time) {
-	if c.bubble {
-		d := t.Sub(c.Now())
-		if d < 0 {
-			panic("testenv: a bubble clock cannot move back to " + t.String())
-		}
-		time.Sleep(d)
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+}
+
+// BubbleTime is the clock of an Env built inside a bubble (call it in one):
+// the bubble's fake time, moved to read start at the moment it is called, in
+// start's zone and without a monotonic reading, as a Clock's times are. The
+// bubble's time moves only while every goroutine in it is blocked, so a
+// test makes time pass by sleeping.
+func BubbleTime(start time.Time) core.Clock {
+	shift, loc := start.Sub(time.Now()), start.Location()
+	return core.ClockFunc(func() time.Time { return time.Now().Add(shift).In(loc).Round(0) })
 }
 
 // SandboxURL is the made-up origin the RealtimeKit client is pointed at;

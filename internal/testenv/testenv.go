@@ -6,15 +6,16 @@
 // fake, so tests advance it instead of sleeping. It is test support,
 // imported only from _test.go files.
 //
-// Time comes in two kinds (clock.go). Tests whose code under test waits
-// on timers (the scheduler's loop, call deadlines, Retry-After) build the
-// Env inside synctest.Test with Options.Bubble: every timer, deadline and
-// time.Now there is the bubble's fake time, and Env.Clock follows it from
-// Options.Start. Such an Env is always on bbolt, whatever
-// MEETBOT_TEST_STORE says: the etcd client keeps gRPC connections over
-// loopback, and a goroutine blocked on a socket never lets a bubble's time
-// move. Tests that only ask "what time is it" move Env.Clock by hand,
-// outside any bubble, on either store.
+// The service's clock is Env.Time, a core.Clock, and comes in two kinds
+// (clock.go). Tests whose code under test waits on timers (the scheduler's
+// loop, call deadlines, Retry-After, cache lifetimes) build the Env inside
+// synctest.Test with Options.Bubble: every timer, deadline and time.Now
+// there is the bubble's fake time, Env.Time reads it from Options.Start
+// on, and the test sleeps to let time pass. Such an Env is always on
+// bbolt, whatever MEETBOT_TEST_STORE says: the etcd client keeps gRPC
+// connections over loopback, and a goroutine blocked on a socket never
+// lets a bubble's time move. Tests that run on either store stay outside
+// a bubble and move Env.Clock, a hand-moved Clock, which Env.Time then is.
 //
 // The driver comes from Options.Driver, else from the environment variable
 // MEETBOT_TEST_STORE (bolt or etcd; default bolt), so one variable runs the
@@ -92,17 +93,25 @@ func MustZone(name string) *time.Location {
 	return loc
 }
 
+// noSyncBatchDelay is how long a batched bbolt write waits for others
+// under Options.NoSync.
+const noSyncBatchDelay = 50 * time.Microsecond
+
 // Options tune an Env; zero values are sensible.
 type Options struct {
 	CallTimeout time.Duration // default 2s
 	Budget      int           // default 1200
 	RealClock   bool          // use the wall clock (benchmarks)
-	// Bubble says New is called inside a testing/synctest bubble: the
-	// clock then follows the bubble's fake time from Start, so timers and
-	// deadlines in the code under test move with it. The store is bbolt
-	// (an empty Driver means bolt, etcd is refused).
+	// Bubble says New is called inside a testing/synctest bubble: Env.Time
+	// is then the bubble's fake time from Start, so timers and deadlines in
+	// the code under test move with it, and Env.Clock is nil. The store is
+	// bbolt (an empty Driver means bolt, etcd is refused).
 	Bubble bool
-	NoSync bool // bbolt without fsync (bolt only; etcdtest's server never fsyncs)
+	// NoSync runs bbolt without fsync (bolt only; etcdtest's server never
+	// fsyncs), and with a batch delay of noSyncBatchDelay instead of 2 ms:
+	// a commit without fsync is cheap, so waiting for company only slows
+	// a test's writes down (concurrent writes are still batched).
+	NoSync bool
 	// Driver is storage.Bolt or storage.Etcd; empty means DefaultDriver().
 	Driver   string
 	Config   core.Config   // default: New York zone, PublicURL http://meet.test
@@ -133,10 +142,16 @@ type Env struct {
 	Driver  string
 	Sandbox *sandbox.Server
 	Conf    *realtimekit.Client
-	Clock   *Clock
-	Logs    *SyncBuffer
-	Config  core.Config
-	opts    Options
+	// Time is the service's clock: Clock outside a bubble, the bubble's
+	// time inside one (Options.Bubble), the wall clock with
+	// Options.RealClock.
+	Time core.Clock
+	// Clock moves Time by hand outside a bubble; nil inside one, where
+	// tests sleep instead.
+	Clock  *Clock
+	Logs   *SyncBuffer
+	Config core.Config
+	opts   Options
 	// etcdPrefix is this Env's keyspace on the shared etcd server, kept
 	// across Restart.
 	etcdPrefix string
@@ -181,11 +196,16 @@ func New(t testing.TB, o Options) *Env {
 	if o.Bubble && o.Driver != storage.Bolt {
 		t.Fatalf("testenv: Options.Bubble needs the bolt driver, not %s: the etcd client's sockets would keep the bubble's time still", o.Driver)
 	}
-	clock := NewClock(o.Start)
-	if o.Bubble {
-		clock = BubbleClock(o.Start)
+	e := &Env{T: t, Dir: t.TempDir(), Logs: &SyncBuffer{}, Config: o.Config, Driver: o.Driver, opts: o}
+	switch {
+	case o.Bubble:
+		e.Time = BubbleTime(o.Start)
+	case o.RealClock:
+		e.Clock, e.Time = NewClock(o.Start), core.SystemClock
+	default:
+		e.Clock = NewClock(o.Start)
+		e.Time = e.Clock
 	}
-	e := &Env{T: t, Dir: t.TempDir(), Clock: clock, Logs: &SyncBuffer{}, Config: o.Config, Driver: o.Driver, opts: o}
 	if o.Driver == storage.Etcd {
 		e.etcdPrefix = etcdtest.Prefix(t)
 	}
@@ -217,8 +237,11 @@ func (e *Env) open() {
 	case storage.Bolt:
 		cfg.BoltPath = filepath.Join(e.Dir, "meetbot.db")
 		cfg.Bolt = bolt.Options{NoSync: e.opts.NoSync}
+		if e.opts.NoSync {
+			cfg.Bolt.MaxBatchDelay = noSyncBatchDelay
+		}
 		if e.opts.WriteFault != nil {
-			cfg.Bolt.WriteFault, cfg.Bolt.Now = e.opts.WriteFault, e.Clock.Now
+			cfg.Bolt.WriteFault, cfg.Bolt.Now = e.opts.WriteFault, e.Time.Now
 		}
 	case storage.Etcd:
 		cfg.Etcd = etcd.Options{Endpoints: etcdtest.Shared(e.T), Prefix: e.etcdPrefix, Logger: e.logger()}
@@ -230,14 +253,10 @@ func (e *Env) open() {
 	e.Backend, e.Store = b, b.Store
 	store := b.Store
 	e.T.Cleanup(func() { _ = b.Close() })
-	var clock core.Clock = e.Clock
-	if e.opts.RealClock {
-		clock = core.SystemClock
-	}
 	svc, err := core.NewService(context.Background(), e.Config, core.Deps{
 		Store:      store,
 		Conference: e.Conf,
-		Clock:      clock,
+		Clock:      e.Time,
 		Notifier:   e.opts.Notifier,
 		Logger:     e.logger(),
 	}, e.opts.JoinKey)
@@ -271,7 +290,7 @@ func (e *Env) Restart() {
 // routes the loopback server to it.
 func (e *Env) startSandbox() {
 	e.T.Helper()
-	o := sandbox.Options{APIToken: "test-token", Now: e.Clock.Now}
+	o := sandbox.Options{APIToken: "test-token", Now: e.Time.Now}
 	sb := sandbox.New(o)
 	if e.opts.SandboxState != "" {
 		var err error
@@ -303,14 +322,45 @@ func Actor(user string) core.Actor {
 	return core.Actor{User: core.UserKey{Workspace: Workspace, UserID: user}, Name: "User " + user, Channel: "C1"}
 }
 
-// Schedule schedules a meeting or fails the test.
+// Schedule schedules a meeting and makes its video room, as the leader's
+// scheduler does at once (the room job), or fails the test. Tests of the
+// background creation itself call Service.Schedule and run the job.
 func (e *Env) Schedule(a core.Actor, title string, start time.Time, d time.Duration) *core.Meeting {
 	e.T.Helper()
 	m, err := e.Service.Schedule(context.Background(), a, core.ScheduleRequest{Title: title, Start: start, Duration: d})
 	if err != nil {
 		e.T.Fatalf("schedule: %v", err)
 	}
-	return m
+	return e.MakeRoom(m)
+}
+
+// MakeRoom runs m's pending room jobs now, as the scheduler would, and
+// returns m as stored afterwards, or fails the test. The jobs' records are
+// then dropped by a re-plan, as they are done.
+func (e *Env) MakeRoom(m *core.Meeting) *core.Meeting {
+	e.T.Helper()
+	ctx := context.Background()
+	jobs, err := e.Store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		e.T.Fatalf("room jobs of %s: %v", m.ID, err)
+	}
+	for _, j := range jobs {
+		if j.Kind == core.JobRoom && j.DoneAt.IsZero() {
+			if _, err := e.Service.RunJob(ctx, j); err != nil {
+				e.T.Fatalf("room job of %s: %v", m.ID, err)
+			}
+		}
+	}
+	out, err := e.Store.FindMeetingByID(ctx, m.Workspace, m.ID)
+	if err != nil {
+		e.T.Fatalf("meeting %s after its room job: %v", m.ID, err)
+	}
+	// The job ran outside the scheduler, so nothing marked it done: a
+	// re-plan drops it, as the meeting no longer waits for a room.
+	if err := e.Service.Plan(ctx, out); err != nil {
+		e.T.Fatalf("re-plan %s after its room job: %v", m.ID, err)
+	}
+	return out
 }
 
 // WantCode fails the test unless err carries code, and returns the *core.Error.

@@ -50,7 +50,9 @@ import (
 //  3. chat installations and delivery keys; meeting card references and
 //     the admins-only setting (new optional fields, so older records read
 //     as "none").
-const schemaVersion = 3
+//  4. the room index and attendance per occurrence; the recordings and
+//     summaries settings. Opening an older file indexes its rooms.
+const schemaVersion = 4
 
 // Defaults for Options. The batch size matches the expected number of
 // concurrent writers: measured on our hardware, a batch that fills up and
@@ -192,6 +194,11 @@ func (db *DB) init() error {
 		if n > schemaVersion {
 			return fmt.Errorf("bolt: %s was written by a newer meetbot (schema %d; this build reads up to %d)",
 				db.path, n, schemaVersion)
+		}
+		if n < 4 {
+			if err := backfillRooms(tx); err != nil {
+				return fmt.Errorf("bolt: index the rooms of %s: %w", db.path, err)
+			}
 		}
 		if n < schemaVersion {
 			db.log.Info().Str("path", db.path).Int("from", n).Int("to", schemaVersion).Msg("bolt schema upgraded")

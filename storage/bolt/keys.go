@@ -36,12 +36,16 @@ var (
 	// keys of deliveries already acted on, by key, holding their expiry.
 	bucketInstalls = []byte("installations")
 	bucketOnce     = []byte("once")
+	// Room events (schema 4): the meeting of each RealtimeKit room, and
+	// attendance per occurrence (see attendance.go).
+	bucketRooms      = []byte("meetings_by_room")
+	bucketAttendance = []byte("attendance")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketMeetings, bucketMeetingsStart, bucketPending, bucketActiveRooms, bucketCounters,
 		bucketParticipants, bucketUsers, bucketWorkspaces, bucketSecrets,
 		bucketJobs, bucketJobsDue, bucketJobsClaimed, bucketJobsDone, bucketJobsByMeeting,
-		bucketInstalls, bucketOnce,
+		bucketInstalls, bucketOnce, bucketRooms, bucketAttendance,
 	}
 )
 

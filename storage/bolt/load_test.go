@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/internal/record"
 )
 
 // The bulk loader below fills a store with many meetings and their jobs far
@@ -53,7 +54,7 @@ func (s loadSet) meeting(w, num int) (*core.Meeting, []core.DueJob) {
 		Workspace: ws, ID: id, Channel: "C0123456789", Title: "Weekly planning " + id,
 		Organizer: "U0123456789", OrganizerName: "Ada Lovelace", Start: start, TimeZone: "Europe/Berlin",
 		Duration: 30 * time.Minute, Invitees: []string{"U1111111111", "U2222222222"},
-		State: core.StateScheduled, RoomID: "bbb1c2d3-e4f5-6789-abcd-" + id, RoomTag: "mb-" + id,
+		State: core.StateScheduled, RoomID: "bbb1c2d3-e4f5-6789-abcd-" + strconv.Itoa(w) + "-" + id, RoomTag: "mb-" + id,
 		RoomStatus: core.RoomInactive, CreatedAt: loadT0, UpdatedAt: loadT0, Version: 1,
 	}
 	job := func(kind core.JobKind, lead time.Duration, due time.Time) core.DueJob {
@@ -161,6 +162,7 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 	type batch struct {
 		puts      []kv
 		due, time [][]byte
+		rooms     []kv
 		kinds     map[core.JobKind]uint64
 		err       error
 	}
@@ -196,6 +198,7 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 				}
 				b.puts = append(b.puts, kv{bucketMeetings, meetingKey(prefix, m.ID), v})
 				b.time = append(b.time, startKey(prefix, m.Start, m.ID))
+				b.rooms = append(b.rooms, kv{bucketRooms, []byte(m.RoomID), record.EncodeRoomRef(m)})
 				slices.SortFunc(jobs, func(a, b core.DueJob) int { return strings.Compare(a.ID, b.ID) })
 				for i := range jobs {
 					v, err := encodeJob(&jobs[i])
@@ -233,8 +236,10 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 	total := set.workspaces * set.perWS
 	dueKeys := make([][]byte, 0, 4*total)
 	startKeys := make([][]byte, 0, total)
+	var rooms []kv
 	pending := map[core.JobKind]uint64{}
 	for b := range batches {
+		rooms = append(rooms, b.rooms...)
 		must(b.err)
 		for _, p := range b.puts {
 			must(ap.put(p.bucket, p.k, p.v))
@@ -254,6 +259,10 @@ func bulkLoad(tb testing.TB, path string, set loadSet) [][]byte {
 		for _, k := range idx.keys {
 			must(ap.put(idx.bucket, k, nil))
 		}
+	}
+	slices.SortFunc(rooms, func(a, b kv) int { return bytes.Compare(a.k, b.k) })
+	for _, r := range rooms {
+		must(ap.put(r.bucket, r.k, r.v))
 	}
 	must(ap.commit())
 	// Every loaded job is pending: keep the counts the API would (pending.go).

@@ -23,6 +23,21 @@ func errNoMeeting(id string) error {
 // of its members fails), so it derives everything from the transaction and
 // only touches m after the commit.
 func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
+	return db.createMeeting(ctx, m, nil)
+}
+
+// CreatePlannedMeeting stores m and the jobs plan returns for it in one
+// batched transaction, so a schedule costs one commit.
+func (db *DB) CreatePlannedMeeting(ctx context.Context, m *core.Meeting, plan func(*core.Meeting) []core.DueJob) error {
+	if plan == nil {
+		return fmt.Errorf("bolt: create planned meeting without a plan")
+	}
+	return db.createMeeting(ctx, m, plan)
+}
+
+// createMeeting is CreateMeeting, planning the new meeting's jobs in the
+// same transaction when plan is set.
+func (db *DB) createMeeting(ctx context.Context, m *core.Meeting, plan func(*core.Meeting) []core.DueJob) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -52,6 +67,15 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 		c.ID, c.Version = next, 1
 		if err := putMeeting(tx, prefix, nil, c); err != nil {
 			return err
+		}
+		if plan != nil {
+			planned, err := plannedJobs(c.Workspace, next, plan(c.Clone()))
+			if err != nil {
+				return err
+			}
+			if err := db.planJobsTx(tx, prefix, c.Workspace, next, planned); err != nil {
+				return err
+			}
 		}
 		id = next
 		return nil
@@ -94,6 +118,9 @@ func putMeeting(tx *bolt.Tx, prefix []byte, old, m *core.Meeting) error {
 	isActive := func(x *core.Meeting) bool { return x.RoomStatus == core.RoomActive }
 	if err := syncIndex(tx.Bucket(bucketActiveRooms), key, old, m, isActive); err != nil {
 		return fmt.Errorf("bolt: update active-room index for meeting %q: %w", m.ID, err)
+	}
+	if err := syncRoomIndex(tx, old, m); err != nil {
+		return err
 	}
 
 	// Remember the longest duration seen in the workspace, so FindMeetings
@@ -386,6 +413,11 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			if err := unindexStart(tx, prefix, ws, id, v); err != nil {
 				return err
 			}
+			if m, err := decodeMeeting(ws, id, v); err == nil && m.RoomID != "" {
+				if err := unindexRoom(tx.Bucket(bucketRooms), m); err != nil {
+					return err
+				}
+			}
 		}
 		for _, index := range [][]byte{bucketPending, bucketActiveRooms} {
 			if err := tx.Bucket(index).Delete(key); err != nil {
@@ -393,6 +425,9 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			}
 		}
 		if err := deletePrefix(tx.Bucket(bucketParticipants), participantPrefix(prefix, id)); err != nil {
+			return err
+		}
+		if err := deletePrefix(tx.Bucket(bucketAttendance), participantPrefix(prefix, id)); err != nil {
 			return err
 		}
 		return deleteMeetingJobs(tx, prefix, ws, id)

@@ -94,6 +94,33 @@ func (db *DB) CreateMeeting(ctx context.Context, m *core.Meeting) error {
 	}
 }
 
+// CreatePlannedMeeting creates m and then plans the jobs plan returns for
+// it. The two are separate Txns here (creates are group-committed per
+// workspace, plans are not). Once the meeting is stored the call succeeds:
+// the person's meeting exists, so a plan that still fails after a few
+// tries (an etcd leader change) is logged, not returned, and is left to
+// recovery, which plans a pending meeting that has no room job on the next
+// leader's start, as after a crash between the two.
+func (db *DB) CreatePlannedMeeting(ctx context.Context, m *core.Meeting, plan func(*core.Meeting) []core.DueJob) error {
+	if plan == nil {
+		return internal(fmt.Errorf("create planned meeting without a plan"))
+	}
+	if err := db.CreateMeeting(ctx, m); err != nil {
+		return err
+	}
+	jobs := plan(m.Clone())
+	pctx := context.WithoutCancel(ctx)
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		if err = db.PlanJobs(pctx, m.Workspace, m.ID, jobs); err == nil {
+			return nil
+		}
+		_ = backoff(pctx, attempt+3)
+	}
+	db.log.Error().Err(err).Str("workspace", m.Workspace.String()).Str("meeting", m.ID).Msg("meeting stored but its jobs not planned; recovery plans them")
+	return nil
+}
+
 // commitCreates commits one group of the workspace's queued creates (the
 // oldest first), answers them, and then hands the committer's role to the
 // oldest create still queued, or gives it up when none is. Each caller so
@@ -227,7 +254,7 @@ func (db *DB) groupOps(group []*pendingCreate, cs counterState) (ids []string, c
 			return nil, nil, nil, 0, err
 		}
 		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(k.record), "=", 0))
-		ops = append(ops, mops...)
+		ops = appendRoomOnce(ops, mops, k.roomPrefix)
 		ids = append(ids, id)
 		if c.Duration > 0 {
 			maxDur = max(maxDur, uint64(c.Duration))

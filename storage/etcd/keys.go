@@ -26,6 +26,7 @@ import (
 //	secrets/<name>                     secret record
 //	installations/<ws>                 installation record
 //	once/<key>                         expiry, see onceValue
+//	rooms/<room>, attendance/…         see attendance.go
 //
 // <ws> is the escaped platform and workspace id joined by "/", and <T> is
 // timeHex of the start.
@@ -87,7 +88,7 @@ func (db *DB) wsKey(kind string, ws core.WorkspaceKey, parts ...string) (string,
 // meetingKeys are the keys one meeting touches besides its start index
 // entry, which depends on its start.
 type meetingKeys struct {
-	record, pending, active, startPrefix, lastID, maxDur string
+	record, pending, active, startPrefix, lastID, maxDur, roomPrefix string
 }
 
 func (db *DB) keysOf(ws core.WorkspaceKey, id string) (meetingKeys, error) {
@@ -103,6 +104,7 @@ func (db *DB) keysOf(ws core.WorkspaceKey, id string) (meetingKeys, error) {
 		startPrefix: db.prefix + kindByStart + "/" + w + "/",
 		lastID:      db.prefix + kindCounters + "/" + w + "/" + counterLastID,
 		maxDur:      db.prefix + kindCounters + "/" + w + "/" + counterMaxDuration,
+		roomPrefix:  db.prefix + kindRooms + "/",
 	}, nil
 }
 

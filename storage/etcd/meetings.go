@@ -100,6 +100,7 @@ func putMeetingOps(k meetingKeys, old, m *core.Meeting, cs counterState) ([]clie
 	}
 	ops = syncIndex(ops, k.pending, old, m, func(x *core.Meeting) bool { return x.State == core.StatePending })
 	ops = syncIndex(ops, k.active, old, m, func(x *core.Meeting) bool { return x.RoomStatus == core.RoomActive })
+	ops = roomOps(ops, k, old, m)
 	var cmps []clientv3.Cmp
 	// Remember the longest duration seen in the workspace, so FindMeetings
 	// can start at EndsAfter-maxDuration instead of the beginning. It never

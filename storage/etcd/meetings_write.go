@@ -114,6 +114,10 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 	if err != nil {
 		return err
 	}
+	attendance, err := db.attendancePrefix(ws, id)
+	if err != nil {
+		return err
+	}
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
@@ -124,9 +128,13 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 		ops := []clientv3.Op{
 			clientv3.OpDelete(k.pending), clientv3.OpDelete(k.active),
 			clientv3.OpDelete(participants+"/", clientv3.WithPrefix()),
+			clientv3.OpDelete(attendance, clientv3.WithPrefix()),
 		}
 		if found {
 			ops = append(ops, clientv3.OpDelete(k.record))
+			if m, err := record.DecodeMeeting(ws, id, v); err == nil && m.RoomID != "" {
+				ops = append(ops, clientv3.OpDelete(k.roomPrefix+esc(m.RoomID)))
+			}
 			starts, err := db.startKeysOf(bctx, k, ws, id, v)
 			if err != nil {
 				return storeErr(ctx, err)

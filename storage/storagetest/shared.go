@@ -143,6 +143,37 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 		sameIDs(t, "active rooms after the race", active, m.ID)
 	})
 
+	// Ensure concurrent attendance updates of one occurrence through both
+	// stores each see the one before: every peer is kept once.
+	t.Run("ConcurrentAttendanceLosesNothing", func(t *testing.T) {
+		a, b := pair(t)
+		m := create(t, a, newMeeting(wsA, "C1", base, time.Hour))
+		syncStores(t, b)
+		n := 2 * sharedWriters
+		race(t, n, func(i int) error {
+			s := [2]core.Store{a, b}[i%2]
+			_, err := s.UpdateAttendance(t.Context(), wsA, m.ID, base, func(at *core.Attendance) error {
+				at.Peers = append(at.Peers, core.Presence{PeerID: fmt.Sprintf("p%03d", i), CustomID: "c", JoinedAt: base})
+				return nil
+			})
+			return err
+		})
+		syncStores(t, a, b)
+		for _, s := range []core.Store{a, b} {
+			list, err := s.ListAttendance(t.Context(), wsA, m.ID)
+			if err != nil || len(list) != 1 || len(list[0].Peers) != n {
+				t.Fatalf("after %d racing updates: %d records, %v", n, len(list), err)
+			}
+			seen := map[string]bool{}
+			for _, p := range list[0].Peers {
+				if seen[p.PeerID] {
+					t.Fatalf("peer %s stored twice", p.PeerID)
+				}
+				seen[p.PeerID] = true
+			}
+		}
+	})
+
 	// Ensure a key is claimed exactly once across both stores, and exactly
 	// once again after it ran out.
 	t.Run("OnceClaimedExactlyOnce", func(t *testing.T) {
@@ -242,6 +273,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 		_, err = b.FindMeetingByID(t.Context(), wsA, m.ID)
 		wantCode(t, err, core.ENOTFOUND, "meeting deleted through the other store")
 	})
+	runSharedInboxTests(t, pair)
 }
 
 // race runs fn(0..n-1) in n goroutines released together, and fails the

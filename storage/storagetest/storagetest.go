@@ -34,11 +34,15 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		return s
 	}
 	runMeetingTests(t, fresh)
+	runPlannedCreateTests(t, fresh)
 	runMeetingQueryTests(t, fresh)
 	runParticipantTests(t, fresh)
 	runSettingsTests(t, fresh)
 	runJobTests(t, fresh)
 	runInstallTests(t, fresh)
+	runInboxTests(t, fresh)
+	runInboxBatchTests(t, fresh)
+	runAttendanceTests(t, fresh)
 }
 
 // Test fixtures. wsC shares wsA's workspace id on another platform, so a
@@ -74,17 +78,18 @@ func newMeeting(ws core.WorkspaceKey, channel string, start time.Time, d time.Du
 			{Original: start.Add(7 * 24 * time.Hour), Skipped: true},
 			{Original: start.Add(14 * 24 * time.Hour), Start: start.Add(14*24*time.Hour + 90*time.Minute + 7)},
 		},
-		RSVPs:       map[string]core.RSVP{"U4": core.RSVPYes, "U6": core.RSVPNo, "U7": core.RSVPMaybe},
-		State:       core.StateScheduled,
-		CancelledAt: time.Time{},
-		RoomID:      "bbb1c2d3-room",
-		RoomTag:     "mb-7f3a",
-		RoomStatus:  core.RoomInactive,
-		Abandoned:   true,
-		Card:        core.MessageRef{Channel: "C1", ID: "1700000000.000100"},
-		Mirror:      core.MessageRef{Channel: "G1", ID: "1234567890"},
-		CreatedAt:   base.Add(-time.Hour),
-		UpdatedAt:   base.Add(-time.Minute),
+		RSVPs:        map[string]core.RSVP{"U4": core.RSVPYes, "U6": core.RSVPNo, "U7": core.RSVPMaybe},
+		State:        core.StateScheduled,
+		CancelledAt:  time.Time{},
+		RoomID:       "bbb1c2d3-room",
+		RoomTag:      "mb-7f3a",
+		RoomStatus:   core.RoomInactive,
+		Abandoned:    true,
+		RoomAttempts: 2,
+		Card:         core.MessageRef{Channel: "C1", ID: "1700000000.000100"},
+		Mirror:       core.MessageRef{Channel: "G1", ID: "1234567890"},
+		CreatedAt:    base.Add(-time.Hour),
+		UpdatedAt:    base.Add(-time.Minute),
 	}
 }
 

@@ -36,8 +36,16 @@ type preset struct {
 type session struct {
 	ID        string
 	StartedAt time.Time
-	live      []string // participant ids, in joining order
+	EndedAt   time.Time // zero while live
+	live      []string  // participant ids, in joining order
 	maxLive   int
+	peers     []*peer // every peer that joined, in joining order
+}
+
+// sessionRef finds a session (live or ended) by id for the sessions API.
+type sessionRef struct {
+	meeting string
+	session *session
 }
 
 // meetingJSON is a meeting as RealtimeKit renders it.

@@ -251,7 +251,7 @@ func (s *Server) kickAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := len(m.session.live)
-	m.session = nil
+	s.endSessionLocked(m, ReasonHostEnded)
 	m.kickAlls++
 	writeData(w, http.StatusOK, map[string]any{"action": "kick_all", "kicked_participants_count": n})
 }
@@ -288,6 +288,7 @@ func (s *Server) kick(w http.ResponseWriter, r *http.Request) {
 		hit := slices.Contains(body.ParticipantIDs, id) ||
 			(p != nil && slices.Contains(body.CustomParticipantIDs, p.CustomID))
 		if hit {
+			s.kickParticipantLocked(m, id)
 			k := map[string]any{"id": id, "created_at": isoTime(s.now()), "updated_at": isoTime(s.now())}
 			if p != nil {
 				k["name"] = p.Name
@@ -301,7 +302,7 @@ func (s *Server) kick(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(m.session.live) == 0 {
-		m.session = nil
+		s.endSessionLocked(m, ReasonAllLeft)
 	}
 	writeData(w, http.StatusOK, map[string]any{"action": "kick", "participants": kicked})
 }

@@ -31,6 +31,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"io"
 	"math"
@@ -61,6 +62,15 @@ const (
 	OpKickAll           = "kick_all"
 	OpKick              = "kick"
 	OpListPresets       = "list_presets"
+
+	OpCreateWebhook          = "create_webhook"
+	OpListWebhooks           = "list_webhooks"
+	OpGetWebhook             = "get_webhook"
+	OpEditWebhook            = "edit_webhook"
+	OpDeleteWebhook          = "delete_webhook"
+	OpGetSessionParticipants = "get_session_participants"
+	OpGetSessionSummary      = "get_session_summary"
+	OpGetRecording           = "get_recording"
 )
 
 // DefaultPresets are the preset names a RealtimeKit app created in the
@@ -90,6 +100,15 @@ type Options struct {
 	// non-empty bearer token is. Requests without one get 401 either way, so
 	// a client that forgets its credentials fails in tests too.
 	APIToken string
+	// WebhookClient sends the webhooks; nil means a plain client. Tests
+	// route it to an in-process receiver.
+	WebhookClient *http.Client
+	// WebhookKey signs the webhooks; nil makes a key on first use. Tests
+	// pass one key to many sandboxes (RSA generation is slow).
+	WebhookKey *rsa.PrivateKey
+	// BaseURL is where the sandbox is reached, for the download URLs it
+	// hands out; empty means SandboxBaseURL (SetBaseURL changes it).
+	BaseURL string
 }
 
 // Fault makes the server misbehave for matching requests, to test how a
@@ -135,6 +154,19 @@ type Server struct {
 	total    int
 	faults   []*Fault
 	latency  time.Duration
+
+	// Room life: every session by id (live and ended), registered
+	// webhooks, recordings and summaries of ended sessions, download URLs.
+	sessions   map[string]sessionRef
+	webhooks   []*webhookCfg
+	recordings map[string]*recording
+	summaries  map[string]string
+	downloads  map[string]download
+	record     bool
+	summarize  bool
+	baseURL    string
+
+	hookState
 }
 
 // New returns a Server with no meetings. Each server signs tokens with its
@@ -147,7 +179,19 @@ func New(opts Options) *Server {
 		key:      make([]byte, 32),
 		meetings: map[string]*meeting{},
 		calls:    map[string]int{},
+
+		sessions:   map[string]sessionRef{},
+		recordings: map[string]*recording{},
+		summaries:  map[string]string{},
+		downloads:  map[string]download{},
+		baseURL:    strings.TrimSuffix(opts.BaseURL, "/"),
 	}
+	s.hookClient = opts.WebhookClient
+	if s.hookClient == nil {
+		s.hookClient = &http.Client{Timeout: deliveryTimeout}
+	}
+	s.whKey = opts.WebhookKey
+	s.idle = make(chan struct{})
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -166,6 +210,9 @@ func New(opts Options) *Server {
 	for _, prefix := range []string{"", "/client/v4"} {
 		s.routes(prefix + "/accounts/{account}/realtime/kit/{app}")
 	}
+	s.mux.HandleFunc("GET /.well-known/webhooks.json", s.serveWellKnown)
+	s.mux.HandleFunc("GET /sandbox/downloads/{token}", s.serveDownload)
+	s.mux.Handle("/sandbox/rtk/", s.ClientHandler())
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.countTotal()
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
@@ -194,6 +241,16 @@ func (s *Server) routes(base string) {
 	handle("POST", a+"/kick-all", OpKickAll, s.kickAll)
 	handle("POST", a+"/kick", OpKick, s.kick)
 	handle("GET", base+"/presets", OpListPresets, s.listPresets)
+	wh := base + "/webhooks"
+	handle("POST", wh, OpCreateWebhook, s.createWebhook)
+	handle("GET", wh, OpListWebhooks, s.listWebhooks)
+	handle("GET", wh+"/{webhook}", OpGetWebhook, s.getWebhook)
+	handle("PATCH", wh+"/{webhook}", OpEditWebhook, s.editWebhook)
+	handle("PUT", wh+"/{webhook}", OpEditWebhook, s.editWebhook)
+	handle("DELETE", wh+"/{webhook}", OpDeleteWebhook, s.deleteWebhook)
+	handle("GET", base+"/sessions/{session}/participants", OpGetSessionParticipants, s.getSessionParticipants)
+	handle("GET", base+"/sessions/{session}/summary", OpGetSessionSummary, s.getSessionSummary)
+	handle("GET", base+"/recordings/{recording}", OpGetRecording, s.getRecording)
 }
 
 // ServeHTTP implements http.Handler.

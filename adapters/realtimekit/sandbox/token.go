@@ -150,13 +150,10 @@ func (s *Server) Join(tok string) error {
 	if m.Status != StatusActive {
 		return ErrMeetingInactive
 	}
-	if m.session == nil {
-		m.session = &session{ID: newUUID(), StartedAt: s.now().UTC()}
+	if m.session != nil && slices.Contains(m.session.live, p.ID) {
+		return nil
 	}
-	if !slices.Contains(m.session.live, p.ID) {
-		m.session.live = append(m.session.live, p.ID)
-		m.session.maxLive = max(m.session.maxLive, len(m.session.live))
-	}
+	s.enterLocked(m, p)
 	return nil
 }
 
@@ -177,9 +174,13 @@ func (s *Server) Leave(tok string) error {
 	if !ok || m.session == nil {
 		return nil
 	}
-	m.session.live = slices.DeleteFunc(m.session.live, func(id string) bool { return id == c.ParticipantID })
-	if len(m.session.live) == 0 {
-		m.session = nil
+	for _, p := range slices.Clone(m.session.peers) {
+		if m.session == nil {
+			break
+		}
+		if p.ParticipantID == c.ParticipantID && p.LeftAt.IsZero() {
+			s.leaveLocked(m, p)
+		}
 	}
 	return nil
 }

@@ -28,11 +28,18 @@ type Workspace struct {
 	GraceNS         *int64 `json:"grace_ns,omitempty"`
 	// RemindersNS is a pointer so that nil ("use the configured default")
 	// and empty ("no reminders") stay different when stored.
-	RemindersNS *[]int64  `json:"reminders_ns,omitempty"`
-	DMReminders bool      `json:"dm_reminders,omitempty"`
-	AdminsOnly  bool      `json:"admins_only,omitempty"`
-	Admins      []string  `json:"admins,omitempty"`
-	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+	RemindersNS *[]int64 `json:"reminders_ns,omitempty"`
+	DMReminders bool     `json:"dm_reminders,omitempty"`
+	AdminsOnly  bool     `json:"admins_only,omitempty"`
+	Admins      []string `json:"admins,omitempty"`
+	Recordings  bool     `json:"recordings,omitempty"`
+	Summaries   bool     `json:"summaries,omitempty"`
+	// Video, FrameRate and ScreenshareFrameRate are the workspace's media
+	// overrides (core.MediaSettings); absent means the operator's value.
+	Video                string    `json:"video,omitempty"`
+	FrameRate            int       `json:"frame_rate,omitempty"`
+	ScreenshareFrameRate int       `json:"screenshare_frame_rate,omitempty"`
+	UpdatedAt            time.Time `json:"updated_at,omitzero"`
 }
 
 // Secret is a named random key (join-link HMAC key and the like) as stored.
@@ -123,6 +130,8 @@ func EncodeWorkspace(w *core.Workspace) ([]byte, error) {
 		Platform: string(w.Key.Platform), Workspace: w.Key.ID, DefaultTimeZone: w.DefaultTimeZone,
 		EarlyJoinNS: durPtr(w.EarlyJoin), GraceNS: durPtr(w.Grace), RemindersNS: durSlicePtr(w.Reminders),
 		DMReminders: w.DMReminders, AdminsOnly: w.AdminsOnly, Admins: w.Admins, UpdatedAt: UTC(w.UpdatedAt),
+		Recordings: w.Recordings, Summaries: w.Summaries,
+		Video: w.Media.Video, FrameRate: w.Media.FrameRate, ScreenshareFrameRate: w.Media.ScreenshareFrameRate,
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
@@ -144,6 +153,8 @@ func DecodeWorkspace(key core.WorkspaceKey, v []byte) (*core.Workspace, error) {
 		Key: key, DefaultTimeZone: r.DefaultTimeZone, EarlyJoin: nsPtr(r.EarlyJoinNS),
 		Grace: nsPtr(r.GraceNS), Reminders: nsSlice(r.RemindersNS), DMReminders: r.DMReminders,
 		AdminsOnly: r.AdminsOnly, Admins: r.Admins, UpdatedAt: r.UpdatedAt,
+		Recordings: r.Recordings, Summaries: r.Summaries,
+		Media: core.MediaSettings{Video: r.Video, FrameRate: r.FrameRate, ScreenshareFrameRate: r.ScreenshareFrameRate},
 	}, nil
 }
 

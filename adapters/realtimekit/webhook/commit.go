@@ -1,0 +1,97 @@
+package webhook
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// maxGroup bounds how many deliveries one store write carries.
+const maxGroup = 256
+
+// committer folds the inbox writes of concurrent deliveries into one
+// AcceptInbox call: the 2xx must wait for a durable write, and one commit
+// (two fsyncs on bbolt) for many deliveries is what keeps the endpoint
+// near the cost of checking the signature. There is no timer: the first
+// caller writes at once, and whoever arrives meanwhile goes into the next
+// write, led by the first of them.
+type committer struct {
+	inbox core.RoomInbox
+	ttl   time.Duration
+
+	mu      sync.Mutex
+	leading bool
+	queue   []*commitReq
+}
+
+type commitReq struct {
+	acc  core.InboxAccept
+	now  time.Time
+	err  error
+	lead bool          // set instead of a result: this request leads next
+	done chan struct{} // closed when err and acc.Fresh are set, or lead
+}
+
+// accept stores e with keys, sharing the write with concurrent callers.
+func (c *committer) accept(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time) (bool, error) {
+	r := &commitReq{acc: core.InboxAccept{Entry: e, Keys: keys}, now: now, done: make(chan struct{})}
+	c.mu.Lock()
+	c.queue = append(c.queue, r)
+	if c.leading {
+		c.mu.Unlock()
+		// No giving up here: the request is in a group that will be
+		// written, and whoever leads next must be there to lead. Each
+		// write is bounded by storeTimeout, so the wait is too.
+		<-r.done
+		if !r.lead {
+			return r.acc.Fresh, r.err
+		}
+		c.mu.Lock() // lead the next write, which holds r
+	}
+	c.leading = true
+	batch := c.queue[:min(len(c.queue), maxGroup)]
+	c.queue = c.queue[len(batch):]
+	c.mu.Unlock()
+
+	c.write(ctx, batch)
+
+	c.mu.Lock()
+	if len(c.queue) > 0 {
+		next := c.queue[0]
+		next.lead = true
+		close(next.done) // hand the lead over; it stays leading
+	} else {
+		c.leading = false
+	}
+	c.mu.Unlock()
+	return r.acc.Fresh, r.err
+}
+
+// write stores one group and answers each of its requests except the
+// leader's own, which reads its result from its request.
+func (c *committer) write(ctx context.Context, batch []*commitReq) {
+	accs := make([]*core.InboxAccept, len(batch))
+	for i, r := range batch {
+		accs[i] = &r.acc
+	}
+	// Every request of a group carries its own now; the latest is the
+	// group's (keys then live at least ttl from each arrival).
+	now := batch[0].now
+	for _, r := range batch[1:] {
+		if r.now.After(now) {
+			now = r.now
+		}
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	err := c.inbox.AcceptInbox(wctx, accs, now, c.ttl)
+	cancel()
+	for _, r := range batch {
+		r.err = err
+		if r.lead {
+			continue // the leader of this write; it is not waiting
+		}
+		close(r.done)
+	}
+}

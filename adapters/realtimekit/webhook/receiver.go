@@ -1,0 +1,289 @@
+// Package webhook receives RealtimeKit's webhooks: POST /realtimekit/webhooks.
+//
+// A delivery is read with a 1 MiB cap, its rtk-signature verified over the
+// raw bytes (RSA-SHA256, PKCS#1 v1.5) against the key RealtimeKit publishes
+// at .well-known/webhooks.json, and stored in the store's RoomInbox before
+// the 2xx goes out, so a crash right after the answer loses nothing. The
+// inbox's dedupe keys (rtk-uuid, and rtk-webhook-id with the body's
+// SHA-256, since a retry may carry a new uuid) make a redelivery a no-op.
+// Stored deliveries are parsed into core.RoomEvent values and handed to the
+// core.RoomEventHandler by Run, after the answer and again after a restart.
+//
+// Nothing here knows meetbot's meetings: an event for a room meetbot did
+// not make is passed on like any other, and the handler decides.
+package webhook
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// Path is where the endpoint is mounted.
+const Path = "/realtimekit/webhooks"
+
+// Defaults for Options.
+const (
+	// MaxBody is the largest delivery read; a summary event is the largest
+	// RealtimeKit sends and is far smaller.
+	MaxBody = 1 << 20
+	// DefaultDedupeTTL is how long a delivery's keys are remembered.
+	DefaultDedupeTTL = 48 * time.Hour
+	// DefaultKeyRefetch is the least time between two fetches of the key.
+	DefaultKeyRefetch = time.Minute
+	// DefaultRetryEvery is how often Run looks at entries whose hand-over
+	// failed (and at entries left by a crashed replica).
+	DefaultRetryEvery = 30 * time.Second
+	// DefaultMaxAttempts is how many failed hand-overs an entry gets
+	// before it is dropped (logged): about half an hour at RetryEvery.
+	DefaultMaxAttempts = 60
+	// handleTimeout bounds one hand-over to the RoomEventHandler.
+	handleTimeout = 30 * time.Second
+	// batch is how many pending entries one pass reads.
+	batch = 100
+	// storeTimeout bounds the inbox write the 2xx waits for.
+	storeTimeout = 5 * time.Second
+	// pruneEvery is how often Run forgets expired dedupe keys.
+	pruneEvery = time.Hour
+)
+
+// Options configure a Receiver.
+type Options struct {
+	// Inbox keeps accepted deliveries until they are handled (the store).
+	Inbox core.RoomInbox
+	// Handler receives the events (the core Service).
+	Handler core.RoomEventHandler
+	// KeyURL is the key document's URL; empty means DefaultKeyURL. The
+	// sandbox and tests serve their own.
+	KeyURL string
+	// HTTPClient fetches the key; nil means a plain client (every fetch has
+	// its own deadline).
+	HTTPClient *http.Client
+	// Clock spaces key fetches and stamps deliveries; nil means the system
+	// clock.
+	Clock core.Clock
+	// Logger receives one line per delivery (event, status, never a URL
+	// from the body) and the hand-over failures.
+	Logger zerolog.Logger
+	// DedupeTTL, KeyRefetch, RetryEvery and MaxAttempts override the
+	// defaults above when positive.
+	DedupeTTL   time.Duration
+	KeyRefetch  time.Duration
+	RetryEvery  time.Duration
+	MaxAttempts int
+}
+
+// Receiver is the webhook endpoint (an http.Handler) and the loop that
+// hands stored deliveries to the RoomEventHandler (Run).
+type Receiver struct {
+	opts   Options
+	log    zerolog.Logger
+	clock  core.Clock
+	keys   *keySet
+	commit *committer
+	wake   chan struct{}
+
+	// drainMu makes Drain passes one at a time; backoff holds, per entry
+	// whose hand-over failed, when it may be tried again.
+	stampMu   sync.Mutex
+	lastStamp time.Time
+
+	drainMu sync.Mutex
+	backoff map[string]time.Time
+}
+
+var _ http.Handler = (*Receiver)(nil)
+
+// New checks opts and returns a Receiver. It makes no network call: the
+// key is fetched on the first delivery.
+func New(opts Options) (*Receiver, error) {
+	if opts.Inbox == nil || opts.Handler == nil {
+		return nil, errors.New("webhook: Options.Inbox and Options.Handler are required")
+	}
+	if opts.KeyURL == "" {
+		opts.KeyURL = DefaultKeyURL
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{}
+	}
+	if opts.Clock == nil {
+		opts.Clock = core.SystemClock
+	}
+	if opts.DedupeTTL <= 0 {
+		opts.DedupeTTL = DefaultDedupeTTL
+	}
+	if opts.KeyRefetch <= 0 {
+		opts.KeyRefetch = DefaultKeyRefetch
+	}
+	if opts.RetryEvery <= 0 {
+		opts.RetryEvery = DefaultRetryEvery
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	return &Receiver{
+		opts:  opts,
+		log:   opts.Logger.With().Str("component", "realtimekit-webhook").Logger(),
+		clock: opts.Clock,
+		keys:  &keySet{url: opts.KeyURL, client: opts.HTTPClient, clock: opts.Clock, minGap: opts.KeyRefetch},
+		wake:  make(chan struct{}, 1),
+
+		commit: &committer{inbox: opts.Inbox, ttl: opts.DedupeTTL},
+
+		backoff: map[string]time.Time{},
+	}, nil
+}
+
+// Header names RealtimeKit sends.
+const (
+	headerSignature = "rtk-signature"
+	headerUUID      = "rtk-uuid"
+	headerWebhookID = "rtk-webhook-id"
+)
+
+// ServeHTTP takes one delivery: 413 over MaxBody, 401 for a missing or bad
+// signature, 400 for a signed body that is no webhook, 503 when the key or
+// the store cannot be reached (RealtimeKit retries a 5xx), 202 once
+// stored, 200 for a duplicate or an event meetbot ignores. Nothing is
+// stored unless the answer is 202.
+func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			rc.answer(w, http.StatusRequestEntityTooLarge, "body too large", "")
+			return
+		}
+		rc.answer(w, http.StatusBadRequest, "could not read body", "")
+		return
+	}
+	sig := strings.TrimSpace(r.Header.Get(headerSignature))
+	if sig == "" {
+		rc.answer(w, http.StatusUnauthorized, "missing signature", "")
+		return
+	}
+	ok, err := rc.verify(r.Context(), body, sig)
+	if err != nil {
+		rc.log.Warn().Err(err).Msg("webhook signing key unavailable; answering 503 so RealtimeKit retries")
+		rc.answer(w, http.StatusServiceUnavailable, "signing key unavailable", "")
+		return
+	}
+	if !ok {
+		rc.answer(w, http.StatusUnauthorized, "bad signature", "")
+		return
+	}
+	id := deliveryID(r.Header.Get(headerUUID), r.Header.Get(headerWebhookID), body)
+	ev, use, err := Parse(body, id)
+	if err != nil {
+		rc.answer(w, http.StatusBadRequest, "not a webhook", "")
+		return
+	}
+	if !use {
+		rc.answer(w, http.StatusOK, "ignored", "")
+		return
+	}
+	now := rc.stamp()
+	e := &core.InboxEntry{ID: id, Received: now, Body: body}
+	fresh, err := rc.commit.accept(r.Context(), e, []string{bodyKey(r.Header.Get(headerWebhookID), body)}, now)
+	if err != nil {
+		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
+		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
+		return
+	}
+	if !fresh {
+		rc.answer(w, http.StatusOK, "duplicate", string(ev.Kind))
+		return
+	}
+	rc.answer(w, http.StatusAccepted, "accepted", string(ev.Kind))
+	rc.Wake()
+}
+
+func (rc *Receiver) answer(w http.ResponseWriter, status int, what, kind string) {
+	ev := rc.log.Debug()
+	if status >= 400 {
+		ev = rc.log.Info()
+	}
+	ev.Int("status", status).Str("outcome", what).Str("event", kind).Msg("realtimekit webhook")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, what+"\n")
+}
+
+// stamp is the receive time: the clock's, but always after the previous
+// stamp, so the inbox (ordered by receive time) keeps the arrival order
+// even when the clock does not move between two deliveries.
+func (rc *Receiver) stamp() time.Time {
+	now := rc.clock.Now()
+	rc.stampMu.Lock()
+	defer rc.stampMu.Unlock()
+	if !now.After(rc.lastStamp) {
+		now = rc.lastStamp.Add(time.Nanosecond)
+	}
+	rc.lastStamp = now
+	return now
+}
+
+// verify checks sig with the cached key and, when that fails, once more
+// with a freshly fetched key (a rotation), subject to the refetch gap.
+func (rc *Receiver) verify(ctx context.Context, body []byte, sig string) (bool, error) {
+	key, err := rc.keys.current(ctx)
+	if err != nil {
+		return false, err
+	}
+	if Verify(key, body, sig) {
+		return true, nil
+	}
+	var fresh *rsa.PublicKey
+	fresh, changed, err := rc.keys.refresh(ctx, key)
+	if err != nil || !changed {
+		return false, nil
+	}
+	return Verify(fresh, body, sig), nil
+}
+
+// deliveryID names a delivery: its rtk-uuid when that is a sane id, else
+// the hash of webhook id and body.
+func deliveryID(uuid, webhookID string, body []byte) string {
+	if u := strings.TrimSpace(uuid); u != "" && len(u) <= 128 && saneID(u) {
+		return "rtk:" + u
+	}
+	return "sha:" + bodyHash(webhookID, body)[:32]
+}
+
+// bodyKey is the second dedupe key: a retry that carries a new rtk-uuid
+// still has the same webhook id and body.
+func bodyKey(webhookID string, body []byte) string {
+	return "body:" + bodyHash(webhookID, body)
+}
+
+func bodyHash(webhookID string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(webhookID))
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func saneID(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,263 @@
+package browsertest
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// npmDir holds the packed packages (npm pack, by .ci/run); gitignored.
+const npmDir = "testdata/npm"
+
+// The packed packages the tests serve and run: the two the meeting page
+// pins (web.CorePackage, web.UIPackage) and axe-core for the accessibility
+// checks.
+var tarballs = map[string]string{
+	"@cloudflare/realtimekit@2.0.2":    "cloudflare-realtimekit-2.0.2.tgz",
+	"@cloudflare/realtimekit-ui@2.0.2": "cloudflare-realtimekit-ui-2.0.2.tgz",
+	"axe-core@4.11.0":                  "axe-core-4.11.0.tgz",
+}
+
+// fetchHint says how to get what the tests need.
+const fetchHint = "install Chromium (apt-get install -y chromium) and pack the npm packages: " +
+	"npm pack --pack-destination adapters/web/browsertest/testdata/npm @cloudflare/realtimekit@2.0.2 @cloudflare/realtimekit-ui@2.0.2 axe-core@4.11.0 (.ci/run does both)"
+
+// missing skips the test, or fails it when CI is set, so CI never passes by
+// skipping.
+func missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s (CI is set, so this fails rather than skips); %s", what, fetchHint)
+	}
+	t.Skipf("%s; %s", what, fetchHint)
+}
+
+// findChromium returns the browser to run: MEETBOT_CHROMIUM, else the
+// first of the usual names on PATH.
+func findChromium() (string, error) {
+	if p := os.Getenv("MEETBOT_CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no Chromium found (set MEETBOT_CHROMIUM or put chromium on PATH)")
+}
+
+// The one browser of this test binary, started by the first test that
+// needs it and stopped by TestMain.
+var (
+	browserOnce   sync.Once
+	browserCtx    context.Context
+	browserErr    error
+	browserCancel = func() {}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	browserCancel()
+	os.Exit(code)
+}
+
+// startBrowser starts headless Chromium with the flags this machine needs
+// (no sandbox as root, no background networking on a closed network),
+// fake camera and microphone so the setup screen has media, and a fresh
+// profile.
+func startBrowser() {
+	exe, err := findChromium()
+	if err != nil {
+		browserErr = err
+		return
+	}
+	dir, err := os.MkdirTemp("", "meetbot-chromium-")
+	if err != nil {
+		browserErr = err
+		return
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1280, 800),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	if err := chromedp.Do(ctx); err != nil {
+		cancelCtx()
+		cancelAlloc()
+		_ = os.RemoveAll(dir)
+		browserErr = fmt.Errorf("start %s: %w", exe, err)
+		return
+	}
+	browserCtx = ctx
+	browserCancel = func() {
+		cancelCtx()
+		cancelAlloc()
+		_ = os.RemoveAll(dir)
+	}
+}
+
+// tab opens a new tab of the shared browser for t, closed at its end, and
+// a deadline for everything the test does in it.
+func tab(t *testing.T) context.Context {
+	t.Helper()
+	browserOnce.Do(startBrowser)
+	if browserErr != nil {
+		missing(t, browserErr.Error())
+	}
+	ctx, cancel := chromedp.NewContext(browserCtx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	dctx, dcancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(dcancel)
+	return dctx
+}
+
+// pkgFiles is one packed npm package, its files by path inside it.
+type pkgFiles map[string][]byte
+
+var (
+	pkgOnce sync.Once
+	pkgs    map[string]pkgFiles
+	pkgErr  error
+)
+
+// packages reads the packed packages from testdata/npm, once.
+func packages(t testing.TB) map[string]pkgFiles {
+	t.Helper()
+	pkgOnce.Do(func() {
+		pkgs = map[string]pkgFiles{}
+		for name, file := range tarballs {
+			files, err := readTarball(filepath.Join(npmDir, file))
+			if err != nil {
+				pkgErr = err
+				return
+			}
+			pkgs[name] = files
+		}
+	})
+	if pkgErr != nil {
+		missing(t, "the packed npm packages are missing: "+pkgErr.Error())
+	}
+	return pkgs
+}
+
+// readTarball reads every regular file of an npm pack tarball, keyed by its
+// path below "package/".
+func readTarball(file string) (pkgFiles, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	out := pkgFiles{}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		name, ok := strings.CutPrefix(h.Name, "package/")
+		if !ok {
+			continue
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", file, h.Name, err)
+		}
+		out[name] = b
+	}
+}
+
+// cdn serves the packed packages on 127.0.0.1 as jsDelivr's npm mirror
+// lays them out ("/npm/@cloudflare/realtimekit@2.0.2/dist/browser.js"),
+// with CORS open as a CDN's, for the meeting page's web.ui_kit_base_url.
+// edit, when set, may replace a file's bytes (to test SRI) or return nil
+// for a 404.
+type cdn struct {
+	*httptest.Server
+	mu   sync.Mutex
+	edit func(file string, b []byte) []byte
+	hits map[string]int
+}
+
+func newCDN(t testing.TB) *cdn {
+	t.Helper()
+	all := packages(t)
+	c := &cdn{hits: map[string]int{}}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest, ok := strings.CutPrefix(r.URL.Path, "/npm/")
+		var b []byte
+		for name, files := range all {
+			if file, ok2 := strings.CutPrefix(rest, name+"/"); ok && ok2 {
+				b = files[file]
+			}
+		}
+		c.mu.Lock()
+		c.hits[rest]++
+		edit := c.edit
+		c.mu.Unlock()
+		if b != nil && edit != nil {
+			b = edit(rest, b)
+		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if b == nil {
+			http.NotFound(w, r)
+			return
+		}
+		ct := mime.TypeByExtension(path.Ext(rest))
+		if strings.HasSuffix(rest, ".js") || strings.HasSuffix(rest, ".mjs") {
+			ct = "text/javascript; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ct)
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+// base is the web.ui_kit_base_url for this server.
+func (c *cdn) base() string { return c.URL + "/npm/" }
+
+// setEdit installs an edit of served files.
+func (c *cdn) setEdit(f func(file string, b []byte) []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.edit = f
+}

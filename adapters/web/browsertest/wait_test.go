@@ -1,0 +1,111 @@
+package browsertest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meetbot/meetbot/adapters/web"
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// TestWaitPageSwitchesToMeeting: a Join five minutes early gives the link
+// at once; its page shows the meeting, the start in the viewer's zone
+// beside the organizer's, and a countdown, then turns into the meeting by
+// itself when the server's clock reaches the window's opening: init is
+// called with the token on the same page (no reload, same address), never
+// before the window opened.
+func TestWaitPageSwitchesToMeeting(t *testing.T) {
+	ctx := tab(t)
+	e := newEnv(t, envOpts{})
+	timezone(t, ctx, "Europe/Berlin")
+	start := testenv.T0.Add(10 * time.Minute)
+	m := e.schedule(ana, core.ScheduleRequest{Title: "Design review", Start: start})
+	opens := start.Add(-5 * time.Minute)
+
+	// The server's clock runs from 4 s before the window opens.
+	const lead = 4 * time.Second
+	e.clock.Set(opens.Add(-lead))
+	link := e.join(bo, m.ID)
+	if !link.Early || !link.Expires.Equal(link.Window.Closes) {
+		t.Fatalf("a Join 4 s early: early %v, expires %v (window closes %v)", link.Early, link.Expires, link.Window.Closes)
+	}
+	realStart := e.tick(opens.Add(-lead))
+	openReal := realStart.Add(lead)
+
+	open(t, ctx, link.URL, "refuse")
+	waitFor(t, ctx, "the countdown", `document.getElementById("left").textContent.endsWith(" s")`, 5*time.Second)
+	text := eval[string](t, ctx, `document.getElementById("left").textContent`)
+	if !strings.HasSuffix(text, " s") || text == "0 s" {
+		t.Errorf("countdown shows %q, want seconds left", text)
+	}
+	if time.Now().Before(openReal) {
+		left := int(openReal.Sub(time.Now()).Seconds()) + 1
+		if text != web.Countdown(left) && text != web.Countdown(left-1) && text != web.Countdown(left+1) {
+			t.Errorf("countdown shows %q with about %d s left", text, left)
+		}
+	}
+	body := eval[string](t, ctx, `document.body.innerText`)
+	for _, want := range []string{"Design review", "Organized by Ana Lima", "your time (Europe/Berlin)", "for the organizer", "Joining opens at", "Add to calendar"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("wait page lacks %q:\n%s", want, body)
+		}
+	}
+	if !strings.Contains(body, "8:10 PM your time") { // 14:10 EST is 20:10 in Berlin
+		t.Errorf("wait page does not show the Berlin time of the start:\n%s", body)
+	}
+	if n := len(initCalls(t, ctx)); n != 0 {
+		t.Fatalf("init called %d times before the window opened", n)
+	}
+	checkA11y(t, ctx, "wait")
+	screenshots(t, ctx, "wait")
+	marker := eval[float64](t, ctx, `window.__meetbot.marker`)
+	href := eval[string](t, ctx, `location.href`)
+
+	waitFor(t, ctx, "the switch to the meeting", `window.__meetbot.initCalls.length > 0`, 15*time.Second)
+	c := initCalls(t, ctx)[0]
+	delay := time.UnixMilli(int64(c.Wall)).Sub(openReal)
+	t.Logf("wait page: window opened → init called after %d ms (target < 2000 ms)", delay.Milliseconds())
+	if delay < -50*time.Millisecond { // clocks of one machine; a little slack for the page's ms rounding
+		t.Errorf("init was called %v before the window opened", -delay)
+	}
+	if c.Opts.AuthToken != e.token(m.ID, "bo") {
+		t.Error("init did not get the participant token the server issued at the opening")
+	}
+	if got := eval[float64](t, ctx, `window.__meetbot.marker`); got != marker {
+		t.Error("the page reloaded to switch; it should switch in place")
+	}
+	if got := eval[string](t, ctx, `location.href`); got != href {
+		t.Errorf("the address changed from %q to %q", href, got)
+	}
+}
+
+// TestWaitPageOfMovedMeetingKeepsWaiting: an early link to a meeting that
+// is then moved an hour later opens a wait page for the new time (not an
+// "ended" or "expired" page), and the server keeps answering "before".
+func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
+	ctx := tab(t)
+	e := newEnv(t, envOpts{})
+	start := testenv.T0.Add(30 * time.Minute)
+	m := e.schedule(ana, core.ScheduleRequest{Title: "Budget", Start: start})
+	link := e.join(bo, m.ID)
+	if _, _, err := e.svc.Move(context.Background(), ana, m.ID, start.Add(time.Hour), false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(start.Add(-5 * time.Minute)) // the old window's opening
+	open(t, ctx, link.URL, "refuse")
+	waitFor(t, ctx, "the wait page", `!document.getElementById("wait").hidden`, 5*time.Second)
+	body := eval[string](t, ctx, `document.body.innerText`)
+	for _, want := range []string{"Budget", "Moved", "Opens in", "1 h"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("moved meeting's wait page lacks %q:\n%s", want, body)
+		}
+	}
+	state := eval[string](t, ctx, `fetch(location.pathname + "?state=1").then((r) => r.json()).then((j) => j.phase)`)
+	if state != "before" {
+		t.Errorf("server says %q for the moved meeting, want before", state)
+	}
+	screenshots(t, ctx, "wait-moved")
+}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/meetbot/meetbot/core"
+)
+
+// The two RealtimeKit browser packages the meeting page runs, pinned. The
+// page names files by these paths under the UI Kit base URL, the CDN by
+// default or an organisation's own copy (web.ui_kit_base_url), so one
+// Subresource Integrity table (uikit_integrity.go) serves both.
+const (
+	// DefaultUIKitBaseURL is jsDelivr's npm mirror, where the pinned
+	// packages live at "<base>@cloudflare/<package>@<version>/".
+	DefaultUIKitBaseURL = "https://cdn.jsdelivr.net/npm/"
+	// CorePackage and UIPackage are the pinned packages: the client
+	// (global RealtimeKitClient) and the web components (rtk-meeting).
+	CorePackage = "@cloudflare/realtimekit@2.0.2"
+	UIPackage   = "@cloudflare/realtimekit-ui@2.0.2"
+	coreScript  = CorePackage + "/dist/browser.js"
+	uiLoader    = UIPackage + "/loader/index.es2017.js"
+)
+
+// uiKit is where the meeting page loads the UI Kit from, with what the page
+// and its CSP need: the two entry URLs, an import map that carries the
+// integrity of every UI Kit module (so the lazily loaded components are
+// checked too, not only the entry), and the CSP source that admits the
+// pinned packages' path and nothing else on that host.
+type uiKit struct {
+	base      string
+	CoreURL   string
+	CoreSRI   string
+	LoaderURL string
+	LoaderSRI string
+	importMap string
+	cspSource string
+}
+
+// newUIKit builds the UI Kit settings for base (DefaultUIKitBaseURL when
+// empty); base is checked by cmd/bot's config (an absolute http(s) URL).
+func newUIKit(base string) *uiKit {
+	if base == "" {
+		base = DefaultUIKitBaseURL
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	k := &uiKit{base: base, CoreURL: base + coreScript, CoreSRI: uiKitIntegrity[coreScript], LoaderURL: base + uiLoader, LoaderSRI: uiKitIntegrity[uiLoader]}
+	integrity := make(map[string]string, len(uiKitIntegrity))
+	for p, h := range uiKitIntegrity {
+		if strings.HasPrefix(p, UIPackage+"/") {
+			integrity[base+p] = h
+		}
+	}
+	raw, _ := json.Marshal(struct {
+		Imports   map[string]string `json:"imports"`
+		Integrity map[string]string `json:"integrity"`
+	}{map[string]string{}, integrity})
+	k.importMap = string(raw) // json.Marshal escapes "<", so no "</script" inside
+	k.cspSource = cspSourceFor(base + "@cloudflare/")
+	return k
+}
+
+// ImportMapTag is the import map script element for a page with nonce.
+// It is built here rather than in the template because html/template does
+// not treat an import map as JavaScript and would HTML-escape its JSON.
+func (k *uiKit) ImportMapTag(nonce string) template.HTML {
+	return template.HTML(`<script nonce="` + template.HTMLEscapeString(nonce) + `" type="importmap">` + k.importMap + `</script>`)
+}
+
+// cspSourceFor is the CSP source expression for a URL prefix. A source
+// with a path ending in "/" admits everything below it; its scheme, host
+// and port are kept as they are.
+func cspSourceFor(prefix string) string {
+	u, err := url.Parse(prefix)
+	if err != nil || u.Host == "" {
+		return "'none'"
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
+}
+
+// CheckUIKitBaseURL reports whether base can serve as web.ui_kit_base_url:
+// an absolute http or https URL without query or fragment.
+func CheckUIKitBaseURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return core.Errorf(core.EINVALID, "web.ui_kit_base_url must be an absolute http(s) URL such as %q, not %q", DefaultUIKitBaseURL, base)
+	}
+	return nil
+}
+
+// UIKitFiles lists the package files the meeting page may load, as paths
+// under the base URL, sorted: what a self-hosted copy must serve (and
+// what the browser tests check against the packed packages).
+func UIKitFiles() []string {
+	out := make([]string, 0, len(uiKitIntegrity))
+	for p := range uiKitIntegrity {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// UIKitIntegrity returns the Subresource Integrity hash the page expects
+// for file (a path from UIKitFiles), or "".
+func UIKitIntegrity(file string) string { return uiKitIntegrity[file] }
+
+// meetingCSP is the meeting (and wait) page's policy. Scripts: the nonce'd
+// inline starter and import map, and the pinned packages under the UI Kit
+// base. Styles must allow inline because the UI Kit's web components inject
+// their own style elements (so no style nonce: a nonce would switch
+// 'unsafe-inline' off). No third-party fonts: the page uses the system
+// font stack. Media, images and connections are wider because RealtimeKit
+// picks its API, socket and asset hosts at run time; none of them can run
+// script in this page. connect-src 'self' lets the wait page ask the server
+// whether the window has opened.
+func (k *uiKit) meetingCSP(nonce string) string {
+	return "default-src 'none'; " +
+		"script-src 'nonce-" + nonce + "' " + k.cspSource + "; " +
+		"style-src 'unsafe-inline'; " +
+		"font-src data:; " +
+		"img-src 'self' data: blob: https:; " +
+		"media-src 'self' blob: mediastream: https:; " +
+		"connect-src 'self' " + k.cspSource + " https: wss:; " +
+		"worker-src 'self' blob:; " +
+		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}

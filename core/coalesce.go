@@ -1,0 +1,155 @@
+package core
+
+import (
+	"sync"
+	"time"
+)
+
+// Card edit pacing. A busy room sends a join or leave every few hundred
+// milliseconds; redrawing the card for each would run into Slack's
+// chat.update limit (Tier 3, about 50 a minute per workspace) and
+// Discord's edit limit (5 per 5 s per channel) and make the card flicker.
+const (
+	// CardEvery is the least time between two redraws of one meeting's
+	// card caused by its room.
+	CardEvery = 5 * time.Second
+	// cardBurst and cardRefill bound redraws per workspace: a workspace
+	// with many live meetings at once is paced to cardRefill on average
+	// (40 a minute, under Slack's Tier 3), in bursts of cardBurst.
+	cardBurst  = 10
+	cardRefill = 1500 * time.Millisecond
+)
+
+// coalescer runs at most one flush per key every `every`, however often the
+// key is poked, and always once more after the last poke, so the final
+// state lands. It also paces flushes per workspace (a token bucket), so
+// many live meetings in one workspace stay within the platform's
+// per-workspace limit. It uses package time (time.Now, time.AfterFunc),
+// which testing/synctest fakes, so tests need no sleeps.
+type coalescer struct {
+	every time.Duration
+	flush func(key meetingRef)
+
+	mu      sync.Mutex
+	slots   map[meetingRef]*slot
+	buckets map[WorkspaceKey]*bucket
+}
+
+// meetingRef names a meeting across workspaces.
+type meetingRef struct {
+	ws WorkspaceKey
+	id string
+}
+
+// slot is one key's pacing state.
+type slot struct {
+	last    time.Time // when the last flush started
+	waiting bool      // a timer is set to flush
+	running bool      // a flush is running now
+	dirty   bool      // poked while running: flush again after it
+}
+
+// bucket is a workspace's token bucket of redraws.
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newCoalescer(every time.Duration, flush func(meetingRef)) *coalescer {
+	return &coalescer{every: every, flush: flush, slots: map[meetingRef]*slot{}, buckets: map[WorkspaceKey]*bucket{}}
+}
+
+// poke asks for a flush of key: at once when none ran within every and
+// the workspace has budget, else when the wait is over. Pokes while one is
+// pending are absorbed by it; the flush reads the state as it is then.
+func (c *coalescer) poke(key meetingRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	c.prune(now)
+	s := c.slots[key]
+	if s == nil {
+		s = &slot{}
+		c.slots[key] = s
+	}
+	switch {
+	case s.running:
+		s.dirty = true
+	case s.waiting:
+	default:
+		c.schedule(key, s, now)
+	}
+}
+
+// schedule starts key's flush now or sets a timer for it. c.mu is held.
+func (c *coalescer) schedule(key meetingRef, s *slot, now time.Time) {
+	wait := time.Duration(0)
+	if !s.last.IsZero() {
+		wait = s.last.Add(c.every).Sub(now)
+	}
+	if w := c.take(key.ws, now.Add(max(wait, 0))); w > wait {
+		wait = w
+	}
+	s.waiting = true
+	if wait <= 0 {
+		go c.run(key, s)
+		return
+	}
+	time.AfterFunc(wait, func() { c.run(key, s) })
+}
+
+// take spends one token of ws's bucket for a flush at `at` and returns how
+// long from now that flush must wait for its token (0: none). c.mu is held.
+func (c *coalescer) take(ws WorkspaceKey, at time.Time) time.Duration {
+	b := c.buckets[ws]
+	if b == nil {
+		b = &bucket{tokens: cardBurst, at: at}
+		c.buckets[ws] = b
+	}
+	if at.After(b.at) {
+		b.tokens = min(cardBurst, b.tokens+float64(at.Sub(b.at))/float64(cardRefill))
+		b.at = at
+	}
+	b.tokens--
+	if b.tokens >= 0 {
+		return at.Sub(time.Now())
+	}
+	// In debt: the token is there once the debt is refilled.
+	return b.at.Add(time.Duration(-b.tokens * float64(cardRefill))).Sub(time.Now())
+}
+
+// run flushes key, then starts the next flush if it was poked meanwhile.
+func (c *coalescer) run(key meetingRef, s *slot) {
+	c.mu.Lock()
+	s.waiting, s.running, s.dirty = false, true, false
+	s.last = time.Now()
+	c.mu.Unlock()
+
+	c.flush(key)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.running = false
+	if s.dirty {
+		s.dirty = false
+		c.schedule(key, s, time.Now())
+	}
+}
+
+// prune forgets idle keys whose last flush is long past, so the maps stay
+// the size of the live meetings. c.mu is held.
+func (c *coalescer) prune(now time.Time) {
+	if len(c.slots) < 1024 {
+		return
+	}
+	for k, s := range c.slots {
+		if !s.waiting && !s.running && now.Sub(s.last) > c.every {
+			delete(c.slots, k)
+		}
+	}
+	for ws, b := range c.buckets {
+		if b.tokens >= cardBurst-1 && now.Sub(b.at) > time.Minute {
+			delete(c.buckets, ws)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package core
+
+import (
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestCoalescerPacesAndLandsTheLast pokes one key 200 times within a
+// second (fake time): flushes are at least CardEvery apart, there are at
+// most two of them (at once, and once the wait is over), and the last one
+// sees the last state.
+func TestCoalescerPacesAndLandsTheLast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu    sync.Mutex
+			state int
+			seen  []int
+			at    []time.Time
+		)
+		c := newCoalescer(CardEvery, func(meetingRef) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen, at = append(seen, state), append(at, time.Now())
+		})
+		key := meetingRef{ws: WorkspaceKey{Platform: PlatformSlack, ID: "T"}, id: "1"}
+		start := time.Now()
+		for i := 1; i <= 200; i++ {
+			mu.Lock()
+			state = i
+			mu.Unlock()
+			c.poke(key)
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(2 * CardEvery)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(seen) == 0 || len(seen) > 2 {
+			t.Fatalf("%d flushes for 200 pokes in a second, want 1 or 2", len(seen))
+		}
+		for i := 1; i < len(at); i++ {
+			if at[i].Sub(at[i-1]) < CardEvery {
+				t.Fatalf("flushes %v apart, want at least %v", at[i].Sub(at[i-1]), CardEvery)
+			}
+		}
+		if seen[len(seen)-1] != 200 {
+			t.Fatalf("last flush saw state %d, want 200", seen[len(seen)-1])
+		}
+		if d := at[0].Sub(start); d != 0 {
+			t.Fatalf("first flush came %v after the first poke, want at once", d)
+		}
+	})
+}
+
+// TestCoalescerWorkspaceBudget: 30 meetings of one workspace going live
+// at once are paced by the workspace's bucket (cardBurst at once, then one
+// per cardRefill), and each still lands.
+func TestCoalescerWorkspaceBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu sync.Mutex
+			at = map[string]time.Time{}
+		)
+		c := newCoalescer(CardEvery, func(k meetingRef) {
+			mu.Lock()
+			defer mu.Unlock()
+			at[k.id] = time.Now()
+		})
+		ws := WorkspaceKey{Platform: PlatformSlack, ID: "T"}
+		start := time.Now()
+		for i := range 30 {
+			c.poke(meetingRef{ws: ws, id: string(rune('A' + i))})
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if len(at) != 30 {
+			t.Fatalf("%d of 30 meetings flushed", len(at))
+		}
+		var late time.Duration
+		now := 0
+		for _, t := range at {
+			if t.Equal(start) {
+				now++
+			}
+			late = max(late, t.Sub(start))
+		}
+		if now != cardBurst {
+			t.Fatalf("%d flushed at once, want the burst %d", now, cardBurst)
+		}
+		if want := time.Duration(30-cardBurst) * cardRefill; late < want-time.Millisecond || late > want+time.Second {
+			t.Fatalf("the last flush came %v after the pokes, want about %v", late, want)
+		}
+	})
+}

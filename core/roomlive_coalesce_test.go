@@ -1,0 +1,86 @@
+package core_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/testenv"
+)
+
+// cardRecorder is a notifier that keeps meeting cards (core.CardKeeper):
+// it records when each redraw came and what the room looked like then.
+type cardRecorder struct {
+	svc *core.Service
+	mu  sync.Mutex
+	at  []time.Time
+	in  []int
+}
+
+func (r *cardRecorder) Remind(context.Context, core.Reminder) (string, error) { return "", nil }
+func (r *cardRecorder) Announce(context.Context, core.Announcement) error     { return nil }
+
+func (r *cardRecorder) UpdateCard(ctx context.Context, m *core.Meeting, ev core.CardEvent) error {
+	st, _ := r.svc.RoomState(ctx, m)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.at, r.in = append(r.at, time.Now()), append(r.in, st.InRoom)
+	return nil
+}
+
+// TestTwoHundredEventsOneSecond sends 200 joins and leaves within one
+// second (fake time) through HandleRoomEvent: the card is redrawn at most
+// once per 5 s and the last redraw shows the final count.
+func TestTwoHundredEventsOneSecond(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &cardRecorder{}
+		env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
+		rec.svc = env.Service
+		ctx := context.Background()
+		m := env.Schedule(actor("ana"), "All hands", env.Clock.Now().Add(time.Minute), time.Hour)
+		if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID)
+		time.Sleep(time.Minute) // to the start
+		// 120 people join, 80 of them leave: 40 stay.
+		var evs []core.RoomEvent
+		for i := range 120 {
+			evs = append(evs, core.RoomEvent{Kind: core.ParticipantJoined, PeerID: fmt.Sprintf("p%d", i), CustomParticipantID: fmt.Sprintf("c%d", i)})
+		}
+		for i := range 80 {
+			evs = append(evs, core.RoomEvent{Kind: core.ParticipantLeft, PeerID: fmt.Sprintf("p%d", i), CustomParticipantID: fmt.Sprintf("c%d", i)})
+		}
+		start := time.Now()
+		for _, ev := range evs {
+			ev.RoomID, ev.SessionID, ev.At = m.RoomID, "s1", env.Clock.Now()
+			if err := env.Service.HandleRoomEvent(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(5 * time.Millisecond) // 200 events in one second of fake time
+		}
+		time.Sleep(3 * core.CardEvery)
+		synctest.Wait()
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if len(rec.at) == 0 {
+			t.Fatal("the card was never redrawn")
+		}
+		for i := 1; i < len(rec.at); i++ {
+			if gap := rec.at[i].Sub(rec.at[i-1]); gap < core.CardEvery {
+				t.Fatalf("redraws %d and %d are %v apart, want at least %v", i-1, i, gap, core.CardEvery)
+			}
+		}
+		if span := rec.at[len(rec.at)-1].Sub(start); len(rec.at) > int(span/core.CardEvery)+1 {
+			t.Fatalf("%d redraws over %v", len(rec.at), span)
+		}
+		if last := rec.in[len(rec.in)-1]; last != 40 {
+			t.Fatalf("the last redraw shows %d in the room, want 40", last)
+		}
+		t.Logf("200 events in 1 s: %d card redraws, last shows %d in the room", len(rec.at), rec.in[len(rec.in)-1])
+	})
+}

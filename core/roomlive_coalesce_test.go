@@ -41,7 +41,7 @@ func TestTwoHundredEventsOneSecond(t *testing.T) {
 		env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
 		rec.svc = env.Service
 		ctx := context.Background()
-		m := env.Schedule(actor("ana"), "All hands", env.Clock.Now().Add(time.Minute), time.Hour)
+		m := env.Schedule(actor("ana"), "All hands", env.Time.Now().Add(time.Minute), time.Hour)
 		if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestTwoHundredEventsOneSecond(t *testing.T) {
 		}
 		start := time.Now()
 		for _, ev := range evs {
-			ev.RoomID, ev.SessionID, ev.At = m.RoomID, "s1", env.Clock.Now()
+			ev.RoomID, ev.SessionID, ev.At = m.RoomID, "s1", env.Time.Now()
 			if err := env.Service.HandleRoomEvent(ctx, ev); err != nil {
 				t.Fatal(err)
 			}

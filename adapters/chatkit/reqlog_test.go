@@ -20,7 +20,8 @@ func TestRequestLoggerCarriesTheRequestID(t *testing.T) {
 	var out bytes.Buffer
 	log := zerolog.New(&out)
 	h := hlog.RequestIDHandler("request_id", "X-Request-Id")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		RequestLogger(r.Context(), log).Info().Msg("command failed")
+		l := RequestLogger(r.Context(), log)
+		l.Info().Msg("command failed")
 	}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/slack/commands", nil))
@@ -29,7 +30,8 @@ func TestRequestLoggerCarriesTheRequestID(t *testing.T) {
 		t.Fatalf("header %q, line %s", id, out.String())
 	}
 	out.Reset()
-	RequestLogger(context.Background(), log).Info().Msg("socket delivery")
+	l := RequestLogger(context.Background(), log)
+	l.Info().Msg("socket delivery")
 	if strings.Contains(out.String(), "request_id") {
 		t.Fatalf("a request id appeared outside a request: %s", out.String())
 	}

@@ -197,7 +197,9 @@ type JoinPage struct {
 // keeps waiting instead of failing.
 func (s *joins) OpenLink(ctx context.Context, code string) (*JoinPage, error) {
 	start := time.Now()
-	page, err := s.openLink(ctx, code)
+	// The window (policy) and the media settings both read the workspace:
+	// once is enough for one open.
+	page, err := s.openLink(WithRequestMemo(ctx), code)
 	s.obs.JoinOpened(joinOutcomeOf(page, err), time.Since(start))
 	return page, err
 }

@@ -135,6 +135,18 @@ type roomData struct {
 // with the token) for p.
 func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce string, p *core.JoinPage) {
 	m, now := p.Meeting, h.now()
+	// The meeting page is served from roomPages when it was made before
+	// (roomcache.go); the wait page changes every second and never is.
+	var key roomPageKey
+	cacheable := p.Phase != core.PhaseBefore && h.roomPages != nil
+	if cacheable {
+		key = roomKey(h, p, core.ClockTime(p.Window.Opens, m.TimeZone, now))
+		w.Header().Set("Content-Security-Policy", h.kit.meetingCSP(nonce))
+		w.Header().Set("Permissions-Policy", meetingPermissions)
+		if h.roomPages.serve(w, key, nonce) {
+			return
+		}
+	}
 	occ := p.Occurrence
 	d := roomData{
 		Nonce: nonce, Title: titleOf(m), MeetingID: m.ID, Name: p.Name,
@@ -176,6 +188,13 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		// camera and microphone from the start: a document's permissions
 		// policy is fixed when it loads.
 		hdr.Set("Permissions-Policy", meetingPermissions)
+	}
+	if cacheable && d.OpensAt == key.opensAt {
+		pd := d
+		pd.Nonce, pd.Boot.Nonce = h.roomPages.placeholder, h.roomPages.placeholder
+		if h.roomPages.fill(r, key, pd) && h.roomPages.serve(w, key, nonce) {
+			return
+		}
 	}
 	h.renderPage(w, r, http.StatusOK, "room", d)
 }

@@ -56,6 +56,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		User:        u,
 		Channel:     *channel,
 		Logger:      log.With().Str("component", "console").Logger(),
+		Rooms:       a.roomDriver(),
 	})
 	// The console posts reminders and announcements; set it before the
 	// scheduler starts.

@@ -88,6 +88,7 @@ func checkWeek(t *testing.T, h *harness, meetings map[string]*core.Meeting, runs
 // runs the week on an injected clock: every reminder is sent exactly once,
 // in due order, and every room opens and closes at its times.
 func TestSimulatedWeek(t *testing.T) {
+	t.Parallel()
 	n := 10000
 	if testing.Short() || raceEnabled {
 		n = 2000 // the race detector makes each HTTP call several times slower
@@ -105,6 +106,7 @@ func TestSimulatedWeek(t *testing.T) {
 // TestRestartMidWeek closes the bbolt file half-way through the week and
 // continues on a reopened one: nothing lost, nothing doubled.
 func TestRestartMidWeek(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, testenv.Options{})
 	start := h.env.Time.Now()
 	meetings := scheduleRandom(t, h, 500, start, 2)

@@ -153,8 +153,17 @@ func peerKey(ev RoomEvent) string {
 // the earliest time reported for it. userID is the chat user ev's
 // participant maps to, or empty.
 func (a *Attendance) Apply(ev RoomEvent, userID string) bool {
-	if ev.Kind == SummaryReady {
+	switch ev.Kind {
+	case SummaryReady:
 		return false // nothing of it is kept; see summaryReady
+	case RecordingReady:
+		// Only the id: a recording says nothing about who is in the room,
+		// and must not open a session of its own (which would read as live).
+		if ev.RecordingID == "" || slices.Contains(a.Recordings, ev.RecordingID) || len(a.Recordings) >= MaxRecordings {
+			return false
+		}
+		a.Recordings = append(a.Recordings, ev.RecordingID)
+		return true
 	}
 	// An event without a session (a source that does not know it) goes to
 	// one unnamed session, so it still counts.
@@ -199,11 +208,6 @@ func (a *Attendance) Apply(ev RoomEvent, userID string) bool {
 			changed = earlier(&p.JoinedAt, ev.At) || changed
 		} else {
 			changed = earlier(&p.LeftAt, ev.At) || changed
-		}
-	case RecordingReady:
-		if ev.RecordingID != "" && !slices.Contains(a.Recordings, ev.RecordingID) && len(a.Recordings) < MaxRecordings {
-			a.Recordings = append(a.Recordings, ev.RecordingID)
-			changed = true
 		}
 	}
 	return changed

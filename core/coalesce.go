@@ -13,6 +13,10 @@ const (
 	// CardEvery is the least time between two redraws of one meeting's
 	// card caused by its room.
 	CardEvery = 5 * time.Second
+	// CardSettle is how long a redraw waits after the first change: a room
+	// going live is meeting.started and the first join a moment apart, and
+	// one redraw showing both beats "0 in the room" followed by a 5 s wait.
+	CardSettle = time.Second
 	// cardBurst and cardRefill bound redraws per workspace: a workspace
 	// with many live meetings at once is paced to cardRefill on average
 	// (40 a minute, under Slack's Tier 3), in bursts of cardBurst.
@@ -27,8 +31,9 @@ const (
 // per-workspace limit. It uses package time (time.Now, time.AfterFunc),
 // which testing/synctest fakes, so tests need no sleeps.
 type coalescer struct {
-	every time.Duration
-	flush func(key meetingRef)
+	every  time.Duration
+	settle time.Duration
+	flush  func(key meetingRef)
 
 	mu      sync.Mutex
 	slots   map[meetingRef]*slot
@@ -55,12 +60,12 @@ type bucket struct {
 	at     time.Time
 }
 
-func newCoalescer(every time.Duration, flush func(meetingRef)) *coalescer {
-	return &coalescer{every: every, flush: flush, slots: map[meetingRef]*slot{}, buckets: map[WorkspaceKey]*bucket{}}
+func newCoalescer(every, settle time.Duration, flush func(meetingRef)) *coalescer {
+	return &coalescer{every: every, settle: settle, flush: flush, slots: map[meetingRef]*slot{}, buckets: map[WorkspaceKey]*bucket{}}
 }
 
-// poke asks for a flush of key: at once when none ran within every and
-// the workspace has budget, else when the wait is over. Pokes while one is
+// poke asks for a flush of key: after settle when none ran within every
+// and the workspace has budget, else when the wait is over. Pokes while one is
 // pending are absorbed by it; the flush reads the state as it is then.
 func (c *coalescer) poke(key meetingRef) {
 	c.mu.Lock()
@@ -83,9 +88,9 @@ func (c *coalescer) poke(key meetingRef) {
 
 // schedule starts key's flush now or sets a timer for it. c.mu is held.
 func (c *coalescer) schedule(key meetingRef, s *slot, now time.Time) {
-	wait := time.Duration(0)
+	wait := c.settle
 	if !s.last.IsZero() {
-		wait = s.last.Add(c.every).Sub(now)
+		wait = max(wait, s.last.Add(c.every).Sub(now))
 	}
 	if w := c.take(key.ws, now.Add(max(wait, 0))); w > wait {
 		wait = w

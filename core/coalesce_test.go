@@ -9,7 +9,7 @@ import (
 
 // TestCoalescerPacesAndLandsTheLast pokes one key 200 times within a
 // second (fake time): flushes are at least CardEvery apart, there are at
-// most two of them (at once, and once the wait is over), and the last one
+// most two of them (after CardSettle, and once the wait is over), and the last one
 // sees the last state.
 func TestCoalescerPacesAndLandsTheLast(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -19,7 +19,7 @@ func TestCoalescerPacesAndLandsTheLast(t *testing.T) {
 			seen  []int
 			at    []time.Time
 		)
-		c := newCoalescer(CardEvery, func(meetingRef) {
+		c := newCoalescer(CardEvery, CardSettle, func(meetingRef) {
 			mu.Lock()
 			defer mu.Unlock()
 			seen, at = append(seen, state), append(at, time.Now())
@@ -48,8 +48,8 @@ func TestCoalescerPacesAndLandsTheLast(t *testing.T) {
 		if seen[len(seen)-1] != 200 {
 			t.Fatalf("last flush saw state %d, want 200", seen[len(seen)-1])
 		}
-		if d := at[0].Sub(start); d != 0 {
-			t.Fatalf("first flush came %v after the first poke, want at once", d)
+		if d := at[0].Sub(start); d != CardSettle {
+			t.Fatalf("first flush came %v after the first poke, want %v (settle)", d, CardSettle)
 		}
 	})
 }
@@ -63,7 +63,7 @@ func TestCoalescerWorkspaceBudget(t *testing.T) {
 			mu sync.Mutex
 			at = map[string]time.Time{}
 		)
-		c := newCoalescer(CardEvery, func(k meetingRef) {
+		c := newCoalescer(CardEvery, CardSettle, func(k meetingRef) {
 			mu.Lock()
 			defer mu.Unlock()
 			at[k.id] = time.Now()
@@ -83,7 +83,7 @@ func TestCoalescerWorkspaceBudget(t *testing.T) {
 		var late time.Duration
 		now := 0
 		for _, t := range at {
-			if t.Equal(start) {
+			if t.Equal(start.Add(CardSettle)) {
 				now++
 			}
 			late = max(late, t.Sub(start))
@@ -91,7 +91,7 @@ func TestCoalescerWorkspaceBudget(t *testing.T) {
 		if now != cardBurst {
 			t.Fatalf("%d flushed at once, want the burst %d", now, cardBurst)
 		}
-		if want := time.Duration(30-cardBurst) * cardRefill; late < want-time.Millisecond || late > want+time.Second {
+		if want := time.Duration(30-cardBurst)*cardRefill + CardSettle; late < want-time.Millisecond || late > want+time.Second {
 			t.Fatalf("the last flush came %v after the pokes, want about %v", late, want)
 		}
 	})

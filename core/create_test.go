@@ -382,3 +382,42 @@ func TestNoSecretsInLogs(t *testing.T) {
 		}
 	}
 }
+
+// Ensure two processes on one store (replicas: each has its own
+// coalescing) make one room: while one's attempt is under way upstream,
+// the other is told the room is being made and when to try again, and
+// after it the room is there for both.
+func TestRoomAttemptOfAnotherProcessIsAwaited(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		b := setup(t, testenv.Options{Bubble: true, NoSync: true, CallTimeout: 5 * time.Second})
+		ctx := context.Background()
+		other, err := core.NewService(ctx, b.Config, core.Deps{Store: b.Store, Conference: b.Conf, Clock: b.Time}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := b.Service.Schedule(ctx, actor("ana"), core.ScheduleRequest{Title: "Shared", Start: b.Time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := roomJob(t, b, m)
+		b.Sandbox.AddFault(sandbox.Fault{Op: sandbox.OpCreateMeeting, Delay: 2 * time.Second, Times: 1})
+		first := make(chan error, 1)
+		go func() { _, err := b.Service.RunJob(ctx, job); first <- err }()
+		synctest.Wait() // the first attempt waits on the slow upstream
+		_, err = other.RunJob(ctx, job)
+		e := wantCode(t, err, core.EUNAVAILABLE)
+		if e.RetryAfter <= 0 || !strings.Contains(e.Message, "being made") {
+			t.Fatalf("second process: %q (retry after %v)", e.Message, e.RetryAfter)
+		}
+		if err := <-first; err != nil {
+			t.Fatalf("first attempt: %v", err)
+		}
+		if _, err := other.RunJob(ctx, job); err != nil {
+			t.Fatalf("second process after the first attempt: %v", err)
+		}
+		if n := len(b.Sandbox.Meetings()); n != 1 {
+			t.Fatalf("%d rooms upstream, want 1", n)
+		}
+	})
+}

@@ -83,8 +83,9 @@ func (s *joins) checkWindow(ctx context.Context, m *Meeting, now time.Time, zone
 // Join authorizes a for meeting id, checks the window, makes sure the room is
 // open and a has a RealtimeKit participant, and returns a personal link.
 // Up to EarlyLinkHorizon before the window it returns an early link
-// (JoinLink.Early) without touching the room: the page it opens waits, and
-// the room and participant are made when it is opened inside the window.
+// (JoinLink.Early) and provisions the participant while the room stays
+// INACTIVE: the page it opens waits, and at the opening it only needs the
+// stored token.
 // Earlier than that it returns ETOOEARLY (with OpensAt); after, EENDED.
 func (s *joins) Join(ctx context.Context, a Actor, id string) (*JoinLink, error) {
 	m, err := s.access.visible(ctx, &a, id)
@@ -102,6 +103,14 @@ func (s *joins) Join(ctx context.Context, a Actor, id string) (*JoinLink, error)
 		}
 		if a.Name != "" {
 			s.people.rememberName(ctx, a)
+		}
+		if m.State == StateScheduled && m.RoomID != "" {
+			// Provision now, so the opening costs this person no call: a
+			// large meeting's waiting pages all ask at the same second.
+			// Best effort: the room stays INACTIVE (the token is useless
+			// until the window opens), and if this fails OpenLink makes the
+			// participant at the opening, so the link is issued anyway.
+			_, _ = s.participants.ensureParticipant(ctx, m, a.User, a.Name)
 		}
 		return s.link(m, occ, a.User.UserID, w.Closes, w, true), nil
 	}
@@ -188,7 +197,9 @@ type JoinPage struct {
 // keeps waiting instead of failing.
 func (s *joins) OpenLink(ctx context.Context, code string) (*JoinPage, error) {
 	start := time.Now()
-	page, err := s.openLink(ctx, code)
+	// The window (policy) and the media settings both read the workspace:
+	// once is enough for one open.
+	page, err := s.openLink(WithRequestMemo(ctx), code)
 	s.obs.JoinOpened(joinOutcomeOf(page, err), time.Since(start))
 	return page, err
 }
@@ -217,6 +228,11 @@ func (s *joins) openLink(ctx context.Context, code string) (*JoinPage, error) {
 	if found && shift != 0 {
 		page.MovedFrom = linked
 	}
+	if !m.IsRemoved(c.User) && !mayUseLink(m, c.User) {
+		// Not even the title: this link's person is not (or no longer)
+		// invited to a private meeting.
+		return nil, Errorf(EFORBIDDEN, "This meeting is for invitees only, and this link is not yours to use.")
+	}
 	refuse := func(err error) (*JoinPage, error) {
 		if !m.IsRemoved(c.User) && m.State != StateCancelled {
 			page.Next = s.nextLink(m, occ, c.User, now, pol)
@@ -242,9 +258,6 @@ func (s *joins) openLink(ctx context.Context, code string) (*JoinPage, error) {
 	}
 	if m.IsRemoved(c.User) {
 		return page, Errorf(EFORBIDDEN, "You were removed from this meeting, so this link no longer works.")
-	}
-	if !mayUseLink(m, c.User) {
-		return nil, Errorf(EFORBIDDEN, "This meeting is for invitees only, and this link is not yours to use.")
 	}
 	page.Media = s.workspaces.media(ctx, m.Workspace)
 	if w.PhaseAt(now) == PhaseBefore {

@@ -28,7 +28,8 @@ func TestJoinWindow(t *testing.T) {
 	}
 
 	// Ensure a Join within a day of the window gets its link at once: an
-	// early link, valid until the window closes, that touches no room.
+	// early link, valid until the window closes; the participant is made
+	// ahead while the room stays INACTIVE.
 	early, err := b.Service.Join(ctx, actor("bo"), m.ID)
 	if err != nil {
 		t.Fatalf("join 2 h early: %v", err)
@@ -36,8 +37,11 @@ func TestJoinWindow(t *testing.T) {
 	if !early.Early || !early.Window.Opens.Equal(start.Add(-5*time.Minute)) || !early.Expires.Equal(early.Window.Closes) {
 		t.Fatalf("early link: Early=%v opens %v expires %v (closes %v)", early.Early, early.Window.Opens, early.Expires, early.Window.Closes)
 	}
-	if n := b.Sandbox.Calls(sandbox.OpAddParticipant); n != 0 {
-		t.Fatalf("add-participant calls before the window = %d", n)
+	if n := b.Sandbox.Calls(sandbox.OpAddParticipant); n != 1 {
+		t.Fatalf("add-participant calls for an early link = %d, want 1 (provisioned ahead)", n)
+	}
+	if info, _ := b.Sandbox.Meeting(m.RoomID); info.Status != "INACTIVE" {
+		t.Fatalf("room status after an early link = %q, want INACTIVE", info.Status)
 	}
 
 	// Ensure more than a day early is refused with the exact opening time,

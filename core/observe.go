@@ -125,3 +125,9 @@ func (s *Service) Observer() Observer { return s.obs }
 type PendingJobCounter interface {
 	PendingJobs() map[JobKind]int
 }
+
+// JobKinds lists every due-job kind, for the metrics and store counts that
+// report each kind, 0 included. A new kind must be added here.
+func JobKinds() []JobKind {
+	return []JobKind{JobRemind, JobOpen, JobClose, JobProvision, JobRevoke, JobRoom}
+}

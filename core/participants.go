@@ -52,6 +52,13 @@ func (s *participants) customParticipantID(u UserKey) string {
 // devices, share one upstream call; later calls reuse the stored record and
 // make none, until the token nears its 100-day end.
 func (s *participants) ensureParticipant(ctx context.Context, m *Meeting, user UserKey, name string) (*Participant, error) {
+	// The common case, a stored participant whose token still holds, is a
+	// read: it needs no coalescing, which is for upstream calls.
+	// (A token that does not open is left to the slow path, which logs it.)
+	if p, err := s.store.FindParticipant(ctx, m.Workspace, m.ID, user.UserID); err == nil &&
+		openToken(s.sealer, p) == nil && s.usable(m, user, p, s.clock.Now()) {
+		return p, nil
+	}
 	key := user.String() + "\x00" + m.ID
 	v, err, _ := s.flight.Do(key, func() (any, error) {
 		return s.ensureParticipantOnce(context.WithoutCancel(ctx), m, user, name)
@@ -60,6 +67,17 @@ func (s *participants) ensureParticipant(ctx context.Context, m *Meeting, user U
 		return nil, err
 	}
 	return v.(*Participant), nil
+}
+
+// usable reports whether stored participant p of user can be handed out
+// as it is at now: the preset their role calls for and a token young
+// enough.
+func (s *participants) usable(m *Meeting, user UserKey, p *Participant, now time.Time) bool {
+	preset := s.participantPreset
+	if m.IsHost(user.UserID) {
+		preset = s.hostPreset
+	}
+	return p.Preset == preset && now.Sub(p.IssuedAt) < s.tokenMaxAge && p.Token != ""
 }
 
 // ensureParticipantOnce is one attempt of ensureParticipant: reuse the
@@ -76,7 +94,7 @@ func (s *participants) ensureParticipantOnce(ctx context.Context, m *Meeting, us
 		s.openStored(p)
 	}
 	switch {
-	case err == nil && p.Preset == preset && now.Sub(p.IssuedAt) < s.tokenMaxAge && p.Token != "":
+	case err == nil && s.usable(m, user, p, now):
 		return p, nil
 	case err != nil && ErrorCode(err) != ENOTFOUND:
 		return nil, fmt.Errorf("find participant: %w", err)

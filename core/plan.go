@@ -85,7 +85,7 @@ func jobsWith(m *Meeting, p policy, now time.Time, revoke bool) []DueJob {
 		// the creation time, a fixed instant, so re-planning an unchanged
 		// meeting writes nothing; a re-plan of a job waiting out a backoff
 		// brings it forward, one extra attempt per change to the meeting.
-		jobs = append(jobs, DueJob{ID: roomJobID(m), Due: maxTime(m.CreatedAt, time.Unix(0, 0)), Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobRoom})
+		jobs = append(jobs, roomJob(m))
 	}
 	if w.PhaseAt(now) == PhaseAfter {
 		if m.RoomStatus == RoomActive {
@@ -126,6 +126,45 @@ func jobsWith(m *Meeting, p policy, now time.Time, revoke bool) []DueJob {
 	)
 	slices.SortFunc(jobs, func(a, b DueJob) int { return a.Due.Compare(b.Due) })
 	return jobs
+}
+
+// roomJob is the job that makes pending m's room: due at the meeting's
+// creation, a fixed instant (see jobsWith).
+func roomJob(m *Meeting) DueJob {
+	return DueJob{ID: roomJobID(m), Due: maxTime(m.CreatedAt, time.Unix(0, 0)), Workspace: m.Workspace, Meeting: m.ID, Occurrence: time.Unix(0, 0), Kind: JobRoom}
+}
+
+// planFirst writes the rest of a new meeting's plan (reminders,
+// provisioning, opening, closing) when its room job first runs:
+// "/meet schedule" stores only the meeting and that job, in one small
+// commit, so the command answers after the least it can write. The plan is
+// made as of the meeting's creation, so a reminder that fell due before
+// any scheduler ran the job (a leader change) is sent late instead of
+// dropped. It needs no upstream call, so it happens even while the video
+// service is down. A meeting that has any other job already (a change
+// re-planned it, or an earlier run did this) is left alone.
+func (s *planner) planFirst(ctx context.Context, m *Meeting) error {
+	if m.State != StatePending && m.State != StateScheduled || m.Abandoned {
+		return nil
+	}
+	jobs, err := s.store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		return fmt.Errorf("jobs of a new meeting: %w", err)
+	}
+	for _, j := range jobs {
+		if j.Kind != JobRoom {
+			return nil
+		}
+	}
+	at := m.CreatedAt
+	if at.IsZero() {
+		at = s.clock.Now()
+	}
+	if err := s.store.PlanJobs(ctx, m.Workspace, m.ID, jobsWith(m, s.workspaces.policy(ctx, m.Workspace), at, false)); err != nil {
+		return fmt.Errorf("plan jobs of new meeting %s: %w", m.ID, err)
+	}
+	s.woken()
+	return nil
 }
 
 // provisionAt is when the provisioning of occ starts: at the earliest

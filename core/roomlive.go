@@ -60,9 +60,13 @@ type liveRooms struct {
 	// most events skip reading the meeting's records; bounded.
 	mu       sync.Mutex
 	sessions map[string]time.Time
+	// users remembers custom_participant_id → chat user per meeting, so
+	// a big meeting's joins do not each list its participants; bounded.
+	users map[string]string
 }
 
-// maxSessionMemo bounds liveRooms.sessions; when full it starts over.
+// maxSessionMemo bounds liveRooms.sessions and liveRooms.users; when one
+// is full it starts over.
 const maxSessionMemo = 10_000
 
 // Compile-time check: the Service takes room events in.
@@ -140,6 +144,9 @@ func (s *liveRooms) HandleRoomEvent(ctx context.Context, ev RoomEvent) error {
 		return nil // a duplicate: the card already shows it
 	}
 	s.cards.poke(meetingRef{ws: m.Workspace, id: m.ID})
+	if _, ok := s.notices.notify.(RoomNotifier); !ok {
+		return nil // nobody prints joins and leaves: the card is all
+	}
 	n := s.notice(ctx, m, rec, ev.Kind)
 	if ev.Kind == ParticipantJoined || ev.Kind == ParticipantLeft {
 		for _, p := range n.State.People {
@@ -198,18 +205,32 @@ func (s *liveRooms) remember(m *Meeting, id string, original time.Time) {
 }
 
 // userOf maps a custom_participant_id to the chat user meetbot made it for,
-// or "" for a participant meetbot did not make.
+// or "" for a participant meetbot did not make. A miss lists the meeting's
+// participants once and remembers them all.
 func (s *liveRooms) userOf(ctx context.Context, m *Meeting, customID string) string {
+	prefix := m.Workspace.String() + "\x00" + m.ID + "\x00"
+	s.mu.Lock()
+	u, ok := s.users[prefix+customID]
+	s.mu.Unlock()
+	if ok {
+		return u
+	}
 	ps, err := s.store.ListParticipants(ctx, m.Workspace, m.ID)
 	if err != nil {
 		return ""
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.users == nil || len(s.users)+len(ps) > maxSessionMemo {
+		s.users = map[string]string{}
+	}
 	for _, p := range ps {
+		s.users[prefix+p.CustomID] = p.User.UserID
 		if p.CustomID == customID {
-			return p.User.UserID
+			u = p.User.UserID
 		}
 	}
-	return ""
+	return u
 }
 
 // notice builds the notice of kind for m from its record.

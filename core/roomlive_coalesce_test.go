@@ -33,8 +33,9 @@ func (r *cardRecorder) UpdateCard(ctx context.Context, m *core.Meeting, ev core.
 }
 
 // TestTwoHundredEventsOneSecond sends 200 joins and leaves within one
-// second (fake time) through HandleRoomEvent: the card is redrawn at most
-// once per 5 s and the last redraw shows the final count.
+// second (fake time) through HandleRoomEvent, then 10 more leaves a second
+// later: the card is redrawn at most once per 5 s and the last redraw
+// shows the final count.
 func TestTwoHundredEventsOneSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := &cardRecorder{}
@@ -63,6 +64,15 @@ func TestTwoHundredEventsOneSecond(t *testing.T) {
 			}
 			time.Sleep(5 * time.Millisecond) // 200 events in one second of fake time
 		}
+		// A second burst just after the first redraw: 10 more leave.
+		time.Sleep(time.Second)
+		for i := 80; i < 90; i++ {
+			ev := core.RoomEvent{Kind: core.ParticipantLeft, RoomID: m.RoomID, SessionID: "s1", At: env.Time.Now(),
+				PeerID: fmt.Sprintf("p%d", i), CustomParticipantID: fmt.Sprintf("c%d", i)}
+			if err := env.Service.HandleRoomEvent(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
 		time.Sleep(3 * core.CardEvery)
 		synctest.Wait()
 		rec.mu.Lock()
@@ -78,8 +88,11 @@ func TestTwoHundredEventsOneSecond(t *testing.T) {
 		if span := rec.at[len(rec.at)-1].Sub(start); len(rec.at) > int(span/core.CardEvery)+1 {
 			t.Fatalf("%d redraws over %v", len(rec.at), span)
 		}
-		if last := rec.in[len(rec.in)-1]; last != 40 {
-			t.Fatalf("the last redraw shows %d in the room, want 40", last)
+		if len(rec.at) != 2 {
+			t.Fatalf("%d redraws for two bursts 2 s apart, want 2 (the second paced to 5 s after the first)", len(rec.at))
+		}
+		if last := rec.in[len(rec.in)-1]; last != 30 {
+			t.Fatalf("the last redraw shows %d in the room, want 30", last)
 		}
 		t.Logf("200 events in 1 s: %d card redraws, last shows %d in the room", len(rec.at), rec.in[len(rec.in)-1])
 	})

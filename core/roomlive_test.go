@@ -278,7 +278,7 @@ func TestPrivateAttendance(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := env.Store.FindParticipant(ctx, ws, m.ID, "bo")
-	m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID) // the join made the room
+	m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID) // the room exists since the join
 	if err := env.Service.HandleRoomEvent(ctx, core.RoomEvent{Kind: core.ParticipantJoined, RoomID: m.RoomID, SessionID: "s",
 		PeerID: "p", CustomParticipantID: p.CustomID, DisplayName: "Bo", At: start}); err != nil {
 		t.Fatal(err)

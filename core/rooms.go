@@ -85,23 +85,55 @@ func (s *rooms) createRoomOnce(ctx context.Context, m *Meeting, mayDelete bool) 
 				return s.adoptRoom(ctx, cur, room)
 			}
 		}
-		tag := cur.RoomTag
+		tag, attempts := cur.RoomTag, cur.RoomAttempts
+		now := s.clock.Now()
 		cur, err = s.store.UpdateMeeting(ctx, cur.Workspace, cur.ID, func(x *Meeting) error {
 			if x.RoomTag != tag || x.RoomID != "" && x.State != StatePending {
 				return Errorf(ECONFLICT, "The meeting's video room changed meanwhile; please try again.")
 			}
+			if x.RoomAttempts != attempts {
+				// Another process started an attempt since we looked.
+				return s.attemptUnderWay(x, now)
+			}
+			if wait := x.RoomAttemptAt.Add(roomCallTimeout).Sub(now); x.RoomAttempts > 0 && wait > 0 {
+				return s.attemptUnderWay(x, now)
+			}
 			x.RoomAttempts++
+			x.RoomAttemptAt = now
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("count room attempt: %w", err)
 		}
-		return s.createRoom(ctx, cur, mayDelete)
+		done, err := s.createRoom(ctx, cur, mayDelete)
+		if err != nil {
+			// The attempt is over; its outcome is for the next one to look
+			// up, so no other process need wait for it.
+			_, _ = s.store.UpdateMeeting(context.WithoutCancel(ctx), cur.Workspace, cur.ID, func(x *Meeting) error {
+				if x.RoomAttemptAt.Equal(now) {
+					x.RoomAttemptAt = time.Time{}
+				}
+				return nil
+			})
+		}
+		return done, err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*Meeting), nil
+}
+
+// attemptUnderWay is the answer while another process's attempt to create
+// x's room may still be running (it started less than roomCallTimeout
+// ago): creating a second room beside it could leave one untracked, so the
+// caller hears when to try again, and by then the other attempt has
+// recorded its room or its outcome is looked up by the tag.
+func (s *rooms) attemptUnderWay(x *Meeting, now time.Time) error {
+	wait := max(x.RoomAttemptAt.Add(roomCallTimeout).Sub(now), time.Second).Round(time.Second)
+	e := Errorf(EUNAVAILABLE, "The video room is being made right now; please try again in %d s.", int(wait/time.Second))
+	e.RetryAfter = wait
+	return e
 }
 
 // adoptRoom records a room found by m's tag, set first to the status m's
@@ -155,7 +187,7 @@ func (s *rooms) roomLost(ctx context.Context, m *Meeting) (*Meeting, error) {
 			return nil // someone replaced it already
 		}
 		x.RoomID, x.RoomStatus, x.RoomTag, x.State = "", "", newRoomTag(), StatePending
-		x.RoomAttempts = 0 // a new tag: nothing can exist under it yet
+		x.RoomAttempts, x.RoomAttemptAt = 0, time.Time{} // a new tag: nothing can exist under it yet
 		x.UpdatedAt = s.clock.Now()
 		return nil
 	})

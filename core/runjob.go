@@ -144,8 +144,8 @@ func (s *runner) runOpen(ctx context.Context, r jobRun) error {
 	return nil
 }
 
-// runRoom creates a pending meeting's room in the background (phases two
-// and three of the create; see createRoomOnce). It runs at background
+// runRoom writes a new meeting's plan (planFirst) and creates its room in
+// the background (phases two and three of the create; see createRoomOnce). It runs at background
 // priority, within the API budget's background share, so joins are served
 // first. A failure is retried with backoff by the scheduler, never given
 // up; a join or the window's opening creates the room first if the
@@ -155,6 +155,11 @@ func (s *runner) runOpen(ctx context.Context, r jobRun) error {
 // untracked.
 func (s *runner) runRoom(ctx context.Context, r jobRun) error {
 	m := r.m
+	// The rest of the plan first, whatever became of the room meanwhile
+	// (a join may have made it before this job ran).
+	if err := s.planner.planFirst(ctx, m); err != nil {
+		return err
+	}
 	if m.State != StatePending || m.Abandoned || r.job.ID != roomJobID(m) {
 		return nil // made already, cancelled, or replaced under a new tag
 	}

@@ -40,10 +40,11 @@ type scheduling struct {
 	log     zerolog.Logger
 }
 
-// Schedule stores a meeting with its due jobs and returns at once: the
-// video room is made by a job (JobRoom) that the scheduler runs right
-// away, so scheduling works, and answers within one store commit, while
-// RealtimeKit is slow or down. The meeting stays pending until its room is
+// Schedule stores a meeting with its room job (JobRoom) in one commit and
+// returns at once. The scheduler runs that job right away: it first writes
+// the meeting's other jobs (reminders, opening, closing; planFirst, a store
+// write only) and then makes the video room upstream, so scheduling works,
+// and answers after one small commit, while RealtimeKit is slow or down. The meeting stays pending until its room is
 // recorded; a join before then creates the room on the spot (ensureRoom),
 // and RoomTag and RoomAttempts make sure only one room ever exists.
 //
@@ -64,8 +65,9 @@ func (s *scheduling) Schedule(ctx context.Context, a Actor, req ScheduleRequest)
 	if req.Now {
 		return s.scheduleNow(ctx, m)
 	}
-	p := s.planner.workspaces.policy(ctx, m.Workspace)
-	if err := s.store.CreatePlannedMeeting(ctx, m, func(c *Meeting) []DueJob { return jobsWith(c, p, now, false) }); err != nil {
+	// The meeting and its room job, in one commit; the job plans the rest
+	// (planFirst) before it calls upstream.
+	if err := s.store.CreatePlannedMeeting(ctx, m, func(c *Meeting) []DueJob { return []DueJob{roomJob(c)} }); err != nil {
 		return nil, fmt.Errorf("record meeting: %w", err)
 	}
 	s.planner.woken()

@@ -147,7 +147,7 @@ func compose(cfg Config, d Deps, keys serviceKeys) *Service {
 	if live.insight == nil {
 		live.insight, _ = d.Conference.(RoomInsight)
 	}
-	live.cards = newCoalescer(CardEvery, live.flushCard)
+	live.cards = newCoalescer(CardEvery, CardSettle, live.flushCard)
 	return &Service{
 		cfg:          cfg,
 		clock:        clock,

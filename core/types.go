@@ -161,6 +161,10 @@ type Meeting struct {
 	// exist upstream that meetbot has not recorded, and the next attempt
 	// looks it up by its tag before creating (at most one room per tag).
 	RoomAttempts int
+	// RoomAttemptAt is when the last of those attempts started. For a while
+	// after it (an attempt's deadline) another process leaves the room to
+	// that attempt instead of creating a second one beside it.
+	RoomAttemptAt time.Time
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

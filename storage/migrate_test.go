@@ -51,6 +51,11 @@ func fixture(t *testing.T, te *testenv.Env) (joinCode string) {
 	if !ok {
 		t.Fatalf("join URL %q", link.URL)
 	}
+	// bo is in the live meeting's room: one attendance record.
+	if err := svc.HandleRoomEvent(ctx, core.RoomEvent{Kind: core.ParticipantJoined, RoomID: link.Meeting.RoomID, SessionID: "s1",
+		PeerID: "p1", CustomParticipantID: "c-bo", DisplayName: "Bo", At: now}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.SetTimeZone(ctx, bo, "Europe/Berlin"); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +106,7 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 	if err := te.Backend.BoltDB.Export(ctx, func(it dump.Item) error { items = append(items, it); want.Add(it); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if want.Meetings != 3 || want.Participants != 1 || want.Secrets == 0 || want.Jobs == 0 || want.Counters != 1 || want.Users == 0 || want.Workspaces != 1 || want.Installations != 1 || want.Once != 1 {
+	if want.Meetings != 3 || want.Participants != 1 || want.Secrets == 0 || want.Jobs == 0 || want.Counters != 1 || want.Users == 0 || want.Workspaces != 1 || want.Installations != 1 || want.Once != 1 || want.Attendance != 1 {
 		t.Fatalf("fixture exported %+v", want)
 	}
 
@@ -146,6 +151,17 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 				t.Fatal(err)
 			}
 			same(t, "participants of "+m.ID, bp, ep)
+			ba, _ := bs.ListAttendance(ctx, m.Workspace, m.ID)
+			ea, err := es.ListAttendance(ctx, m.Workspace, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			same(t, "attendance of "+m.ID, ba, ea)
+			if m.RoomID != "" {
+				if rm, err := es.FindMeetingByRoom(ctx, m.RoomID); err != nil || rm.ID != m.ID {
+					t.Fatalf("room of meeting %s on etcd: %+v, %v", m.ID, rm, err)
+				}
+			}
 		case it.User != nil:
 			u, err := es.FindUser(ctx, it.User.Key)
 			if err != nil {

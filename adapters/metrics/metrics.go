@@ -347,7 +347,7 @@ func labelish(v string) bool {
 // The fixed label sets.
 var (
 	joinOutcomes = []core.JoinOutcome{core.JoinIssued, core.JoinTooEarly, core.JoinEnded, core.JoinRefused, core.JoinUnavailable, core.JoinFailed}
-	jobKinds     = []core.JobKind{core.JobRemind, core.JobOpen, core.JobClose, core.JobProvision}
+	jobKinds     = core.JobKinds()
 	errorCodes   = []core.Code{core.EINVALID, core.ENOTFOUND, core.EFORBIDDEN, core.ECONFLICT, core.ETOOEARLY, core.EENDED, core.EUNAVAILABLE, core.EINTERNAL}
 )
 

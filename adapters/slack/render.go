@@ -190,26 +190,14 @@ func listText(ms []*core.Meeting, now time.Time) string {
 		return "No upcoming meetings in this channel. Schedule one with `/meet schedule Weekly sync tomorrow 3pm`."
 	}
 	var b strings.Builder
+	b.Grow(min(64+200*len(ms), maxMessageText+200))
 	b.WriteString("Upcoming meetings in this channel:")
 	for i, m := range ms {
 		if b.Len() > maxMessageText-400 {
 			fmt.Fprintf(&b, "\n…and %d more; `/meet info <id>` shows one.", len(ms)-i)
 			break
 		}
-		occ := m.CurrentOccurrence(now, 0, 0)
-		b.WriteString("\n• `")
-		b.WriteString(Escape(m.ID))
-		b.WriteString("` ")
-		appendDate(&b, occ.Start, m.TimeZone)
-		b.WriteString(" *")
-		b.WriteString(fit(m.Title, 250))
-		b.WriteString("*, ")
-		b.WriteString(core.HumanDuration(m.Duration))
-		b.WriteString(", by ")
-		b.WriteString(fit(organizerName(m), 100))
-		if m.Private {
-			b.WriteString(" · private") // listed only to those who may see it
-		}
+		b.WriteString(listLine(m, m.CurrentOccurrence(now, 0, 0).Start))
 	}
 	return b.String()
 }

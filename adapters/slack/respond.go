@@ -3,7 +3,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,13 +20,10 @@ import (
 // way, and mrkdwn is full of them (<!date^…>, &lt;), so the body is
 // smaller and quicker to write, and holdsLink sees a link as it is.
 func jsonMarshal(msg slackapi.Msg) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(msg); err != nil {
-		return nil, err
+	if b, ok := textOnlyJSON(msg); ok {
+		return b, nil
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return marshalNoHTML(msg)
 }
 
 // writeMsg answers the request itself with msg as JSON.

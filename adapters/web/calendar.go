@@ -65,7 +65,7 @@ func (h *Handler) serveICS(w http.ResponseWriter, r *http.Request, nonce string,
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/calendar; charset=utf-8")
-	hdr.Set("Content-Disposition", `attachment; filename="`+icsName(m)+`"`)
+	hdr.Set("Content-Disposition", icsDisposition(m))
 	hdr.Set("Content-Security-Policy", lockedCSP)
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
@@ -77,6 +77,8 @@ func (h *Handler) serveICS(w http.ResponseWriter, r *http.Request, nonce string,
 // infoData is the public info page. Everything in it is fine for anyone
 // holding the link to see: no token, no join link, no invitee list.
 type infoData struct {
+	// About names the organizer and where the meeting was scheduled.
+	About                                                         about
 	Nonce, Title, MeetingID, When, Duration, Repeats, Status, ICS string
 	Cancelled, Series                                             bool
 	// Over is set when nothing is left to join: the page then offers
@@ -99,6 +101,7 @@ func (h *Handler) renderInfo(w http.ResponseWriter, r *http.Request, nonce strin
 	tzid, loc := meetingZone(m)
 	first, _ := seriesStart(m, loc)
 	d := infoData{
+		About:     aboutMeeting(m, core.Occurrence{}),
 		Nonce:     nonce,
 		Title:     m.Title,
 		MeetingID: m.ID,

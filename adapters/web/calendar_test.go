@@ -68,7 +68,7 @@ func (e *env) fetchCalendar(t *testing.T, m *core.Meeting) (*ics.Calendar, respo
 	wantStatus(t, r, http.StatusOK)
 	for k, v := range map[string]string{
 		"Content-Type":        "text/calendar; charset=utf-8",
-		"Content-Disposition": `attachment; filename="` + web.ICSName(m) + `"`,
+		"Content-Disposition": web.ICSDisposition(m),
 		"Cache-Control":       "no-store",
 		"Referrer-Policy":     "no-referrer",
 	} {
@@ -357,5 +357,20 @@ func TestCalendarRoutesLogNoCode(t *testing.T) {
 	}
 	if !strings.Contains(logs, `"route":"GET /meetings/{code}"`) {
 		t.Errorf("access log does not name the meeting route:\n%s", logs)
+	}
+}
+
+// TestICSFileNameFromTitle: the download is named after the meeting, with
+// the exact title as the UTF-8 name when a slug had to drop characters.
+func TestICSFileNameFromTitle(t *testing.T) {
+	for title, want := range map[string]string{
+		"Design review":    `attachment; filename="design-review.ics"`,
+		"Q3 / planning!!":  `attachment; filename="q3-planning.ics"`,
+		"Réunion d'équipe": `attachment; filename="r-union-d-quipe.ics"; filename*=UTF-8''R%C3%A9union%20d%27%C3%A9quipe.ics`,
+		"会議":               `attachment; filename="meeting-7.ics"; filename*=UTF-8''%E4%BC%9A%E8%AD%B0.ics`,
+	} {
+		if got := web.ICSDisposition(&core.Meeting{ID: "7", Title: title}); got != want {
+			t.Errorf("title %q: Content-Disposition %s, want %s", title, got, want)
+		}
 	}
 }

@@ -11,7 +11,9 @@
 //   - the code is checked again at the moment the link is opened (by
 //     core.Service.OpenLink), never trusted from an earlier check;
 //   - the token is written only into the body of the open page, inside a
-//     script, as a JSON string; never into a URL, a header or a log line;
+//     script, as a JSON string, or into the body of the wait page's "has it
+//     opened?" answer (GET /j/{code}?state=1) once the window is open;
+//     never into a URL, a header or a log line;
 //   - every /j/ response forbids caching, referrers, framing and MIME
 //     sniffing, and carries a Content-Security-Policy with a fresh nonce;
 //   - the access log names the route pattern ("/j/{code}"), never the path,
@@ -24,6 +26,15 @@
 // is the iCalendar file, with a VTIMEZONE built from Go's tzdata. They let
 // their holder read the schedule only: no token, no join link and no
 // invitee list, just "/meet join <id>" to ask the bot in chat.
+//
+// Before the window, the same link shows a wait page (the person may get it
+// up to a day early): the meeting, its start in the viewer's zone and the
+// organizer's, a countdown, and a calendar link. It asks the server when
+// the window should have opened and, told so, starts the UI Kit in place,
+// on the same address. The meeting page loads the two pinned RealtimeKit
+// packages from Options.UIKitBaseURL, each script checked by its
+// Subresource Integrity hash (uikit_integrity.go, generated from the npm
+// packages and checked against them by the browser tests).
 //
 // In sandbox mode (local development, tests) the open page shows what would
 // be joined, including the token's decoded claims, instead of starting the

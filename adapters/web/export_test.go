@@ -2,5 +2,5 @@ package web
 
 import "github.com/meetbot/meetbot/core"
 
-// ICSName is the .ics download's file name for m.
-func ICSName(m *core.Meeting) string { return icsName(m) }
+// ICSDisposition is the .ics download's Content-Disposition for m.
+func ICSDisposition(m *core.Meeting) string { return icsDisposition(m) }

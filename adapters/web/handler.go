@@ -88,6 +88,7 @@ type Handler struct {
 	now         func() time.Time
 	kit         *uiKit
 	observe     func(route string, status int, took time.Duration)
+	roomPages   *roomPageCache // rendered meeting pages (roomcache.go)
 	mux         *http.ServeMux
 	root        http.Handler
 	// allow lists the methods Handle mounted per path, for the 405 answer.
@@ -126,6 +127,7 @@ func New(opts Options) *Handler {
 		now:         opts.Now,
 		kit:         newUIKit(opts.UIKitBaseURL),
 		observe:     opts.Observe,
+		roomPages:   newRoomPageCache(),
 		mux:         http.NewServeMux(),
 	}
 	if h.now == nil {

@@ -350,3 +350,24 @@ func TestLinkFromAnotherWorkspaceCannotOpenThisOne(t *testing.T) {
 		}
 	}
 }
+
+// TestUIKitBaseURLMovesScriptsAndCSP: with web.ui_kit_base_url set to an
+// organisation's own copy, the meeting page loads both packages from there,
+// with their integrity hashes, and its CSP admits that copy and not the CDN.
+func TestUIKitBaseURLMovesScriptsAndCSP(t *testing.T) {
+	e := newEnv(t, envOpts{uiKit: "https://meet.example.com/uikit/"})
+	m := e.schedule(ana, "Weekly sync", t0.Add(2*time.Minute), 30*time.Minute)
+	r := e.get(e.join(ana, m.ID))
+	wantStatus(t, r, http.StatusOK)
+	wantBody(t, r, `"coreURL":"https://meet.example.com/uikit/@cloudflare/realtimekit@2.0.2/dist/browser.js"`,
+		`"loaderURL":"https://meet.example.com/uikit/@cloudflare/realtimekit-ui@2.0.2/loader/index.es2017.js"`,
+		`"coreSRI":"sha384-`, `"integrity":{"https://meet.example.com/uikit/@cloudflare/realtimekit-ui@2.0.2/`)
+	wantNotInBody(t, r, "cdn.jsdelivr.net")
+	csp := r.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'nonce-") || !strings.Contains(csp, " https://meet.example.com/uikit/@cloudflare/;") {
+		t.Errorf("CSP does not admit the own copy: %q", csp)
+	}
+	if strings.Contains(csp, "jsdelivr") || strings.Contains(csp, "fonts.g") {
+		t.Errorf("CSP still admits the CDN or a font host: %q", csp)
+	}
+}

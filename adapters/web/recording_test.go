@@ -59,22 +59,11 @@ func TestRecordingLink(t *testing.T) {
 	ins := &recInsight{}
 	e.svc.SetNotifier(catcher)
 	e.svc.SetRoomInsight(ins)
-	m := e.schedule(ana, "Review", t0.Add(time.Hour), 30*time.Minute)
-	// The room comes from the meeting's room job (scheduling no longer
-	// waits on RealtimeKit); run it so the meeting has its RoomID.
-	jobs, err := e.store.FindJobs(ctx, m.Workspace, m.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, j := range jobs {
-		if j.Kind == core.JobRoom {
-			if _, err := e.svc.RunJob(ctx, j); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if m, err = e.store.FindMeetingByID(ctx, m.Workspace, m.ID); err != nil || m.RoomID == "" {
-		t.Fatalf("room job left %+v, %v", m, err)
+	m := e.schedule(ana, "Review", t0, 30*time.Minute)
+	e.join(ana, m.ID) // makes the room
+	m, _ = e.store.FindMeetingByID(ctx, wsLocal, m.ID)
+	if m.RoomID == "" {
+		t.Fatal("no room after a join")
 	}
 	setRecordings := func(on bool) {
 		if _, err := e.store.UpdateWorkspace(ctx, wsLocal, func(w *core.Workspace) error { w.Recordings = on; return nil }); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -134,6 +135,18 @@ type roomData struct {
 // with the token) for p.
 func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce string, p *core.JoinPage) {
 	m, now := p.Meeting, h.now()
+	// The meeting page is served from roomPages when it was made before
+	// (roomcache.go); the wait page changes every second and never is.
+	var key roomPageKey
+	cacheable := p.Phase != core.PhaseBefore && h.roomPages != nil
+	if cacheable {
+		key = roomKey(h, p, core.ClockTime(p.Window.Opens, m.TimeZone, now))
+		w.Header().Set("Content-Security-Policy", h.kit.meetingCSP(nonce))
+		w.Header().Set("Permissions-Policy", meetingPermissions)
+		if h.roomPages.serve(w, key, nonce) {
+			return
+		}
+	}
 	occ := p.Occurrence
 	d := roomData{
 		Nonce: nonce, Title: titleOf(m), MeetingID: m.ID, Name: p.Name,
@@ -170,8 +183,18 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	d.Boot = b
 	hdr := w.Header()
 	hdr.Set("Content-Security-Policy", h.kit.meetingCSP(nonce))
-	if !d.Waiting {
+	if !h.sandbox {
+		// The wait page turns into the meeting in place, so it needs the
+		// camera and microphone from the start: a document's permissions
+		// policy is fixed when it loads.
 		hdr.Set("Permissions-Policy", meetingPermissions)
+	}
+	if cacheable && d.OpensAt == key.opensAt {
+		pd := d
+		pd.Nonce, pd.Boot.Nonce = h.roomPages.placeholder, h.roomPages.placeholder
+		if h.roomPages.fill(r, key, pd) && h.roomPages.serve(w, key, nonce) {
+			return
+		}
 	}
 	h.renderPage(w, r, http.StatusOK, "room", d)
 }
@@ -236,9 +259,11 @@ func titleOf(m *core.Meeting) string {
 // next.
 type noticeData struct {
 	Nonce, Heading, Message, Ref, Ask, Info string
-	About                                   *about
-	Over                                    bool
-	Next                                    *noticeNext
+	// WhenLabel heads the meeting's time: "Starts", "Was", "Was planned for".
+	WhenLabel string
+	About     *about
+	Over      bool
+	Next      *noticeNext
 }
 
 type noticeNext struct{ When, URL string }
@@ -283,11 +308,11 @@ func (h *Handler) describeRefusal(d *noticeData, p *core.JoinPage, err error) {
 	title := titleOf(m)
 	occ := p.Occurrence
 	a := aboutMeeting(m, occ)
-	d.About, d.Info = &a, h.svc.InfoURL(m)
+	d.About, d.Info, d.WhenLabel = &a, h.svc.InfoURL(m), "Starts"
 	e, _ := core.AsError(err)
 	switch {
 	case m.State == core.StateCancelled:
-		d.Heading, d.Over = title+" was cancelled", true
+		d.Heading, d.Over, d.WhenLabel = title+" was cancelled", true, "Was planned for"
 		d.Message = "It was cancelled, so it will not take place and no one can join it."
 		if m.CancelledBy != "" {
 			d.Message = fmt.Sprintf("@%s cancelled it, so it will not take place and no one can join it.", m.CancelledBy)
@@ -301,11 +326,11 @@ func (h *Handler) describeRefusal(d *noticeData, p *core.JoinPage, err error) {
 		d.Message = "Personal links last a short while. Ask the bot for a new one."
 		d.Ask = "/meet join " + m.ID
 	case e != nil && e.Code == core.EENDED && e.EndedAt.IsZero():
-		d.Heading, d.Over = title+" no longer takes place then", true
+		d.Heading, d.Over, d.WhenLabel = title+" no longer takes place then", true, "Was planned for"
 		d.Message = "This link was for a time of the meeting that was skipped or changed; " + "it no longer takes place then."
 		d.About.Start = core.FullTime(occ.Start, m.TimeZone)
 	case e != nil && e.Code == core.EENDED:
-		d.Heading, d.Over = title+" is over", true
+		d.Heading, d.Over, d.WhenLabel = title+" is over", true, "Was"
 		d.Message = "It ended at " + core.ClockTime(e.EndedAt, m.TimeZone, now) + "."
 	default:
 		d.Ask = "/meet join " + m.ID
@@ -330,3 +355,23 @@ func icsName(m *core.Meeting) string {
 }
 
 var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// icsDisposition is the .ics answer's Content-Disposition: the slug as the
+// plain file name, and the title itself as the RFC 6266 UTF-8 name when it
+// has characters a slug drops (accents, other scripts).
+func icsDisposition(m *core.Meeting) string {
+	v := `attachment; filename="` + icsName(m) + `"`
+	if t := strings.TrimSpace(m.Title); t != "" && !isPlainASCII(t) {
+		v += "; filename*=UTF-8''" + url.PathEscape(t+".ics")
+	}
+	return v
+}
+
+func isPlainASCII(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}

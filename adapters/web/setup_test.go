@@ -45,6 +45,7 @@ type envOpts struct {
 	cfg     core.Config
 	joinKey []byte
 	logger  io.Writer // nil: the env's own buffer
+	uiKit   string    // web.ui_kit_base_url; empty: the default CDN
 }
 
 type env struct {
@@ -80,12 +81,13 @@ func newEnv(tb testing.TB, o envOpts) *env {
 		decode = sandbox.DecodeTokenMap
 	}
 	e.handler = web.New(web.Options{
-		Service:     e.svc,
-		Logger:      zerolog.New(sink).Level(zerolog.DebugLevel),
-		Sandbox:     o.sandbox,
-		DecodeToken: decode,
-		Ready:       e.store.Ping,
-		Now:         e.clock.Now,
+		Service:      e.svc,
+		Logger:       zerolog.New(sink).Level(zerolog.DebugLevel),
+		Sandbox:      o.sandbox,
+		DecodeToken:  decode,
+		Ready:        e.store.Ping,
+		Now:          e.clock.Now,
+		UIKitBaseURL: o.uiKit,
 	})
 	e.srv.Config.Handler = e.handler
 	e.srv.Start()

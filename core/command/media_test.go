@@ -46,3 +46,14 @@ func TestParseMediaSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsHelpWarnsAboutBandwidth: the media settings' help carries the
+// FAQ's bandwidth warning, so an admin reads it before raising quality.
+func TestSettingsHelpWarnsAboutBandwidth(t *testing.T) {
+	h := HelpTopic("settings")
+	for _, want := range []string{"video 720p|1080p", "frame_rate", "screenshare_frame_rate", core.MediaBandwidthWarning} {
+		if !strings.Contains(h, want) {
+			t.Errorf("/meet help settings lacks %q:\n%s", want, h)
+		}
+	}
+}

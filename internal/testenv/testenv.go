@@ -122,6 +122,10 @@ type Options struct {
 	// SandboxState, when set, keeps the sandbox's rooms and participants
 	// in this file (sandbox.Open), as local mode does.
 	SandboxState string
+	// SandboxRateLimit, when set, makes the sandbox enforce Cloudflare's
+	// limit: this many calls per 5 minutes, then a 5-minute lock-out of 429s
+	// (sandbox.Options.RateLimit).
+	SandboxRateLimit int
 	// WriteFault is passed to the bbolt store (see bolt.Options): set, it
 	// can fail writes as a full disk would, and the store's readiness
 	// cache then runs on the fake clock. It exists only on bbolt: on etcd
@@ -290,7 +294,7 @@ func (e *Env) Restart() {
 // routes the loopback server to it.
 func (e *Env) startSandbox() {
 	e.T.Helper()
-	o := sandbox.Options{APIToken: "test-token", Now: e.Time.Now}
+	o := sandbox.Options{APIToken: "test-token", Now: e.Time.Now, RateLimit: e.opts.SandboxRateLimit}
 	sb := sandbox.New(o)
 	if e.opts.SandboxState != "" {
 		var err error

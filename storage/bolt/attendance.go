@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/storage/internal/dump"
 	"github.com/meetbot/meetbot/storage/internal/record"
 )
 
@@ -233,4 +234,16 @@ func (db *DB) ListAttendance(ctx context.Context, ws core.WorkspaceKey, meetingI
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// exportAttendance yields every attendance record, for bot migrate. The
+// room index is not exported: the importer rebuilds it from the meetings.
+func exportAttendance(tx *bolt.Tx, fn func(dump.Item) error) error {
+	return tx.Bucket(bucketAttendance).ForEach(func(_, v []byte) error {
+		a, err := record.DecodeAttendanceRecord(v)
+		if err != nil {
+			return fmt.Errorf("bolt: %w", err)
+		}
+		return fn(dump.Item{Attendance: a})
+	})
 }

@@ -179,8 +179,12 @@ func (db *DB) init() error {
 		if meta.Get(keyPendingCounted) == nil {
 			// Written before pending jobs were counted (or new): count
 			// once, here, and keep the counts from now on.
+			t0 := time.Now()
 			if err := countPending(tx); err != nil {
 				return err
+			}
+			if d := time.Since(t0); d > time.Second {
+				db.log.Info().Str("path", db.path).Dur("took", d).Msg("counted the pending jobs once, for the metrics; kept up to date from now on")
 			}
 		}
 		v := meta.Get(keySchema)

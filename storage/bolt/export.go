@@ -30,6 +30,7 @@ func (db *DB) Export(ctx context.Context, fn func(dump.Item) error) error {
 	err := db.db.View(func(tx *bolt.Tx) error {
 		for _, step := range []func(*bolt.Tx, func(dump.Item) error) error{
 			exportSecrets, exportWorkspaces, exportUsers, exportCounters, exportMeetings, exportParticipants, exportJobs, exportOnce,
+			exportAttendance,
 		} {
 			if err := ctx.Err(); err != nil {
 				return err

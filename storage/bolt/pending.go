@@ -26,7 +26,7 @@ var (
 )
 
 // pendingKinds are the kinds that are counted.
-var pendingKinds = []core.JobKind{core.JobRemind, core.JobOpen, core.JobClose, core.JobProvision}
+var pendingKinds = core.JobKinds()
 
 func pendingKey(kind core.JobKind) []byte { return join(keyPendingPrefix, []byte(kind)) }
 

@@ -210,7 +210,7 @@ func (db *DB) ListAttendance(ctx context.Context, ws core.WorkspaceKey, meetingI
 	if err != nil {
 		return nil, storeErr(ctx, err)
 	}
-	out := make([]*core.Attendance, 0, len(resp.Kvs))
+	var out []*core.Attendance
 	for _, kv := range resp.Kvs {
 		a, err := record.DecodeAttendance(ws, meetingID, kv.Value)
 		if err != nil {
@@ -237,4 +237,15 @@ func appendRoomOnce(ops, mops []clientv3.Op, roomPrefix string) []clientv3.Op {
 		ops = append(ops, op)
 	}
 	return ops
+}
+
+// importAttendanceOps stores one attendance record as UpdateAttendance
+// would (bot migrate).
+func (db *DB) importAttendanceOps(a *core.Attendance) ([]clientv3.Cmp, []clientv3.Op, error) {
+	prefix, err := db.attendancePrefix(a.Workspace, a.Meeting)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := record.EncodeAttendance(a)
+	return importPut(prefix+timeHex(a.Occurrence), v, err)
 }

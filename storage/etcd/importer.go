@@ -181,6 +181,8 @@ func (im *Importer) itemOps(it dump.Item) ([]clientv3.Cmp, []clientv3.Op, error)
 		return nil, []clientv3.Op{clientv3.OpPut(db.prefix+kindOnce+"/"+esc(o.Key), onceValue(o.Expires))}, nil
 	case it.Job != nil:
 		return db.importJobOps(it.Job)
+	case it.Attendance != nil:
+		return db.importAttendanceOps(it.Attendance)
 	}
 	return nil, nil, fmt.Errorf("etcd: import: empty item")
 }

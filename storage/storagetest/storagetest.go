@@ -77,18 +77,19 @@ func newMeeting(ws core.WorkspaceKey, channel string, start time.Time, d time.Du
 			{Original: start.Add(7 * 24 * time.Hour), Skipped: true},
 			{Original: start.Add(14 * 24 * time.Hour), Start: start.Add(14*24*time.Hour + 90*time.Minute + 7)},
 		},
-		RSVPs:        map[string]core.RSVP{"U4": core.RSVPYes, "U6": core.RSVPNo, "U7": core.RSVPMaybe},
-		State:        core.StateScheduled,
-		CancelledAt:  time.Time{},
-		RoomID:       "bbb1c2d3-room",
-		RoomTag:      "mb-7f3a",
-		RoomStatus:   core.RoomInactive,
-		Abandoned:    true,
-		RoomAttempts: 2,
-		Card:         core.MessageRef{Channel: "C1", ID: "1700000000.000100"},
-		Mirror:       core.MessageRef{Channel: "G1", ID: "1234567890"},
-		CreatedAt:    base.Add(-time.Hour),
-		UpdatedAt:    base.Add(-time.Minute),
+		RSVPs:         map[string]core.RSVP{"U4": core.RSVPYes, "U6": core.RSVPNo, "U7": core.RSVPMaybe},
+		State:         core.StateScheduled,
+		CancelledAt:   time.Time{},
+		RoomID:        "bbb1c2d3-room",
+		RoomTag:       "mb-7f3a",
+		RoomStatus:    core.RoomInactive,
+		Abandoned:     true,
+		RoomAttempts:  2,
+		RoomAttemptAt: base.Add(-2 * time.Minute),
+		Card:          core.MessageRef{Channel: "C1", ID: "1700000000.000100"},
+		Mirror:        core.MessageRef{Channel: "G1", ID: "1234567890"},
+		CreatedAt:     base.Add(-time.Hour),
+		UpdatedAt:     base.Add(-time.Minute),
 	}
 }
 
@@ -142,6 +143,7 @@ func sameMeeting(t *testing.T, got, want *core.Meeting) {
 		{"CancelledAt", &g.CancelledAt, &w.CancelledAt},
 		{"CreatedAt", &g.CreatedAt, &w.CreatedAt},
 		{"UpdatedAt", &g.UpdatedAt, &w.UpdatedAt},
+		{"RoomAttemptAt", &g.RoomAttemptAt, &w.RoomAttemptAt},
 	} {
 		sameTime(t, "meeting "+want.ID+" "+f.name, *f.g, *f.w)
 		*f.g, *f.w = time.Time{}, time.Time{}

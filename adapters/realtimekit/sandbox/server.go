@@ -113,6 +113,13 @@ type Options struct {
 	// non-empty bearer token is. Requests without one get 401 either way, so
 	// a client that forgets its credentials fails in tests too.
 	APIToken string
+	// RateLimit, when positive, is how many API calls are accepted in any
+	// RateWindow (default 5 minutes); one more is answered 429 and locks
+	// every call out for LockOut (default 5 minutes), as Cloudflare does
+	// with 1,200 calls per 5 minutes per token. Zero means no limit.
+	RateLimit  int
+	RateWindow time.Duration
+	LockOut    time.Duration
 	// WebhookClient sends the webhooks; nil means a plain client. Tests
 	// route it to an in-process receiver.
 	WebhookClient *http.Client
@@ -167,6 +174,7 @@ type Server struct {
 	total    int
 	faults   []*Fault
 	latency  time.Duration
+	limiter  *rateLimiter // nil without Options.RateLimit
 
 	// Room life: every session by id (live and ended), registered
 	// webhooks, recordings and summaries of ended sessions, download URLs.
@@ -199,6 +207,7 @@ func New(opts Options) *Server {
 		downloads:  map[string]download{},
 		baseURL:    strings.TrimSuffix(opts.BaseURL, "/"),
 	}
+	s.limiter = newRateLimiter(opts)
 	s.hookClient = opts.WebhookClient
 	if s.hookClient == nil {
 		s.hookClient = &http.Client{Timeout: deliveryTimeout}
@@ -282,6 +291,9 @@ func (s *Server) wrap(op string, h http.HandlerFunc) http.Handler {
 		s.countOp(op)
 		if !s.authorized(r) {
 			writeError(w, http.StatusUnauthorized, "missing or invalid API token")
+			return
+		}
+		if s.rateLimited(w) {
 			return
 		}
 		// Read the whole body first: net/http notices a client hanging up

@@ -6,8 +6,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
+
+// emulateMedia sets the prefers-* media features of the tab.
+func emulateMedia(t *testing.T, ctx context.Context, scheme string) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
+			{Name: "prefers-color-scheme", Value: scheme}, {Name: "prefers-reduced-motion", Value: "reduce"}}})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("emulate media: %v", err)
+	}
+}
 
 // axeViolation is one serious or critical axe-core finding.
 type axeViolation struct {
@@ -30,6 +45,30 @@ func checkA11y(t *testing.T, ctx context.Context, name string) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
 		t.Fatalf("inject axe-core: %v", err)
 	}
+	for _, scheme := range []string{"light", "dark"} {
+		emulateMedia(t, ctx, scheme)
+		runAxe(t, ctx, name+" ("+scheme+")")
+	}
+	emulateMedia(t, ctx, "light")
+	if lang := eval[string](t, ctx, `document.documentElement.lang`); lang == "" {
+		t.Errorf("%s: no lang on <html>", name)
+	}
+	if n := eval[int](t, ctx, `[...document.querySelectorAll("h1")].filter((h) => h.offsetParent !== null || h.classList.contains("sr-only")).length`); n < 1 {
+		t.Errorf("%s: no level-one heading", name)
+	}
+	// Focus follows the reading order: no positive tabindex anywhere.
+	if n := eval[int](t, ctx, `[...document.querySelectorAll("[tabindex]")].filter((e) => e.tabIndex > 0).length`); n > 0 {
+		t.Errorf("%s: %d elements jump the focus order with a positive tabindex", name, n)
+	}
+	// With reduced motion asked for, nothing moves.
+	if n := eval[int](t, ctx, `document.getAnimations().filter((a) => a.playState === "running").length`); n > 0 {
+		t.Errorf("%s: %d animations run although the viewer asked for reduced motion", name, n)
+	}
+}
+
+// runAxe runs axe-core once and reports serious and critical violations.
+func runAxe(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
 	raw := eval[string](t, ctx, `axe.run(document, { resultTypes: ["violations"] }).then((r) => JSON.stringify(
 		r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => ({
 			id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")) }))))`)
@@ -39,12 +78,6 @@ func checkA11y(t *testing.T, ctx context.Context, name string) {
 	}
 	for _, v := range found {
 		t.Errorf("%s: axe %s (%s): %s at %s", name, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, ", "))
-	}
-	if lang := eval[string](t, ctx, `document.documentElement.lang`); lang == "" {
-		t.Errorf("%s: no lang on <html>", name)
-	}
-	if n := eval[int](t, ctx, `[...document.querySelectorAll("h1")].filter((h) => h.offsetParent !== null || h.classList.contains("sr-only")).length`); n < 1 {
-		t.Errorf("%s: no level-one heading", name)
 	}
 }
 

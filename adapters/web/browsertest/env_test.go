@@ -155,6 +155,13 @@ func probe(mode string) string {
     rec.consoleErrors.push(args.map((a) => (a && a.message) ? a.message : String(a)).join(" "));
     return error.apply(this, args);
   };
+  const fetch0 = window.fetch.bind(window);
+  rec.asks = [];
+  window.fetch = (url, opts) => {
+    const ask = { url: String(url), start: Date.now() };
+    rec.asks.push(ask);
+    return fetch0(url, opts).then((r) => { ask.end = Date.now(); return r; });
+  };
   document.addEventListener("securitypolicyviolation", (e) => rec.violations.push(e.violatedDirective + " " + e.blockedURI));
   let client;
   Object.defineProperty(window, "RealtimeKitClient", {
@@ -221,7 +228,7 @@ func waitFor(t *testing.T, ctx context.Context, what, js string, timeout time.Du
 		// A navigation under the poll loses its JavaScript context; poll
 		// again in the new document until the time is up.
 		_, err = chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(time.Until(end))))
-		if err == nil || time.Now().After(end) || !strings.Contains(err.Error(), "context") || ctx.Err() != nil {
+		if err == nil || time.Now().After(end) || !(strings.Contains(err.Error(), "context") || strings.Contains(err.Error(), "navigated")) || ctx.Err() != nil {
 			break
 		}
 	}

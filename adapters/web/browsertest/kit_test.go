@@ -18,6 +18,7 @@ import (
 // so a version bump that forgets to regenerate them fails here, not in
 // people's browsers.
 func TestUIKitIntegrityMatchesPackages(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	all := packages(t)
 	files := web.UIKitFiles()
 	if len(files) < 3 {
@@ -46,6 +47,7 @@ func TestUIKitIntegrityMatchesPackages(t *testing.T) {
 // state, saying the software could not be loaded, with the retry button;
 // the tampered script never runs and init is never called.
 func TestMeetingPageWhenUIKitCannotLoad(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	for _, tc := range []struct {
 		name string
 		edit func(file string, b []byte) []byte
@@ -59,6 +61,7 @@ func TestMeetingPageWhenUIKitCannotLoad(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := tab(t)
 			e := newEnv(t, envOpts{})
 			e.cdn.setEdit(tc.edit)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
@@ -82,7 +84,8 @@ func TestMeetingPageStartsUIKit(t *testing.T) {
 	if string(c.Opts.Defaults.MediaConfiguration) != string(want) {
 		t.Errorf("init mediaConfiguration = %s, want %s", c.Opts.Defaults.MediaConfiguration, want)
 	}
-	t.Logf("join link opened → RealtimeKitClient.init called: %.0f ms (packages served from 127.0.0.1)", c.At)
+	coreAt := eval[float64](t, ctx, `(performance.getEntriesByType("resource").find((e) => e.name.endsWith("/dist/browser.js")) || {}).responseEnd || 0`)
+	t.Logf("join link opened → RealtimeKitClient.init called: %.0f ms (packages served from 127.0.0.1; the client script had arrived at %.0f ms)", c.At, coreAt)
 
 	// The error is visible, on top, with what to do.
 	reason := eval[string](t, ctx, `document.getElementById("failed-reason").textContent`)
@@ -104,6 +107,13 @@ func TestMeetingPageStartsUIKit(t *testing.T) {
 	}
 	if errs := eval[[]string](t, ctx, `window.__meetbot.consoleErrors`); len(errs) == 0 || !strings.Contains(strings.Join(errs, "\n"), "refused") {
 		t.Errorf("console errors %q do not log the failure", errs)
+	}
+	// Tab from the retry button reaches the next control in reading order.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, ctx, `document.activeElement.textContent`); got != "Add to calendar (.ics)" {
+		t.Errorf("Tab from the retry button went to %q, want the calendar link", got)
 	}
 	noThirdPartyFonts(t, ctx)
 	checkA11y(t, ctx, "meeting-error")

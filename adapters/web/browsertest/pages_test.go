@@ -38,6 +38,7 @@ func checkPage(t *testing.T, ctx context.Context, name, url, heading string, wan
 // TestNoticePages: each way a link can stop working has its own plain
 // page that names the meeting by its title and says what happened.
 func TestNoticePages(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	bg := context.Background()
@@ -55,7 +56,7 @@ func TestNoticePages(t *testing.T) {
 	if _, err := e.svc.Remove(bg, ana, rm.ID, []string{"bo"}); err != nil {
 		t.Fatal(err)
 	}
-	checkPage(t, ctx, "cancelled", goneLink.URL, "Retro was cancelled", "@ana cancelled it", "Organized by Ana Lima", "Meeting details")
+	checkPage(t, ctx, "cancelled", goneLink.URL, "Retro was cancelled", "@ana cancelled it", "Organized by Ana Lima", "Was planned for", "Meeting details")
 	checkPage(t, ctx, "removed", rmLink.URL, "You were removed from Hiring panel", "took you off")
 	checkPage(t, ctx, "bad-code", e.srv.URL+"/j/not-a-real-code", "This link can't be used", "/meet join")
 	checkPage(t, ctx, "not-found", e.srv.URL+"/nothing-here", "Not found")
@@ -72,7 +73,7 @@ func TestNoticePages(t *testing.T) {
 
 	// The info page and the calendar file it links.
 	info := e.svc.InfoURL(long)
-	checkPage(t, ctx, "info", info, "Workshop", "/meet join "+long.ID, "Add to your calendar")
+	checkPage(t, ctx, "info", info, "Workshop", "Organized by Ana Lima", "/meet join "+long.ID, "Add to your calendar")
 	r := e.get(strings.TrimPrefix(e.svc.CalendarURL(long), e.srv.URL))
 	if cd := r.Header.Get("Content-Disposition"); cd != `attachment; filename="workshop.ics"` {
 		t.Errorf(".ics Content-Disposition = %q, want the title as its name", cd)
@@ -86,6 +87,7 @@ func TestNoticePages(t *testing.T) {
 // occurrence that is over says so and offers the next occurrence with its
 // own wait link, which opens that occurrence's wait page.
 func TestSeriesOccurrenceOverOffersTheNext(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	m := e.schedule(ana, core.ScheduleRequest{Title: "Team sync", Start: testenv.T0.Add(2 * time.Minute), Recurrence: "FREQ=WEEKLY"})
@@ -104,6 +106,7 @@ func TestSeriesOccurrenceOverOffersTheNext(t *testing.T) {
 // TestSandboxPageOnAPhone: the sandbox page's table headers fit their
 // column on a 390 px screen instead of breaking mid-word.
 func TestSandboxPageOnAPhone(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	ctx := tab(t)
 	e := newEnv(t, envOpts{sandbox: true})
 	m := e.schedule(ana, core.ScheduleRequest{Title: "Design review", Start: testenv.T0.Add(2 * time.Minute)})

@@ -125,6 +125,9 @@ func startBrowser() {
 // a deadline for everything the test does in it.
 func tab(t *testing.T) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are skipped with -short (.ci/run's second, etcd pass); the first pass runs them")
+	}
 	browserOnce.Do(startBrowser)
 	if browserErr != nil {
 		missing(t, browserErr.Error())

@@ -61,6 +61,13 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 	}
 	checkA11y(t, ctx, "wait")
 	screenshots(t, ctx, "wait")
+	// The page becomes the meeting in place, so camera and microphone must
+	// be allowed from the start (a permissions policy is fixed at load).
+	for _, feature := range []string{"camera", "microphone"} {
+		if !eval[bool](t, ctx, `document.featurePolicy ? document.featurePolicy.allowsFeature("`+feature+`") : true`) {
+			t.Errorf("the wait page's permissions policy blocks the %s the meeting will need", feature)
+		}
+	}
 	marker := eval[float64](t, ctx, `window.__meetbot.marker`)
 	href := eval[string](t, ctx, `location.href`)
 
@@ -68,6 +75,13 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 	c := initCalls(t, ctx)[0]
 	delay := time.UnixMilli(int64(c.Wall)).Sub(openReal)
 	t.Logf("wait page: window opened → init called after %d ms (target < 2000 ms)", delay.Milliseconds())
+	type ask struct{ Start, End float64 }
+	asks := eval[[]ask](t, ctx, `window.__meetbot.asks.filter((a) => a.url.includes("state=1"))`)
+	if n := len(asks); n > 0 {
+		last := asks[n-1]
+		t.Logf("  its %d question(s) to the server: the last sent %d ms after the opening, answered in %d ms; init %d ms after the answer",
+			n, time.UnixMilli(int64(last.Start)).Sub(openReal).Milliseconds(), int64(last.End-last.Start), int64(c.Wall-last.End))
+	}
 	if delay < -50*time.Millisecond { // clocks of one machine; a little slack for the page's ms rounding
 		t.Errorf("init was called %v before the window opened", -delay)
 	}
@@ -86,6 +100,7 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 // is then moved an hour later opens a wait page for the new time (not an
 // "ended" or "expired" page), and the server keeps answering "before".
 func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
+	t.Parallel() // no timing measured here; the timing tests run alone first
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	start := testenv.T0.Add(30 * time.Minute)
@@ -98,14 +113,37 @@ func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
 	open(t, ctx, link.URL, "refuse")
 	waitFor(t, ctx, "the wait page", `!document.getElementById("wait").hidden`, 5*time.Second)
 	body := eval[string](t, ctx, `document.body.innerText`)
-	for _, want := range []string{"Budget", "Moved", "Opens in", "1 h"} {
+	for _, want := range []string{"Budget", "Moved", "Opens in", "Joining opens at 15:25 EST"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("moved meeting's wait page lacks %q:\n%s", want, body)
 		}
+	}
+	if left := eval[string](t, ctx, `document.getElementById("left").textContent`); left != "1 h" && !strings.HasPrefix(left, "59 min") {
+		t.Errorf("the moved meeting opens in %q, want about an hour", left)
 	}
 	state := eval[string](t, ctx, `fetch(location.pathname + "?state=1").then((r) => r.json()).then((j) => j.phase)`)
 	if state != "before" {
 		t.Errorf("server says %q for the moved meeting, want before", state)
 	}
+	checkA11y(t, ctx, "wait-moved")
 	screenshots(t, ctx, "wait-moved")
+}
+
+// TestSandboxWaitPageOpensTheSandboxPage: in sandbox (local) mode there is
+// no UI Kit to start, so at the opening the wait page loads the sandbox's
+// page of what would be joined.
+func TestSandboxWaitPageOpensTheSandboxPage(t *testing.T) {
+	ctx := tab(t)
+	e := newEnv(t, envOpts{sandbox: true})
+	start := testenv.T0.Add(10 * time.Minute)
+	m := e.schedule(ana, core.ScheduleRequest{Title: "Local demo", Start: start})
+	opens := start.Add(-5 * time.Minute)
+	e.clock.Set(opens.Add(-2 * time.Second))
+	link := e.join(bo, m.ID)
+	e.tick(opens.Add(-2 * time.Second))
+	open(t, ctx, link.URL, "refuse")
+	waitFor(t, ctx, "the sandbox page", `document.body.innerText.includes("Sandbox mode")`, 15*time.Second)
+	if n := len(eval[[]any](t, ctx, `window.__meetbot.initCalls`)); n != 0 {
+		t.Errorf("init called %d times in sandbox mode", n)
+	}
 }

@@ -23,6 +23,7 @@ type Item struct {
 	Installation *core.Installation
 	Once         *Once
 	Job          *core.DueJob
+	Attendance   *core.Attendance
 }
 
 // Counter is a workspace's meeting counters: the last id handed out (so
@@ -52,6 +53,8 @@ type Once struct {
 // Counts tallies Items by kind, for a migration's report and its check.
 type Counts struct {
 	Meetings, Counters, Participants, Users, Workspaces, Secrets, Installations, Once, Jobs int
+	// Attendance counts attendance records (one per occurrence).
+	Attendance int
 }
 
 // Add counts it.
@@ -75,5 +78,7 @@ func (c *Counts) Add(it Item) {
 		c.Once++
 	case it.Job != nil:
 		c.Jobs++
+	case it.Attendance != nil:
+		c.Attendance++
 	}
 }

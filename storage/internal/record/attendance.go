@@ -104,3 +104,16 @@ func DecodeRoomRef(v []byte) (core.WorkspaceKey, string, error) {
 	}
 	return core.WorkspaceKey{Platform: core.Platform(r.Platform), ID: r.Workspace}, r.Meeting, nil
 }
+
+// DecodeAttendanceRecord parses a record by what it says it is, for a
+// copy of the whole store (bot migrate), where the key is not at hand.
+func DecodeAttendanceRecord(v []byte) (*core.Attendance, error) {
+	var r Attendance
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("decode attendance: %w", err)
+	}
+	if r.Platform == "" || r.Workspace == "" || r.Meeting == "" {
+		return nil, fmt.Errorf("attendance record names no meeting")
+	}
+	return DecodeAttendance(core.WorkspaceKey{Platform: core.Platform(r.Platform), ID: r.Workspace}, r.Meeting, v)
+}

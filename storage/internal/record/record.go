@@ -53,10 +53,11 @@ type Meeting struct {
 	RoomStatus  string    `json:"room_status,omitempty"`
 	Abandoned   bool      `json:"abandoned,omitempty"`
 	// RoomAttempts arrived with background room creation (issue 15).
-	RoomAttempts int       `json:"room_attempts,omitempty"`
-	CreatedAt    time.Time `json:"created_at,omitzero"`
-	UpdatedAt    time.Time `json:"updated_at,omitzero"`
-	Version      int64     `json:"version"`
+	RoomAttempts  int       `json:"room_attempts,omitempty"`
+	RoomAttemptAt time.Time `json:"room_attempt_at,omitzero"`
+	CreatedAt     time.Time `json:"created_at,omitzero"`
+	UpdatedAt     time.Time `json:"updated_at,omitzero"`
+	Version       int64     `json:"version"`
 }
 
 // Exception is one changed or skipped occurrence of a series as stored.
@@ -146,7 +147,7 @@ func EncodeMeeting(m *core.Meeting) ([]byte, error) {
 		CardChannel: m.Card.Channel, CardID: m.Card.ID, MirrorScope: m.Mirror.Channel, MirrorID: m.Mirror.ID,
 		State: string(m.State), CancelledBy: m.CancelledBy, CancelledAt: UTC(m.CancelledAt),
 		RoomID: m.RoomID, RoomTag: m.RoomTag, RoomStatus: string(m.RoomStatus),
-		Abandoned: m.Abandoned, RoomAttempts: m.RoomAttempts, CreatedAt: UTC(m.CreatedAt), UpdatedAt: UTC(m.UpdatedAt), Version: m.Version,
+		Abandoned: m.Abandoned, RoomAttempts: m.RoomAttempts, RoomAttemptAt: UTC(m.RoomAttemptAt), CreatedAt: UTC(m.CreatedAt), UpdatedAt: UTC(m.UpdatedAt), Version: m.Version,
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
@@ -177,7 +178,7 @@ func DecodeMeeting(ws core.WorkspaceKey, id string, v []byte) (*core.Meeting, er
 		Mirror: core.MessageRef{Channel: r.MirrorScope, ID: r.MirrorID},
 		State:  core.MeetingState(r.State), CancelledBy: r.CancelledBy, CancelledAt: r.CancelledAt,
 		RoomID: r.RoomID, RoomTag: r.RoomTag, RoomStatus: core.RoomStatus(r.RoomStatus),
-		Abandoned: r.Abandoned, RoomAttempts: r.RoomAttempts, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+		Abandoned: r.Abandoned, RoomAttempts: r.RoomAttempts, RoomAttemptAt: r.RoomAttemptAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}, nil
 }
 

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Options configure one soak run.
+type Options struct {
+	Bot      string          // the built bot binary
+	Dir      string          // working directory: config, data, logs
+	Meetings int             // meetings to schedule; each has len(Leads) reminders
+	Leads    []time.Duration // reminder leads of every meeting (meetings.reminders)
+	Minutes  int             // minutes the starts are spread over
+	Kills    int             // SIGKILLs of the bot, at random moments
+	Seed     uint64          // of the kill moments
+	Logf     func(format string, args ...any)
+}
+
+// Credentials of the run's fakes; nothing real.
+const (
+	signingSecret = "soak-signing-secret"
+	apiToken      = "soak-token"
+)
+
+// harness is everything one run started.
+type harness struct {
+	o           Options
+	slack       *slackAPI
+	slackAddr   string
+	sandboxAddr string
+	listen      string
+	config      string
+	dbPath      string
+	sandbox     *proc
+	bot         *proc
+	kills       []time.Time
+}
+
+// scheduledRe finds the meeting id in the answer to /meet schedule.
+var scheduledRe = regexp.MustCompile(`as meeting (\d+)`)
+
+// Run starts the sandbox, a fake Slack API and `bot serve` on a bbolt file,
+// schedules Options.Meetings meetings through signed slash commands with
+// their starts spread over Options.Minutes, then SIGKILLs the bot
+// Options.Kills times at random moments while the reminders fall due and
+// the rooms open and close, restarting it each time. When the last window
+// has closed it stops the bot and accounts for every reminder and every
+// room against the bbolt file, the fake Slack's posts and the sandbox.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o = o.withDefaults()
+	h := &harness{o: o, slack: &slackAPI{}}
+	defer func() {
+		h.bot.stop(15 * time.Second)
+		h.sandbox.stop(5 * time.Second)
+	}()
+	srv, err := h.start(ctx)
+	if srv != nil {
+		defer srv.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Meetings: o.Meetings, Leads: len(o.Leads)}
+	first, starts, err := h.scheduleAll(rep)
+	if err != nil {
+		return nil, err
+	}
+	last := first.Add(time.Duration(o.Minutes-1) * time.Minute)
+	// The last window closes a minute after the last start (meetings last
+	// a minute, with no early join and no grace).
+	end := last.Add(time.Minute + 5*time.Second)
+	o.Logf("%d meetings acknowledged, starting %s to %s: %d reminders; %d SIGKILLs until %s",
+		len(starts), first.Format("15:04:05"), last.Format("15:04:05"), len(starts)*len(o.Leads), o.Kills, end.Format("15:04:05"))
+	if err := h.killLoop(ctx, first.Add(-o.Leads[0]-5*time.Second), end); err != nil {
+		return nil, err
+	}
+	// Let the last life of the bot finish what is due, then stop it so the
+	// bbolt file can be read.
+	if d := time.Until(end.Add(10 * time.Second)); d > 0 {
+		time.Sleep(d)
+	}
+	h.bot.stop(15 * time.Second)
+	rep.Kills = len(h.kills)
+	if err := h.writeEvidence(starts); err != nil {
+		return nil, err
+	}
+	return rep, h.account(ctx, rep, starts)
+}
+
+// writeEvidence keeps what the accounting reads besides the bbolt file
+// (every reminder post, every kill, every meeting's start) in Dir/
+// evidence.json, so a run's duplicates can be audited afterwards.
+func (h *harness) writeEvidence(starts map[string]time.Time) error {
+	type postJSON struct {
+		Meeting string    `json:"meeting"`
+		TS      string    `json:"ts"`
+		At      time.Time `json:"at"`
+	}
+	var ev struct {
+		Starts map[string]time.Time `json:"starts"`
+		Kills  []time.Time          `json:"kills"`
+		Posts  []postJSON           `json:"posts"`
+	}
+	ev.Starts, ev.Kills = starts, h.kills
+	for _, p := range h.slack.reminders() {
+		ev.Posts = append(ev.Posts, postJSON{Meeting: p.meeting, TS: p.ts, At: p.at})
+	}
+	b, err := json.MarshalIndent(&ev, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(h.o.Dir, "evidence.json"), b, 0o600)
+}
+
+// withDefaults fills the options a caller left zero: the full soak.
+func (o Options) withDefaults() Options {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.Meetings == 0 {
+		o.Meetings = 200
+	}
+	if len(o.Leads) == 0 {
+		o.Leads = []time.Duration{40 * time.Second, 30 * time.Second, 20 * time.Second, 10 * time.Second, 0}
+	}
+	if o.Minutes == 0 {
+		o.Minutes = 4
+	}
+	if o.Kills == 0 {
+		o.Kills = 100
+	}
+	return o
+}
+
+// start brings up the sandbox, the fake Slack API and the bot. It returns
+// the fake Slack server as soon as it serves, even with an error, so the
+// caller can close it.
+func (h *harness) start(ctx context.Context) (*http.Server, error) {
+	var err error
+	if h.sandboxAddr, err = freeAddr(); err != nil {
+		return nil, err
+	}
+	if h.sandbox, err = h.spawn("sandbox", h.o.Bot, "sandbox", "--listen", h.sandboxAddr, "--token", apiToken); err != nil {
+		return nil, err
+	}
+	if err := waitHTTP(ctx, "http://"+h.sandboxAddr+"/", 0, 30*time.Second, h.sandbox.done); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h.slack, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	h.slackAddr = ln.Addr().String()
+	if h.listen, err = freeAddr(); err != nil {
+		return srv, err
+	}
+	if err := h.writeConfig(); err != nil {
+		return srv, err
+	}
+	return srv, h.startBot(ctx)
+}
+
+// writeConfig writes the bot's config: bbolt, the external sandbox, the
+// fake Slack API, one-minute windows without early join or grace, and the
+// run's reminder leads.
+func (h *harness) writeConfig() error {
+	leads := make([]string, len(h.o.Leads))
+	for i, l := range h.o.Leads {
+		leads[i] = l.String()
+	}
+	h.dbPath = filepath.Join(h.o.Dir, "data", "meetbot.db")
+	cfg := fmt.Sprintf(`# Written by cmd/soak.
+http:
+  listen: %q
+storage:
+  driver: bolt
+  bolt:
+    path: %q
+realtimekit:
+  sandbox: false
+  base_url: http://%s/client/v4/
+  account_id: soak-account
+  app_id: soak-app
+  api_token: %s
+slack:
+  signing_secret: %s
+  bot_token: xoxb-soak
+  api_url: http://%s/api/
+meetings:
+  early_join: 0s
+  grace: 0s
+  reminders: [%s]
+log:
+  level: info
+  format: json
+`, h.listen, h.dbPath, h.sandboxAddr, apiToken, signingSecret, h.slackAddr, strings.Join(leads, ", "))
+	h.config = filepath.Join(h.o.Dir, "meetbot.yaml")
+	return os.WriteFile(h.config, []byte(cfg), 0o600)
+}
+
+// scheduleAll schedules the meetings, their starts spread evenly over the
+// minutes from the first minute boundary that leaves time for scheduling
+// and the longest lead, and returns that first start and the acknowledged
+// meetings by id with their start.
+func (h *harness) scheduleAll(rep *Report) (time.Time, map[string]time.Time, error) {
+	perMinute := (h.o.Meetings + h.o.Minutes - 1) / h.o.Minutes
+	// Scheduling takes a few milliseconds a meeting; leave ten times that.
+	need := h.o.Leads[0] + 5*time.Second + time.Duration(h.o.Meetings)*30*time.Millisecond
+	first := time.Now().Add(need).Truncate(time.Minute).Add(time.Minute)
+	starts := map[string]time.Time{}
+	for n := range h.o.Meetings {
+		at := first.Add(time.Duration(n/perMinute) * time.Minute)
+		text, err := h.command(n, "schedule Soak "+strconv.Itoa(n)+" "+at.UTC().Format("2006-01-02 15:04")+" for 1m")
+		m := scheduledRe.FindStringSubmatch(text)
+		if err != nil || m == nil {
+			rep.Unacked++
+			h.o.Logf("schedule %d not acknowledged: %v %.200s", n, err, text)
+			continue
+		}
+		starts[m[1]] = at
+	}
+	if time.Now().After(first.Add(-h.o.Leads[0])) {
+		return first, nil, errors.New("scheduling took too long: the first reminders were due before it ended")
+	}
+	rep.Acked = len(starts)
+	return first, starts, nil
+}
+
+// killLoop SIGKILLs the bot Kills times at random moments between from and
+// until (slots of equal length, a uniform moment in each) and restarts it
+// each time. A slot shorter than a restart just moves the next kill later.
+func (h *harness) killLoop(ctx context.Context, from, until time.Time) error {
+	rng := rand.New(rand.NewPCG(h.o.Seed, 15))
+	slot := until.Sub(from) / time.Duration(h.o.Kills)
+	for k := range h.o.Kills {
+		at := from.Add(time.Duration(k)*slot + time.Duration(rng.Int64N(int64(slot))))
+		if d := time.Until(at); d > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d):
+			}
+		}
+		if err := h.bot.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			return fmt.Errorf("kill %d: %w", k, err)
+		}
+		h.kills = append(h.kills, time.Now())
+		<-h.bot.done
+		if err := h.startBot(ctx); err != nil {
+			return fmt.Errorf("restart after kill %d: %w", k, err)
+		}
+	}
+	return nil
+}

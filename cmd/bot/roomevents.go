@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -77,7 +78,7 @@ func (a *app) wireRoomEvents(ctx context.Context, conf *realtimekit.Client) (htt
 			// The sandbox signs with its own key and delivers to this
 			// process's listener, whatever public_url says.
 			keyURL = a.sandboxRoot + "/.well-known/webhooks.json"
-			hookURL = "http://" + a.httpLn.Addr().String() + webhook.Path
+			hookURL = "http://" + loopbackAddr(a.httpLn.Addr()) + webhook.Path
 			a.sandbox.SetBaseURL(a.sandboxRoot)
 		}
 		rc, err := webhook.New(webhook.Options{Inbox: a.store, Handler: handler, KeyURL: keyURL, Logger: log})
@@ -132,4 +133,17 @@ func (a *app) roomDriver() console.RoomDriver {
 		return nil
 	}
 	return a.sandbox
+}
+
+// loopbackAddr is where this process's listener is reached from the same
+// machine: an unspecified host (0.0.0.0, ::) becomes 127.0.0.1.
+func loopbackAddr(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -190,4 +191,18 @@ func TestServeRegistersOneWebhook(t *testing.T) {
 	// Without a public URL: nothing new registered.
 	serveFrom(t, real(t.TempDir(), ""))
 	check("without a public URL")
+}
+
+// TestLoopbackAddr: the sandbox reaches a listener on all interfaces
+// through 127.0.0.1.
+func TestLoopbackAddr(t *testing.T) {
+	for in, want := range map[string]string{"0.0.0.0:8080": "127.0.0.1:8080", "[::]:9": "127.0.0.1:9", "127.0.0.1:7": "127.0.0.1:7", "[::1]:7": "[::1]:7"} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := loopbackAddr(addr); got != want {
+			t.Errorf("loopbackAddr(%s) = %s, want %s", in, got, want)
+		}
+	}
 }

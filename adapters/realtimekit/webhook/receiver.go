@@ -230,6 +230,10 @@ func (rc *Receiver) answer(w http.ResponseWriter, status int, what, kind string)
 		ev = rc.log.Info()
 	}
 	ev.Int("status", status).Str("outcome", what).Str("event", kind).Msg("realtimekit webhook")
+	if status < 400 {
+		w.WriteHeader(status) // RealtimeKit reads the status only
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, what+"\n")

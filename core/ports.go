@@ -177,8 +177,7 @@ type OnceStore interface {
 // accepted and not yet handed to the RoomEventHandler. It is stored before
 // the sender hears 2xx, so a crash right after the answer loses nothing.
 type InboxEntry struct {
-	// ID names the entry; the receiver picks it (unique per delivery) and
-	// the store refuses a second entry with the same one.
+	// ID names the entry (unique per delivery as the receiver sees it).
 	ID string
 	// Received is when the delivery arrived; pending entries are listed in
 	// this order, so a room's events are handled roughly as they came.
@@ -186,31 +185,35 @@ type InboxEntry struct {
 	// Body is the delivery as received (the signed bytes), kept raw so a
 	// parser fixed later can read it again.
 	Body []byte
+	// Keys are the delivery's dedupe keys (its rtk-uuid, its webhook id
+	// with the body's hash): ClaimInbox records them before the hand-over.
+	Keys []string
 	// Attempts counts failed hand-overs, so a poison entry is dropped in
 	// the end instead of retried for ever.
 	Attempts int
 }
 
-// InboxAccept is one entry offered to RoomInbox.AcceptInbox with its
-// dedupe keys; the store sets Fresh.
-type InboxAccept struct {
-	Entry *InboxEntry
-	Keys  []string
-	Fresh bool
-}
-
 // RoomInbox is the durable queue between the webhook endpoint and the
 // RoomEventHandler, with the delivery keys that make a redelivery a no-op.
+//
+// Storing is split from deduplicating so the answer to RealtimeKit waits
+// for an append only: AcceptInbox writes entries at the queue's end (one
+// commit for many concurrent deliveries), while the dedupe keys, which
+// land all over an index, are written by ClaimInbox when the entry is
+// handled, after the answer. KnownInbox lets the endpoint answer a replay
+// of an already handled delivery without storing it again.
 type RoomInbox interface {
-	// AcceptInbox stores each entry of batch together with its dedupe
-	// keys, unless its ID or one of its keys is already known (stored
-	// before, or earlier in the same batch), and sets each Fresh to
-	// whether it was stored. The whole batch is one durable write where the
-	// backend allows (bbolt: one transaction), so the endpoint can fold
-	// concurrent deliveries into one commit. Keys are remembered until
-	// now+ttl (also after the entry is done), so a late redelivery is still
-	// recognised. On error no Fresh is meaningful.
-	AcceptInbox(ctx context.Context, batch []*InboxAccept, now time.Time, ttl time.Duration) error
+	// AcceptInbox stores the entries as pending, in one durable write
+	// where the backend allows (bbolt: one transaction).
+	AcceptInbox(ctx context.Context, entries []*InboxEntry) error
+	// KnownInbox reports whether any of keys was claimed and has not
+	// expired at now.
+	KnownInbox(ctx context.Context, keys []string, now time.Time) (bool, error)
+	// ClaimInbox records e.Keys for e (until now+ttl) unless one of them
+	// is claimed by another entry and not expired; it reports whether e
+	// holds them all, so the handler gets a delivery once. Claiming again
+	// for the same entry (a retry, a restart) answers true.
+	ClaimInbox(ctx context.Context, e *InboxEntry, now time.Time, ttl time.Duration) (bool, error)
 	// PendingInbox returns up to limit entries not yet done, oldest
 	// Received first.
 	PendingInbox(ctx context.Context, limit int) ([]*InboxEntry, error)

@@ -84,23 +84,32 @@ func NewRoomPoller(opts RoomPollerOptions) (*RoomPoller, error) {
 	return &RoomPoller{opts: opts, log: opts.Logger.With().Str("component", "room-poller").Logger(), seen: map[string]*polledRoom{}}, nil
 }
 
-// Run polls every Every until ctx ends, and returns ctx's error.
+// Run polls every Every until ctx ends, and returns ctx's error. While
+// this replica does not lead it looks again every few seconds, so a new
+// leader's first pass is not a whole Every late.
 func (p *RoomPoller) Run(ctx context.Context) error {
-	t := time.NewTicker(p.opts.Every)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if p.opts.Leading == nil || p.opts.Leading() {
-			if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
-				p.log.Warn().Err(err).Msg("room poll incomplete; the next pass carries on")
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		}
+		wait := p.opts.Every
+		if p.opts.Leading == nil || p.opts.Leading() {
+			if err := p.Poll(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn().Err(err).Msg("room poll incomplete; the next pass carries on")
+			}
+		} else {
+			wait = min(wait, followerRecheck)
+		}
+		t.Reset(wait)
 	}
 }
+
+// followerRecheck is how often a replica that does not lead asks again.
+const followerRecheck = 5 * time.Second
 
 // Poll makes one pass: each open room's active session, plus the rooms
 // seen live last time that are no longer open (closed by meetbot, so their

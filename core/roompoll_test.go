@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
@@ -183,3 +185,82 @@ func TestRoomPollerStaysInBackgroundBudget(t *testing.T) {
 		t.Fatalf("add participant reached the sandbox %d times", n)
 	}
 }
+
+// failOnce fails its first hand-over, as a store outage would.
+type failOnce struct {
+	pollRecorder
+	failed bool
+}
+
+func (f *failOnce) HandleRoomEvent(ctx context.Context, ev core.RoomEvent) error {
+	if !f.failed {
+		f.failed = true
+		return core.Errorf(core.EUNAVAILABLE, "store down")
+	}
+	return f.pollRecorder.HandleRoomEvent(ctx, ev)
+}
+
+// Ensure a hand-over that fails leaves the poller's view as it was, so
+// the next pass reports the change again (the handler treats repeats as
+// repeats).
+func TestRoomPollerRetriesAfterHandlerFailure(t *testing.T) {
+	env := testenv.New(t, testenv.Options{})
+	h := &failOnce{}
+	p := newPoller(t, env, h)
+	room, pids := pollRoom(t, env, 1, "mb-a")
+	if _, err := env.Sandbox.EnterRoom(room, pids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Poll(t.Context()); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("first pass: %v", err)
+	}
+	poll(t, p)
+	wantEvents(t, h.take(), "started ", "participant_joined mb-a")
+}
+
+// Ensure Run polls at once, then every Every, only while leading, and
+// stops with its context (fake time in a bubble).
+func TestRoomPollerRunFollowsLeadership(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var leading atomic.Bool
+		rooms := &countingRooms{}
+		p, err := core.NewRoomPoller(core.RoomPollerOptions{Rooms: rooms, Insight: noInsight{}, Handler: &pollRecorder{},
+			Every: time.Minute, Leading: leading.Load})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		synctest.Wait()
+		if n := rooms.n.Load(); n != 0 {
+			t.Fatalf("polled %d times while not leading", n)
+		}
+		leading.Store(true)
+		time.Sleep(5 * time.Second) // the follower's recheck
+		synctest.Wait()
+		if n := rooms.n.Load(); n != 1 {
+			t.Fatalf("polled %d times within 5 s of leading, want 1", n)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if n := rooms.n.Load(); n != 2 {
+			t.Fatalf("polled %d times a minute later, want 2", n)
+		}
+		cancel()
+		if err := <-done; err != context.Canceled {
+			t.Fatalf("Run returned %v", err)
+		}
+	})
+}
+
+// countingRooms counts passes and lists no rooms.
+type countingRooms struct{ n atomic.Int32 }
+
+func (c *countingRooms) FindActiveRooms(context.Context) ([]*core.Meeting, error) {
+	c.n.Add(1)
+	return nil, nil
+}
+
+// noInsight is a RoomInsight that is never called when there are no rooms.
+type noInsight struct{ core.RoomInsight }

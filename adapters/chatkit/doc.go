@@ -53,4 +53,8 @@
 //     through Retry.Do.
 //   - Close or Wait: Group.Drain on shutdown, so answers still on their
 //     way are delivered before the store closes.
+//   - Tests: a fake of the platform's API and a harness that signs its
+//     requests, with chatkittest for the rest (recorded 429 waits, the
+//     HTTP exchange, stored meetings) and its contract tests, such as
+//     ListOrderAndPrivate, run through the platform's own wire format.
 package chatkit

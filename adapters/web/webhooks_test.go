@@ -5,9 +5,11 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/adapters/web"
 )
 
@@ -35,4 +37,22 @@ func TestWebhooksMounted(t *testing.T) {
 	if rec := do(web.New(web.Options{Logger: zerolog.Nop()}), http.MethodPost); rec.Code != http.StatusNotFound {
 		t.Fatalf("without Webhooks: %d", rec.Code)
 	}
+}
+
+// TestSandboxPageLinksToRoom: the sandbox join page links to the
+// sandbox's room page for this participant, where Enter and Leave send
+// the webhooks, and still never shows the token.
+func TestSandboxPageLinksToRoom(t *testing.T) {
+	e := newEnv(t, envOpts{sandbox: true})
+	m := e.schedule(ana, "Design review", t0.Add(2*time.Minute), 45*time.Minute)
+	path := e.join(ana, m.ID)
+	tok := e.token(wsLocal, m.ID, "ana")
+	claims, err := sandbox.DecodeToken(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.get(path)
+	wantStatus(t, r, http.StatusOK)
+	wantBody(t, r, `href="/sandbox/rtk/room?meeting=`+claims.MeetingID+`&amp;participant=`+claims.ParticipantID+`"`, "Enter the sandbox room as Ana")
+	wantNotInBody(t, r, tok)
 }

@@ -47,12 +47,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if u == "" {
 		u = getenv("USER")
 	}
-	var rooms console.RoomDriver
-	if a.sandbox != nil {
-		rooms = a.sandbox // ":join" / ":leave" enter its rooms (never a typed nil)
-	}
 	c := console.New(console.Options{
-		Rooms:       rooms,
 		Service:     a.svc,
 		In:          stdin,
 		Out:         stdout,
@@ -61,6 +56,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		User:        u,
 		Channel:     *channel,
 		Logger:      log.With().Str("component", "console").Logger(),
+		Rooms:       a.roomDriver(),
 	})
 	// The console posts reminders and announcements; set it before the
 	// scheduler starts.

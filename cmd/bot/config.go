@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/meetbot/meetbot/adapters/realtimekit"
+	"github.com/meetbot/meetbot/adapters/realtimekit/webhook"
 	"github.com/meetbot/meetbot/adapters/web"
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/timeparse"
@@ -118,6 +119,9 @@ type RealtimeKitConfig struct {
 	Presets     PresetsConfig `yaml:"presets"`
 	CallTimeout Duration      `yaml:"call_timeout"`
 	Budget      BudgetConfig  `yaml:"budget"`
+	// WebhookKeyURL is the document with the key RealtimeKit signs its
+	// webhooks with (.well-known/webhooks.json).
+	WebhookKeyURL string `yaml:"webhook_key_url"`
 }
 
 // PresetsConfig names the RealtimeKit presets for hosts and everyone else.
@@ -204,6 +208,8 @@ func DefaultConfig() Config {
 			Presets:     PresetsConfig{Host: policy.HostPreset, Participant: policy.ParticipantPreset},
 			CallTimeout: Duration(realtimekit.DefaultCallTimeout),
 			Budget:      BudgetConfig{Calls: realtimekit.DefaultBudget, Window: Duration(realtimekit.DefaultBudgetWindow)},
+
+			WebhookKeyURL: webhook.DefaultKeyURL,
 		},
 		Meetings: MeetingsConfig{
 			EarlyJoin:       Duration(policy.EarlyJoin),
@@ -311,6 +317,7 @@ func (c Config) Validate() []string {
 	c.validateHTTP(add)
 	c.validateStorage(add)
 	c.validateRealtimeKit(add)
+	c.validateRoomEvents(add)
 	c.validateMeetings(add)
 	if k := c.Join.SigningKey; k != "" && len(k) < 32 {
 		add("join.signing_key: must be at least 32 characters (or leave it empty to keep a generated key in the store)")

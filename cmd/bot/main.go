@@ -156,7 +156,7 @@ func runCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string)
 	if *path == "" {
 		return usageError{errors.New("--config FILE is required")}
 	}
-	_, problems, err := LoadConfig(*path, getenv)
+	cfg, problems, err := LoadConfig(*path, getenv)
 	if err != nil && len(problems) == 0 {
 		return err
 	}
@@ -168,5 +168,8 @@ func runCheckConfig(args []string, stdout, stderr io.Writer, getenv func(string)
 		return errors.New("config is not valid")
 	}
 	fmt.Fprintf(stdout, "%s is valid.\n", *path)
+	for _, n := range cfg.roomEventNotes() {
+		fmt.Fprintf(stdout, "  note: %s\n", n)
+	}
 	return nil
 }

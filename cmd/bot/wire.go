@@ -59,9 +59,10 @@ type app struct {
 	// start waits for it on bbolt, where this process always leads.
 	firstLead     chan struct{}
 	firstLeadOnce sync.Once
-	// sandbox is the built-in RealtimeKit sandbox in local mode, nil
-	// otherwise; the console's ":join" enters its rooms.
-	sandbox *sandbox.Server
+	// sandbox is the built-in RealtimeKit sandbox in local mode (nil
+	// otherwise) and sandboxRoot its base URL, for room events.
+	sandbox     *sandbox.Server
+	sandboxRoot string
 }
 
 // newLogger builds the injected logger; nothing uses zerolog's global one.
@@ -122,7 +123,12 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 	if err := a.newService(ctx, conf, publicURL, getenv); err != nil {
 		return nil, err
 	}
+	hooks, err := a.wireRoomEvents(ctx, conf)
+	if err != nil {
+		return nil, err
+	}
 	a.web = web.New(web.Options{
+		Webhooks:     hooks,
 		Service:      a.svc,
 		Logger:       log.With().Str("component", "web").Logger(),
 		Sandbox:      cfg.RealtimeKit.Sandbox,
@@ -132,6 +138,9 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 		Replica:      &web.Replica{Driver: a.backend.Driver, ID: a.replica, Leading: a.sched.Leading},
 		Observe:      a.metrics.HTTPRequest,
 	})
+	if a.sandbox != nil {
+		a.web.Handle("/sandbox/rtk/", a.sandbox.ClientHandler()) // the sandbox room page (Enter / Leave)
+	}
 	if err := a.wireSlack(ctx); err != nil {
 		return nil, fmt.Errorf("set up Slack: %w", err)
 	}
@@ -243,9 +252,9 @@ func (a *app) startSandbox() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	a.sandbox = sb
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(sln) }()
+	a.sandbox, a.sandboxRoot = sb, "http://"+sln.Addr().String()
 	a.closers = append(a.closers, srv.Close)
 	return "http://" + sln.Addr().String() + "/client/v4/", nil
 }

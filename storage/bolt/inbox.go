@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 
 // The room-event inbox: pending deliveries keyed by receive time and id
 // (so a cursor walks them oldest first), and the dedupe keys of every
-// accepted delivery, by key, holding their expiry like bucketOnce. The
+// claimed delivery, by key, holding their expiry and the entry's id. The
 // buckets are additive: a file without them gets them on open, and no
 // other record changes, so the schema number is not raised for them.
 var (
@@ -30,46 +29,30 @@ func inboxQueueKey(e *core.InboxEntry) []byte {
 	return append(record.InboxOrder(e.Received), e.ID...)
 }
 
-// AcceptInbox stores the batch in one transaction (through the
-// batcher), each entry unless its id or one of its keys is known and not
-// expired.
-func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now time.Time, ttl time.Duration) error {
+// AcceptInbox appends the entries to the queue in one transaction (through
+// the batcher). Queue keys grow with time, so the commit touches the last
+// pages only, however many entries it carries.
+func (db *DB) AcceptInbox(ctx context.Context, entries []*core.InboxEntry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	vals := make([][]byte, len(batch))
-	keys := make([][]string, len(batch))
-	for i, a := range batch {
-		if err := record.CheckInbox(a.Entry, a.Keys); err != nil {
+	vals := make([][]byte, len(entries))
+	for i, e := range entries {
+		if err := record.CheckInbox(e); err != nil {
 			return fmt.Errorf("bolt: %w", err)
 		}
-		v, err := record.EncodeInbox(a.Entry)
+		v, err := record.EncodeInbox(e)
 		if err != nil {
 			return fmt.Errorf("bolt: %w", err)
 		}
-		vals[i], keys[i] = v, record.InboxKeys(a.Entry, a.Keys)
+		vals[i] = v
 	}
-	var exp [8]byte
-	binary.BigEndian.PutUint64(exp[:], uint64(now.Add(ttl).UnixNano()))
 	err := db.write(func(tx *bolt.Tx) error {
-		kb, qb := tx.Bucket(bucketInboxKeys), tx.Bucket(bucketInboxQueue)
-	next:
-		for i, a := range batch {
-			a.Fresh = false // Batch may run fn more than once
-			for _, k := range keys[i] {
-				if x := kb.Get([]byte(k)); len(x) == 8 && int64(binary.BigEndian.Uint64(x)) > now.UnixNano() {
-					continue next
-				}
-			}
-			for _, k := range keys[i] {
-				if err := kb.Put([]byte(k), exp[:]); err != nil {
-					return err
-				}
-			}
-			if err := qb.Put(inboxQueueKey(a.Entry), vals[i]); err != nil {
+		qb := tx.Bucket(bucketInboxQueue)
+		for i, e := range entries {
+			if err := qb.Put(inboxQueueKey(e), vals[i]); err != nil {
 				return err
 			}
-			a.Fresh = true
 		}
 		return nil
 	})
@@ -77,6 +60,61 @@ func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now ti
 		return fmt.Errorf("bolt: accept inbox entries: %w", err)
 	}
 	return nil
+}
+
+// KnownInbox reports whether one of keys is claimed and not expired.
+func (db *DB) KnownInbox(ctx context.Context, keys []string, now time.Time) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	known := false
+	err := db.db.View(func(tx *bolt.Tx) error {
+		kb := tx.Bucket(bucketInboxKeys)
+		for _, k := range record.InboxKeys(keys) {
+			if exp, _, ok := record.ParseInboxClaim(kb.Get([]byte(k))); ok && exp.After(now) {
+				known = true
+				return nil
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("bolt: read inbox keys: %w", err)
+	}
+	return known, nil
+}
+
+// ClaimInbox records e's keys for e unless another entry holds one.
+func (db *DB) ClaimInbox(ctx context.Context, e *core.InboxEntry, now time.Time, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := record.CheckInbox(e); err != nil {
+		return false, fmt.Errorf("bolt: %w", err)
+	}
+	keys := record.InboxKeys(e.Keys)
+	claim := record.InboxClaim(now.Add(ttl), e.ID)
+	var mine bool
+	err := db.write(func(tx *bolt.Tx) error {
+		mine = false // Batch may run fn more than once
+		kb := tx.Bucket(bucketInboxKeys)
+		for _, k := range keys {
+			if exp, id, ok := record.ParseInboxClaim(kb.Get([]byte(k))); ok && exp.After(now) && id != e.ID {
+				return nil
+			}
+		}
+		for _, k := range keys {
+			if err := kb.Put([]byte(k), claim); err != nil {
+				return err
+			}
+		}
+		mine = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("bolt: claim inbox keys: %w", err)
+	}
+	return mine, nil
 }
 
 // PendingInbox returns up to limit pending entries, oldest first.
@@ -155,7 +193,7 @@ func (db *DB) PruneInbox(ctx context.Context, now time.Time) (int, error) {
 		n = 0
 		c := tx.Bucket(bucketInboxKeys).Cursor()
 		for k, v := c.First(); k != nil; {
-			if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
+			if exp, _, ok := record.ParseInboxClaim(v); !ok || !exp.After(now) {
 				next := bytes.Clone(k)
 				if err := c.Delete(); err != nil {
 					return err

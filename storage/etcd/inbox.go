@@ -3,6 +3,8 @@ package etcd
 import (
 	"context"
 	"encoding/hex"
+	"errors"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -16,13 +18,14 @@ import (
 //	inbox_queue/<T>/<id>   pending entry (record.EncodeInbox); <T> is the
 //	                       hex big-endian receive time, so a range read
 //	                       lists them oldest first
-//	inbox_keys/<key>       dedupe key, holding its expiry (onceValue)
+//	inbox_keys/<key>       dedupe key, holding record.InboxClaim (expiry
+//	                       and the id of the entry that claimed it)
 const (
 	kindInboxQueue = "inbox_queue"
 	kindInboxKeys  = "inbox_keys"
 )
 
-// maxAcceptTries bounds the read-then-Txn loop of AcceptInbox; only a
+// maxAcceptTries bounds the read-then-Txn loop of ClaimInbox; only a
 // racing writer of the same keys makes it go round, and then the next read
 // sees that writer's keys and answers "not new".
 const maxAcceptTries = 5
@@ -31,46 +34,100 @@ func (db *DB) inboxQueueKey(e *core.InboxEntry) string {
 	return db.key(kindInboxQueue, hex.EncodeToString(record.InboxOrder(e.Received)), esc(e.ID))
 }
 
-// AcceptInbox stores the batch's entries one after the other (etcd's raft
-// already folds concurrent proposals into one disk write, and each entry
-// needs its own condition), each with its keys in one Txn.
-func (db *DB) AcceptInbox(ctx context.Context, batch []*core.InboxAccept, now time.Time, ttl time.Duration) error {
-	for _, a := range batch {
-		a.Fresh = false
+// Bounds of one AcceptInbox Txn (one raft proposal): under etcd's default
+// of 128 operations and 1.5 MiB per request.
+const (
+	maxTxnEntries = 100
+	maxTxnBytes   = 1 << 20
+)
+
+// AcceptInbox appends the entries to the queue in as few Txns as the
+// bounds allow (an entry of up to 1 MiB goes alone), sent at once: etcd
+// folds concurrent proposals into one raft round and one WAL write.
+func (db *DB) AcceptInbox(ctx context.Context, entries []*core.InboxEntry) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	for _, a := range batch {
-		fresh, err := db.acceptOne(ctx, a.Entry, a.Keys, now, ttl)
-		if err != nil {
-			return err
+	var chunks [][]clientv3.Op
+	var ops []clientv3.Op
+	size := 0
+	for _, e := range entries {
+		if err := record.CheckInbox(e); err != nil {
+			return internal(err)
 		}
-		a.Fresh = fresh
+		v, err := record.EncodeInbox(e)
+		if err != nil {
+			return internal(err)
+		}
+		if len(ops) == maxTxnEntries || (len(ops) > 0 && size+len(v) > maxTxnBytes) {
+			chunks, ops, size = append(chunks, ops), nil, 0
+		}
+		ops = append(ops, clientv3.OpPut(db.inboxQueueKey(e), string(v)))
+		size += len(v)
 	}
-	return nil
+	if len(ops) > 0 {
+		chunks = append(chunks, ops)
+	}
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	errs := make([]error, len(chunks))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Go(func() {
+			_, err := db.cli.Txn(bctx).Then(c...).Commit()
+			errs[i] = storeErr(ctx, err)
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
-// acceptOne stores e and its keys in one Txn unless its id or one of its
-// keys is known and not expired. It reads the keys first, then commits
-// only if each is still as read (absent, or the same expired revision), so
-// two replicas handed the same delivery store it once between them.
-func (db *DB) acceptOne(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time, ttl time.Duration) (bool, error) {
+// KnownInbox reports whether one of keys is claimed and not expired. The
+// reads are serializable (answered by the member the client talks to,
+// without a raft round): a claim made elsewhere a moment ago may be
+// missed, which only means the delivery is stored and ClaimInbox drops it.
+func (db *DB) KnownInbox(ctx context.Context, keys []string, now time.Time) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	if err := record.CheckInbox(e, keys); err != nil {
+	bctx, cancel := db.bounded(ctx)
+	defer cancel()
+	for _, k := range record.InboxKeys(keys) {
+		resp, err := db.cli.Get(bctx, db.key(kindInboxKeys, esc(k)), clientv3.WithSerializable())
+		if err != nil {
+			return false, storeErr(ctx, err)
+		}
+		for _, kv := range resp.Kvs {
+			if exp, _, ok := record.ParseInboxClaim(kv.Value); ok && exp.After(now) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// ClaimInbox records e's keys for e unless another entry holds one and
+// it has not expired. It reads the keys, then writes them in one Txn only
+// if each is still as read, so two replicas handling the same delivery
+// hand it over once between them.
+func (db *DB) ClaimInbox(ctx context.Context, e *core.InboxEntry, now time.Time, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := record.CheckInbox(e); err != nil {
 		return false, internal(err)
 	}
-	v, err := record.EncodeInbox(e)
-	if err != nil {
-		return false, internal(err)
+	all := record.InboxKeys(e.Keys)
+	if len(all) == 0 {
+		return true, nil
 	}
-	all := record.InboxKeys(e, keys)
 	ks := make([]string, len(all))
 	gets := make([]clientv3.Op, len(all))
 	for i, k := range all {
 		ks[i] = db.key(kindInboxKeys, esc(k))
 		gets[i] = clientv3.OpGet(ks[i])
 	}
-	exp := onceValue(now.Add(ttl))
+	claim := string(record.InboxClaim(now.Add(ttl), e.ID))
 	bctx, cancel := db.bounded(ctx)
 	defer cancel()
 	for range maxAcceptTries {
@@ -79,20 +136,19 @@ func (db *DB) acceptOne(ctx context.Context, e *core.InboxEntry, keys []string, 
 			return false, storeErr(ctx, err)
 		}
 		cmps := make([]clientv3.Cmp, 0, len(ks))
-		puts := make([]clientv3.Op, 0, len(ks)+1)
+		puts := make([]clientv3.Op, 0, len(ks))
 		for i, r := range rd.Responses {
 			kvs := r.GetResponseRange().GetKvs()
 			if len(kvs) == 0 {
 				cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(ks[i]), "=", 0))
 			} else {
-				if t, ok := parseOnceValue(kvs[0].Value); !ok || t.After(now) {
+				if exp, id, ok := record.ParseInboxClaim(kvs[0].Value); ok && exp.After(now) && id != e.ID {
 					return false, nil
 				}
 				cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(ks[i]), "=", kvs[0].ModRevision))
 			}
-			puts = append(puts, clientv3.OpPut(ks[i], exp))
+			puts = append(puts, clientv3.OpPut(ks[i], claim))
 		}
-		puts = append(puts, clientv3.OpPut(db.inboxQueueKey(e), string(v)))
 		tr, err := db.cli.Txn(bctx).If(cmps...).Then(puts...).Commit()
 		if err != nil {
 			return false, storeErr(ctx, err)
@@ -187,7 +243,7 @@ func (db *DB) PruneInbox(ctx context.Context, now time.Time) (int, error) {
 		var cmps []clientv3.Cmp
 		var ops []clientv3.Op
 		for _, kv := range resp.Kvs {
-			if exp, ok := parseOnceValue(kv.Value); ok && exp.After(now) {
+			if exp, _, ok := record.ParseInboxClaim(kv.Value); ok && exp.After(now) {
 				continue
 			}
 			cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(string(kv.Key)), "=", kv.ModRevision))

@@ -41,7 +41,6 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	runJobTests(t, fresh)
 	runInstallTests(t, fresh)
 	runInboxTests(t, fresh)
-	runInboxBatchTests(t, fresh)
 	runAttendanceTests(t, fresh)
 }
 

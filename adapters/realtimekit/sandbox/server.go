@@ -22,9 +22,22 @@
 // either server.URL+"/" or server.URL+"/client/v4/" works. Any account and app
 // id is accepted and all of them share one set of meetings.
 //
-// Besides the API, a Server simulates clients joining (Join, Leave), counts
-// calls per operation, and injects faults (status codes, Retry-After, delays,
-// "applied upstream but the client saw an error") for tests.
+// Besides the API, a Server simulates clients joining (Join, Leave, and
+// per device EnterRoom, EnterRoomAs, LeaveRoom, or the browser room page of
+// ClientHandler), counts calls per operation, and injects faults (status
+// codes, Retry-After, delays, "applied upstream but the client saw an
+// error") for tests.
+//
+// Like RealtimeKit it sends signed webhooks to the URLs registered through
+// its webhooks API: meeting.started on the first join, participantJoined
+// and participantLeft per device, meeting.ended (ALL_PARTICIPANTS_LEFT when
+// the last one leaves, HOST_ENDED_MEETING on kick-all), and after the end,
+// when SetAfterEnd turns them on, recording.statusUpdate UPLOADED and
+// meeting.summary. Bodies are signed RSA-SHA256 (PKCS#1 v1.5) with a key
+// whose public half is served at /.well-known/webhooks.json; a 5xx or a
+// network error is retried with the same rtk-uuid, anything else is final.
+// Registered webhooks, ended sessions, recordings and summaries live in
+// memory only (a restarted meetbot registers its webhook again).
 package sandbox
 
 import (

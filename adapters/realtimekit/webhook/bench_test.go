@@ -21,8 +21,9 @@ import (
 //
 // Both run in parallel, as deliveries arrive; each full delivery carries
 // a fresh rtk-uuid and rtk-webhook-id, so none is a duplicate and every
-// one is written to the store (bbolt with fsync, or etcd with
-// MEETBOT_TEST_STORE=etcd). Compare their ns/op.
+// one is appended to the store (bbolt with fsync, or etcd with
+// MEETBOT_TEST_STORE=etcd) before its 202. Compare their ns/op: the
+// ratio verify-only / handler is the figure the issue asks for.
 
 // BenchmarkWebhookVerifyOnly is the yardstick: read with the cap, verify
 // with the cached key, answer 200.
@@ -61,7 +62,7 @@ func BenchmarkWebhookHandler(b *testing.B) {
 // one (bbolt's Batch, etcd's raft batching), which is what makes the
 // stored answer cheap; the verify-only handler is CPU-bound and does not
 // care.
-const deliveriesInFlight = 128
+const deliveriesInFlight = 256
 
 func runDeliveries(b *testing.B, h http.Handler, body []byte, sig string, want int) {
 	var n atomic.Int64

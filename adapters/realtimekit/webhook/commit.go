@@ -3,15 +3,14 @@ package webhook
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/meetbot/meetbot/core"
 )
 
 // maxGroup bounds how many deliveries one store write carries.
-const maxGroup = 256
+const maxGroup = 1024
 
-// committer folds the inbox writes of concurrent deliveries into one
+// committer folds the inbox appends of concurrent deliveries into one
 // AcceptInbox call: the 2xx must wait for a durable write, and one commit
 // (two fsyncs on bbolt) for many deliveries is what keeps the endpoint
 // near the cost of checking the signature. There is no timer: the first
@@ -19,7 +18,6 @@ const maxGroup = 256
 // write, led by the first of them.
 type committer struct {
 	inbox core.RoomInbox
-	ttl   time.Duration
 
 	mu      sync.Mutex
 	leading bool
@@ -27,16 +25,15 @@ type committer struct {
 }
 
 type commitReq struct {
-	acc  core.InboxAccept
-	now  time.Time
+	e    *core.InboxEntry
 	err  error
 	lead bool          // set instead of a result: this request leads next
-	done chan struct{} // closed when err and acc.Fresh are set, or lead
+	done chan struct{} // closed when err is set, or lead
 }
 
-// accept stores e with keys, sharing the write with concurrent callers.
-func (c *committer) accept(ctx context.Context, e *core.InboxEntry, keys []string, now time.Time) (bool, error) {
-	r := &commitReq{acc: core.InboxAccept{Entry: e, Keys: keys}, now: now, done: make(chan struct{})}
+// accept stores e, sharing the write with concurrent callers.
+func (c *committer) accept(ctx context.Context, e *core.InboxEntry) error {
+	r := &commitReq{e: e, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
 	if c.leading {
@@ -46,7 +43,7 @@ func (c *committer) accept(ctx context.Context, e *core.InboxEntry, keys []strin
 		// write is bounded by storeTimeout, so the wait is too.
 		<-r.done
 		if !r.lead {
-			return r.acc.Fresh, r.err
+			return r.err
 		}
 		c.mu.Lock() // lead the next write, which holds r
 	}
@@ -66,26 +63,18 @@ func (c *committer) accept(ctx context.Context, e *core.InboxEntry, keys []strin
 		c.leading = false
 	}
 	c.mu.Unlock()
-	return r.acc.Fresh, r.err
+	return r.err
 }
 
 // write stores one group and answers each of its requests except the
 // leader's own, which reads its result from its request.
 func (c *committer) write(ctx context.Context, batch []*commitReq) {
-	accs := make([]*core.InboxAccept, len(batch))
+	entries := make([]*core.InboxEntry, len(batch))
 	for i, r := range batch {
-		accs[i] = &r.acc
-	}
-	// Every request of a group carries its own now; the latest is the
-	// group's (keys then live at least ttl from each arrival).
-	now := batch[0].now
-	for _, r := range batch[1:] {
-		if r.now.After(now) {
-			now = r.now
-		}
+		entries[i] = r.e
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	err := c.inbox.AcceptInbox(wctx, accs, now, c.ttl)
+	err := c.inbox.AcceptInbox(wctx, entries)
 	cancel()
 	for _, r := range batch {
 		r.err = err

@@ -109,8 +109,18 @@ func newRig(t *testing.T) *rig {
 
 func (r *rig) receiver(inbox core.RoomInbox) *webhook.Receiver {
 	r.t.Helper()
+	return r.receiverOn(inbox, r.rec)
+}
+
+func (r *rig) receiverWith(h core.RoomEventHandler) *webhook.Receiver {
+	r.t.Helper()
+	return r.receiverOn(r.env.Store, h)
+}
+
+func (r *rig) receiverOn(inbox core.RoomInbox, h core.RoomEventHandler) *webhook.Receiver {
+	r.t.Helper()
 	rc, err := webhook.New(webhook.Options{
-		Inbox: inbox, Handler: r.rec, KeyURL: r.keys.url, Clock: r.env.Clock,
+		Inbox: inbox, Handler: h, KeyURL: r.keys.url, Clock: r.env.Clock,
 		Logger: zerolog.New(r.logs).Level(zerolog.DebugLevel),
 	})
 	if err != nil {
@@ -176,6 +186,8 @@ func (r *rig) drain() int {
 	return n
 }
 
+// want checks a status and how many deliveries are stored; a wantPending
+// of -1 skips the store check (another goroutine is draining it).
 func (r *rig) want(what string, status, wantStatus, pending, wantPending int) {
 	r.t.Helper()
 	if status != wantStatus || pending != wantPending {

@@ -54,38 +54,53 @@ func (rc *Receiver) Drain(ctx context.Context) (int, error) {
 	rc.drainMu.Lock()
 	defer rc.drainMu.Unlock()
 	done := 0
-	pending, err := rc.opts.Inbox.PendingInbox(ctx, batch)
-	if err != nil {
-		return 0, err
-	}
-	for _, e := range pending {
-		if ctx.Err() != nil {
-			return done, ctx.Err()
-		}
-		if next, ok := rc.backoff[e.ID]; ok && rc.clock.Now().Before(next) {
-			continue // failed lately: wait for its turn, not for every wake
-		}
-		ok, err := rc.handle(ctx, e)
+	for {
+		pending, err := rc.opts.Inbox.PendingInbox(ctx, batch)
 		if err != nil {
 			return done, err
 		}
-		if ok {
-			done++
+		moved := false // some entry left the queue: a next page is worth reading
+		for _, e := range pending {
+			if ctx.Err() != nil {
+				return done, ctx.Err()
+			}
+			if next, ok := rc.backoff[e.ID]; ok && rc.clock.Now().Before(next) {
+				continue // failed lately: wait for its turn, not for every wake
+			}
+			ok, gone, err := rc.handle(ctx, e)
+			if err != nil {
+				return done, err
+			}
+			if ok {
+				done++
+			}
+			moved = moved || gone
+		}
+		if len(pending) < batch || !moved {
+			return done, nil
 		}
 	}
-	return done, nil
 }
 
-// handle hands one entry over and records the outcome. Callers hold
-// drainMu. The error is the
-// store's; the handler's failure is recorded on the entry instead.
-func (rc *Receiver) handle(ctx context.Context, e *core.InboxEntry) (bool, error) {
-	ev, use, err := Parse(e.Body, e.ID)
+// handle hands one entry over and records the outcome: handed says the
+// handler took it, gone that it left the queue (handed, a duplicate, or
+// dropped). The error is the store's; the handler's failure is recorded
+// on the entry instead. Callers hold drainMu.
+func (rc *Receiver) handle(ctx context.Context, e *core.InboxEntry) (handed, gone bool, err error) {
+	ev, use, err := Parse(e.Body, deliveryOf(e.ID))
 	if err != nil || !use {
 		// Stored entries parsed when they came; this is a newer build
 		// that reads them differently. Nothing to retry.
 		rc.log.Warn().Err(err).Str("delivery", e.ID).Msg("stored webhook no longer parses; dropped")
-		return false, rc.opts.Inbox.DoneInbox(ctx, e)
+		return false, true, rc.opts.Inbox.DoneInbox(ctx, e)
+	}
+	first, err := rc.opts.Inbox.ClaimInbox(ctx, e, rc.clock.Now(), rc.opts.DedupeTTL)
+	if err != nil {
+		return false, false, err
+	}
+	if !first {
+		rc.log.Debug().Str("event", string(ev.Kind)).Str("delivery", e.ID).Msg("redelivered webhook dropped")
+		return false, true, rc.opts.Inbox.DoneInbox(ctx, e)
 	}
 	hctx, cancel := context.WithTimeout(ctx, handleTimeout)
 	herr := rc.opts.Handler.HandleRoomEvent(hctx, ev)
@@ -93,23 +108,23 @@ func (rc *Receiver) handle(ctx context.Context, e *core.InboxEntry) (bool, error
 	if herr == nil {
 		delete(rc.backoff, e.ID)
 		rc.log.Debug().Str("event", string(ev.Kind)).Str("delivery", e.ID).Msg("room event handled")
-		return true, rc.opts.Inbox.DoneInbox(ctx, e)
+		return true, true, rc.opts.Inbox.DoneInbox(ctx, e)
 	}
 	if ctx.Err() != nil {
-		return false, ctx.Err()
+		return false, false, ctx.Err()
 	}
 	e.Attempts++
 	if e.Attempts >= rc.opts.MaxAttempts {
 		delete(rc.backoff, e.ID)
 		rc.log.Error().Err(herr).Str("event", string(ev.Kind)).Str("delivery", e.ID).Int("attempts", e.Attempts).
 			Msg("room event dropped after repeated failures")
-		return false, rc.opts.Inbox.DoneInbox(ctx, e)
+		return false, true, rc.opts.Inbox.DoneInbox(ctx, e)
 	}
 	rc.log.Warn().Err(herr).Str("event", string(ev.Kind)).Str("delivery", e.ID).Int("attempts", e.Attempts).
 		Msg("room event not handled; will retry")
 	rc.backoff[e.ID] = rc.clock.Now().Add(rc.opts.RetryEvery)
 	if err := rc.opts.Inbox.RetryInbox(ctx, e); err != nil && core.ErrorCode(err) != core.ENOTFOUND {
-		return false, err
+		return false, false, err
 	}
-	return false, nil
+	return false, false, nil
 }

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -139,7 +140,7 @@ func New(opts Options) (*Receiver, error) {
 		keys:  &keySet{url: opts.KeyURL, client: opts.HTTPClient, clock: opts.Clock, minGap: opts.KeyRefetch},
 		wake:  make(chan struct{}, 1),
 
-		commit: &committer{inbox: opts.Inbox, ttl: opts.DedupeTTL},
+		commit: &committer{inbox: opts.Inbox},
 
 		backoff: map[string]time.Time{},
 	}, nil
@@ -155,8 +156,8 @@ const (
 // ServeHTTP takes one delivery: 413 over MaxBody, 401 for a missing or bad
 // signature, 400 for a signed body that is no webhook, 503 when the key or
 // the store cannot be reached (RealtimeKit retries a 5xx), 202 once
-// stored, 200 for a duplicate or an event meetbot ignores. Nothing is
-// stored unless the answer is 202.
+// stored, 200 for a replay of a delivery already handled or an event
+// meetbot ignores. Nothing is stored unless the answer is 202.
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -197,16 +198,26 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusOK, "ignored", "")
 		return
 	}
-	now := rc.stamp()
-	e := &core.InboxEntry{ID: id, Received: now, Body: body}
-	fresh, err := rc.commit.accept(r.Context(), e, []string{bodyKey(r.Header.Get(headerWebhookID), body)}, now)
+	keys := dedupeKeys(r.Header.Get(headerUUID), r.Header.Get(headerWebhookID), body)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
+	defer cancel()
+	known, err := rc.opts.Inbox.KnownInbox(ctx, keys, rc.clock.Now())
 	if err != nil {
 		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
 		return
 	}
-	if !fresh {
+	if known {
 		rc.answer(w, http.StatusOK, "duplicate", string(ev.Kind))
+		return
+	}
+	// Each arrival is its own entry (a replay racing the first copy is
+	// stored too); ClaimInbox lets only one of them through to the handler.
+	now := rc.stamp()
+	e := &core.InboxEntry{ID: id + "@" + strconv.FormatInt(now.UnixNano(), 36), Received: now, Body: body, Keys: keys}
+	if err := rc.commit.accept(ctx, e); err != nil {
+		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
+		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
 		return
 	}
 	rc.answer(w, http.StatusAccepted, "accepted", string(ev.Kind))
@@ -265,10 +276,24 @@ func deliveryID(uuid, webhookID string, body []byte) string {
 	return "sha:" + bodyHash(webhookID, body)[:32]
 }
 
-// bodyKey is the second dedupe key: a retry that carries a new rtk-uuid
-// still has the same webhook id and body.
-func bodyKey(webhookID string, body []byte) string {
-	return "body:" + bodyHash(webhookID, body)
+// dedupeKeys are a delivery's dedupe keys: its rtk-uuid when sane, and
+// its webhook id with the body's hash, since a retry may carry a new
+// rtk-uuid (one integration reports so) but not a new body.
+func dedupeKeys(uuid, webhookID string, body []byte) []string {
+	keys := []string{"body:" + bodyHash(webhookID, body)}
+	if u := strings.TrimSpace(uuid); u != "" && len(u) <= 128 && saneID(u) {
+		keys = append(keys, "uuid:"+u)
+	}
+	return keys
+}
+
+// deliveryOf is the delivery id of an inbox entry (its id without the
+// arrival stamp), the RoomEvent's DeliveryID.
+func deliveryOf(entryID string) string {
+	if i := strings.LastIndexByte(entryID, '@'); i >= 0 {
+		return entryID[:i]
+	}
+	return entryID
 }
 
 func bodyHash(webhookID string, body []byte) string {

@@ -21,12 +21,13 @@ const MaxInboxKey = 512
 type inboxEntry struct {
 	ID       string    `json:"id"`
 	Received time.Time `json:"received"`
+	Keys     []string  `json:"keys,omitempty"`
 	Attempts int       `json:"attempts,omitempty"`
 }
 
 // EncodeInbox renders e for storage.
 func EncodeInbox(e *core.InboxEntry) ([]byte, error) {
-	h, err := json.Marshal(inboxEntry{ID: e.ID, Received: e.Received, Attempts: e.Attempts})
+	h, err := json.Marshal(inboxEntry{ID: e.ID, Received: e.Received, Keys: e.Keys, Attempts: e.Attempts})
 	if err != nil {
 		return nil, err
 	}
@@ -45,16 +46,16 @@ func DecodeInbox(v []byte) (*core.InboxEntry, error) {
 	if err := json.Unmarshal(h, &r); err != nil {
 		return nil, fmt.Errorf("decode inbox entry: %w", err)
 	}
-	return &core.InboxEntry{ID: r.ID, Received: r.Received, Body: bytes.Clone(body), Attempts: r.Attempts}, nil
+	return &core.InboxEntry{ID: r.ID, Received: r.Received, Body: bytes.Clone(body), Keys: r.Keys, Attempts: r.Attempts}, nil
 }
 
 // CheckInbox refuses an entry or key set no backend should store, with the
 // same rules for both drivers.
-func CheckInbox(e *core.InboxEntry, keys []string) error {
+func CheckInbox(e *core.InboxEntry) error {
 	if e == nil || e.ID == "" || len(e.ID) > MaxInboxKey || e.Received.IsZero() {
 		return fmt.Errorf("inbox entry needs an id of 1 to %d bytes and a receive time", MaxInboxKey)
 	}
-	for _, k := range keys {
+	for _, k := range e.Keys {
 		if k == "" || len(k) > MaxInboxKey {
 			return fmt.Errorf("inbox dedupe key is empty or longer than %d bytes", MaxInboxKey)
 		}
@@ -62,19 +63,30 @@ func CheckInbox(e *core.InboxEntry, keys []string) error {
 	return nil
 }
 
-// InboxKeys are the dedupe keys of an entry as stored: its own id (so the
-// same id is refused twice) and the caller's keys, each tagged so an id and
-// a key can never collide. A key given twice is kept once (an etcd Txn
+// InboxKeys are dedupe keys as stored: tagged, and each once (an etcd Txn
 // refuses to write one key twice).
-func InboxKeys(e *core.InboxEntry, keys []string) []string {
-	out := make([]string, 0, len(keys)+1)
-	out = append(out, "id:"+e.ID)
+func InboxKeys(keys []string) []string {
+	out := make([]string, 0, len(keys))
 	for _, k := range keys {
 		if k := "key:" + k; !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// InboxClaim is a dedupe key's value: its expiry (8 bytes, big-endian
+// UnixNano) then the id of the entry holding it.
+func InboxClaim(exp time.Time, id string) []byte {
+	return append(InboxOrder(exp), id...)
+}
+
+// ParseInboxClaim reads InboxClaim; ok is false for anything else.
+func ParseInboxClaim(v []byte) (exp time.Time, id string, ok bool) {
+	if len(v) < 8 {
+		return time.Time{}, "", false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(v[:8]))), string(v[8:]), true
 }
 
 // InboxOrder is the 8-byte big-endian receive time that orders pending

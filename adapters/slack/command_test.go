@@ -247,8 +247,8 @@ func TestCommandInTimeIsTheAck(t *testing.T) {
 func TestForeignResponseURLIsNotCalled(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(o *slack.Options) { o.AckWait = time.Millisecond })
-	h.env.Sandbox.SetLatency(50 * time.Millisecond)
-	form := h.commandForm("U1", "schedule Review tomorrow 3pm")
+	h.env.Sandbox.SetLatency(50 * time.Millisecond) // /meet now makes its room inline, so the answer is deferred
+	form := h.commandForm("U1", "now Review for 15m")
 	form.Set("response_url", "http://127.0.0.1:1/elsewhere")
 	h.do(t, signed(t, h.srv.URL+"/slack/commands", form.Encode(), time.Now()))
 	h.adapter.Wait()

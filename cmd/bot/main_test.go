@@ -102,7 +102,9 @@ func TestConsoleEndToEndJSON(t *testing.T) {
 		"/meet join 1",
 		":user bo",
 		"/meet cancel 1",
-		"/meet schedule \"Design review\" tomorrow 3pm for 45m",
+		// Three days out, so the join below is refused as too early
+		// whatever the time of day (within 24 h it would get an early link).
+		"/meet schedule \"Design review\" " + threeDaysOut() + " 3pm for 45m",
 		"/meet join 2",
 		"/meet shedule oops",
 		"",
@@ -324,4 +326,14 @@ func TestZeroEarlyJoinMeansNone(t *testing.T) {
 	if c := a.svc.Config(); c.EarlyJoin != 0 || c.Grace != 0 {
 		t.Fatalf("early_join %v, grace %v; want 0 and 0", c.EarlyJoin, c.Grace)
 	}
+}
+
+// threeDaysOut is the date three days from now in the test config's zone,
+// as /meet schedule reads it.
+func threeDaysOut() string {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		panic(err)
+	}
+	return time.Now().In(ny).AddDate(0, 0, 3).Format("2006-01-02")
 }

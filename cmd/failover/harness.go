@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,8 +19,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/meetbot/meetbot/adapters/slack/signature"
 	"github.com/meetbot/meetbot/core"
+	"github.com/meetbot/meetbot/internal/proctest"
 	"github.com/meetbot/meetbot/storage/etcd"
 )
 
@@ -152,7 +150,7 @@ func (c *cluster) start(ctx context.Context) (*http.Server, error) {
 	if err := c.startEtcd(); err != nil {
 		return nil, err
 	}
-	sbAddr, err := freeAddr()
+	sbAddr, err := proctest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +159,7 @@ func (c *cluster) start(ctx context.Context) (*http.Server, error) {
 		return nil, err
 	}
 	c.others = append(c.others, sb)
-	if err := waitHTTP(ctx, "http://"+sbAddr+"/", 0, 30*time.Second); err != nil {
+	if err := proctest.WaitHTTP(ctx, "http://"+sbAddr+"/", 0, 30*time.Second, nil); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	sl, err := net.Listen("tcp", "127.0.0.1:0")
@@ -176,7 +174,7 @@ func (c *cluster) start(ctx context.Context) (*http.Server, error) {
 	}
 	c.bots = make([]*proc, 3)
 	for i := range 3 {
-		addr, err := freeAddr()
+		addr, err := proctest.FreeAddr()
 		if err != nil {
 			return slackSrv, err
 		}
@@ -408,35 +406,13 @@ log:
 
 var scheduledRe = regexp.MustCompile(`as meeting (\d+)`)
 
-// commandClient sends the commands; a replica that hangs counts as not
-// answering.
-var commandClient = &http.Client{Timeout: 10 * time.Second}
-
 // command sends one signed /meet command to replica i and returns the
 // meeting id of its answer, if it names one.
 func (c *cluster) command(i, n int, text string) (string, error) {
-	form := url.Values{
-		"team_id": {"T1"}, "team_domain": {"failover"}, "channel_id": {"C" + strconv.Itoa(n)}, "channel_name": {"c" + strconv.Itoa(n)},
-		"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/meet"}, "text": {text},
-		"response_url": {"https://hooks.slack.com/commands/T1/" + strconv.Itoa(n) + "/x"}, "trigger_id": {"t" + strconv.Itoa(n)}, "api_app_id": {"A1"},
-	}
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, "http://"+c.listen[i]+"/slack/commands", strings.NewReader(body))
+	raw, err := proctest.Command{Addr: c.listen[i], Secret: "failover-signing-secret", Domain: "failover", Channel: n, Text: text,
+		ResponseURL: "https://hooks.slack.com/commands/T1/" + strconv.Itoa(n) + "/x"}.Send()
 	if err != nil {
-		return "", err
-	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(signature.HeaderTimestamp, ts)
-	req.Header.Set(signature.HeaderSignature, signature.Sign("failover-signing-secret", ts, []byte(body)))
-	resp, err := commandClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("replica %d: status %d", i, resp.StatusCode)
+		return "", fmt.Errorf("replica %d: %w", i, err)
 	}
 	if m := scheduledRe.FindSubmatch(raw); m != nil {
 		return string(m[1]), nil

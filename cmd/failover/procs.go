@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/meetbot/meetbot/internal/proctest"
 )
 
 // The child processes of a run: etcd, the sandbox and the replicas, with
@@ -28,11 +29,11 @@ type proc struct {
 
 // startEtcd runs one etcd member on free ports, fsync on.
 func (c *cluster) startEtcd() error {
-	client, err := freeAddr()
+	client, err := proctest.FreeAddr()
 	if err != nil {
 		return err
 	}
-	peer, err := freeAddr()
+	peer, err := proctest.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (c *cluster) startEtcd() error {
 		return err
 	}
 	c.others = append(c.others, p)
-	return waitHTTP(context.Background(), c.etcdURL+"/health", http.StatusOK, 30*time.Second)
+	return proctest.WaitHTTP(context.Background(), c.etcdURL+"/health", http.StatusOK, 30*time.Second, nil)
 }
 
 // startBot starts replica i (again) and waits until its /readyz answers.
@@ -60,7 +61,7 @@ func (c *cluster) startBot(ctx context.Context, i int) error {
 	c.mu.Lock()
 	c.bots[i] = p
 	c.mu.Unlock()
-	if err := waitHTTP(ctx, "http://"+c.listen[i]+"/readyz", http.StatusOK, 30*time.Second); err != nil {
+	if err := proctest.WaitHTTP(ctx, "http://"+c.listen[i]+"/readyz", http.StatusOK, 30*time.Second, nil); err != nil {
 		return fmt.Errorf("replica %s did not get ready (log: %s): %w", name, c.logPath(name), err)
 	}
 	return nil
@@ -152,29 +153,6 @@ func (c *cluster) leader(ctx context.Context) (int, error) {
 	return 0, errors.New("no single replica says it leads on /readyz")
 }
 
-// waitHTTP asks url until it answers (with status want, when not 0).
-func waitHTTP(ctx context.Context, u string, want int, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	var last error
-	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if want == 0 || resp.StatusCode == want {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-		last = err
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s: %w", u, last)
-}
-
 func getJSON(ctx context.Context, u string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -185,14 +163,4 @@ func getJSON(ctx context.Context, u string, v any) error {
 	}
 	defer resp.Body.Close()
 	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-// freeAddr reserves a loopback port and releases it for a child to take.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }

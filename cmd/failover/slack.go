@@ -1,15 +1,10 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/meetbot/meetbot/internal/proctest"
 )
 
 // post is one reminder that reached the fake Slack Web API.
@@ -18,65 +13,33 @@ type post struct {
 	at      time.Time
 }
 
-// slackAPI stands in for https://slack.com/api/ for every replica. Each
-// replica's slack.api_url carries its name (/r0/api/…), so a reminder is
-// attributed to the process that posted it. It records reminders per
-// meeting id and wakes waiters on each one.
+// slackAPI is the fake Slack Web API for every replica, recording the
+// reminders it sees. Each replica's slack.api_url carries its name
+// (/r0/api/…), so a reminder is attributed to the process that posted it.
+// It keeps reminders per meeting id and wakes waiters on each one.
 type slackAPI struct {
+	*proctest.SlackAPI
 	mu    sync.Mutex
 	cond  *sync.Cond
 	posts map[string][]post // meeting id → its reminder posts
 	all   []post            // every reminder post, in arrival order
-	other int               // other calls (cards, updates, users.info…)
 }
 
 func newSlackAPI() *slackAPI {
 	s := &slackAPI{posts: map[string][]post{}}
 	s.cond = sync.NewCond(&s.mu)
+	s.SlackAPI = &proctest.SlackAPI{Team: "Failover", OnReminder: s.record}
 	return s
 }
 
-var reminderRe = regexp.MustCompile(`^Reminder: .*\(meeting (\d+)\)`)
-
-// ServeHTTP answers the Web API methods meetbot's Slack adapter calls.
-func (s *slackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	now := time.Now()
-	replica, method, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/api/")
-	body, _ := io.ReadAll(r.Body)
-	form, _ := url.ParseQuery(string(body))
-	out := map[string]any{"ok": true}
-	switch method {
-	case "auth.test":
-		out = map[string]any{"ok": true, "team_id": "T1", "team": "Failover", "user_id": "UBOT", "bot_id": "BBOT"}
-	case "users.info":
-		id := form.Get("user")
-		out = map[string]any{"ok": true, "user": map[string]any{"id": id, "name": strings.ToLower(id), "real_name": "User " + id, "tz": "UTC"}}
-	case "chat.postMessage":
-		out = map[string]any{"ok": true, "channel": form.Get("channel"), "ts": fmt.Sprintf("%d.%06d", now.Unix(), now.Nanosecond()/1000)}
-		if m := reminderRe.FindStringSubmatch(form.Get("text")); m != nil {
-			s.mu.Lock()
-			p := post{replica: replica, at: now}
-			s.posts[m[1]] = append(s.posts[m[1]], p)
-			s.all = append(s.all, p)
-			s.cond.Broadcast()
-			s.mu.Unlock()
-			break
-		}
-		s.count()
-	case "chat.update":
-		out = map[string]any{"ok": true, "channel": form.Get("channel"), "ts": form.Get("ts")}
-		s.count()
-	default:
-		s.count()
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(out)
-}
-
-func (s *slackAPI) count() {
+// record keeps one reminder post and wakes the waiters.
+func (s *slackAPI) record(r proctest.Reminder) {
 	s.mu.Lock()
-	s.other++
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	p := post{replica: r.Prefix, at: r.At}
+	s.posts[r.Meeting] = append(s.posts[r.Meeting], p)
+	s.all = append(s.all, p)
+	s.cond.Broadcast()
 }
 
 // firstPostAfter waits until a reminder posted at or after t by a replica

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/meetbot/meetbot/internal/proctest"
 )
 
 // Options configure one soak run.
@@ -61,7 +63,7 @@ var scheduledRe = regexp.MustCompile(`as meeting (\d+)`)
 // room against the bbolt file, the fake Slack's posts and the sandbox.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
-	h := &harness{o: o, slack: &slackAPI{}}
+	h := &harness{o: o, slack: newSlackAPI()}
 	defer func() {
 		h.bot.stop(15 * time.Second)
 		h.sandbox.stop(5 * time.Second)
@@ -150,13 +152,13 @@ func (o Options) withDefaults() Options {
 // caller can close it.
 func (h *harness) start(ctx context.Context) (*http.Server, error) {
 	var err error
-	if h.sandboxAddr, err = freeAddr(); err != nil {
+	if h.sandboxAddr, err = proctest.FreeAddr(); err != nil {
 		return nil, err
 	}
 	if h.sandbox, err = h.spawn("sandbox", h.o.Bot, "sandbox", "--listen", h.sandboxAddr, "--token", apiToken); err != nil {
 		return nil, err
 	}
-	if err := waitHTTP(ctx, "http://"+h.sandboxAddr+"/", 0, 30*time.Second, h.sandbox.done); err != nil {
+	if err := proctest.WaitHTTP(ctx, "http://"+h.sandboxAddr+"/", 0, 30*time.Second, h.sandbox.done); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,7 +168,7 @@ func (h *harness) start(ctx context.Context) (*http.Server, error) {
 	srv := &http.Server{Handler: h.slack, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	h.slackAddr = ln.Addr().String()
-	if h.listen, err = freeAddr(); err != nil {
+	if h.listen, err = proctest.FreeAddr(); err != nil {
 		return srv, err
 	}
 	if err := h.writeConfig(); err != nil {

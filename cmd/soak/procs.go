@@ -4,19 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/meetbot/meetbot/adapters/slack/signature"
+	"github.com/meetbot/meetbot/internal/proctest"
 )
 
 // The child processes of a run (the sandbox and the bot), their logs in
@@ -73,80 +69,18 @@ func (h *harness) startBot(ctx context.Context) error {
 		return err
 	}
 	h.bot = p
-	if err := waitHTTP(ctx, "http://"+h.listen+"/readyz", http.StatusOK, 60*time.Second, p.done); err != nil {
+	if err := proctest.WaitHTTP(ctx, "http://"+h.listen+"/readyz", http.StatusOK, 60*time.Second, p.done); err != nil {
 		return fmt.Errorf("bot did not get ready (log: %s): %w", filepath.Join(h.o.Dir, "bot.log"), err)
 	}
 	return nil
 }
 
-// waitHTTP asks u until it answers (with status want, when not 0), the
-// limit passes, or exited closes (the process died).
-func waitHTTP(ctx context.Context, u string, want int, limit time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(limit)
-	var last error
-	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if want == 0 || resp.StatusCode == want {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-exited:
-			return fmt.Errorf("the process exited: %v", last)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("%s: %w", u, last)
-}
-
-// freeAddr reserves a loopback port and releases it for a child to take.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
-// commandClient sends the slash commands; a bot that hangs counts as not
-// answering.
-var commandClient = &http.Client{Timeout: 10 * time.Second}
-
 // command sends one signed /meet command in channel C<n> and returns the
 // answer's text.
 func (h *harness) command(n int, text string) (string, error) {
-	form := url.Values{
-		"team_id": {"T1"}, "team_domain": {"soak"}, "channel_id": {"C" + strconv.Itoa(n)}, "channel_name": {"c" + strconv.Itoa(n)},
-		"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/meet"}, "text": {text},
-		"response_url": {"http://" + h.slackAddr + "/hooks/" + strconv.Itoa(n)}, "trigger_id": {"t" + strconv.Itoa(n)}, "api_app_id": {"A1"},
-	}
-	body := form.Encode()
-	req, err := http.NewRequest(http.MethodPost, "http://"+h.listen+"/slack/commands", strings.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(signature.HeaderTimestamp, ts)
-	req.Header.Set(signature.HeaderSignature, signature.Sign(signingSecret, ts, []byte(body)))
-	resp, err := commandClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("status %d: %s", resp.StatusCode, raw)
-	}
-	return string(raw), nil
+	raw, err := proctest.Command{Addr: h.listen, Secret: signingSecret, Domain: "soak", Channel: n, Text: text,
+		ResponseURL: "http://" + h.slackAddr + "/hooks/" + strconv.Itoa(n)}.Send()
+	return string(raw), err
 }
 
 // upstreamRoom is a RealtimeKit meeting as the sandbox lists it.

@@ -45,7 +45,7 @@ var (
 func Shared(tb testing.TB) []string {
 	tb.Helper()
 	sharedOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "meetbot-etcd-")
+		dir, err := sharedDir(os.TempDir())
 		if err != nil {
 			sharedErr = err
 			return

@@ -188,7 +188,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusUnauthorized, "bad signature", "")
 		return
 	}
-	id := deliveryID(r.Header.Get(headerUUID), r.Header.Get(headerWebhookID), body)
+	uuid := r.Header.Get(headerUUID)
+	hash := bodyHash(r.Header.Get(headerWebhookID), body)
+	id := deliveryID(uuid, hash)
 	ev, use, err := Parse(body, id)
 	if err != nil {
 		rc.answer(w, http.StatusBadRequest, "not a webhook", "")
@@ -198,7 +200,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusOK, "ignored", "")
 		return
 	}
-	keys := dedupeKeys(r.Header.Get(headerUUID), r.Header.Get(headerWebhookID), body)
+	keys := dedupeKeys(uuid, hash)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
 	known, err := rc.opts.Inbox.KnownInbox(ctx, keys, rc.clock.Now())
@@ -272,19 +274,20 @@ func (rc *Receiver) verify(ctx context.Context, body []byte, sig string) (bool, 
 }
 
 // deliveryID names a delivery: its rtk-uuid when that is a sane id, else
-// the hash of webhook id and body.
-func deliveryID(uuid, webhookID string, body []byte) string {
+// hash, the hash of webhook id and body (bodyHash).
+func deliveryID(uuid, hash string) string {
 	if u := strings.TrimSpace(uuid); u != "" && len(u) <= 128 && saneID(u) {
 		return "rtk:" + u
 	}
-	return "sha:" + bodyHash(webhookID, body)[:32]
+	return "sha:" + hash[:32]
 }
 
 // dedupeKeys are a delivery's dedupe keys: its rtk-uuid when sane, and
 // its webhook id with the body's hash, since a retry may carry a new
-// rtk-uuid (one integration reports so) but not a new body.
-func dedupeKeys(uuid, webhookID string, body []byte) []string {
-	keys := []string{"body:" + bodyHash(webhookID, body)}
+// rtk-uuid (one integration reports so) but not a new body. hash is
+// bodyHash of the delivery, computed once for both.
+func dedupeKeys(uuid, hash string) []string {
+	keys := []string{"body:" + hash}
 	if u := strings.TrimSpace(uuid); u != "" && len(u) <= 128 && saneID(u) {
 		keys = append(keys, "uuid:"+u)
 	}

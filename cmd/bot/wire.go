@@ -434,8 +434,9 @@ func (a *app) pruneLoop(ctx context.Context) {
 
 // shutdown stops the scheduler first, so leadership is resigned at once
 // and another replica takes over without waiting out the lease, then
-// drains in-flight HTTP requests, then closes everything (the store last
-// but one, the listener last).
+// drains in-flight HTTP requests, then lands the card redraws still
+// held back by their pacing, then closes everything (the store last but
+// one, the listener last).
 func (a *app) shutdown() {
 	if a.stopLoops != nil {
 		a.stopLoops()
@@ -444,6 +445,15 @@ func (a *app) shutdown() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = a.httpSrv.Shutdown(ctx)
+	}
+	if a.svc != nil {
+		// No room event comes any more: land the card redraws the pacing
+		// still holds, while the chat adapters are open.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if left := core.FlushCards(ctx, a.svc); left > 0 {
+			a.log.Warn().Int("cards", left).Msg("shutting down with card redraws still pending; those cards show an older room state until the next change")
+		}
+		cancel()
 	}
 	a.close()
 }

@@ -32,22 +32,32 @@ func (r *cardRecorder) UpdateCard(ctx context.Context, m *core.Meeting, ev core.
 	return nil
 }
 
+// cardedMeeting schedules a meeting with a card, in a bubble whose
+// notifier records redraws, and moves the clock to its start. Call it
+// inside synctest.Test.
+func cardedMeeting(t *testing.T, title string) (*testenv.Env, *cardRecorder, *core.Meeting) {
+	t.Helper()
+	rec := &cardRecorder{}
+	env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
+	rec.svc = env.Service
+	ctx := context.Background()
+	m := env.Schedule(actor("ana"), title, env.Time.Now().Add(time.Minute), time.Hour)
+	if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID)
+	time.Sleep(time.Minute) // to the start
+	return env, rec, m
+}
+
 // TestTwoHundredEventsOneSecond sends 200 joins and leaves within one
 // second (fake time) through HandleRoomEvent, then 10 more leaves a second
 // later: the card is redrawn at most once per 5 s and the last redraw
 // shows the final count.
 func TestTwoHundredEventsOneSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rec := &cardRecorder{}
-		env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
-		rec.svc = env.Service
+		env, rec, m := cardedMeeting(t, "All hands")
 		ctx := context.Background()
-		m := env.Schedule(actor("ana"), "All hands", env.Time.Now().Add(time.Minute), time.Hour)
-		if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
-			t.Fatal(err)
-		}
-		m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID)
-		time.Sleep(time.Minute) // to the start
 		// 120 people join, 80 of them leave: 40 stay.
 		var evs []core.RoomEvent
 		for i := range 120 {
@@ -104,16 +114,8 @@ func TestTwoHundredEventsOneSecond(t *testing.T) {
 // redraw nothing.
 func TestFlushCardsAtShutdown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rec := &cardRecorder{}
-		env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
-		rec.svc = env.Service
+		env, rec, m := cardedMeeting(t, "Standup")
 		ctx := context.Background()
-		m := env.Schedule(actor("ana"), "Standup", env.Time.Now().Add(time.Minute), time.Hour)
-		if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
-			t.Fatal(err)
-		}
-		m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID)
-		time.Sleep(time.Minute)
 		join := func(i int) {
 			t.Helper()
 			ev := core.RoomEvent{Kind: core.ParticipantJoined, RoomID: m.RoomID, SessionID: "s1", At: env.Time.Now(),

@@ -102,7 +102,17 @@ type Receiver struct {
 
 	drainMu sync.Mutex
 	backoff map[string]time.Time
+
+	// parsed holds the events of deliveries this process stored, by entry
+	// id, so the hand-over does not parse the body a second time; an entry
+	// not here (stored before a restart, or by another replica) is parsed
+	// from the store. Bounded by maxParsed: when full it starts over.
+	parsedMu sync.Mutex
+	parsed   map[string]core.RoomEvent
 }
+
+// maxParsed bounds Receiver.parsed.
+const maxParsed = 4096
 
 var _ http.Handler = (*Receiver)(nil)
 
@@ -143,6 +153,7 @@ func New(opts Options) (*Receiver, error) {
 		commit: &committer{inbox: opts.Inbox},
 
 		backoff: map[string]time.Time{},
+		parsed:  map[string]core.RoomEvent{},
 	}, nil
 }
 
@@ -222,6 +233,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
 		return
 	}
+	rc.remember(e.ID, ev)
 	rc.answer(w, http.StatusAccepted, "accepted", string(ev.Kind))
 	rc.Wake()
 }
@@ -239,6 +251,25 @@ func (rc *Receiver) answer(w http.ResponseWriter, status int, what, kind string)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, what+"\n")
+}
+
+// remember keeps the event of a stored entry for its hand-over.
+func (rc *Receiver) remember(entryID string, ev core.RoomEvent) {
+	rc.parsedMu.Lock()
+	defer rc.parsedMu.Unlock()
+	if len(rc.parsed) >= maxParsed {
+		clear(rc.parsed) // entries handed over by another replica are never recalled here
+	}
+	rc.parsed[entryID] = ev
+}
+
+// recall returns (and forgets) the event remember kept for an entry.
+func (rc *Receiver) recall(entryID string) (core.RoomEvent, bool) {
+	rc.parsedMu.Lock()
+	defer rc.parsedMu.Unlock()
+	ev, ok := rc.parsed[entryID]
+	delete(rc.parsed, entryID)
+	return ev, ok
 }
 
 // stamp is the receive time: the clock's, but always after the previous

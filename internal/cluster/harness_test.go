@@ -41,6 +41,9 @@ type options struct {
 	// the scheduler records it: a hook that can pause a replica between
 	// claim and completion.
 	AfterRun func(r *replica, j core.DueJob)
+	// BeforeClaim, when set, runs before each ClaimDue of a replica's
+	// scheduler: a hook that can hold a new leader back from its claims.
+	BeforeClaim func(r *replica)
 	// Log receives every replica's log lines; default io.Discard.
 	Log io.Writer
 }
@@ -274,10 +277,18 @@ func (n *notifier) Announce(context.Context, core.Announcement) error { return n
 
 // recordingStore is the replica's real etcd store with every CompleteJob
 // outcome reported to the events, so tests see a fenced completion being
-// refused. Everything else goes straight to etcd.
+// refused, and the BeforeClaim hook before every ClaimDue. Everything else
+// goes straight to etcd.
 type recordingStore struct {
 	core.DueJobStore
 	r *replica
+}
+
+func (s recordingStore) ClaimDue(ctx context.Context, now time.Time, limit int, owner string, rescue time.Duration) ([]core.DueJob, error) {
+	if hook := s.r.h.o.BeforeClaim; hook != nil {
+		hook(s.r)
+	}
+	return s.DueJobStore.ClaimDue(ctx, now, limit, owner, rescue)
 }
 
 func (s recordingStore) CompleteJob(ctx context.Context, id, owner string, doneAt time.Time, postRef string) error {

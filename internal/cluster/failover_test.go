@@ -15,7 +15,6 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/internal/testenv"
-	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
 
 var ws = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
@@ -40,10 +39,9 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	if raceEnabled {
 		// The race detector slows everything several times over: CI's
 		// race pass runs a smaller version; the full one runs without it.
-		meetings, kills, backlog, ahead, lo, hi = 200, 6, 30, 5*time.Second, 5, 15
+		meetings, kills, backlog, ahead, lo, hi = 200, 6, 60, 3*time.Second, 5, 15
 	}
-	c := etcdtest.StartCluster(t, 3)
-	h := newHarness(t, c.Endpoints(), options{
+	h := newHarness(t, sharedCluster(t), options{
 		Clock:  core.SystemClock,
 		Config: core.Config{EarlyJoin: -1, Grace: -1, Reminders: []time.Duration{0}},
 		Scheduler: scheduler.Options{
@@ -59,7 +57,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	t.Logf("first leader %s", first)
 
 	// Schedule from every replica at once, as a load balancer spreads
-	// commands. Each start is 2-4 s ahead (5-7 s under -race), and scheduling keeps at most
+	// commands. Each start is 2-4 s ahead (3-5 s under -race), and scheduling keeps at most
 	// backlog reminders ahead of those posted, so reminders fall due over
 	// the whole run however long the kills take. A call still in flight on
 	// a replica that crashed got no answer, so its meeting is not expected
@@ -270,7 +268,6 @@ func TestFailoverExactlyOnce(t *testing.T) {
 // every claim at once, which would leave the deposed leader no claim to
 // be refused on); it then takes the claim over and runs the reminder once.
 func TestDeposedLeaderCannotComplete(t *testing.T) {
-	c := etcdtest.StartCluster(t, 3)
 	clock := testenv.NewClock(testenv.T0)
 	paused, release := make(chan string, 1), make(chan struct{})
 	var once sync.Once
@@ -280,7 +277,7 @@ func TestDeposedLeaderCannotComplete(t *testing.T) {
 	tried := make(chan struct{})
 	var openGate sync.Once
 	t.Cleanup(func() { openGate.Do(func() { close(tried) }) })
-	h := newHarness(t, c.Endpoints(), options{
+	h := newHarness(t, sharedCluster(t), options{
 		Clock:     clock,
 		Config:    core.Config{EarlyJoin: -1, Grace: -1, Reminders: []time.Duration{0}},
 		Scheduler: scheduler.Options{Rescue: time.Minute},

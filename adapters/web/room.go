@@ -129,6 +129,7 @@ type roomData struct {
 	Refresh                       int
 	Kit                           *uiKit
 	Boot                          roomBoot
+	Script                        *staticAsset // the page's script (assets.go)
 }
 
 // renderRoom writes the wait page (PhaseBefore) or the meeting (PhaseOpen,
@@ -155,6 +156,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		OpensAt: core.ClockTime(p.Window.Opens, m.TimeZone, now),
 		ICS:     h.svc.CalendarURL(m),
 		Info:    h.svc.InfoURL(m),
+		Script:  roomScript,
 	}
 	if !h.sandbox {
 		d.Kit = h.kit // the sandbox starts no UI Kit, so it preloads none

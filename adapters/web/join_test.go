@@ -361,6 +361,7 @@ func TestUIKitBaseURLMovesScriptsAndCSP(t *testing.T) {
 	m := e.schedule(ana, "Weekly sync", t0.Add(2*time.Minute), 30*time.Minute)
 	r := e.get(e.join(ana, m.ID))
 	wantStatus(t, r, http.StatusOK)
+	r = withScript(t, e, r)
 	wantBody(t, r, `"coreURL":"https://meet.example.com/uikit/@cloudflare/realtimekit@2.0.2/dist/browser.js"`,
 		`"loaderURL":"https://meet.example.com/uikit/@cloudflare/realtimekit-ui@2.0.2/loader/index.es2017.js"`,
 		`"coreSRI":"sha384-`, `"integrity":{"https://meet.example.com/uikit/@cloudflare/realtimekit-ui@2.0.2/`)
@@ -374,18 +375,35 @@ func TestUIKitBaseURLMovesScriptsAndCSP(t *testing.T) {
 	}
 }
 
-var moduleSrc = regexp.MustCompile(`<script nonce="[^"]+" type="module" src="([^"]+)" integrity="([^"]+)"></script>`)
+var (
+	moduleSrc  = regexp.MustCompile(`<script nonce="[^"]+" type="module" src="([^"]+)" integrity="([^"]+)"></script>`)
+	importMapJ = regexp.MustCompile(`<script nonce="[^"]+" src="([^"]+)" integrity="([^"]+)"></script>`)
+)
 
-// withScript returns the room page r with its script appended, after
-// checking that the page names the script relative to /j/{code}, that it
-// is served cacheable and that its integrity attribute matches its bytes:
-// the page's behaviour lives in that file.
+// withScript returns the room page r with its scripts appended (the
+// import map's, when the page has the UI Kit, and its own), after
+// checking that the page names each relative to /j/{code}, that each is
+// served cacheable and that its integrity attribute matches its bytes:
+// the page's behaviour and the UI Kit's import map live in those files.
 func withScript(t *testing.T, e *env, r response) response {
 	t.Helper()
+	if m := importMapJ.FindStringSubmatch(r.body); m != nil {
+		r = withAsset(t, e, r, m)
+		if !strings.Contains(r.body, `map.type = "importmap";`) {
+			t.Errorf("the import map's script adds no import map")
+		}
+	}
 	m := moduleSrc.FindStringSubmatch(r.body)
 	if m == nil {
 		t.Fatalf("room page has no module script with src and integrity:\n%s", r.body)
 	}
+	return withAsset(t, e, r, m)
+}
+
+// withAsset is withScript for one script element, matched as m (the
+// whole element, its src and its integrity).
+func withAsset(t *testing.T, e *env, r response, m []string) response {
+	t.Helper()
 	if !strings.HasPrefix(m[1], "../assets/") {
 		t.Fatalf("script src %q, want one relative to /j/{code}", m[1])
 	}

@@ -38,6 +38,9 @@ type uiKit struct {
 	LoaderURL string
 	LoaderSRI string
 	importMap string
+	// mapScript is the static script that adds the import map to the
+	// page (see ImportMapTag).
+	mapScript *staticAsset
 	cspSource string
 }
 
@@ -62,15 +65,37 @@ func newUIKit(base string) *uiKit {
 		Integrity map[string]string `json:"integrity"`
 	}{map[string]string{}, integrity})
 	k.importMap = string(raw) // json.Marshal escapes "<", so no "</script" inside
+	k.mapScript = newStaticAsset("/assets/uikit-map-", ".js", "text/javascript; charset=utf-8", []byte(importMapScript(k.importMap)))
 	k.cspSource = cspSourceFor(base + "@cloudflare/")
 	return k
 }
 
-// ImportMapTag is the import map script element for a page with nonce.
-// It is built here rather than in the template because html/template does
-// not treat an import map as JavaScript and would HTML-escape its JSON.
+// ImportMapTag is the element that gives a page with nonce the UI Kit's
+// import map. The map (the integrity of all 115 UI Kit modules, about
+// 20 KB) is the same on every page, so rather than inline it goes in a
+// static, cacheable script (checked by its own integrity) that inserts it
+// as an inline import map carrying the page's nonce. The script is
+// classic and parser-blocking, placed before any module or modulepreload,
+// so the map is in place before any module loads, as browsers require.
 func (k *uiKit) ImportMapTag(nonce string) template.HTML {
-	return template.HTML(`<script nonce="` + template.HTMLEscapeString(nonce) + `" type="importmap">` + k.importMap + `</script>`)
+	return template.HTML(`<script nonce="` + template.HTMLEscapeString(nonce) + `" src="` + k.mapScript.URL +
+		`" integrity="` + k.mapScript.SRI + `"></script>`)
+}
+
+// importMapScript is the body of the script ImportMapTag names: it adds
+// the import map right after itself, with its own nonce (CSP checks the
+// inserted element like an inline one). importMap is JSON, hence a valid
+// JavaScript expression.
+func importMapScript(importMap string) string {
+	return "// The UI Kit's import map, added by meetbot's room page (adapters/web/uikit.go).\n" +
+		"(() => {\n" +
+		"  const me = document.currentScript;\n" +
+		"  const map = document.createElement(\"script\");\n" +
+		"  map.type = \"importmap\";\n" +
+		"  map.nonce = me.nonce;\n" +
+		"  map.textContent = JSON.stringify(" + importMap + ");\n" +
+		"  me.after(map);\n" +
+		"})();\n"
 }
 
 // cspSourceFor is the CSP source expression for a URL prefix. A source

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/sha512"
 	_ "embed"
@@ -30,8 +31,35 @@ type staticAsset struct {
 	body        []byte
 }
 
-// roomScript is the room page's script.
-var roomScript = newStaticAsset("/assets/room-", ".js", "text/javascript; charset=utf-8", roomScriptSource)
+// roomCSSSource is the room page's own rules, after the shared ones.
+//
+//go:embed assets/room.css
+var roomCSSSource []byte
+
+var (
+	// roomScript is the room page's script.
+	roomScript = newStaticAsset("/assets/room-", ".js", "text/javascript; charset=utf-8", roomScriptSource)
+	// roomStyle is the room page's style sheet: the rules every page has
+	// inline (the "style" template) and the room's own. Static like the
+	// script, so a join page fits, with its headers, in one 4 KB write
+	// of net/http's connection buffer rather than two.
+	roomStyle = newStaticAsset("/assets/room-", ".css", "text/css; charset=utf-8", append(sharedCSS(), roomCSSSource...))
+)
+
+// sharedCSS is the text of the pages' "style" template without its
+// element, so the room's sheet and the other pages' inline rules are one
+// source.
+func sharedCSS() []byte {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, "style", struct{ Nonce string }{}); err != nil {
+		panic("web: the style template: " + err.Error())
+	}
+	css, ok := bytes.CutPrefix(bytes.TrimSpace(b.Bytes()), []byte(`<style nonce="">`))
+	if css, ok2 := bytes.CutSuffix(css, []byte("</style>")); ok && ok2 {
+		return append(bytes.TrimLeft(css, "\n"), '\n')
+	}
+	panic("web: the style template is not one style element")
+}
 
 // newStaticAsset names body by its hash: prefix + 16 hex digits + suffix.
 func newStaticAsset(prefix, suffix, contentType string, body []byte) *staticAsset {

@@ -147,6 +147,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("/r/{code}", h.serveRecording)
 	h.mux.HandleFunc("/favicon.ico", serveFavicon)
 	h.mux.Handle("GET "+roomScript.Path, roomScript)
+	h.mux.Handle("GET "+roomStyle.Path, roomStyle)
 	h.mux.Handle("GET "+h.kit.mapScript.Path, h.kit.mapScript)
 	h.mux.HandleFunc("/healthz", h.serveHealth)
 	h.mux.HandleFunc("/readyz", h.serveReady)

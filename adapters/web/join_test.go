@@ -378,6 +378,7 @@ func TestUIKitBaseURLMovesScriptsAndCSP(t *testing.T) {
 var (
 	moduleSrc  = regexp.MustCompile(`<script nonce="[^"]+" type="module" src="([^"]+)" integrity="([^"]+)"></script>`)
 	importMapJ = regexp.MustCompile(`<script nonce="[^"]+" src="([^"]+)" integrity="([^"]+)"></script>`)
+	styleSheet = regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)" integrity="([^"]+)">`)
 )
 
 // withScript returns the room page r with its scripts appended (the
@@ -387,8 +388,13 @@ var (
 // the page's behaviour and the UI Kit's import map live in those files.
 func withScript(t *testing.T, e *env, r response) response {
 	t.Helper()
+	if m := styleSheet.FindStringSubmatch(r.body); m == nil {
+		t.Errorf("room page has no style sheet with integrity")
+	} else if r = withAsset(t, e, r, m, "text/css"); !strings.Contains(r.body, "#stage {") || !strings.Contains(r.body, "[hidden] {") {
+		t.Errorf("the room's style sheet lacks its own or the shared rules")
+	}
 	if m := importMapJ.FindStringSubmatch(r.body); m != nil {
-		r = withAsset(t, e, r, m)
+		r = withAsset(t, e, r, m, "text/javascript")
 		if !strings.Contains(r.body, `map.type = "importmap";`) {
 			t.Errorf("the import map's script adds no import map")
 		}
@@ -397,20 +403,20 @@ func withScript(t *testing.T, e *env, r response) response {
 	if m == nil {
 		t.Fatalf("room page has no module script with src and integrity:\n%s", r.body)
 	}
-	return withAsset(t, e, r, m)
+	return withAsset(t, e, r, m, "text/javascript")
 }
 
-// withAsset is withScript for one script element, matched as m (the
-// whole element, its src and its integrity).
-func withAsset(t *testing.T, e *env, r response, m []string) response {
+// withAsset is withScript for one element, matched as m (the whole
+// element, its URL and its integrity), whose file is served as ctype.
+func withAsset(t *testing.T, e *env, r response, m []string, ctype string) response {
 	t.Helper()
 	if !strings.HasPrefix(m[1], "../assets/") {
 		t.Fatalf("script src %q, want one relative to /j/{code}", m[1])
 	}
 	s := e.get(strings.TrimPrefix(m[1], ".."))
 	wantStatus(t, s, http.StatusOK)
-	if ct := s.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
-		t.Errorf("script Content-Type %q", ct)
+	if ct := s.header.Get("Content-Type"); !strings.HasPrefix(ct, ctype) {
+		t.Errorf("%s: Content-Type %q, want %s", m[1], ct, ctype)
 	}
 	if cc := s.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
 		t.Errorf("script Cache-Control %q, want a year, immutable", cc)

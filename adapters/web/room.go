@@ -129,7 +129,7 @@ type roomData struct {
 	Refresh                       int
 	Kit                           *uiKit
 	Boot                          roomBoot
-	Script                        *staticAsset // the page's script (assets.go)
+	Script, Style                 *staticAsset // the page's script and style sheet (assets.go)
 }
 
 // renderRoom writes the wait page (PhaseBefore) or the meeting (PhaseOpen,
@@ -157,6 +157,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		ICS:     h.svc.CalendarURL(m),
 		Info:    h.svc.InfoURL(m),
 		Script:  roomScript,
+		Style:   roomStyle,
 	}
 	if !h.sandbox {
 		d.Kit = h.kit // the sandbox starts no UI Kit, so it preloads none

@@ -48,7 +48,6 @@ func aboutMeeting(m *core.Meeting, occ core.Occurrence) about {
 
 // roomBoot is what the room page's script starts from, as JSON.
 type roomBoot struct {
-	Nonce     string     `json:"nonce"`
 	Waiting   bool       `json:"waiting"`
 	AutoJoin  bool       `json:"autoJoin"`
 	Sandbox   bool       `json:"sandbox"`
@@ -60,9 +59,6 @@ type roomBoot struct {
 	Zone      string     `json:"zone"`
 	Token     string     `json:"token,omitempty"`
 	Media     *mediaJSON `json:"media,omitempty"`
-	CoreURL   string     `json:"coreURL"`
-	CoreSRI   string     `json:"coreSRI"`
-	LoaderURL string     `json:"loaderURL"`
 }
 
 // mediaJSON is RealtimeKitClient.init's defaults.mediaConfiguration as the
@@ -166,10 +162,9 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		d.Moved = "from " + core.FullTime(p.MovedFrom, m.TimeZone)
 	}
 	b := roomBoot{
-		Nonce: nonce, Sandbox: h.sandbox, Waiting: d.Waiting,
+		Sandbox: h.sandbox, Waiting: d.Waiting,
 		StartISO: occ.Start.UTC().Format(time.RFC3339), StartText: d.About.Start, Zone: m.TimeZone,
 		OpensISO: p.Window.Opens.UTC().Format(time.RFC3339),
-		CoreURL:  h.kit.CoreURL, CoreSRI: h.kit.CoreSRI, LoaderURL: h.kit.LoaderURL,
 	}
 	if d.Waiting {
 		secs := max(int(math.Ceil(p.Window.Opens.Sub(now).Seconds())), 1)
@@ -194,7 +189,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	}
 	if cacheable && d.OpensAt == key.opensAt {
 		pd := d
-		pd.Nonce, pd.Boot.Nonce = h.roomPages.placeholder, h.roomPages.placeholder
+		pd.Nonce = h.roomPages.placeholder
 		if h.roomPages.fill(r, key, pd) && h.roomPages.serve(w, key, nonce) {
 			return
 		}

@@ -95,6 +95,7 @@ func importMapScript(k *uiKit) string {
 		"  map.nonce = me.nonce;\n" +
 		"  map.textContent = JSON.stringify(" + k.importMap + ");\n" +
 		"  me.after(map);\n" +
+		"  window.meetbotUIKit = Object.freeze(" + k.entries() + ");\n" +
 		"  // Start both downloads now; the page's script uses them.\n" +
 		"  const core = document.createElement(\"link\");\n" +
 		"  core.rel = \"preload\"; core.as = \"script\"; core.href = " + jsString(k.CoreURL) + "; core.integrity = " + jsString(k.CoreSRI) + "; core.crossOrigin = \"anonymous\";\n" +
@@ -166,5 +167,16 @@ func (k *uiKit) meetingCSP(nonce string) string {
 // jsString is s as a JavaScript string literal (JSON's, which escapes "<").
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// entries is the JSON the room page's script reads its UI Kit entry files
+// from (window.meetbotUIKit), set by the import map's script.
+func (k *uiKit) entries() string {
+	b, _ := json.Marshal(struct {
+		CoreURL   string `json:"coreURL"`
+		CoreSRI   string `json:"coreSRI"`
+		LoaderURL string `json:"loaderURL"`
+	}{k.CoreURL, k.CoreSRI, k.LoaderURL})
 	return string(b)
 }

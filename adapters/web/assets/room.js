@@ -2,8 +2,13 @@
 // its question to the server, and the meeting's start through the UI Kit.
 // It is a static, cacheable file, checked by its integrity hash; what
 // differs per page (the token, times, URLs) comes from the page's
-// <script type="application/json" id="boot"> element.
-const boot = JSON.parse(document.getElementById("boot").textContent);
+// <script type="application/json" id="boot"> element (whose nonce the
+// client script gets, as CSP wants).
+const bootEl = document.getElementById("boot");
+const boot = JSON.parse(bootEl.textContent);
+// The UI Kit's entry files, from the import map's script (uikit.go); the
+// sandbox page has none.
+const kit = window.meetbotUIKit || {};
 const $ = (id) => document.getElementById(id);
 const show = (id, on) => { $(id).hidden = !on; };
 
@@ -53,8 +58,8 @@ function loadCore() {
   if (!core) {
     core = new Promise((resolve, reject) => {
       const s = document.createElement("script");
-      s.src = boot.coreURL; s.integrity = boot.coreSRI; s.crossOrigin = "anonymous"; s.nonce = boot.nonce;
-      s.onload = resolve; s.onerror = () => reject(new Error("could not load " + boot.coreURL));
+      s.src = kit.coreURL; s.integrity = kit.coreSRI; s.crossOrigin = "anonymous"; s.nonce = bootEl.nonce;
+      s.onload = resolve; s.onerror = () => reject(new Error("could not load " + kit.coreURL));
       document.head.appendChild(s);
     });
     core.catch(() => { core = null; });
@@ -63,7 +68,7 @@ function loadCore() {
 }
 function loadUI() {
   if (!ui) {
-    ui = import(boot.loaderURL).then(({ defineCustomElements }) => defineCustomElements());
+    ui = import(kit.loaderURL).then(({ defineCustomElements }) => defineCustomElements());
     ui.catch(() => { ui = null; });
   }
   return ui;
@@ -71,7 +76,7 @@ function loadUI() {
 function loadKit() { return Promise.all([loadCore(), loadUI()]); }
 
 const withTimeout = (p, ms, what) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(what + " did not answer within " + ms / 1000 + " s")), ms))]);
-const kitFailed = (err) => fail("The video call software could not be loaded from " + new URL(boot.coreURL).host + " (blocked or unreachable).", err);
+const kitFailed = (err) => fail("The video call software could not be loaded from " + new URL(kit.coreURL).host + " (blocked or unreachable).", err);
 
 let starting = false;
 async function start(token, media) {

@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
+	"html/template"
 	"net/http"
 	"strconv"
 )
@@ -88,4 +89,17 @@ func (a *staticAsset) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(a.body)
 	}
+}
+
+// LinkTag is the style sheet's link element. It is built here, like
+// ImportMapTag, because html/template would write each "+" of the hash as
+// "&#43;": URL and SRI are hex and base64 of our own making.
+func (a *staticAsset) LinkTag() template.HTML {
+	return template.HTML(`<link rel="stylesheet" href="` + a.URL + `" integrity="` + a.SRI + `">`)
+}
+
+// ModuleTag is the module script element for a page with nonce.
+func (a *staticAsset) ModuleTag(nonce string) template.HTML {
+	return template.HTML(`<script nonce="` + template.HTMLEscapeString(nonce) + `" type="module" src="` + a.URL +
+		`" integrity="` + a.SRI + `"></script>`)
 }

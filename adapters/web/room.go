@@ -49,12 +49,11 @@ func aboutMeeting(m *core.Meeting, occ core.Occurrence) about {
 // roomBoot is what the room page's script starts from, as JSON.
 type roomBoot struct {
 	Waiting   bool       `json:"waiting"`
-	AutoJoin  bool       `json:"autoJoin"`
-	Sandbox   bool       `json:"sandbox"`
-	Seconds   int        `json:"seconds"`
-	OpensInMS int64      `json:"opensInMS"`
+	AutoJoin  bool       `json:"autoJoin,omitempty"`
+	Sandbox   bool       `json:"sandbox,omitempty"`
+	Seconds   int        `json:"seconds,omitempty"`
+	OpensInMS int64      `json:"opensInMS,omitempty"`
 	StartISO  string     `json:"startISO"`
-	StartText string     `json:"startText"`
 	OpensISO  string     `json:"opensISO"`
 	Zone      string     `json:"zone"`
 	Token     string     `json:"token,omitempty"`
@@ -163,7 +162,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	}
 	b := roomBoot{
 		Sandbox: h.sandbox, Waiting: d.Waiting,
-		StartISO: occ.Start.UTC().Format(time.RFC3339), StartText: d.About.Start, Zone: m.TimeZone,
+		StartISO: occ.Start.UTC().Format(time.RFC3339), Zone: m.TimeZone,
 		OpensISO: p.Window.Opens.UTC().Format(time.RFC3339),
 	}
 	if d.Waiting {

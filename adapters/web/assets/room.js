@@ -19,7 +19,7 @@ try {
   if (zone && zone !== boot.zone) {
     const local = start.toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" });
     $("start-local").textContent = local + " your time (" + zone + ")";
-    $("start-org").textContent = boot.startText + " for the organizer";
+    $("start-org").textContent += " for the organizer";
     $("start-org").style.display = "block";
     const opens = new Date(boot.opensISO).toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
     $("opens-local").textContent = " (" + opens + " your time)";
@@ -129,7 +129,7 @@ $("retry").addEventListener("click", () => {
 // response's arrival, not from when this script got to run.
 const nav = performance.getEntriesByType("navigation")[0];
 const sent = nav && nav.responseStart > 0 ? performance.timeOrigin + nav.responseStart : Date.now();
-let deadline = sent + boot.opensInMS;
+let deadline = sent + (boot.opensInMS || 0);
 function tick() {
   const s = Math.ceil((deadline - Date.now()) / 1000);
   $("left").textContent = s > 0 ? human(s) : "a moment";

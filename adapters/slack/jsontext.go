@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -27,24 +28,31 @@ const textMark = "\x01meetbot-text\x01"
 // textOnlyJSON encodes msg when it holds nothing but a response type and
 // a text; ok is false otherwise.
 func textOnlyJSON(msg slackapi.Msg) (out []byte, ok bool) {
-	if msg.Text == "" || !reflect.DeepEqual(msg, slackapi.Msg{ResponseType: msg.ResponseType, Text: msg.Text}) {
-		return nil, false
+	return appendTextOnlyJSON(nil, &msg)
+}
+
+// appendTextOnlyJSON is textOnlyJSON appending to dst, so writeMsg can
+// reuse one buffer across replies. msg is compared by pointer: boxing the
+// large slackapi.Msg by value for reflect.DeepEqual copied it twice.
+func appendTextOnlyJSON(dst []byte, msg *slackapi.Msg) (out []byte, ok bool) {
+	if msg.Text == "" || !reflect.DeepEqual(msg, &slackapi.Msg{ResponseType: msg.ResponseType, Text: msg.Text}) {
+		return dst, false
 	}
 	f, ok := textFrames.Load(msg.ResponseType)
 	if !ok {
 		raw, err := marshalNoHTML(slackapi.Msg{ResponseType: msg.ResponseType, Text: textMark})
 		if err != nil {
-			return nil, false
+			return dst, false
 		}
 		mark, _ := json.Marshal(textMark)
 		head, tail, found := bytes.Cut(raw, mark)
 		if !found {
-			return nil, false
+			return dst, false
 		}
 		f, _ = textFrames.LoadOrStore(msg.ResponseType, textFrame{head: head, tail: tail})
 	}
 	frame := f.(textFrame)
-	out = make([]byte, 0, len(frame.head)+len(msg.Text)+len(msg.Text)/8+len(frame.tail)+2)
+	out = slices.Grow(dst, len(frame.head)+len(msg.Text)+len(msg.Text)/8+len(frame.tail)+2)
 	out = append(out, frame.head...)
 	out = appendJSONString(out, msg.Text)
 	return append(out, frame.tail...), true

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +15,7 @@ import (
 // good part of answering. The key is every input of the line, so a hit is
 // exactly what rendering would give; entries are evicted at random when
 // the cache is full.
-var listLines = &lineCache{m: make(map[string]string)}
+var listLines = &lineCache{m: make(map[lineKey]string)}
 
 // lineCacheSize bounds the cache: a few busy channels' worth of lines,
 // a few hundred bytes each.
@@ -24,29 +23,25 @@ const lineCacheSize = 4096
 
 type lineCache struct {
 	mu sync.RWMutex
-	m  map[string]string
+	m  map[lineKey]string
+}
+
+// lineKey is every input of a list line. A struct of the fields, not
+// their concatenation, so a lookup builds and allocates no key.
+type lineKey struct {
+	id, title, organizer, zone string
+	duration                   time.Duration
+	start                      int64
+	private                    bool
 }
 
 // listLine is "\n• `id` <date> *title*, duration, by organizer", as
 // listText shows it, for m's occurrence starting at start.
 func listLine(m *core.Meeting, start time.Time) string {
-	var kb strings.Builder
-	kb.Grow(96 + len(m.Title))
-	kb.WriteString(m.ID)
-	kb.WriteByte(0)
-	kb.WriteString(m.Title)
-	kb.WriteByte(0)
-	kb.WriteString(organizerName(m))
-	kb.WriteByte(0)
-	kb.WriteString(m.TimeZone)
-	kb.WriteByte(0)
-	kb.WriteString(strconv.FormatInt(int64(m.Duration), 10))
-	kb.WriteByte(0)
-	kb.WriteString(strconv.FormatInt(start.UnixNano(), 10))
-	if m.Private {
-		kb.WriteString("\x00p")
+	key := lineKey{
+		id: m.ID, title: m.Title, organizer: organizerName(m), zone: m.TimeZone,
+		duration: m.Duration, start: start.UnixNano(), private: m.Private,
 	}
-	key := kb.String()
 	listLines.mu.RLock()
 	line, ok := listLines.m[key]
 	listLines.mu.RUnlock()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -26,13 +27,32 @@ func jsonMarshal(msg slackapi.Msg) ([]byte, error) {
 	return marshalNoHTML(msg)
 }
 
+// replyBufs recycles the buffers writeMsg encodes text-only replies into:
+// a list reply is a few kilobytes, written once and dropped.
+var replyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
 // writeMsg answers the request itself with msg as JSON.
 func (a *Adapter) writeMsg(w http.ResponseWriter, msg slackapi.Msg) {
+	bp := replyBufs.Get().(*[]byte)
+	if b, ok := appendTextOnlyJSON((*bp)[:0], &msg); ok {
+		writeJSON(w, b)
+		if cap(b) <= 64<<10 {
+			*bp = b[:0]
+			replyBufs.Put(bp)
+		}
+		return
+	}
+	replyBufs.Put(bp)
 	b, err := jsonMarshal(msg)
 	if err != nil {
 		a.opts.Logger.Error().Err(err).Msg("could not encode a slack reply")
 		b = []byte(`{"response_type":"ephemeral","text":"Something went wrong on our side. Please try again."}`)
 	}
+	writeJSON(w, b)
+}
+
+// writeJSON sends b as the 200 JSON answer.
+func writeJSON(w http.ResponseWriter, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)

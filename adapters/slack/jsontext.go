@@ -35,7 +35,7 @@ func textOnlyJSON(msg slackapi.Msg) (out []byte, ok bool) {
 // reuse one buffer across replies. msg is compared by pointer: boxing the
 // large slackapi.Msg by value for reflect.DeepEqual copied it twice.
 func appendTextOnlyJSON(dst []byte, msg *slackapi.Msg) (out []byte, ok bool) {
-	if msg.Text == "" || !reflect.DeepEqual(msg, &slackapi.Msg{ResponseType: msg.ResponseType, Text: msg.Text}) {
+	if msg.Text == "" || !onlyText(msg) {
 		return dst, false
 	}
 	f, ok := textFrames.Load(msg.ResponseType)
@@ -56,6 +56,33 @@ func appendTextOnlyJSON(dst []byte, msg *slackapi.Msg) (out []byte, ok bool) {
 	out = append(out, frame.head...)
 	out = appendJSONString(out, msg.Text)
 	return append(out, frame.tail...), true
+}
+
+// msgFields are the indexes of slackapi.Msg's fields other than its
+// response type and text.
+var msgFields = func() []int {
+	t := reflect.TypeFor[slackapi.Msg]()
+	var out []int
+	for i := range t.NumField() {
+		if n := t.Field(i).Name; n != "ResponseType" && n != "Text" {
+			out = append(out, i)
+		}
+	}
+	return out
+}()
+
+// onlyText reports whether every field of msg but its response type and
+// text is zero, as reflect.DeepEqual against a message of just those two
+// would (a nil slice or map, not an empty one), without DeepEqual's
+// bookkeeping over the whole struct.
+func onlyText(msg *slackapi.Msg) bool {
+	v := reflect.ValueOf(msg).Elem()
+	for _, i := range msgFields {
+		if !v.Field(i).IsZero() {
+			return false
+		}
+	}
+	return true
 }
 
 // marshalNoHTML is encoding/json without HTML escaping and without the

@@ -55,6 +55,11 @@ func (a *Adapter) lookupUser(ctx context.Context, team, user string) userInfo {
 	if hit && (u.ok && now.Sub(u.at) < a.opts.UserTTL || !u.ok && now.Sub(u.at) < userFailTTL) {
 		return u
 	}
+	if a.opts.Tokens == nil || team == "" {
+		// No token can ever be had (askUser would say so at once): skip
+		// the timer and the goroutine that guard a slow token.
+		return userInfo{at: now}
+	}
 	cctx, cancel := context.WithTimeout(ctx, userCallTimeout)
 	defer cancel()
 	u, remember := a.fetchUser(cctx, team, user, now)

@@ -205,7 +205,8 @@ func listText(ms []*core.Meeting, now time.Time) string {
 // fitLines cuts already-escaped text at a line boundary so it stays under
 // max characters, saying how much was left out.
 func fitLines(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
+	// No more bytes than max is no more runes either: no need to count.
+	if len(s) <= max || utf8.RuneCountInString(s) <= max {
 		return s
 	}
 	lines := strings.Split(s, "\n")

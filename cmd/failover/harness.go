@@ -91,7 +91,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	rep := &Report{}
 	minutes := (o.Kills+o.Terms+3)/4 + 1 // six bursts a minute; a kill and restart take one or two
-	first := time.Now().Add(75 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	// The first minute that leaves time for the longest lead (50 s) and for
+	// scheduling (a few milliseconds a meeting; ten times that is left).
+	need := 55*time.Second + time.Duration(o.PerMinute*minutes)*30*time.Millisecond
+	first := time.Now().Add(need).Truncate(time.Minute).Add(time.Minute)
 	starts := c.scheduleAll(rep, minutes, first)
 	rep.Acked = len(starts)
 	o.Logf("%d meetings scheduled over %d minutes from %s; %d reminders due", len(starts), minutes, first.Format("15:04"), 6*len(starts))

@@ -82,17 +82,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	last := first.Add(time.Duration(o.Minutes-1) * time.Minute)
 	// The last window closes a minute after the last start (meetings last
-	// a minute, with no early join and no grace).
-	end := last.Add(time.Minute + 5*time.Second)
+	// a minute, with no early join and no grace): kills go on until then.
+	end := last.Add(time.Minute)
 	o.Logf("%d meetings acknowledged, starting %s to %s: %d reminders; %d SIGKILLs until %s",
 		len(starts), first.Format("15:04:05"), last.Format("15:04:05"), len(starts)*len(o.Leads), o.Kills, end.Format("15:04:05"))
 	if err := h.killLoop(ctx, first.Add(-o.Leads[0]-5*time.Second), end); err != nil {
 		return nil, err
 	}
-	// Let the last life of the bot finish what is due, then stop it so the
-	// bbolt file can be read.
-	if d := time.Until(end.Add(10 * time.Second)); d > 0 {
-		time.Sleep(d)
+	// Let the last life of the bot close the last rooms, then stop it
+	// (gracefully: the close jobs running are recorded) so the bbolt file
+	// can be read.
+	if err := h.waitClosed(ctx, rep.Acked, end.Add(time.Minute)); err != nil {
+		o.Logf("waiting for the last rooms to close: %v", err)
 	}
 	h.bot.stop(15 * time.Second)
 	rep.Kills = len(h.kills)

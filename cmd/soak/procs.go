@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/proctest"
 )
 
@@ -120,4 +121,31 @@ func (h *harness) upstreamRooms(ctx context.Context) ([]upstreamRoom, error) {
 		}
 	}
 	return all, nil
+}
+
+// waitClosed asks the sandbox, every 100 ms, until it holds at least rooms
+// rooms and none is active (every window closed), or until limit; the
+// accounting then says what is missing. The sandbox is another process
+// and gives no other signal, so this polls, as proctest.WaitHTTP does.
+func (h *harness) waitClosed(ctx context.Context, rooms int, limit time.Time) error {
+	for {
+		all, err := h.upstreamRooms(ctx)
+		open := 0
+		for _, r := range all {
+			if r.Status == string(core.RoomActive) {
+				open++
+			}
+		}
+		if err == nil && len(all) >= rooms && open == 0 {
+			return nil
+		}
+		if !time.Now().Before(limit) {
+			return fmt.Errorf("%d rooms upstream, %d still active, want %d closed (last error: %v)", len(all), open, rooms, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }

@@ -13,8 +13,10 @@ import (
 // meetings with three reminders each, all starting on one minute, SIGKILLed 10 times
 // at random moments and restarted. Nothing may be lost, a reminder may be
 // posted twice only when its first post came right before a kill, and
-// every meeting ends with exactly its one room, closed. It takes two to
-// three minutes, so -short skips it.
+// every meeting ends with exactly its one room, closed. Starts are on a
+// minute and meetings last at least one, so it takes the wait for the
+// first minute boundary 26 s away or more, the minute, and a few seconds
+// (1.5 to 2.5 minutes); -short skips it.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes and runs for two to three minutes")

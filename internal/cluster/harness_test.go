@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,6 +43,9 @@ type options struct {
 	// the scheduler records it: a hook that can pause a replica between
 	// claim and completion.
 	AfterRun func(r *replica, j core.DueJob)
+	// BeforeClaim, when set, runs before each ClaimDue of a replica's
+	// scheduler: a hook that can hold a new leader back from its claims.
+	BeforeClaim func(r *replica)
 	// Log receives every replica's log lines; default io.Discard.
 	Log io.Writer
 }
@@ -266,23 +271,32 @@ func (n *notifier) Remind(ctx context.Context, r core.Reminder) (string, error) 
 		return "", fmt.Errorf("post aborted: %w", err)
 	}
 	id, _ := ctx.Value(jobKey{}).(string)
-	n.h.ev.delivered(n.owner, id)
-	return "post-by-" + n.owner, nil
+	who := poster(ctx, n.owner)
+	n.h.ev.delivered(who, id)
+	return "post-by-" + who, nil
 }
 
 func (n *notifier) Announce(context.Context, core.Announcement) error { return nil }
 
 // recordingStore is the replica's real etcd store with every CompleteJob
 // outcome reported to the events, so tests see a fenced completion being
-// refused. Everything else goes straight to etcd.
+// refused, and the BeforeClaim hook before every ClaimDue. Everything else
+// goes straight to etcd.
 type recordingStore struct {
 	core.DueJobStore
 	r *replica
 }
 
+func (s recordingStore) ClaimDue(ctx context.Context, now time.Time, limit int, owner string, rescue time.Duration) ([]core.DueJob, error) {
+	if hook := s.r.h.o.BeforeClaim; hook != nil {
+		hook(s.r)
+	}
+	return s.DueJobStore.ClaimDue(ctx, now, limit, owner, rescue)
+}
+
 func (s recordingStore) CompleteJob(ctx context.Context, id, owner string, doneAt time.Time, postRef string) error {
 	err := s.DueJobStore.CompleteJob(ctx, id, owner, doneAt, postRef)
-	s.r.h.ev.completed(owner, id, err)
+	s.r.h.ev.completed(owner, poster(ctx, owner), id, err)
 	return err
 }
 
@@ -303,8 +317,27 @@ func (l trackedLeader) Lead(ctx context.Context) (context.Context, error) {
 		<-lctx.Done()
 		l.r.h.ev.lost(l.r.owner, term)
 	}()
-	return lctx, nil
+	return context.WithValue(lctx, termKey{}, term), nil
 }
+
+// termKey carries the term of the lead a job runs under, which the
+// scheduler keeps in every job's context (it derives them from the lead's).
+type termKey struct{}
+
+// poster names who posts or records a job: the owner and its term, as
+// owner@term. A replica whose session was revoked keeps running under its
+// owner id and may lead again, so one owner can post a reminder in one
+// term and record it in another, and a late refusal from an old term must
+// not be taken for the new term's outcome.
+func poster(ctx context.Context, owner string) string {
+	if term, ok := ctx.Value(termKey{}).(int); ok {
+		return posterOf(owner, term)
+	}
+	return owner
+}
+
+// posterOf is poster for a known term.
+func posterOf(owner string, term int) string { return fmt.Sprintf("%s@%d", owner, term) }
 
 // errDone is returned by waits that gave up because the test's deadline
 // passed: a failsafe against a hang, not a timing assertion.
@@ -316,9 +349,10 @@ type events struct {
 	mu   sync.Mutex
 	cond *sync.Cond
 
-	deliveries map[string][]string // job id → owners that posted it, in order
+	deliveries map[string][]string // job id → posters (owner@term) that posted it, in order
 	ndeliver   int
-	// completions maps job id → owner → the CompleteJob error (nil: done).
+	// completions maps job id → poster (owner@term) → the CompleteJob
+	// error (nil: done).
 	completions map[string]map[string]error
 	ncomplete   int // successful completions
 	runs        []runRecord
@@ -348,21 +382,21 @@ func newEvents() *events {
 	return e
 }
 
-func (e *events) delivered(owner, job string) {
+func (e *events) delivered(who, job string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.deliveries[job] = append(e.deliveries[job], owner)
+	e.deliveries[job] = append(e.deliveries[job], who)
 	e.ndeliver++
 	e.cond.Broadcast()
 }
 
-func (e *events) completed(owner, job string, err error) {
+func (e *events) completed(owner, who, job string, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.completions[job] == nil {
 		e.completions[job] = map[string]error{}
 	}
-	e.completions[job][owner] = err
+	e.completions[job][who] = err
 	if err == nil {
 		e.ncomplete++
 		if e.leader == owner {
@@ -399,6 +433,17 @@ func (e *events) lost(owner string, term int) {
 	}
 	e.terms[term-1].end = time.Now()
 	e.cond.Broadcast()
+}
+
+// deposed reports whether poster (owner@term) no longer leads: its term
+// ended. Call with the lock held.
+func (e *events) deposed(poster string) bool {
+	_, t, ok := strings.Cut(poster, "@")
+	term, err := strconv.Atoi(t)
+	if !ok || err != nil || term < 1 || term > len(e.terms) {
+		return false
+	}
+	return !e.terms[term-1].end.IsZero()
 }
 
 // wait blocks until cond (called with the lock held) is true, or until

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -53,8 +54,13 @@ func (h *harness) revokeSession(cli *clientv3.Client, owner string) error {
 			}
 		}
 	}
-	return fmt.Errorf("no lease under %s carries the campaign of %s", h.prefix, owner)
+	return fmt.Errorf("%w: none under %s carries the campaign of %s", errNoSession, h.prefix, owner)
 }
+
+// errNoSession is revokeSession's answer when owner holds no lease: its
+// session ran out by itself (a keep-alive late under load) after the
+// events last said it led, and it is about to learn so.
+var errNoSession = errors.New("no session to revoke")
 
 // byOwner returns the live incarnation whose owner id is owner, or nil.
 func (h *harness) byOwner(owner string) *replica {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/internal/testenv"
-	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
 
 // TestSharedConcurrentSchedules runs /meet schedule from three replicas at
@@ -21,8 +20,8 @@ import (
 // and dense (1..n, none skipped, none taken twice), and every acknowledged
 // meeting must be stored.
 func TestSharedConcurrentSchedules(t *testing.T) {
-	c := etcdtest.StartCluster(t, 3)
-	h := newHarness(t, c.Endpoints(), options{NoScheduler: true})
+	t.Parallel()
+	h := newHarness(t, sharedCluster(t), options{NoScheduler: true})
 	per := 12
 	if testing.Short() || raceEnabled {
 		per = 5
@@ -105,9 +104,9 @@ func TestSharedConcurrentSchedules(t *testing.T) {
 // first, not in one process's memory. The person keeps one participant
 // whichever replica serves them.
 func TestSharedJoinLink(t *testing.T) {
-	c := etcdtest.StartCluster(t, 3)
+	t.Parallel()
 	clock := testenv.NewClock(testenv.T0)
-	h := newHarness(t, c.Endpoints(), options{Clock: clock, NoScheduler: true})
+	h := newHarness(t, sharedCluster(t), options{Clock: clock, NoScheduler: true})
 	ctx := context.Background()
 	ana := actor(ws, "ana")
 	m, err := h.replica(0).svc.Schedule(ctx, ana, core.ScheduleRequest{Title: "Standup", Start: testenv.T0.Add(2 * time.Minute), Duration: 30 * time.Minute})
@@ -163,8 +162,8 @@ func TestSharedJoinLink(t *testing.T) {
 // only the first sighting anywhere is new, also when all three race for it,
 // and the key is new again only after its time ran out.
 func TestSharedDeliveryKeys(t *testing.T) {
-	c := etcdtest.StartCluster(t, 3)
-	h := newHarness(t, c.Endpoints(), options{NoScheduler: true})
+	t.Parallel()
+	h := newHarness(t, sharedCluster(t), options{NoScheduler: true})
 	ctx := context.Background()
 	now, ttl := testenv.T0, 10*time.Minute
 	key := "slack:T1:Ev0123ABCD"

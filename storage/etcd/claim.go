@@ -237,7 +237,13 @@ func (db *DB) claimOnce(ctx context.Context, now time.Time, n int, owner string,
 		if err != nil {
 			return nil, false, err
 		}
-		ops = append(ops, put, clientv3.OpDelete(old), clientv3.OpPut(db.stateKey(&c), ""))
+		ops = append(ops, put)
+		// A claim retaken at the instant it was made (a new term retakes
+		// every claim, and a fake clock may not have moved) keeps its index
+		// entry: etcd refuses a Txn that deletes and puts one key.
+		if k := db.stateKey(&c); k != old {
+			ops = append(ops, clientv3.OpDelete(old), clientv3.OpPut(k, ""))
+		}
 		out = append(out, c)
 	}
 	for _, k := range strays {

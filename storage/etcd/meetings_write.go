@@ -95,7 +95,9 @@ func (db *DB) UpdateMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 // scheduler could run or that nothing would ever clean up. The Txn compares
 // the meeting's revision, and the jobs' compares come from the job store's
 // hook, so a concurrent update or re-plan makes it start over rather than
-// leave something behind.
+// leave something behind. A meeting with more jobs than one Txn holds
+// (MaxTxnOps) loses its pending ones with it and the rest right after, in
+// Txns of their own (see deleteMeetingJobsOps).
 func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -143,16 +145,13 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 				ops = append(ops, clientv3.OpDelete(s))
 			}
 		}
-		jcmps, jops, err := db.deleteMeetingJobsOps(bctx, ws, id)
+		// The record's compare is one; the job store fills the rest.
+		jd, err := db.deleteMeetingJobsOps(bctx, ws, id, MaxTxnOps-len(ops), MaxTxnOps-1)
 		if err != nil {
 			return storeErr(ctx, err)
 		}
-		if len(ops)+len(jops) > MaxTxnOps {
-			return fmt.Errorf("etcd: deleting meeting %q of %s takes %d operations, more than one Txn holds (%d)",
-				id, ws, len(ops)+len(jops), MaxTxnOps)
-		}
-		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(k.record), "=", rev)}, jcmps...)
-		tr, err := db.cli.Txn(bctx).If(cmps...).Then(append(ops, jops...)...).Commit()
+		cmps := append([]clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(k.record), "=", rev)}, jd.cmps...)
+		tr, err := db.cli.Txn(bctx).If(cmps...).Then(append(ops, jd.ops...)...).Commit()
 		if err != nil {
 			return storeErr(ctx, err)
 		}
@@ -160,7 +159,7 @@ func (db *DB) DeleteMeeting(ctx context.Context, ws core.WorkspaceKey, id string
 			// Tombstones for the record and every cached participant, so
 			// this replica does not serve them until the watch says so.
 			db.cache.committed(tr.Header.Revision, ops...)
-			return nil
+			return db.deleteLeftJobs(bctx, ws, id, jd.left)
 		}
 		if attempt >= maxAttempts {
 			return errContended(fmt.Sprintf("meeting %q", id))

@@ -98,6 +98,31 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 		wantNext(t, s, rescue, time.Time{})
 	})
 
+	// Ensure a claim can be retaken at the very instant it was made (a new leader retakes every claim with rescue 0, and a clock may not have moved), and then completes for the new owner only.
+	t.Run("ClaimRetakenAtTheSameInstant", func(t *testing.T) {
+		s := open(t)
+		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
+		a := kindJob(wsA, m, 1, at(1))
+		planJobs(t, s, wsA, m, a)
+		sameJobIDs(t, "first claim", claim(t, s, at(1), 10, "w1", rescue), a)
+		sameJobIDs(t, "retaken at once", claim(t, s, at(1), 10, "w2", 0), a)
+		if got := findJobs(t, s, wsA, m)[0]; got.ClaimedBy != "w2" || !got.ClaimedAt.Equal(at(1)) {
+			t.Fatalf("after the retake the job is %+v, want claimed by w2 at %v", got, at(1))
+		}
+		wantNext(t, s, rescue, at(1).Add(rescue))
+		if err := s.CompleteJob(t.Context(), a.ID, "w1", at(2), "from-w1"); err != nil {
+			t.Fatalf("CompleteJob by the owner that lost the claim: %v", err)
+		}
+		if err := s.CompleteJob(t.Context(), a.ID, "w2", at(2), "from-w2"); err != nil {
+			t.Fatalf("CompleteJob by the new owner: %v", err)
+		}
+		if got := findJobs(t, s, wsA, m)[0]; got.PostRef != "from-w2" || got.DoneAt.IsZero() {
+			t.Fatalf("job = %+v, want done by w2", got)
+		}
+		sameJobIDs(t, "a done job is never claimed", claim(t, s, at(1000), 10, "w3", 0))
+		wantNext(t, s, rescue, time.Time{})
+	})
+
 	// Ensure a stale owner's late failure cannot release or give up the claim of the scheduler that rescued the job.
 	t.Run("StaleOwnerCannotReleaseRescuedClaim", func(t *testing.T) {
 		s := open(t)

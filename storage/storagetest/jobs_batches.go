@@ -77,4 +77,36 @@ func runJobBatchTests(t *testing.T, open func(*testing.T) core.Store) {
 		}
 		sameJobIDs(t, "left after pruning", findJobs(t, s, wsA, m), keep)
 	})
+
+	// Ensure DeleteMeeting removes a meeting with more jobs than one transaction holds, in every state, and nothing else.
+	t.Run("DeleteMeetingManyJobs", func(t *testing.T) {
+		s := open(t)
+		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
+		keep := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
+		var jobs []core.DueJob
+		for i := range 300 {
+			jobs = append(jobs, kindJob(wsA, m, i, base.Add(time.Duration(i)*time.Second)))
+		}
+		kept := kindJob(wsA, keep, 1, at(4))
+		planJobs(t, s, wsA, m, jobs...)
+		planJobs(t, s, wsA, keep, kept)
+		// 20 done and 20 claimed; the other 260 pending.
+		for _, j := range claim(t, s, base.Add(39*time.Second), 40, "w1", time.Hour)[:20] {
+			if err := s.CompleteJob(t.Context(), j.ID, "w1", at(2), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteMeeting(t.Context(), wsA, m); err != nil {
+			t.Fatalf("DeleteMeeting of a meeting with %d jobs: %v", len(jobs), err)
+		}
+		if got := findJobs(t, s, wsA, m); len(got) != 0 {
+			t.Fatalf("deleted meeting still has %d jobs", len(got))
+		}
+		sameJobIDs(t, "claim after delete", claim(t, s, at(10000), 256, "w2", rescue), kept)
+		for _, j := range jobs[:40] {
+			err := s.CompleteJob(t.Context(), j.ID, "w1", at(101), "")
+			wantCode(t, err, core.ENOTFOUND, "completing job "+j.ID+" of a deleted meeting")
+		}
+		sameJobIDs(t, "other meeting", findJobs(t, s, wsA, keep), kept)
+	})
 }

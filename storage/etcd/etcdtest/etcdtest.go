@@ -80,23 +80,42 @@ type Cluster struct {
 // ends.
 func StartCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
-	cfgs, err := configs(fmt.Sprintf("c%d", prefixSeq.Add(1)), tb.TempDir(), n)
+	c, err := NewCluster(tb.TempDir(), n)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	tb.Cleanup(c.Stop)
+	return c
+}
+
+// NewCluster starts n members under dir, for a cluster that outlives one
+// test (several tests of a package sharing it, each under its own Prefix);
+// the caller stops it with Stop and removes dir. StartCluster is the usual
+// way, tied to one test.
+func NewCluster(dir string, n int) (*Cluster, error) {
+	cfgs, err := configs(fmt.Sprintf("c%d", prefixSeq.Add(1)), dir, n)
+	if err != nil {
+		return nil, err
 	}
 	c := &Cluster{}
 	for _, cfg := range cfgs {
 		c.Members = append(c.Members, &Member{Name: cfg.Name, Dir: cfg.Dir, cfg: cfg, ClientURL: cfg.ListenClientUrls[0].String(), PeerURL: cfg.ListenPeerUrls[0].String()})
 	}
 	if err := startAll(c.Members); err != nil {
-		tb.Fatal(err)
+		c.Stop()
+		return nil, err
 	}
-	tb.Cleanup(func() {
-		for _, m := range c.Members {
-			m.Stop()
-		}
-	})
-	return c
+	return c, nil
+}
+
+// Stop stops every member at once (each waits up to the server's request
+// timeout for its clients' streams, so one after the other would add up).
+func (c *Cluster) Stop() {
+	var wg sync.WaitGroup
+	for _, m := range c.Members {
+		wg.Go(m.Stop)
+	}
+	wg.Wait()
 }
 
 // Endpoints lists every member's client URL.

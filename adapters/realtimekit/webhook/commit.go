@@ -18,21 +18,41 @@ const maxGroup = 1024
 // write, led by the first of them.
 type committer struct {
 	inbox core.RoomInbox
+	// fresh is inbox when it checks the dedupe keys in the write itself
+	// (bbolt), so a delivery needs no KnownInbox read of its own; nil
+	// otherwise, and ServeHTTP asks KnownInbox first.
+	fresh freshInbox
 
 	mu      sync.Mutex
 	leading bool
 	queue   []*commitReq
 }
 
+// freshInbox is a core.RoomInbox that can refuse, in the write that
+// stores them, the entries one of whose dedupe keys is already claimed:
+// stored[i] reports whether entries[i] was stored. It is not part of the
+// core port, which etcd serves through KnownInbox and AcceptInbox.
+type freshInbox interface {
+	AcceptNewInbox(ctx context.Context, entries []*core.InboxEntry) (stored []bool, err error)
+}
+
+func newCommitter(inbox core.RoomInbox) *committer {
+	c := &committer{inbox: inbox}
+	c.fresh, _ = inbox.(freshInbox)
+	return c
+}
+
 type commitReq struct {
 	e    *core.InboxEntry
 	err  error
+	dup  bool          // not stored: a key of e is claimed (fresh inboxes only)
 	lead bool          // set instead of a result: this request leads next
 	done chan struct{} // closed when err is set, or lead
 }
 
-// accept stores e, sharing the write with concurrent callers.
-func (c *committer) accept(ctx context.Context, e *core.InboxEntry) error {
+// accept stores e, sharing the write with concurrent callers. stored is
+// false, with no error, when the inbox found one of e's keys claimed.
+func (c *committer) accept(ctx context.Context, e *core.InboxEntry) (stored bool, err error) {
 	r := &commitReq{e: e, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
@@ -43,7 +63,7 @@ func (c *committer) accept(ctx context.Context, e *core.InboxEntry) error {
 		// write is bounded by storeTimeout, so the wait is too.
 		<-r.done
 		if !r.lead {
-			return r.err
+			return !r.dup, r.err
 		}
 		c.mu.Lock() // lead the next write, which holds r
 	}
@@ -63,7 +83,7 @@ func (c *committer) accept(ctx context.Context, e *core.InboxEntry) error {
 		c.leading = false
 	}
 	c.mu.Unlock()
-	return r.err
+	return !r.dup, r.err
 }
 
 // write stores one group and answers each of its requests except the
@@ -74,10 +94,17 @@ func (c *committer) write(ctx context.Context, batch []*commitReq) {
 		entries[i] = r.e
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
-	err := c.inbox.AcceptInbox(wctx, entries)
+	var stored []bool
+	var err error
+	if c.fresh != nil {
+		stored, err = c.fresh.AcceptNewInbox(wctx, entries)
+	} else {
+		err = c.inbox.AcceptInbox(wctx, entries)
+	}
 	cancel()
-	for _, r := range batch {
+	for i, r := range batch {
 		r.err = err
+		r.dup = err == nil && stored != nil && !stored[i]
 		if r.lead {
 			continue // the leader of this write; it is not waiting
 		}

@@ -150,10 +150,10 @@ func New(opts Options) (*Receiver, error) {
 		keys:  &keySet{url: opts.KeyURL, client: opts.HTTPClient, clock: opts.Clock, minGap: opts.KeyRefetch},
 		wake:  make(chan struct{}, 1),
 
-		commit: &committer{inbox: opts.Inbox},
+		commit: newCommitter(opts.Inbox),
 
 		backoff: map[string]time.Time{},
-		parsed:  map[string]core.RoomEvent{},
+		parsed:  make(map[string]core.RoomEvent, maxParsed),
 	}, nil
 }
 
@@ -212,25 +212,30 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := dedupeKeys(uuid, hash)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
-	defer cancel()
-	known, err := rc.opts.Inbox.KnownInbox(ctx, keys, rc.clock.Now())
-	if err != nil {
-		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
-		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
-		return
-	}
-	if known {
-		rc.answer(w, http.StatusOK, "duplicate", string(ev.Kind))
-		return
+	if rc.commit.fresh == nil { // the store cannot check the keys as it writes
+		known, err := rc.known(r.Context(), keys)
+		if err != nil {
+			rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
+			rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
+			return
+		}
+		if known {
+			rc.answer(w, http.StatusOK, "duplicate", string(ev.Kind))
+			return
+		}
 	}
 	// Each arrival is its own entry (a replay racing the first copy is
 	// stored too); ClaimInbox lets only one of them through to the handler.
 	now := rc.stamp()
 	e := &core.InboxEntry{ID: id + "@" + strconv.FormatInt(now.UnixNano(), 36), Received: now, Body: body, Keys: keys}
-	if err := rc.commit.accept(ctx, e); err != nil {
+	stored, err := rc.commit.accept(r.Context(), e) // bounded by storeTimeout
+	if err != nil {
 		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
+		return
+	}
+	if !stored {
+		rc.answer(w, http.StatusOK, "duplicate", string(ev.Kind))
 		return
 	}
 	rc.remember(e.ID, ev)
@@ -251,6 +256,14 @@ func (rc *Receiver) answer(w http.ResponseWriter, status int, what, kind string)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, what+"\n")
+}
+
+// known asks the inbox whether a key of a delivery was claimed, for
+// stores that do not check it in the write (see freshInbox).
+func (rc *Receiver) known(ctx context.Context, keys []string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	return rc.opts.Inbox.KnownInbox(ctx, keys, rc.clock.Now())
 }
 
 // remember keeps the event of a stored entry for its hand-over.

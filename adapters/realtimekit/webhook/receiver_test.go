@@ -104,9 +104,25 @@ func TestOversizedBody(t *testing.T) {
 // Ensure a delivery reaches the handler once however often it comes: a
 // replay (same uuid) or a retry with a new uuid (same webhook and body)
 // that races the first copy is stored (202) and dropped when handled; once
-// handled, a replay is answered 200 and not stored at all.
+// handled, a replay is answered 200 and not stored at all. Both ways the
+// check is made run: in the store's write (bbolt's AcceptNewInbox) and,
+// for a store without it (etcd), through KnownInbox first.
 func TestReplayed(t *testing.T) {
-	r := newRig(t)
+	for _, plain := range []bool{false, true} {
+		t.Run(map[bool]string{false: "checked in the write", true: "KnownInbox first"}[plain], func(t *testing.T) {
+			r := newRig(t)
+			if plain {
+				r.rc = r.receiver(plainInbox{r.env.Store})
+			}
+			testReplayed(t, r)
+		})
+	}
+}
+
+// plainInbox hides every method of a store but core.RoomInbox's.
+type plainInbox struct{ core.RoomInbox }
+
+func testReplayed(t *testing.T, r *rig) {
 	d := signed(t, testKeys()[0], payload(t, "joined"), "u-1")
 	r.want("first", r.post(d), 202, r.pending(), 1)
 	r.want("same uuid, before handling", r.post(d), 202, r.pending(), 2)

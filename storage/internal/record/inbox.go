@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -15,9 +16,18 @@ import (
 // far shorter, and a bound keeps one delivery from making a huge key.
 const MaxInboxKey = 512
 
-// inboxEntry is the header of a core.InboxEntry as stored: one JSON line,
-// then the body's raw bytes. The body is not put in the JSON, where base64
-// would make a 1 MiB delivery too large for one etcd request.
+// An inbox entry is stored in one of two forms, told apart by its first
+// byte. The current one (inboxBinary) is compact and cheap to write, since
+// the webhook endpoint's answer waits for it: the tag, the attempt count
+// (uvarint), the receive time (8 bytes, big-endian UnixNano), the id and
+// each dedupe key (uvarint length then bytes, keys after their count),
+// then the body's raw bytes to the end. The first form, still read from
+// files written before, is one JSON line (inboxEntry; it starts with '{')
+// then the raw body. Neither puts the body in base64, which would make a
+// 1 MiB delivery too large for one etcd request.
+const inboxBinary = 0x01
+
+// inboxEntry is the header of the first, JSON, form.
 type inboxEntry struct {
 	ID       string    `json:"id"`
 	Received time.Time `json:"received"`
@@ -25,8 +35,33 @@ type inboxEntry struct {
 	Attempts int       `json:"attempts,omitempty"`
 }
 
-// EncodeInbox renders e for storage.
+// EncodeInbox renders e for storage, in the current (binary) form. The
+// error is kept for callers written against the JSON form; a negative
+// attempt count is the only entry it refuses.
 func EncodeInbox(e *core.InboxEntry) ([]byte, error) {
+	if e.Attempts < 0 {
+		return nil, fmt.Errorf("encode inbox entry: negative attempt count %d", e.Attempts)
+	}
+	n := 1 + binary.MaxVarintLen64 + 8 + binary.MaxVarintLen64 + len(e.ID) + binary.MaxVarintLen64 + len(e.Body)
+	for _, k := range e.Keys {
+		n += binary.MaxVarintLen64 + len(k)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, inboxBinary)
+	out = binary.AppendUvarint(out, uint64(e.Attempts))
+	out = binary.BigEndian.AppendUint64(out, uint64(e.Received.UnixNano()))
+	out = appendString(out, e.ID)
+	out = binary.AppendUvarint(out, uint64(len(e.Keys)))
+	for _, k := range e.Keys {
+		out = appendString(out, k)
+	}
+	return append(out, e.Body...), nil
+}
+
+// EncodeInboxJSON renders e in the first (JSON header) form. Nothing
+// stores it any more; it is here so tests can write what older files hold
+// and check that DecodeInbox still reads it.
+func EncodeInboxJSON(e *core.InboxEntry) ([]byte, error) {
 	h, err := json.Marshal(inboxEntry{ID: e.ID, Received: e.Received, Keys: e.Keys, Attempts: e.Attempts})
 	if err != nil {
 		return nil, err
@@ -36,8 +71,12 @@ func EncodeInbox(e *core.InboxEntry) ([]byte, error) {
 	return out, nil
 }
 
-// DecodeInbox reads what EncodeInbox wrote; the result shares nothing with v.
+// DecodeInbox reads either form EncodeInbox has written; the result
+// shares nothing with v.
 func DecodeInbox(v []byte) (*core.InboxEntry, error) {
+	if len(v) > 0 && v[0] == inboxBinary {
+		return decodeInboxBinary(v[1:])
+	}
 	h, body, ok := bytes.Cut(v, []byte{'\n'})
 	var r inboxEntry
 	if !ok {
@@ -47,6 +86,50 @@ func DecodeInbox(v []byte) (*core.InboxEntry, error) {
 		return nil, fmt.Errorf("decode inbox entry: %w", err)
 	}
 	return &core.InboxEntry{ID: r.ID, Received: r.Received, Body: bytes.Clone(body), Keys: r.Keys, Attempts: r.Attempts}, nil
+}
+
+func decodeInboxBinary(v []byte) (*core.InboxEntry, error) {
+	bad := fmt.Errorf("decode inbox entry: truncated or malformed binary record")
+	attempts, n := binary.Uvarint(v)
+	if n <= 0 || attempts > math.MaxInt32 || len(v[n:]) < 8 {
+		return nil, bad
+	}
+	v = v[n:]
+	e := &core.InboxEntry{Attempts: int(attempts), Received: time.Unix(0, int64(binary.BigEndian.Uint64(v))).UTC()}
+	v = v[8:]
+	var ok bool
+	if e.ID, v, ok = readString(v); !ok {
+		return nil, bad
+	}
+	nkeys, n := binary.Uvarint(v)
+	if n <= 0 || nkeys > uint64(len(v)) { // each key takes a byte at least
+		return nil, bad
+	}
+	v = v[n:]
+	if nkeys > 0 {
+		e.Keys = make([]string, nkeys)
+	}
+	for i := range e.Keys {
+		if e.Keys[i], v, ok = readString(v); !ok {
+			return nil, bad
+		}
+	}
+	e.Body = bytes.Clone(v)
+	return e, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// readString reads what appendString wrote, returning the rest of v.
+func readString(v []byte) (string, []byte, bool) {
+	l, n := binary.Uvarint(v)
+	if n <= 0 || l > uint64(len(v)-n) {
+		return "", nil, false
+	}
+	v = v[n:]
+	return string(v[:l]), v[l:], true
 }
 
 // CheckInbox refuses an entry or key set no backend should store, with the

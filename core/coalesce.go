@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -38,6 +39,12 @@ type coalescer struct {
 	mu      sync.Mutex
 	slots   map[meetingRef]*slot
 	buckets map[WorkspaceKey]*bucket
+	// ran is closed and replaced whenever a flush ends, so drain can wait
+	// for flushes it did not start without polling.
+	ran chan struct{}
+	// stopped is set once drain has run: the process is going down, and
+	// a later poke would only set a timer that outlives the chat adapters.
+	stopped bool
 }
 
 // meetingRef names a meeting across workspaces.
@@ -52,6 +59,7 @@ type slot struct {
 	waiting bool      // a timer is set to flush
 	running bool      // a flush is running now
 	dirty   bool      // poked while running: flush again after it
+	timer   *time.Timer
 }
 
 // bucket is a workspace's token bucket of redraws.
@@ -61,7 +69,8 @@ type bucket struct {
 }
 
 func newCoalescer(every, settle time.Duration, flush func(meetingRef)) *coalescer {
-	return &coalescer{every: every, settle: settle, flush: flush, slots: map[meetingRef]*slot{}, buckets: map[WorkspaceKey]*bucket{}}
+	return &coalescer{every: every, settle: settle, flush: flush, slots: map[meetingRef]*slot{}, buckets: map[WorkspaceKey]*bucket{},
+		ran: make(chan struct{})}
 }
 
 // poke asks for a flush of key: after settle when none ran within every
@@ -70,6 +79,9 @@ func newCoalescer(every, settle time.Duration, flush func(meetingRef)) *coalesce
 func (c *coalescer) poke(key meetingRef) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.stopped {
+		return
+	}
 	now := time.Now()
 	c.prune(now)
 	s := c.slots[key]
@@ -97,10 +109,11 @@ func (c *coalescer) schedule(key meetingRef, s *slot, now time.Time) {
 	}
 	s.waiting = true
 	if wait <= 0 {
+		s.timer = nil
 		go c.run(key, s)
 		return
 	}
-	time.AfterFunc(wait, func() { c.run(key, s) })
+	s.timer = time.AfterFunc(wait, func() { c.run(key, s) })
 }
 
 // take spends one token of ws's bucket for a flush at `at` and returns how
@@ -135,10 +148,76 @@ func (c *coalescer) run(key meetingRef, s *slot) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s.running = false
-	if s.dirty {
+	close(c.ran)
+	c.ran = make(chan struct{})
+	if s.dirty && !c.stopped {
 		s.dirty = false
 		c.schedule(key, s, time.Now())
 	}
+}
+
+// drain runs now every flush that is waiting for its time, and waits for
+// those running (and their re-runs), so at shutdown the last state of
+// every card lands instead of dying with a timer. Pacing is set aside:
+// it is one last redraw per meeting. After drain, pokes are ignored. It
+// returns how many keys still had a flush pending or running when ctx
+// ended (0: all landed).
+func (c *coalescer) drain(ctx context.Context) int {
+	for {
+		c.mu.Lock()
+		ran := c.ran
+		type job struct {
+			key meetingRef
+			s   *slot
+		}
+		var due []job
+		busy := 0
+		for k, s := range c.slots {
+			switch {
+			case s.waiting && s.timer != nil && s.timer.Stop():
+				// Its timer will not fire: the flush is ours to run.
+				s.timer = nil
+				due = append(due, job{k, s})
+			case s.waiting || s.running:
+				busy++ // starting (timer fired, or no timer) or running
+			}
+		}
+		if len(due) == 0 && busy == 0 {
+			c.stopped = true
+			c.mu.Unlock()
+			return 0
+		}
+		c.mu.Unlock()
+		for _, j := range due {
+			if ctx.Err() != nil {
+				return c.giveUp()
+			}
+			c.run(j.key, j.s)
+		}
+		if len(due) > 0 {
+			continue // their re-runs, and pokes meanwhile, come round again
+		}
+		select {
+		case <-ran:
+		case <-ctx.Done():
+			return c.giveUp()
+		}
+	}
+}
+
+// giveUp ends a drain cut short by its deadline: it counts the keys still
+// pending (those whose timers drain stopped included) and stops pokes.
+func (c *coalescer) giveUp() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	n := 0
+	for _, s := range c.slots {
+		if s.waiting || s.running {
+			n++
+		}
+	}
+	return n
 }
 
 // prune forgets idle keys whose last flush is long past, so the maps stay

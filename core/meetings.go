@@ -29,17 +29,26 @@ type meetings struct {
 }
 
 // List returns the channel's meetings that are not over yet, as a sees them
-// (private meetings only for their invitees).
+// (private meetings only for their invitees). The meetings may be the
+// store's shared copies (see MeetingViewer): read-only, so a list costs no
+// copy per meeting; Clone one before changing it.
 func (s *meetings) List(ctx context.Context, a Actor) ([]*Meeting, error) {
 	now := s.clock.Now()
 	// Scheduled and pending meetings only: the scheduler marks a meeting
 	// ended when its last window closes, so this does not grow with history
 	// (one whose close never ran is filtered by its window below).
-	ms, err := s.store.FindMeetings(ctx, MeetingFilter{
+	f := MeetingFilter{
 		Workspace: a.User.Workspace,
 		Channel:   a.Channel,
 		States:    []MeetingState{StateScheduled, StatePending},
-	})
+	}
+	var ms []*Meeting
+	var err error
+	if v, ok := s.store.(MeetingViewer); ok {
+		ms, err = v.ViewMeetings(ctx, f)
+	} else {
+		ms, err = s.store.FindMeetings(ctx, f)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
 	}
@@ -47,7 +56,7 @@ func (s *meetings) List(ctx context.Context, a Actor) ([]*Meeting, error) {
 		m     *Meeting
 		start time.Time
 	}
-	var items []item
+	items := make([]item, 0, len(ms))
 	p := s.workspaces.policy(ctx, a.User.Workspace) // one workspace: read its settings once
 	for _, m := range ms {
 		if m.Abandoned || !s.access.permits(ctx, &a, func(a Actor) bool { return canSee(m, a) }) {
@@ -178,11 +187,13 @@ func (s *meetings) CurrentMeeting(ctx context.Context, a Actor) (*Meeting, error
 			}
 		}
 	}
+	// List's meetings may be the store's shared copies: the caller owns
+	// the one returned.
 	if open != nil {
-		return open, nil
+		return open.Clone(), nil
 	}
 	if next != nil {
-		return next, nil
+		return next.Clone(), nil
 	}
 	return nil, &Error{Code: ENOTFOUND, Message: "There is no meeting running or coming up in this channel. Start one with \"/meet now\" or see \"/meet list\".", Err: ErrNoCurrentMeeting}
 }

@@ -78,6 +78,17 @@ type MeetingStore interface {
 	DeleteMeeting(ctx context.Context, ws WorkspaceKey, id string) error
 }
 
+// MeetingViewer is an optional face of a MeetingStore: FindMeetings
+// without a private copy of each result. A store that keeps decoded
+// meetings (storage/bolt) hands out its own shared copies, so a list of 40
+// meetings costs 40 lookups rather than 40 deep copies; core detects it
+// by type assertion and falls back to FindMeetings. The meetings returned
+// are read-only: the caller must not change them or anything they point
+// to, and must Clone one before handing it to code that might.
+type MeetingViewer interface {
+	ViewMeetings(ctx context.Context, f MeetingFilter) ([]*Meeting, error)
+}
+
 // ParticipantStore keeps the (meeting, user) → RealtimeKit participant map.
 type ParticipantStore interface {
 	// FindParticipant returns ENOTFOUND when the user has none for the meeting.

@@ -252,6 +252,18 @@ func (s *liveRooms) tell(ctx context.Context, n RoomNotice, log zerolog.Logger) 
 	}
 }
 
+// FlushCards redraws now every card whose redraw the coalescer is still
+// holding back (paced to one per CardEvery), and waits for redraws in
+// progress, so a shutdown does not lose the last state of a live
+// meeting's card. Call it once, when no more room events will come (after
+// the HTTP server and the webhook loop have stopped) and before the chat
+// adapters close; later room events no longer redraw cards. It returns
+// how many cards were still pending when ctx ended (0: all landed).
+//
+// It is a function rather than a method so Service's method set, which
+// TestServiceMethodSet pins, stays as it is.
+func FlushCards(ctx context.Context, s *Service) int { return s.cards.drain(ctx) }
+
 // flushCard redraws one meeting's card as it is now (the coalescer's
 // flush). It reads the meeting afresh, so the last state always lands.
 func (s *liveRooms) flushCard(key meetingRef) {

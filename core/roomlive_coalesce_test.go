@@ -32,22 +32,32 @@ func (r *cardRecorder) UpdateCard(ctx context.Context, m *core.Meeting, ev core.
 	return nil
 }
 
+// cardedMeeting schedules a meeting with a card, in a bubble whose
+// notifier records redraws, and moves the clock to its start. Call it
+// inside synctest.Test.
+func cardedMeeting(t *testing.T, title string) (*testenv.Env, *cardRecorder, *core.Meeting) {
+	t.Helper()
+	rec := &cardRecorder{}
+	env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
+	rec.svc = env.Service
+	ctx := context.Background()
+	m := env.Schedule(actor("ana"), title, env.Time.Now().Add(time.Minute), time.Hour)
+	if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID)
+	time.Sleep(time.Minute) // to the start
+	return env, rec, m
+}
+
 // TestTwoHundredEventsOneSecond sends 200 joins and leaves within one
 // second (fake time) through HandleRoomEvent, then 10 more leaves a second
 // later: the card is redrawn at most once per 5 s and the last redraw
 // shows the final count.
 func TestTwoHundredEventsOneSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		rec := &cardRecorder{}
-		env := testenv.New(t, testenv.Options{Bubble: true, Notifier: rec})
-		rec.svc = env.Service
+		env, rec, m := cardedMeeting(t, "All hands")
 		ctx := context.Background()
-		m := env.Schedule(actor("ana"), "All hands", env.Time.Now().Add(time.Minute), time.Hour)
-		if _, err := env.Service.SetCard(ctx, ws, m.ID, core.MessageRef{Channel: "C1", ID: "card"}); err != nil {
-			t.Fatal(err)
-		}
-		m, _ = env.Store.FindMeetingByID(ctx, ws, m.ID)
-		time.Sleep(time.Minute) // to the start
 		// 120 people join, 80 of them leave: 40 stay.
 		var evs []core.RoomEvent
 		for i := range 120 {
@@ -95,5 +105,48 @@ func TestTwoHundredEventsOneSecond(t *testing.T) {
 			t.Fatalf("the last redraw shows %d in the room, want 30", last)
 		}
 		t.Logf("200 events in 1 s: %d card redraws, last shows %d in the room", len(rec.at), rec.in[len(rec.in)-1])
+	})
+}
+
+// TestFlushCardsAtShutdown: people join right after a redraw, so the
+// next one is paced seconds away when the process is told to stop;
+// FlushCards redraws the card at once, showing them, and later events
+// redraw nothing.
+func TestFlushCardsAtShutdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env, rec, m := cardedMeeting(t, "Standup")
+		ctx := context.Background()
+		join := func(i int) {
+			t.Helper()
+			ev := core.RoomEvent{Kind: core.ParticipantJoined, RoomID: m.RoomID, SessionID: "s1", At: env.Time.Now(),
+				PeerID: fmt.Sprintf("p%d", i), CustomParticipantID: fmt.Sprintf("c%d", i)}
+			if err := env.Service.HandleRoomEvent(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		join(0)
+		time.Sleep(core.CardSettle)
+		synctest.Wait() // the first redraw: 1 in the room
+		join(1)
+		join(2)
+		synctest.Wait() // paced: the next redraw is CardEvery after the first
+		stop := time.Now()
+		if left := core.FlushCards(ctx, env.Service); left != 0 {
+			t.Fatalf("FlushCards left %d", left)
+		}
+		rec.mu.Lock()
+		in, at := append([]int(nil), rec.in...), append([]time.Time(nil), rec.at...)
+		rec.mu.Unlock()
+		if len(in) != 2 || in[1] != 3 || !at[1].Equal(stop) {
+			t.Fatalf("redraws show %v at %v; want the last, showing 3, at shutdown (%v)", in, at, stop)
+		}
+		join(3)
+		time.Sleep(2 * core.CardEvery)
+		synctest.Wait()
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if len(rec.in) != 2 {
+			t.Fatalf("an event after the flush redrew the card: %v", rec.in)
+		}
 	})
 }

@@ -92,6 +92,7 @@ func Commands() []*dg.ApplicationCommand {
 				flag(optHost, "Make them co-hosts")),
 			sub("remove", "Take people off a meeting; their links stop working", idOpt(true), users(true)),
 			sub("ics", "Get a calendar file for a meeting", idOpt(true)),
+			sub("summary", "Show the AI summary of a meeting's last session (only you see it)", idOpt(true)),
 			sub("tz", "Set your time zone (Discord does not share it)", str(optZone, "An IANA zone: Europe/Berlin", true, true)),
 			sub("settings", "Show or change this server's meeting settings (admins)",
 				str(optArgs, "What to change: e.g. zone Europe/Berlin", false, false)),
@@ -102,7 +103,7 @@ func Commands() []*dg.ApplicationCommand {
 
 // subcommands that name a meeting with the id option.
 var takesID = map[string]bool{"info": true, "join": true, "rsvp": true, "skip": true, "move": true,
-	"cancel": true, "invite": true, "remove": true, "ics": true}
+	"cancel": true, "invite": true, "remove": true, "ics": true, "summary": true}
 
 // optionValues reads a subcommand's options without discordgo's typed
 // getters, which panic on a type they did not expect.

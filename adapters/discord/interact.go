@@ -138,6 +138,10 @@ func (a *Adapter) runCommand(ctx context.Context, i *dg.Interaction, actor core.
 	switch rep.Verb {
 	case command.VerbSchedule, command.VerbNow:
 		return a.postCard(ctx, i, actor, rep, text)
+	case command.VerbSummary:
+		if rep.Meeting != nil {
+			return summaryMessage(rep.Meeting.Title, rep.Meeting.ID, rep.Summary, true).response()
+		}
 	case command.VerbInfo:
 		if rep.Meeting != nil {
 			msg := textMessage(text, true)

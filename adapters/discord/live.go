@@ -50,12 +50,12 @@ func (a *Adapter) RoomNotice(ctx context.Context, n core.RoomNotice) error {
 			return a.reply(ctx, m, fmt.Sprintf("A recording of **%s** is ready; its organizer has been sent a link.", title))
 		}
 	case core.SummaryReady:
-		text := fit(fmt.Sprintf("**Summary of %s**\n%s", title, Escape(n.Summary)), maxContent)
+		msg := summaryMessage(m.Title, m.ID, n.Summary, false)
 		if len(n.To) > 0 {
-			a.dm(ctx, n.To, m.ID, text)
+			a.dmMessage(ctx, n.To, m.ID, msg)
 			return nil
 		}
-		return a.reply(ctx, m, text)
+		return a.replyMessage(ctx, m, msg)
 	}
 	return nil
 }
@@ -63,10 +63,14 @@ func (a *Adapter) RoomNotice(ctx context.Context, n core.RoomNotice) error {
 // reply posts text as a reply to m's card, or in its channel when it has
 // no card. A private meeting is never posted about in a channel.
 func (a *Adapter) reply(ctx context.Context, m *core.Meeting, text string) error {
+	return a.replyMessage(ctx, m, textMessage(text, false))
+}
+
+// replyMessage is reply with a message already shaped.
+func (a *Adapter) replyMessage(ctx context.Context, m *core.Meeting, msg message) error {
 	if m.Private {
 		return nil
 	}
-	msg := textMessage(text, false)
 	channel := m.Channel
 	send := msg.send()
 	if !m.Card.IsZero() {

@@ -70,6 +70,11 @@ func (a *Adapter) post(ctx context.Context, channel, meeting string, msg message
 // guild, and a personal link is always fetched from the channel's Join
 // button or /meet join. Users with closed DMs are skipped.
 func (a *Adapter) dm(ctx context.Context, users []string, meeting, text string) {
+	a.dmMessage(ctx, users, meeting, textMessage(text, false))
+}
+
+// dmMessage is dm with a message already shaped.
+func (a *Adapter) dmMessage(ctx context.Context, users []string, meeting string, msg message) {
 	for _, u := range users {
 		var ch *dg.Channel
 		err := a.rest(ctx, func(opts ...dg.RequestOption) error {
@@ -79,7 +84,7 @@ func (a *Adapter) dm(ctx context.Context, users []string, meeting, text string) 
 		})
 		if err == nil && ch != nil {
 			err = a.rest(ctx, func(opts ...dg.RequestOption) error {
-				_, err := a.session.ChannelMessageSendComplex(ch.ID, textMessage(text, false).send(), opts...)
+				_, err := a.session.ChannelMessageSendComplex(ch.ID, msg.send(), opts...)
 				return err
 			})
 		}

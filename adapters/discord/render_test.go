@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -104,13 +105,58 @@ func TestCommandDefinitions(t *testing.T) {
 		subs[o.Name] = o.Type == dg.ApplicationCommandOptionSubCommand
 		check("/meet", o)
 	}
-	for _, want := range []string{"schedule", "now", "list", "info", "join", "cancel", "skip", "move", "rsvp", "invite", "remove", "tz", "ics", "settings", "help"} {
+	for _, want := range []string{"schedule", "now", "list", "info", "join", "cancel", "skip", "move", "rsvp", "invite", "remove", "tz", "ics", "summary", "settings", "help"} {
 		if !subs[want] {
 			t.Errorf("no subcommand %s", want)
 		}
 	}
-	if b, _ := json.Marshal(cmds[0]); len(b) > 8000 {
-		t.Errorf("command is %d bytes of JSON; Discord allows 8000 characters", len(b))
+	// Discord's rule (developers/interactions/application-commands.mdx,
+	// "Slash Commands"): at most 8000 characters for the combined name,
+	// description and value properties of the command, its options
+	// (subcommands included) and choices. JSON keys, types and flags do
+	// not count, so the JSON's size is no measure of it.
+	if n := commandChars(cmds[0]); n > 8000 {
+		t.Errorf("command has %d characters of names, descriptions and values; Discord allows 8000", n)
+	}
+}
+
+// commandChars counts what Discord counts toward a command's 8000
+// characters: every name, description and choice name and value.
+func commandChars(c *dg.ApplicationCommand) int {
+	n := utf8.RuneCountInString(c.Name) + utf8.RuneCountInString(c.Description)
+	var opt func(o *dg.ApplicationCommandOption)
+	opt = func(o *dg.ApplicationCommandOption) {
+		n += utf8.RuneCountInString(o.Name) + utf8.RuneCountInString(o.Description)
+		for _, ch := range o.Choices {
+			n += utf8.RuneCountInString(ch.Name) + utf8.RuneCountInString(fmt.Sprint(ch.Value))
+		}
+		for _, sub := range o.Options {
+			opt(sub)
+		}
+	}
+	for _, o := range c.Options {
+		opt(o)
+	}
+	return n
+}
+
+// TestCommandCharsCountsWhatDiscordCounts pins commandChars on a small
+// command whose count is known by hand, so the limit check above cannot
+// pass by counting nothing.
+func TestCommandCharsCountsWhatDiscordCounts(t *testing.T) {
+	t.Parallel()
+	c := &dg.ApplicationCommand{Name: "meet", Description: "Schedule", Options: []*dg.ApplicationCommandOption{{
+		Type: dg.ApplicationCommandOptionSubCommand, Name: "rsvp", Description: "Say", Options: []*dg.ApplicationCommandOption{{
+			Type: dg.ApplicationCommandOptionString, Name: "answer", Description: "Your answer",
+			Choices: []*dg.ApplicationCommandOptionChoice{{Name: "yes", Value: "yes"}, {Name: "née", Value: "née"}},
+		}},
+	}}}
+	// meet 4 + Schedule 8 + rsvp 4 + Say 3 + answer 6 + Your answer 11 + yes yes 6 + née née 6
+	if n := commandChars(c); n != 48 {
+		t.Fatalf("commandChars = %d, want 48", n)
+	}
+	if n := commandChars(discord.Commands()[0]); n < 1000 {
+		t.Fatalf("/meet counts only %d characters", n)
 	}
 }
 

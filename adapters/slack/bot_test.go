@@ -113,7 +113,7 @@ func TestJoinClickLinkOpensJoinPage(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "standup") || !strings.Contains(string(body), `createElement("rtk-meeting")`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "standup") || !strings.Contains(string(body), `"token":"`) {
 		t.Fatalf("join page: %d\n%.400s", resp.StatusCode, body)
 	}
 }

@@ -26,7 +26,7 @@ func BenchmarkJoinLinkWarm(b *testing.B) {
 	e := newEnv(b, envOpts{joinKey: key, logger: io.Discard})
 	m := e.schedule(ana, "Weekly sync", t0.Add(2*time.Minute), 30*time.Minute)
 	path := e.join(ana, m.ID)
-	if r := e.get(path); r.status != http.StatusOK || !strings.Contains(r.body, "authToken") {
+	if r := e.get(path); r.status != http.StatusOK || !strings.Contains(r.body, `"token":"`) {
 		b.Fatalf("warm-up open: status %d", r.status)
 	}
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -56,13 +57,14 @@ func TestOpenPageStartsUIKitWithTokenInBodyOnly(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	wantJoinHeaders(t, r)
 	wantScriptsNonced(t, r)
+	if got := strings.Count(r.body, tok); got != 1 {
+		t.Errorf("token appears %d times in the page, want once (in the boot data)", got)
+	}
+	r = withScript(t, e, r)
 	wantBody(t, r, "Weekly sync", `createElement("rtk-meeting")`, "RealtimeKitClient.init",
 		`"token":"`+tok+`"`, `"waiting":false`,
 		"https://cdn.jsdelivr.net/npm/@cloudflare/realtimekit@",
 		"https://cdn.jsdelivr.net/npm/@cloudflare/realtimekit-ui@")
-	if got := strings.Count(r.body, tok); got != 1 {
-		t.Errorf("token appears %d times in the page, want once (in the script)", got)
-	}
 	for _, m := range urlAttr.FindAllStringSubmatch(r.body, -1) {
 		if strings.Contains(m[1], tok[:20]) {
 			t.Errorf("token in an attribute URL: %q", m[0])
@@ -145,7 +147,7 @@ func TestCountdownBecomesMeetingWhenWindowOpens(t *testing.T) {
 	e.clock.Advance(3 * time.Minute)
 	r = e.get(path)
 	wantStatus(t, r, http.StatusOK)
-	wantBody(t, r, `createElement("rtk-meeting")`, `"token":"`+tok+`"`)
+	wantBody(t, withScript(t, e, r), `createElement("rtk-meeting")`, `"token":"`+tok+`"`)
 
 	// Close to the opening the fallback refresh is sooner than a minute.
 	e.clock.Advance(-20 * time.Second)
@@ -170,7 +172,8 @@ func TestCountdownPastLinkExpiryAsksForNewLink(t *testing.T) {
 	// "expired" page, but a plain instruction.
 	r := e.get(path)
 	wantStatus(t, r, http.StatusOK)
-	wantBody(t, r, "Joining opens at 14:19 EST", "ask the bot for a new one with /meet join "+m.ID, `"autoJoin":false`)
+	wantBody(t, r, "Joining opens at 14:19 EST", "ask the bot for a new one with /meet join "+m.ID)
+	wantNotInBody(t, r, `"autoJoin":true`)
 	wantNotInBody(t, r, "http-equiv=\"refresh\"")
 }
 
@@ -359,6 +362,7 @@ func TestUIKitBaseURLMovesScriptsAndCSP(t *testing.T) {
 	m := e.schedule(ana, "Weekly sync", t0.Add(2*time.Minute), 30*time.Minute)
 	r := e.get(e.join(ana, m.ID))
 	wantStatus(t, r, http.StatusOK)
+	r = withScript(t, e, r)
 	wantBody(t, r, `"coreURL":"https://meet.example.com/uikit/@cloudflare/realtimekit@2.0.2/dist/browser.js"`,
 		`"loaderURL":"https://meet.example.com/uikit/@cloudflare/realtimekit-ui@2.0.2/loader/index.es2017.js"`,
 		`"coreSRI":"sha384-`, `"integrity":{"https://meet.example.com/uikit/@cloudflare/realtimekit-ui@2.0.2/`)
@@ -369,5 +373,84 @@ func TestUIKitBaseURLMovesScriptsAndCSP(t *testing.T) {
 	}
 	if strings.Contains(csp, "jsdelivr") || strings.Contains(csp, "fonts.g") {
 		t.Errorf("CSP still admits the CDN or a font host: %q", csp)
+	}
+}
+
+var (
+	moduleSrc  = regexp.MustCompile(`<script nonce="[^"]+" type="module" src="([^"]+)" integrity="([^"]+)"></script>`)
+	importMapJ = regexp.MustCompile(`<script nonce="[^"]+" src="([^"]+)" integrity="([^"]+)"></script>`)
+	styleSheet = regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)" integrity="([^"]+)">`)
+)
+
+// withScript returns the room page r with its scripts appended (the
+// import map's, when the page has the UI Kit, and its own), after
+// checking that the page names each relative to /j/{code}, that each is
+// served cacheable and that its integrity attribute matches its bytes:
+// the page's behaviour and the UI Kit's import map live in those files.
+func withScript(t *testing.T, e *env, r response) response {
+	t.Helper()
+	if m := styleSheet.FindStringSubmatch(r.body); m == nil {
+		t.Errorf("room page has no style sheet with integrity")
+	} else if r = withAsset(t, e, r, m, "text/css"); !strings.Contains(r.body, "#stage {") || !strings.Contains(r.body, "[hidden] {") {
+		t.Errorf("the room's style sheet lacks its own or the shared rules")
+	}
+	if m := importMapJ.FindStringSubmatch(r.body); m != nil {
+		r = withAsset(t, e, r, m, "text/javascript")
+		if !strings.Contains(r.body, `map.type = "importmap";`) {
+			t.Errorf("the import map's script adds no import map")
+		}
+	}
+	m := moduleSrc.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("room page has no module script with src and integrity:\n%s", r.body)
+	}
+	return withAsset(t, e, r, m, "text/javascript")
+}
+
+// withAsset is withScript for one element, matched as m (the whole
+// element, its URL and its integrity), whose file is served as ctype.
+func withAsset(t *testing.T, e *env, r response, m []string, ctype string) response {
+	t.Helper()
+	if !strings.HasPrefix(m[1], "../assets/") {
+		t.Fatalf("script src %q, want one relative to /j/{code}", m[1])
+	}
+	s := e.get(strings.TrimPrefix(m[1], ".."))
+	wantStatus(t, s, http.StatusOK)
+	if ct := s.header.Get("Content-Type"); !strings.HasPrefix(ct, ctype) {
+		t.Errorf("%s: Content-Type %q, want %s", m[1], ct, ctype)
+	}
+	if cc := s.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
+		t.Errorf("script Cache-Control %q, want a year, immutable", cc)
+	}
+	sum := sha512.Sum384([]byte(s.body))
+	if want := "sha384-" + base64.StdEncoding.EncodeToString(sum[:]); m[2] != want {
+		t.Errorf("script integrity %q, its bytes hash to %q", m[2], want)
+	}
+	r.body += "\n" + s.body
+	return r
+}
+
+// TestRoomScriptIsStatic: the room page's script is one cacheable file for
+// every page, holding nothing of any page: the token and times stay in
+// the page's own boot data.
+func TestRoomScriptIsStatic(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	m := e.schedule(ana, "Weekly sync", t0.Add(2*time.Minute), 30*time.Minute)
+	page := e.get(e.join(ana, m.ID))
+	tok := e.token(wsLocal, m.ID, "ana")
+	wantStatus(t, page, http.StatusOK)
+	both := withScript(t, e, page)
+	script := strings.TrimPrefix(both.body, page.body+"\n")
+	for _, s := range []string{tok, "Weekly sync", nonceOf(t, page)} {
+		if strings.Contains(script, s) {
+			t.Errorf("the static script holds %q from one page", s)
+		}
+	}
+	other := e.get(e.join(bo, e.schedule(bo, "Other", t0.Add(3*time.Minute), 30*time.Minute).ID))
+	if a, b := moduleSrc.FindStringSubmatch(page.body), moduleSrc.FindStringSubmatch(other.body); a == nil || b == nil || a[1] != b[1] || a[2] != b[2] {
+		t.Errorf("two pages name different scripts: %q and %q", a, b)
+	}
+	if r := e.get("/assets/room-0000000000000000.js"); r.status != http.StatusNotFound {
+		t.Errorf("an unknown asset answered %d, want 404", r.status)
 	}
 }

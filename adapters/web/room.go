@@ -48,21 +48,16 @@ func aboutMeeting(m *core.Meeting, occ core.Occurrence) about {
 
 // roomBoot is what the room page's script starts from, as JSON.
 type roomBoot struct {
-	Nonce     string     `json:"nonce"`
 	Waiting   bool       `json:"waiting"`
-	AutoJoin  bool       `json:"autoJoin"`
-	Sandbox   bool       `json:"sandbox"`
-	Seconds   int        `json:"seconds"`
-	OpensInMS int64      `json:"opensInMS"`
+	AutoJoin  bool       `json:"autoJoin,omitempty"`
+	Sandbox   bool       `json:"sandbox,omitempty"`
+	Seconds   int        `json:"seconds,omitempty"`
+	OpensInMS int64      `json:"opensInMS,omitempty"`
 	StartISO  string     `json:"startISO"`
-	StartText string     `json:"startText"`
 	OpensISO  string     `json:"opensISO"`
 	Zone      string     `json:"zone"`
 	Token     string     `json:"token,omitempty"`
 	Media     *mediaJSON `json:"media,omitempty"`
-	CoreURL   string     `json:"coreURL"`
-	CoreSRI   string     `json:"coreSRI"`
-	LoaderURL string     `json:"loaderURL"`
 }
 
 // mediaJSON is RealtimeKitClient.init's defaults.mediaConfiguration as the
@@ -129,6 +124,7 @@ type roomData struct {
 	Refresh                       int
 	Kit                           *uiKit
 	Boot                          roomBoot
+	Script, Style                 *staticAsset // the page's script and style sheet (assets.go)
 }
 
 // renderRoom writes the wait page (PhaseBefore) or the meeting (PhaseOpen,
@@ -155,6 +151,8 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		OpensAt: core.ClockTime(p.Window.Opens, m.TimeZone, now),
 		ICS:     h.svc.CalendarURL(m),
 		Info:    h.svc.InfoURL(m),
+		Script:  roomScript,
+		Style:   roomStyle,
 	}
 	if !h.sandbox {
 		d.Kit = h.kit // the sandbox starts no UI Kit, so it preloads none
@@ -163,10 +161,9 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 		d.Moved = "from " + core.FullTime(p.MovedFrom, m.TimeZone)
 	}
 	b := roomBoot{
-		Nonce: nonce, Sandbox: h.sandbox, Waiting: d.Waiting,
-		StartISO: occ.Start.UTC().Format(time.RFC3339), StartText: d.About.Start, Zone: m.TimeZone,
+		Sandbox: h.sandbox, Waiting: d.Waiting,
+		StartISO: occ.Start.UTC().Format(time.RFC3339), Zone: m.TimeZone,
 		OpensISO: p.Window.Opens.UTC().Format(time.RFC3339),
-		CoreURL:  h.kit.CoreURL, CoreSRI: h.kit.CoreSRI, LoaderURL: h.kit.LoaderURL,
 	}
 	if d.Waiting {
 		secs := max(int(math.Ceil(p.Window.Opens.Sub(now).Seconds())), 1)
@@ -191,7 +188,7 @@ func (h *Handler) renderRoom(w http.ResponseWriter, r *http.Request, nonce strin
 	}
 	if cacheable && d.OpensAt == key.opensAt {
 		pd := d
-		pd.Nonce, pd.Boot.Nonce = h.roomPages.placeholder, h.roomPages.placeholder
+		pd.Nonce = h.roomPages.placeholder
 		if h.roomPages.fill(r, key, pd) && h.roomPages.serve(w, key, nonce) {
 			return
 		}

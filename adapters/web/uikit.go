@@ -38,6 +38,9 @@ type uiKit struct {
 	LoaderURL string
 	LoaderSRI string
 	importMap string
+	// mapScript is the static script that adds the import map to the
+	// page (see ImportMapTag).
+	mapScript *staticAsset
 	cspSource string
 }
 
@@ -62,15 +65,44 @@ func newUIKit(base string) *uiKit {
 		Integrity map[string]string `json:"integrity"`
 	}{map[string]string{}, integrity})
 	k.importMap = string(raw) // json.Marshal escapes "<", so no "</script" inside
+	k.mapScript = newStaticAsset("/assets/uikit-map-", ".js", "text/javascript; charset=utf-8", []byte(importMapScript(k)))
 	k.cspSource = cspSourceFor(base + "@cloudflare/")
 	return k
 }
 
-// ImportMapTag is the import map script element for a page with nonce.
-// It is built here rather than in the template because html/template does
-// not treat an import map as JavaScript and would HTML-escape its JSON.
+// ImportMapTag is the element that gives a page with nonce the UI Kit's
+// import map. The map (the integrity of all 115 UI Kit modules, about
+// 20 KB) is the same on every page, so rather than inline it goes in a
+// static, cacheable script (checked by its own integrity) that inserts it
+// as an inline import map carrying the page's nonce. The script is
+// classic and parser-blocking, placed before any module or modulepreload,
+// so the map is in place before any module loads, as browsers require.
 func (k *uiKit) ImportMapTag(nonce string) template.HTML {
-	return template.HTML(`<script nonce="` + template.HTMLEscapeString(nonce) + `" type="importmap">` + k.importMap + `</script>`)
+	return template.HTML(`<script nonce="` + template.HTMLEscapeString(nonce) + `" src="` + k.mapScript.URL +
+		`" integrity="` + k.mapScript.SRI + `"></script>`)
+}
+
+// importMapScript is the body of the script ImportMapTag names: it adds
+// k's import map right after itself, with its own nonce (CSP checks the
+// inserted element like an inline one; the map is JSON, hence a valid
+// JavaScript expression), then the preloads of the two entry files.
+func importMapScript(k *uiKit) string {
+	return "// The UI Kit's import map, added by meetbot's room page (adapters/web/uikit.go).\n" +
+		"(() => {\n" +
+		"  const me = document.currentScript;\n" +
+		"  const map = document.createElement(\"script\");\n" +
+		"  map.type = \"importmap\";\n" +
+		"  map.nonce = me.nonce;\n" +
+		"  map.textContent = JSON.stringify(" + k.importMap + ");\n" +
+		"  me.after(map);\n" +
+		"  window.meetbotUIKit = Object.freeze(" + k.entries() + ");\n" +
+		"  // Start both downloads now; the page's script uses them.\n" +
+		"  const core = document.createElement(\"link\");\n" +
+		"  core.rel = \"preload\"; core.as = \"script\"; core.href = " + jsString(k.CoreURL) + "; core.integrity = " + jsString(k.CoreSRI) + "; core.crossOrigin = \"anonymous\";\n" +
+		"  const ui = document.createElement(\"link\");\n" +
+		"  ui.rel = \"modulepreload\"; ui.href = " + jsString(k.LoaderURL) + "; ui.integrity = " + jsString(k.LoaderSRI) + ";\n" +
+		"  map.after(core, ui);\n" +
+		"})();\n"
 }
 
 // cspSourceFor is the CSP source expression for a URL prefix. A source
@@ -111,8 +143,9 @@ func UIKitFiles() []string {
 func UIKitIntegrity(file string) string { return uiKitIntegrity[file] }
 
 // meetingCSP is the meeting (and wait) page's policy. Scripts: the nonce'd
-// inline starter and import map, and the pinned packages under the UI Kit
-// base. Styles must allow inline because the UI Kit's web components inject
+// page script and import map (static files, plus the map they insert),
+// and the pinned packages under the UI Kit base. Styles: 'self' for the
+// page's own sheet, and inline because the UI Kit's web components inject
 // their own style elements (so no style nonce: a nonce would switch
 // 'unsafe-inline' off). No third-party fonts: the page uses the system
 // font stack. Media, images and connections are wider because RealtimeKit
@@ -122,11 +155,28 @@ func UIKitIntegrity(file string) string { return uiKitIntegrity[file] }
 func (k *uiKit) meetingCSP(nonce string) string {
 	return "default-src 'none'; " +
 		"script-src 'nonce-" + nonce + "' " + k.cspSource + "; " +
-		"style-src 'unsafe-inline'; " +
+		"style-src 'self' 'unsafe-inline'; " +
 		"font-src data:; " +
 		"img-src 'self' data: blob: https:; " +
 		"media-src 'self' blob: mediastream: https:; " +
 		"connect-src 'self' " + k.cspSource + " https: wss:; " +
 		"worker-src 'self' blob:; " +
 		"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// jsString is s as a JavaScript string literal (JSON's, which escapes "<").
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// entries is the JSON the room page's script reads its UI Kit entry files
+// from (window.meetbotUIKit), set by the import map's script.
+func (k *uiKit) entries() string {
+	b, _ := json.Marshal(struct {
+		CoreURL   string `json:"coreURL"`
+		CoreSRI   string `json:"coreSRI"`
+		LoaderURL string `json:"loaderURL"`
+	}{k.CoreURL, k.CoreSRI, k.LoaderURL})
+	return string(b)
 }

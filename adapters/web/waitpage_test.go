@@ -47,7 +47,7 @@ func waitPage(t *testing.T, e *env, left time.Duration) response {
 func TestWaitPageRefreshOnlyWithoutScript(t *testing.T) {
 	e := newEnv(t, envOpts{cfg: core.Config{LinkTTL: time.Hour}})
 	r := waitPage(t, e, 110*time.Second)
-	wantBody(t, r, `Opens in <strong id="left" role="timer">1 min 50 s</strong>`,
+	wantBody(t, withScript(t, e, r), `Opens in <strong id="left" role="timer">1 min 50 s</strong>`,
 		`<noscript><meta http-equiv="refresh" content="60"></noscript>`, "location.reload()")
 	if n := strings.Count(r.body, "http-equiv"); n != 1 {
 		t.Errorf("%d meta refreshes, want the one inside <noscript>:\n%s", n, r.body)

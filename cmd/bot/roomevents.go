@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/meetbot/meetbot/adapters/console"
@@ -59,7 +60,8 @@ func (c Config) webhookMode() bool {
 }
 
 // wireRoomEvents sets up the webhook receiver or the poller and starts
-// their loops (stopped by close, before the store closes). It returns the
+// their loops (stopped by shutdown before the card flush, or by close,
+// before the store closes). It returns the
 // webhook endpoint for the web server, nil when webhooks are not used.
 func (a *app) wireRoomEvents(ctx context.Context, conf *realtimekit.Client) (http.Handler, error) {
 	handler, ok := any(a.svc).(core.RoomEventHandler)
@@ -116,13 +118,13 @@ func (a *app) wireRoomEvents(ctx context.Context, conf *realtimekit.Client) (htt
 			_ = run(loopCtx)
 		}()
 	}
-	a.closers = append(a.closers, func() error {
+	a.stopRoomEvents = sync.OnceFunc(func() {
 		cancel()
 		for range loops {
 			<-done
 		}
-		return nil
 	})
+	a.closers = append(a.closers, func() error { a.stopRoomEvents(); return nil })
 	return endpoint, nil
 }
 

@@ -52,6 +52,9 @@ type app struct {
 	// stopLoops ends the scheduler (resigning leadership), the watch and
 	// the leader-only maintenance, and waits for them; set by start.
 	stopLoops func()
+	// stopRoomEvents ends the webhook hand-over loop or the poller (and
+	// waits for them); set by wireRoomEvents, idempotent.
+	stopRoomEvents func()
 	// maint tracks the goroutines OnLead starts, so shutdown waits for
 	// them.
 	maint sync.WaitGroup
@@ -434,8 +437,9 @@ func (a *app) pruneLoop(ctx context.Context) {
 
 // shutdown stops the scheduler first, so leadership is resigned at once
 // and another replica takes over without waiting out the lease, then
-// drains in-flight HTTP requests, then closes everything (the store last
-// but one, the listener last).
+// drains in-flight HTTP requests, then stops the room-event loops and
+// lands the card redraws still held back by their pacing, then closes
+// everything (the store last but one, the listener last).
 func (a *app) shutdown() {
 	if a.stopLoops != nil {
 		a.stopLoops()
@@ -444,6 +448,20 @@ func (a *app) shutdown() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = a.httpSrv.Shutdown(ctx)
+	}
+	if a.stopRoomEvents != nil {
+		// Stored deliveries not yet handed over wait in the inbox for the
+		// next start (or another replica).
+		a.stopRoomEvents()
+	}
+	if a.svc != nil {
+		// No room event comes any more: land the card redraws the pacing
+		// still holds, while the chat adapters are open.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if left := core.FlushCards(ctx, a.svc); left > 0 {
+			a.log.Warn().Int("cards", left).Msg("shutting down with card redraws still pending; those cards show an older room state until the next change")
+		}
+		cancel()
 	}
 	a.close()
 }

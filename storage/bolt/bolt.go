@@ -103,6 +103,9 @@ type DB struct {
 	// participants spares join-link opens the decoding of unchanged
 	// participant records, the same way.
 	participants *recordCache[core.Participant]
+	// views spares a repeated channel list the reads when nothing was
+	// written since (see viewCache).
+	views *viewCache
 	// health is the last commit's outcome, for Ping; fault and now come
 	// from Options.
 	health health
@@ -125,7 +128,10 @@ func (db *DB) write(fn func(*bolt.Tx) error) error {
 	return db.commit(db.db.Batch, fn)
 }
 
-var _ core.Store = (*DB)(nil)
+var (
+	_ core.Store         = (*DB)(nil)
+	_ core.MeetingViewer = (*DB)(nil)
+)
 
 // Open opens (creating if needed) the store at path. It creates the parent
 // directory with mode 0700 and the file with 0600, because the file holds
@@ -158,7 +164,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), participants: newParticipantCache(), fault: opts.WriteFault, now: opts.Now}
+	db := &DB{db: bdb, log: opts.Logger, path: path, decoded: newDecodeCache(), participants: newParticipantCache(), views: newViewCache(), fault: opts.WriteFault, now: opts.Now}
 	if err := db.init(); err != nil {
 		_ = bdb.Close()
 		return nil, err

@@ -204,6 +204,19 @@ func (db *DB) FindMeetingByID(ctx context.Context, ws core.WorkspaceKey, id stri
 // EndsAfter the walk starts at EndsAfter minus the longest duration ever
 // stored in the workspace: no earlier meeting can still be running.
 func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.Meeting, error) {
+	return db.findMeetings(ctx, f, true)
+}
+
+// ViewMeetings is FindMeetings handing out the decoded copies this DB
+// keeps rather than a clone of each (core.MeetingViewer): a channel's list
+// reads 40 meetings without copying any. The callers must not change them.
+func (db *DB) ViewMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.Meeting, error) {
+	return db.findMeetings(ctx, f, false)
+}
+
+// findMeetings is FindMeetings; with private false it may return the
+// decoded cache's shared copies.
+func (db *DB) findMeetings(ctx context.Context, f core.MeetingFilter, private bool) ([]*core.Meeting, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -212,7 +225,17 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 		return nil, err
 	}
 	var out []*core.Meeting
+	key := ""
+	if !private {
+		key = viewKey(prefix, f)
+	}
+	txid, hit := 0, false
 	err = db.db.View(func(tx *bolt.Tx) error {
+		if txid = tx.ID(); key != "" {
+			if out, hit = db.views.get(key, txid); hit {
+				return nil
+			}
+		}
 		seek := prefix
 		if !f.EndsAfter.IsZero() {
 			maxDur, err := readUint64(tx.Bucket(bucketCounters).Get(join(prefix, suffixMaxDuration)))
@@ -241,7 +264,7 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 			if !f.Matches(m) {
 				continue
 			}
-			if shared {
+			if shared && private {
 				m = m.Clone()
 			}
 			out = append(out, m)
@@ -253,6 +276,9 @@ func (db *DB) FindMeetings(ctx context.Context, f core.MeetingFilter) ([]*core.M
 	})
 	if err != nil {
 		return nil, err
+	}
+	if key != "" && !hit {
+		db.views.put(key, txid, out)
 	}
 	return out, nil
 }

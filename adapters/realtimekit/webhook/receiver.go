@@ -102,7 +102,17 @@ type Receiver struct {
 
 	drainMu sync.Mutex
 	backoff map[string]time.Time
+
+	// parsed holds the events of deliveries this process stored, by entry
+	// id, so the hand-over does not parse the body a second time; an entry
+	// not here (stored before a restart, or by another replica) is parsed
+	// from the store. Bounded by maxParsed: when full it starts over.
+	parsedMu sync.Mutex
+	parsed   map[string]core.RoomEvent
 }
+
+// maxParsed bounds Receiver.parsed.
+const maxParsed = 4096
 
 var _ http.Handler = (*Receiver)(nil)
 
@@ -143,6 +153,7 @@ func New(opts Options) (*Receiver, error) {
 		commit: &committer{inbox: opts.Inbox},
 
 		backoff: map[string]time.Time{},
+		parsed:  map[string]core.RoomEvent{},
 	}, nil
 }
 
@@ -188,7 +199,9 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusUnauthorized, "bad signature", "")
 		return
 	}
-	id := deliveryID(r.Header.Get(headerUUID), r.Header.Get(headerWebhookID), body)
+	uuid := r.Header.Get(headerUUID)
+	hash := bodyHash(r.Header.Get(headerWebhookID), body)
+	id := deliveryID(uuid, hash)
 	ev, use, err := Parse(body, id)
 	if err != nil {
 		rc.answer(w, http.StatusBadRequest, "not a webhook", "")
@@ -198,7 +211,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusOK, "ignored", "")
 		return
 	}
-	keys := dedupeKeys(r.Header.Get(headerUUID), r.Header.Get(headerWebhookID), body)
+	keys := dedupeKeys(uuid, hash)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), storeTimeout)
 	defer cancel()
 	known, err := rc.opts.Inbox.KnownInbox(ctx, keys, rc.clock.Now())
@@ -220,6 +233,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
 		return
 	}
+	rc.remember(e.ID, ev)
 	rc.answer(w, http.StatusAccepted, "accepted", string(ev.Kind))
 	rc.Wake()
 }
@@ -237,6 +251,25 @@ func (rc *Receiver) answer(w http.ResponseWriter, status int, what, kind string)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, what+"\n")
+}
+
+// remember keeps the event of a stored entry for its hand-over.
+func (rc *Receiver) remember(entryID string, ev core.RoomEvent) {
+	rc.parsedMu.Lock()
+	defer rc.parsedMu.Unlock()
+	if len(rc.parsed) >= maxParsed {
+		clear(rc.parsed) // entries handed over by another replica are never recalled here
+	}
+	rc.parsed[entryID] = ev
+}
+
+// recall returns (and forgets) the event remember kept for an entry.
+func (rc *Receiver) recall(entryID string) (core.RoomEvent, bool) {
+	rc.parsedMu.Lock()
+	defer rc.parsedMu.Unlock()
+	ev, ok := rc.parsed[entryID]
+	delete(rc.parsed, entryID)
+	return ev, ok
 }
 
 // stamp is the receive time: the clock's, but always after the previous
@@ -272,19 +305,20 @@ func (rc *Receiver) verify(ctx context.Context, body []byte, sig string) (bool, 
 }
 
 // deliveryID names a delivery: its rtk-uuid when that is a sane id, else
-// the hash of webhook id and body.
-func deliveryID(uuid, webhookID string, body []byte) string {
+// hash, the hash of webhook id and body (bodyHash).
+func deliveryID(uuid, hash string) string {
 	if u := strings.TrimSpace(uuid); u != "" && len(u) <= 128 && saneID(u) {
 		return "rtk:" + u
 	}
-	return "sha:" + bodyHash(webhookID, body)[:32]
+	return "sha:" + hash[:32]
 }
 
 // dedupeKeys are a delivery's dedupe keys: its rtk-uuid when sane, and
 // its webhook id with the body's hash, since a retry may carry a new
-// rtk-uuid (one integration reports so) but not a new body.
-func dedupeKeys(uuid, webhookID string, body []byte) []string {
-	keys := []string{"body:" + bodyHash(webhookID, body)}
+// rtk-uuid (one integration reports so) but not a new body. hash is
+// bodyHash of the delivery, computed once for both.
+func dedupeKeys(uuid, hash string) []string {
+	keys := []string{"body:" + hash}
 	if u := strings.TrimSpace(uuid); u != "" && len(u) <= 128 && saneID(u) {
 		keys = append(keys, "uuid:"+u)
 	}

@@ -39,7 +39,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	if raceEnabled {
 		// The race detector slows everything several times over: CI's
 		// race pass runs a smaller version; the full one runs without it.
-		meetings, kills, backlog, ahead, lo, hi = 200, 6, 60, 3*time.Second, 5, 15
+		meetings, kills, backlog, ahead, lo, hi = 200, 6, 60, 4*time.Second, 5, 15
 	}
 	h := newHarness(t, sharedCluster(t), options{
 		Clock:  core.SystemClock,
@@ -57,7 +57,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	t.Logf("first leader %s", first)
 
 	// Schedule from every replica at once, as a load balancer spreads
-	// commands. Each start is 2-4 s ahead (3-5 s under -race), and scheduling keeps at most
+	// commands. Each start is 2-4 s ahead (4-6 s under -race), and scheduling keeps at most
 	// backlog reminders ahead of those posted, so reminders fall due over
 	// the whole run however long the kills take. A call still in flight on
 	// a replica that crashed got no answer, so its meeting is not expected
@@ -66,6 +66,10 @@ func TestFailoverExactlyOnce(t *testing.T) {
 		mu       sync.Mutex
 		expected = map[string]bool{} // remind job ids of acknowledged schedules
 		unanswer int
+		// unplanned counts schedules whose reminder time had passed when
+		// the meeting was created (a replica slow to start the schedule
+		// under load): core plans only reminders due after the creation.
+		unplanned int
 	)
 	next := make(chan int)
 	go func() {
@@ -90,15 +94,17 @@ func TestFailoverExactlyOnce(t *testing.T) {
 					start := time.Now().Add(ahead + time.Duration(rng.Int64N(int64(2*time.Second))))
 					m, err := r.svc.Schedule(context.Background(), actor(ws, "u"+strconv.Itoa(i%50)), core.ScheduleRequest{Title: "Sync " + strconv.Itoa(i), Start: start, Duration: time.Hour})
 					// An acknowledged meeting's reminder is planned by its
-					// room job, run by the leader (core plans the reminders
-					// due after the meeting's creation, so a late room job
-					// still plans it): every one is expected.
+					// room job, run by the leader, when it is due after the
+					// meeting's creation (core's rule, so a late room job
+					// still plans it): those are expected.
 					mu.Lock()
 					switch {
 					case r.isClosed():
 						unanswer++
-					case err == nil:
+					case err == nil && m.Start.After(m.CreatedAt):
 						expected[core.JobID(ws, m.ID, m.Start, core.JobRemind, 0)] = true
+					case err == nil:
+						unplanned++
 					}
 					mu.Unlock()
 					if err == nil {
@@ -208,7 +214,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	stored := storedJobs(t, h, expected)
 	h.ev.mu.Lock()
 	defer h.ev.mu.Unlock()
-	if want < meetings*9/10 {
+	if want+unplanned < meetings*9/10 {
 		t.Errorf("only %d of %d schedules were acknowledged", want, meetings)
 	}
 	once, redelivered := 0, 0
@@ -249,8 +255,8 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	if refusal != nil {
 		t.Logf("a refused record: %v", refusal)
 	}
-	t.Logf("%d reminders acknowledged (%d schedules unanswered by a crashing replica): %d posted exactly once, %d posted again after a kill between post and record (first post's record refused: %d, never made: %d), 0 lost",
-		want, unanswer, once, redelivered, after["refused"], after["unrecorded"])
+	t.Logf("%d reminders acknowledged (%d schedules unanswered by a crashing replica, %d created after their reminder time): %d posted exactly once, %d posted again after a kill between post and record (first post's record refused: %d, never made: %d), 0 lost",
+		want, unanswer, unplanned, once, redelivered, after["refused"], after["unrecorded"])
 	if len(gaps) > 0 {
 		t.Logf("failover (kill → first job done by the new leader) over %d kills: min %v, median %v, max %v",
 			len(gaps), gaps[0].Round(time.Millisecond), gaps[len(gaps)/2].Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))

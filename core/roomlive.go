@@ -259,10 +259,7 @@ func (s *liveRooms) tell(ctx context.Context, n RoomNotice, log zerolog.Logger) 
 // the HTTP server and the webhook loop have stopped) and before the chat
 // adapters close; later room events no longer redraw cards. It returns
 // how many cards were still pending when ctx ended (0: all landed).
-//
-// It is a function rather than a method so Service's method set, which
-// TestServiceMethodSet pins, stays as it is.
-func FlushCards(ctx context.Context, s *Service) int { return s.cards.drain(ctx) }
+func (s *liveRooms) FlushCards(ctx context.Context) int { return s.cards.drain(ctx) }
 
 // flushCard redraws one meeting's card as it is now (the coalescer's
 // flush). It reads the meeting afresh, so the last state always lands.

@@ -131,7 +131,7 @@ func TestFlushCardsAtShutdown(t *testing.T) {
 		join(2)
 		synctest.Wait() // paced: the next redraw is CardEvery after the first
 		stop := time.Now()
-		if left := core.FlushCards(ctx, env.Service); left != 0 {
+		if left := env.Service.FlushCards(ctx); left != 0 {
 			t.Fatalf("FlushCards left %d", left)
 		}
 		rec.mu.Lock()

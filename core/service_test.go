@@ -16,7 +16,7 @@ import (
 func TestServiceMethodSet(t *testing.T) {
 	want := []string{
 		"CalendarCode", "CalendarURL", "Cancel", "CloseEndedRooms", "Config", "Current",
-		"CurrentMeeting", "HandleRoomEvent", "Info", "InfoURL", "Invite", "InviteHosts", "IsAdmin", "Join", "List", "Location", "LocationSource", "Move", "Now", "Observer", "OpenLink", "OpenRecording", "OpenWindows", "Plan", "PublicMeeting", "RSVP", "Recover", "Remove", "RoomHistory", "RoomIdentity", "RoomState", "RunJob", "Schedule", "SetCard", "SetMirror", "SetNotifier", "SetRoomInsight", "SetTimeZone", "SetWaker", "Settings", "Skip", "Summary", "SyncRoom", "TakeZoneHint", "UpdateSettings", "WindowOf",
+		"CurrentMeeting", "FlushCards", "HandleRoomEvent", "Info", "InfoURL", "Invite", "InviteHosts", "IsAdmin", "Join", "List", "Location", "LocationSource", "Move", "Now", "Observer", "OpenLink", "OpenRecording", "OpenWindows", "Plan", "PublicMeeting", "RSVP", "Recover", "Remove", "RoomHistory", "RoomIdentity", "RoomState", "RunJob", "Schedule", "SetCard", "SetMirror", "SetNotifier", "SetRoomInsight", "SetTimeZone", "SetWaker", "Settings", "Skip", "Summary", "SyncRoom", "TakeZoneHint", "UpdateSettings", "WindowOf",
 	}
 	typ := reflect.TypeFor[*core.Service]()
 	var got []string

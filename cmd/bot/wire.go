@@ -458,7 +458,7 @@ func (a *app) shutdown() {
 		// No room event comes any more: land the card redraws the pacing
 		// still holds, while the chat adapters are open.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if left := core.FlushCards(ctx, a.svc); left > 0 {
+		if left := a.svc.FlushCards(ctx); left > 0 {
 			a.log.Warn().Int("cards", left).Msg("shutting down with card redraws still pending; those cards show an older room state until the next change")
 		}
 		cancel()

@@ -12,10 +12,11 @@ import (
 	"strconv"
 )
 
-// The room page's script is a static file rather than inline: it is the
-// same on every page, so a browser fetches it once and every join link's
-// page is about 7 KB smaller (the import map must stay inline, because
-// browsers take no external import map). Its URL names its content hash,
+// The room page's script and style sheet, like the UI Kit's import map
+// (uikit.go), are static files rather than inline: they are the same on
+// every page, so a browser fetches them once and a join page is about
+// 3 KB instead of 31 KB, which with its headers fits one 4 KB connection
+// write. Each URL names the file's content hash,
 // so it can be cached for a year and a new build is never served a stale
 // copy, and the page checks it by Subresource Integrity like the UI Kit's.
 //

@@ -18,6 +18,14 @@ type Report struct {
 	Acked    int // schedules answered with a meeting id
 	Unacked  int // schedules without one
 	Kills    int // SIGKILLs done
+	// Rate is the bot's clock rate during the kills; every time below is
+	// on that clock but Slot and Restarts, which are real time.
+	Rate float64
+	// Slot is the real time between two kill slots' starts, and Restarts
+	// how long each restart took from its SIGKILL to /readyz: a restart
+	// longer than a slot pushes the next kill later.
+	Slot     time.Duration
+	Restarts []time.Duration
 
 	Reminders int // reminder jobs stored for the acknowledged meetings
 	Once      int // reminders posted exactly once
@@ -62,7 +70,7 @@ func (h *harness) account(ctx context.Context, rep *Report, starts map[string]ti
 	defer db.Close()
 	ws := core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
 	byMeeting := map[string][]post{}
-	for _, p := range h.slack.reminders() {
+	for _, p := range h.posts() {
 		byMeeting[p.meeting] = append(byMeeting[p.meeting], p)
 	}
 	for id, start := range starts {
@@ -208,11 +216,12 @@ func (h *harness) accountRooms(ctx context.Context, db *bolt.DB, ws core.Workspa
 // String renders the report.
 func (r *Report) String() string {
 	return fmt.Sprintf(`meetings: %d asked, %d acknowledged, %d unanswered; SIGKILLs: %d
+bot's clock: %gx real time; kill slots %v apart, restarts (SIGKILL to ready, real time): %s
 reminders: %d stored (%d per meeting); posted once: %d; posted twice: %d (a SIGKILL between the unrecorded post and the recorded one: %d); more than twice: %d
 reminders lost: %d; superseded by a later one after a restart: %d; recorded posts Slack never saw or posts never recorded: %d
-reminder lateness (done - planned): %s
+reminder lateness on the bot's clock (done - planned): %s
 rooms upstream: %d; orphans: %d; meetings without a room: %d; rooms open after their window: %d; meetings not ended: %d
-`, r.Meetings, r.Acked, r.Unacked, r.Kills, r.Reminders, r.Leads, r.Once, r.Twice, r.Explained, r.More,
+`, r.Meetings, r.Acked, r.Unacked, r.Kills, r.Rate, r.Slot.Round(time.Millisecond), summary(r.Restarts), r.Reminders, r.Leads, r.Once, r.Twice, r.Explained, r.More,
 		r.Lost, r.Superseded, r.Unmatched, summary(r.Late), r.RoomsUpstream, r.Orphans, r.NoRoom, r.OpenAfter, r.NotEnded)
 }
 

@@ -28,8 +28,16 @@ type Options struct {
 	Minutes  int             // minutes the starts are spread over
 	Kills    int             // SIGKILLs of the bot, at random moments
 	Seed     uint64          // of the kill moments
-	Logf     func(format string, args ...any)
+	// Rate is how much faster than real time the bot's clock runs while it
+	// is killed (MEETBOT_CLOCK); 0 or 1 is real time. See speedUp.
+	Rate float64
+	Logf func(format string, args ...any)
 }
+
+// restartBudget is the real time a restart of the bot is given before the
+// first kill slot on a faster clock (speedUp). A slower restart only makes
+// the first reminders a little late.
+const restartBudget = time.Second
 
 // Credentials of the run's fakes; nothing real.
 const (
@@ -48,7 +56,13 @@ type harness struct {
 	dbPath      string
 	sandbox     *proc
 	bot         *proc
-	kills       []time.Time
+	// tl is the bot's clock: the wall clock until speedUp anchors the
+	// faster one.
+	tl timeline
+	// kills are the SIGKILLs' moments on the bot's clock; restarts how long
+	// each restart took after its kill (real time).
+	kills    []time.Time
+	restarts []time.Duration
 }
 
 // scheduledRe finds the meeting id in the answer to /meet schedule.
@@ -56,14 +70,16 @@ var scheduledRe = regexp.MustCompile(`as meeting (\d+)`)
 
 // Run starts the sandbox, a fake Slack API and `bot serve` on a bbolt file,
 // schedules Options.Meetings meetings through signed slash commands with
-// their starts spread over Options.Minutes, then SIGKILLs the bot
-// Options.Kills times at random moments while the reminders fall due and
-// the rooms open and close, restarting it each time. When the last window
-// has closed it stops the bot and accounts for every reminder and every
-// room against the bbolt file, the fake Slack's posts and the sandbox.
+// their starts spread over Options.Minutes, then (on a faster clock when
+// Options.Rate is above 1, see speedUp) SIGKILLs the bot Options.Kills
+// times at random moments while the reminders fall due and the rooms open
+// and close, restarting it each time. When the last window has closed it
+// stops the bot and accounts for every reminder and every room against the
+// bbolt file, the fake Slack's posts and the sandbox, all on the bot's
+// clock.
 func Run(ctx context.Context, o Options) (*Report, error) {
 	o = o.withDefaults()
-	h := &harness{o: o, slack: newSlackAPI()}
+	h := &harness{o: o, slack: newSlackAPI(), tl: wallClock}
 	defer func() {
 		h.bot.stop(15 * time.Second)
 		h.sandbox.stop(5 * time.Second)
@@ -75,7 +91,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Meetings: o.Meetings, Leads: len(o.Leads)}
+	rep := &Report{Meetings: o.Meetings, Leads: len(o.Leads), Rate: o.Rate}
 	first, starts, err := h.scheduleAll(rep)
 	if err != nil {
 		return nil, err
@@ -84,9 +100,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// The last window closes a minute after the last start (meetings last
 	// a minute, with no early join and no grace): kills go on until then.
 	end := last.Add(time.Minute)
-	o.Logf("%d meetings acknowledged, starting %s to %s: %d reminders; %d SIGKILLs until %s",
-		len(starts), first.Format("15:04:05"), last.Format("15:04:05"), len(starts)*len(o.Leads), o.Kills, end.Format("15:04:05"))
-	if err := h.killLoop(ctx, first.Add(-o.Leads[0]-5*time.Second), end); err != nil {
+	from := first.Add(-o.Leads[0] - 5*time.Second)
+	if o.Rate > 1 {
+		if err := h.speedUp(ctx, from); err != nil {
+			return nil, err
+		}
+	}
+	o.Logf("%d meetings acknowledged, starting %s to %s (bot's clock, %gx): %d reminders; %d SIGKILLs until %s",
+		len(starts), first.Format("15:04:05"), last.Format("15:04:05"), o.Rate, len(starts)*len(o.Leads), o.Kills, end.Format("15:04:05"))
+	rep.Slot = time.Duration(float64(end.Sub(from)/time.Duration(o.Kills)) / o.Rate)
+	if err := h.killLoop(ctx, from, end); err != nil {
 		return nil, err
 	}
 	// Let the last life of the bot close the last rooms, then stop it
@@ -96,7 +119,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Logf("waiting for the last rooms to close: %v", err)
 	}
 	h.bot.stop(15 * time.Second)
-	rep.Kills = len(h.kills)
+	rep.Kills, rep.Restarts = len(h.kills), h.restarts
 	if err := h.writeEvidence(starts); err != nil {
 		return nil, err
 	}
@@ -104,8 +127,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 }
 
 // writeEvidence keeps what the accounting reads besides the bbolt file
-// (every reminder post, every kill, every meeting's start) in Dir/
-// evidence.json, so a run's duplicates can be audited afterwards.
+// (every reminder post, every kill, every meeting's start, on the bot's
+// clock, and that clock) in Dir/evidence.json, so a run's duplicates can be
+// audited afterwards.
 func (h *harness) writeEvidence(starts map[string]time.Time) error {
 	type postJSON struct {
 		Meeting string    `json:"meeting"`
@@ -113,12 +137,16 @@ func (h *harness) writeEvidence(starts map[string]time.Time) error {
 		At      time.Time `json:"at"`
 	}
 	var ev struct {
+		Clock  string               `json:"clock"`
 		Starts map[string]time.Time `json:"starts"`
 		Kills  []time.Time          `json:"kills"`
 		Posts  []postJSON           `json:"posts"`
 	}
-	ev.Starts, ev.Kills = starts, h.kills
-	for _, p := range h.slack.reminders() {
+	ev.Starts, ev.Kills, ev.Clock = starts, h.kills, "wall clock"
+	if env := h.tl.env(); env != nil {
+		ev.Clock = env[0]
+	}
+	for _, p := range h.posts() {
 		ev.Posts = append(ev.Posts, postJSON{Meeting: p.meeting, TS: p.ts, At: p.at})
 	}
 	b, err := json.MarshalIndent(&ev, "", "  ")
@@ -145,6 +173,9 @@ func (o Options) withDefaults() Options {
 	if o.Kills == 0 {
 		o.Kills = 100
 	}
+	if o.Rate < 1 {
+		o.Rate = 1
+	}
 	return o
 }
 
@@ -156,7 +187,7 @@ func (h *harness) start(ctx context.Context) (*http.Server, error) {
 	if h.sandboxAddr, err = proctest.FreeAddr(); err != nil {
 		return nil, err
 	}
-	if h.sandbox, err = h.spawn("sandbox", h.o.Bot, "sandbox", "--listen", h.sandboxAddr, "--token", apiToken); err != nil {
+	if h.sandbox, err = h.spawn("sandbox", nil, h.o.Bot, "sandbox", "--listen", h.sandboxAddr, "--token", apiToken); err != nil {
 		return nil, err
 	}
 	if err := proctest.WaitHTTP(ctx, "http://"+h.sandboxAddr+"/", 0, 30*time.Second, h.sandbox.done); err != nil {
@@ -224,7 +255,12 @@ func (h *harness) scheduleAll(rep *Report) (time.Time, map[string]time.Time, err
 	perMinute := (h.o.Meetings + h.o.Minutes - 1) / h.o.Minutes
 	// Scheduling takes a few milliseconds a meeting; leave ten times that.
 	need := h.o.Leads[0] + 5*time.Second + time.Duration(h.o.Meetings)*30*time.Millisecond
-	first := time.Now().Add(need).Truncate(time.Minute).Add(time.Minute)
+	if h.o.Rate > 1 {
+		// The wait is skipped (speedUp): leave the restart onto the
+		// faster clock, and the graceful stop before it, room too.
+		need += time.Duration(float64(restartBudget)*h.o.Rate) + 30*time.Second
+	}
+	first := h.tl.now().Add(need).Truncate(time.Minute).Add(time.Minute)
 	starts := map[string]time.Time{}
 	for n := range h.o.Meetings {
 		at := first.Add(time.Duration(n/perMinute) * time.Minute)
@@ -237,22 +273,56 @@ func (h *harness) scheduleAll(rep *Report) (time.Time, map[string]time.Time, err
 		}
 		starts[m[1]] = at
 	}
-	if time.Now().After(first.Add(-h.o.Leads[0])) {
+	if h.tl.now().After(first.Add(-h.o.Leads[0])) {
 		return first, nil, errors.New("scheduling took too long: the first reminders were due before it ended")
 	}
 	rep.Acked = len(starts)
 	return first, starts, nil
 }
 
+// speedUp puts the bot on the faster clock: it stops the life that made
+// the schedule (gracefully, on the wall clock) and starts the first life
+// the soak kills with MEETBOT_CLOCK anchored so that the bot's clock reads
+// restartBudget of real time (at the rate) before from, the first kill
+// slot. The clock steps forward while the bot is down, as after an NTP step
+// (no job falls due in the step: the first is a reminder after from), which
+// replaces the wait for the next minute boundary; from then on every life
+// shares the one timeline.
+func (h *harness) speedUp(ctx context.Context, from time.Time) error {
+	h.bot.stop(15 * time.Second)
+	now := time.Now()
+	at := from.Add(-time.Duration(float64(restartBudget) * h.o.Rate))
+	if at.Before(now) {
+		at = now // scheduling was slow: no step, the clock only speeds up
+	}
+	h.tl = anchor(h.o.Rate, now, at)
+	h.o.Logf("bot clock: %s (reads %s now, first kill slot at %s)", h.tl.env()[0], h.tl.now().Format("15:04:05.000"), from.Format("15:04:05"))
+	if err := h.startBot(ctx); err != nil {
+		return fmt.Errorf("restart on the faster clock: %w", err)
+	}
+	return nil
+}
+
+// posts returns the fake Slack's reminder posts with their moments on the
+// bot's clock.
+func (h *harness) posts() []post {
+	ps := h.slack.reminders()
+	for i := range ps {
+		ps[i].at = h.tl.bot(ps[i].at)
+	}
+	return ps
+}
+
 // killLoop SIGKILLs the bot Kills times at random moments between from and
-// until (slots of equal length, a uniform moment in each) and restarts it
-// each time. A slot shorter than a restart just moves the next kill later.
+// until on the bot's clock (slots of equal length, a uniform moment in
+// each) and restarts it each time. A slot shorter than a restart just
+// moves the next kill later.
 func (h *harness) killLoop(ctx context.Context, from, until time.Time) error {
 	rng := rand.New(rand.NewPCG(h.o.Seed, 15))
 	slot := until.Sub(from) / time.Duration(h.o.Kills)
 	for k := range h.o.Kills {
 		at := from.Add(time.Duration(k)*slot + time.Duration(rng.Int64N(int64(slot))))
-		if d := time.Until(at); d > 0 {
+		if d := time.Until(h.tl.real(at)); d > 0 {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -262,11 +332,13 @@ func (h *harness) killLoop(ctx context.Context, from, until time.Time) error {
 		if err := h.bot.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			return fmt.Errorf("kill %d: %w", k, err)
 		}
-		h.kills = append(h.kills, time.Now())
+		killed := time.Now()
+		h.kills = append(h.kills, h.tl.bot(killed))
 		<-h.bot.done
 		if err := h.startBot(ctx); err != nil {
 			return fmt.Errorf("restart after kill %d: %w", k, err)
 		}
+		h.restarts = append(h.restarts, time.Since(killed))
 	}
 	return nil
 }

@@ -59,10 +59,19 @@ type harness struct {
 	// tl is the bot's clock: the wall clock until speedUp anchors the
 	// faster one.
 	tl timeline
-	// kills are the SIGKILLs' moments on the bot's clock; restarts how long
-	// each restart took after its kill (real time).
-	kills    []time.Time
+	// life numbers the bot's lives (starts), from 0; each has its own
+	// slack.api_url (/life<n>/api/), so every post says which life sent it.
+	life int
+	// kills are the SIGKILLs, on the bot's clock; restarts how long each
+	// restart took after its kill (real time).
+	kills    []kill
 	restarts []time.Duration
+}
+
+// kill is one SIGKILL: the life it ended, and when it was sent.
+type kill struct {
+	Life int       `json:"life"`
+	At   time.Time `json:"at"`
 }
 
 // scheduledRe finds the meeting id in the answer to /meet schedule.
@@ -127,11 +136,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 }
 
 // writeEvidence keeps what the accounting reads besides the bbolt file
-// (every reminder post, every kill, every meeting's start, on the bot's
-// clock, and that clock) in Dir/evidence.json, so a run's duplicates can be
+// (every reminder post and the life that sent it, every kill and the life
+// it ended, every meeting's start, on the bot's clock, and that clock) in
+// Dir/evidence.json, so a run's duplicates can be
 // audited afterwards.
 func (h *harness) writeEvidence(starts map[string]time.Time) error {
 	type postJSON struct {
+		Life    int       `json:"life"`
 		Meeting string    `json:"meeting"`
 		TS      string    `json:"ts"`
 		At      time.Time `json:"at"`
@@ -139,7 +150,7 @@ func (h *harness) writeEvidence(starts map[string]time.Time) error {
 	var ev struct {
 		Clock  string               `json:"clock"`
 		Starts map[string]time.Time `json:"starts"`
-		Kills  []time.Time          `json:"kills"`
+		Kills  []kill               `json:"kills"`
 		Posts  []postJSON           `json:"posts"`
 	}
 	ev.Starts, ev.Kills, ev.Clock = starts, h.kills, "wall clock"
@@ -147,7 +158,7 @@ func (h *harness) writeEvidence(starts map[string]time.Time) error {
 		ev.Clock = env[0]
 	}
 	for _, p := range h.posts() {
-		ev.Posts = append(ev.Posts, postJSON{Meeting: p.meeting, TS: p.ts, At: p.at})
+		ev.Posts = append(ev.Posts, postJSON{Life: p.life, Meeting: p.meeting, TS: p.ts, At: p.at})
 	}
 	b, err := json.MarshalIndent(&ev, "", "  ")
 	if err != nil {
@@ -203,15 +214,13 @@ func (h *harness) start(ctx context.Context) (*http.Server, error) {
 	if h.listen, err = proctest.FreeAddr(); err != nil {
 		return srv, err
 	}
-	if err := h.writeConfig(); err != nil {
-		return srv, err
-	}
 	return srv, h.startBot(ctx)
 }
 
-// writeConfig writes the bot's config: bbolt, the external sandbox, the
-// fake Slack API, one-minute windows without early join or grace, and the
-// run's reminder leads.
+// writeConfig writes the config of the bot's next life: bbolt, the
+// external sandbox, the fake Slack API (under the life's own path),
+// one-minute windows without early join or grace, and the run's reminder
+// leads.
 func (h *harness) writeConfig() error {
 	leads := make([]string, len(h.o.Leads))
 	for i, l := range h.o.Leads {
@@ -234,7 +243,7 @@ realtimekit:
 slack:
   signing_secret: %s
   bot_token: xoxb-soak
-  api_url: http://%s/api/
+  api_url: http://%s/life%d/api/
 meetings:
   early_join: 0s
   grace: 0s
@@ -242,7 +251,7 @@ meetings:
 log:
   level: info
   format: json
-`, h.listen, h.dbPath, h.sandboxAddr, apiToken, signingSecret, h.slackAddr, strings.Join(leads, ", "))
+`, h.listen, h.dbPath, h.sandboxAddr, apiToken, signingSecret, h.slackAddr, h.life, strings.Join(leads, ", "))
 	h.config = filepath.Join(h.o.Dir, "meetbot.yaml")
 	return os.WriteFile(h.config, []byte(cfg), 0o600)
 }
@@ -333,7 +342,7 @@ func (h *harness) killLoop(ctx context.Context, from, until time.Time) error {
 			return fmt.Errorf("kill %d: %w", k, err)
 		}
 		killed := time.Now()
-		h.kills = append(h.kills, h.tl.bot(killed))
+		h.kills = append(h.kills, kill{Life: h.life, At: h.tl.bot(killed)})
 		<-h.bot.done
 		if err := h.startBot(ctx); err != nil {
 			return fmt.Errorf("restart after kill %d: %w", k, err)

@@ -66,9 +66,15 @@ func (p *proc) stop(limit time.Duration) {
 	}
 }
 
-// startBot starts `bot serve` on the run's config and clock and waits
-// until /readyz answers 200.
+// startBot starts the bot's next life, `bot serve` on the run's config and
+// clock, and waits until /readyz answers 200.
 func (h *harness) startBot(ctx context.Context) error {
+	if h.bot != nil {
+		h.life++
+	}
+	if err := h.writeConfig(); err != nil {
+		return err
+	}
 	p, err := h.spawn("bot", h.tl.env(), h.o.Bot, "serve", "--config", h.config)
 	if err != nil {
 		return err

@@ -19,12 +19,14 @@ type Report struct {
 	Acked    int // schedules answered with a meeting id
 	Unacked  int // schedules without one
 	Kills    int // SIGKILLs done
-	// Rate is the bot's clock rate during the kills; every time below is
-	// on that clock but Slot and Restarts, which are real time.
-	Rate float64
-	// Slot is the real time between two kill slots' starts, and Restarts
-	// how long each restart took from its SIGKILL to /readyz: a restart
-	// longer than a slot pushes the next kill later.
+	// Rates are the bot's clock rates, in order: 1 (the wall clock) while
+	// it schedules, then the faster one during the kills, and any slower
+	// one a loaded machine made the harness go to (slowDown). Every time
+	// below is on the bot's clock but Restarts.
+	Rates []float64
+	// Slot is the time between two kill slots' starts, and Restarts how
+	// long each restart took from its SIGKILL to /readyz, in real time: a
+	// restart longer than a slot pushes the next kill later.
 	Slot     time.Duration
 	Restarts []time.Duration
 
@@ -222,12 +224,12 @@ func (h *harness) accountRooms(ctx context.Context, db *bolt.DB, ws core.Workspa
 // String renders the report.
 func (r *Report) String() string {
 	return fmt.Sprintf(`meetings: %d asked, %d acknowledged, %d unanswered; SIGKILLs: %d
-bot's clock: %gx real time; kill slots %v apart, restarts (SIGKILL to ready, real time): %s
+bot's clock rates: %v; kill slots %v apart, restarts (SIGKILL to ready, real time): %s
 reminders: %d stored (%d per meeting); posted once: %d; posted twice: %d (a SIGKILL between the unrecorded post and the recorded one: %d); more than twice: %d
 reminders lost: %d; superseded by a later one after a restart: %d; recorded posts Slack never saw or posts never recorded: %d
 reminder lateness on the bot's clock (done - planned): %s
 rooms upstream: %d; orphans: %d; meetings without a room: %d; rooms open after their window: %d; meetings not ended: %d
-`, r.Meetings, r.Acked, r.Unacked, r.Kills, r.Rate, r.Slot.Round(time.Millisecond), summary(r.Restarts), r.Reminders, r.Leads, r.Once, r.Twice, r.Explained, r.More,
+`, r.Meetings, r.Acked, r.Unacked, r.Kills, r.Rates, r.Slot.Round(time.Millisecond), summary(r.Restarts), r.Reminders, r.Leads, r.Once, r.Twice, r.Explained, r.More,
 		r.Lost, r.Superseded, r.Unmatched, summary(r.Late), r.RoomsUpstream, r.Orphans, r.NoRoom, r.OpenAfter, r.NotEnded)
 }
 

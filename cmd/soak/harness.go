@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -28,8 +29,9 @@ type Options struct {
 	Minutes  int             // minutes the starts are spread over
 	Kills    int             // SIGKILLs of the bot, at random moments
 	Seed     uint64          // of the kill moments
-	// Rate is how much faster than real time the bot's clock runs while it
-	// is killed (MEETBOT_CLOCK); 0 or 1 is real time. See speedUp.
+	// Rate is how much faster than real time the bot's clock may run while
+	// it is killed (MEETBOT_CLOCK); 0 or 1 is real time. See pickRate and
+	// speedUp.
 	Rate float64
 	Logf func(format string, args ...any)
 }
@@ -38,6 +40,13 @@ type Options struct {
 // first kill slot on a faster clock (speedUp). A slower restart only makes
 // the first reminders a little late.
 const restartBudget = time.Second
+
+// slotStarts is how many times as long as a start of the bot a kill slot
+// lasts at least in real time (pickRate, slowDown).
+const slotStarts = 5
+
+// minRate is the slowest faster clock slowDown goes to.
+const minRate = 1.2
 
 // Credentials of the run's fakes; nothing real.
 const (
@@ -57,8 +66,12 @@ type harness struct {
 	sandbox     *proc
 	bot         *proc
 	// tl is the bot's clock: the wall clock until speedUp anchors the
-	// faster one.
-	tl timeline
+	// faster one, at rate (pickRate), slower from a life on if slowDown
+	// says so.
+	tl   timeline
+	rate float64
+	// firstStart is how long the bot's first start took (real time).
+	firstStart time.Duration
 	// life numbers the bot's lives (starts), from 0; each has its own
 	// slack.api_url (/life<n>/api/), so every post says which life sent it.
 	life int
@@ -100,7 +113,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Meetings: o.Meetings, Leads: len(o.Leads), Rate: o.Rate}
+	h.rate = h.pickRate()
+	rep := &Report{Meetings: o.Meetings, Leads: len(o.Leads)}
 	first, starts, err := h.scheduleAll(rep)
 	if err != nil {
 		return nil, err
@@ -110,25 +124,34 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// a minute, with no early join and no grace): kills go on until then.
 	end := last.Add(time.Minute)
 	from := first.Add(-o.Leads[0] - 5*time.Second)
-	if o.Rate > 1 {
+	if h.rate > 1 {
 		if err := h.speedUp(ctx, from); err != nil {
 			return nil, err
 		}
 	}
 	o.Logf("%d meetings acknowledged, starting %s to %s (bot's clock, %gx): %d reminders; %d SIGKILLs until %s",
-		len(starts), first.Format("15:04:05"), last.Format("15:04:05"), o.Rate, len(starts)*len(o.Leads), o.Kills, end.Format("15:04:05"))
-	rep.Slot = time.Duration(float64(end.Sub(from)/time.Duration(o.Kills)) / o.Rate)
+		len(starts), first.Format("15:04:05"), last.Format("15:04:05"), h.rate, len(starts)*len(o.Leads), o.Kills, end.Format("15:04:05"))
+	rep.Slot = end.Sub(from) / time.Duration(o.Kills)
 	if err := h.killLoop(ctx, from, end); err != nil {
 		return nil, err
 	}
 	// Let the last life of the bot close the last rooms, then stop it
 	// (gracefully: the close jobs running are recorded) so the bbolt file
-	// can be read.
-	if err := h.waitClosed(ctx, rep.Acked, end.Add(time.Minute)); err != nil {
+	// can be read. It gets a minute on its clock and at least one of real
+	// time: a loaded machine makes the run longer, not failed.
+	limit := h.tl.real(end.Add(time.Minute))
+	if real := h.tl.real(end).Add(time.Minute); real.After(limit) {
+		limit = real
+	}
+	if err := h.waitClosed(ctx, rep.Acked, limit); err != nil {
 		o.Logf("waiting for the last rooms to close: %v", err)
 	}
 	h.bot.stop(15 * time.Second)
 	rep.Kills, rep.Restarts = len(h.kills), h.restarts
+	rep.Rates = []float64{1}
+	for _, s := range h.tl.segs {
+		rep.Rates = append(rep.Rates, s.rate)
+	}
 	if err := h.writeEvidence(starts); err != nil {
 		return nil, err
 	}
@@ -147,15 +170,20 @@ func (h *harness) writeEvidence(starts map[string]time.Time) error {
 		TS      string    `json:"ts"`
 		At      time.Time `json:"at"`
 	}
+	type segmentJSON struct {
+		From  time.Time `json:"from"` // real; before the first, the wall clock
+		Epoch time.Time `json:"epoch"`
+		Rate  float64   `json:"rate"`
+	}
 	var ev struct {
-		Clock  string               `json:"clock"`
+		Clock  []segmentJSON        `json:"clock"`
 		Starts map[string]time.Time `json:"starts"`
 		Kills  []kill               `json:"kills"`
 		Posts  []postJSON           `json:"posts"`
 	}
-	ev.Starts, ev.Kills, ev.Clock = starts, h.kills, "wall clock"
-	if env := h.tl.env(); env != nil {
-		ev.Clock = env[0]
+	ev.Starts, ev.Kills = starts, h.kills
+	for _, s := range h.tl.segs {
+		ev.Clock = append(ev.Clock, segmentJSON{From: s.from, Epoch: s.epoch, Rate: s.rate})
 	}
 	for _, p := range h.posts() {
 		ev.Posts = append(ev.Posts, postJSON{Life: p.life, Meeting: p.meeting, TS: p.ts, At: p.at})
@@ -214,7 +242,10 @@ func (h *harness) start(ctx context.Context) (*http.Server, error) {
 	if h.listen, err = proctest.FreeAddr(); err != nil {
 		return srv, err
 	}
-	return srv, h.startBot(ctx)
+	began := time.Now()
+	err = h.startBot(ctx)
+	h.firstStart = time.Since(began)
+	return srv, err
 }
 
 // writeConfig writes the config of the bot's next life: bbolt, the
@@ -264,10 +295,10 @@ func (h *harness) scheduleAll(rep *Report) (time.Time, map[string]time.Time, err
 	perMinute := (h.o.Meetings + h.o.Minutes - 1) / h.o.Minutes
 	// Scheduling takes a few milliseconds a meeting; leave ten times that.
 	need := h.o.Leads[0] + 5*time.Second + time.Duration(h.o.Meetings)*30*time.Millisecond
-	if h.o.Rate > 1 {
+	if h.rate > 1 {
 		// The wait is skipped (speedUp): leave the restart onto the
 		// faster clock, and the graceful stop before it, room too.
-		need += time.Duration(float64(restartBudget)*h.o.Rate) + 30*time.Second
+		need += time.Duration(float64(restartBudget)*h.rate) + 30*time.Second
 	}
 	first := h.tl.now().Add(need).Truncate(time.Minute).Add(time.Minute)
 	starts := map[string]time.Time{}
@@ -289,6 +320,25 @@ func (h *harness) scheduleAll(rep *Report) (time.Time, map[string]time.Time, err
 	return first, starts, nil
 }
 
+// pickRate chooses the bot's clock rate: Options.Rate, lowered (to a
+// tenth) so that a kill slot still lasts slotStarts times as long, in real
+// time, as the bot's first start took; below 1.5, real time. On a slow
+// machine the lives between kills would otherwise be too short to post
+// and record anything, and the soak would measure the machine, not the
+// bot: there it takes longer instead.
+func (h *harness) pickRate() float64 {
+	span := h.o.Leads[0] + 5*time.Second + time.Duration(h.o.Minutes)*time.Minute // from to end in Run
+	slot := span / time.Duration(h.o.Kills)
+	r := math.Floor(min(h.o.Rate, float64(slot)/float64(slotStarts*h.firstStart))*10) / 10
+	if r < 1.5 {
+		r = 1
+	}
+	if r < h.o.Rate {
+		h.o.Logf("the bot's first start took %v: its clock runs %gx, not %gx, so a kill slot (%v on its clock) lasts %d starts", h.firstStart.Round(time.Millisecond), r, h.o.Rate, slot, slotStarts)
+	}
+	return r
+}
+
 // speedUp puts the bot on the faster clock: it stops the life that made
 // the schedule (gracefully, on the wall clock) and starts the first life
 // the soak kills with MEETBOT_CLOCK anchored so that the bot's clock reads
@@ -300,16 +350,39 @@ func (h *harness) scheduleAll(rep *Report) (time.Time, map[string]time.Time, err
 func (h *harness) speedUp(ctx context.Context, from time.Time) error {
 	h.bot.stop(15 * time.Second)
 	now := time.Now()
-	at := from.Add(-time.Duration(float64(restartBudget) * h.o.Rate))
+	at := from.Add(-time.Duration(float64(restartBudget) * h.rate))
 	if at.Before(now) {
 		at = now // scheduling was slow: no step, the clock only speeds up
 	}
-	h.tl = anchor(h.o.Rate, now, at)
+	h.tl = h.tl.then(h.rate, now, at)
 	h.o.Logf("bot clock: %s (reads %s now, first kill slot at %s)", h.tl.env()[0], h.tl.now().Format("15:04:05.000"), from.Format("15:04:05"))
 	if err := h.startBot(ctx); err != nil {
 		return fmt.Errorf("restart on the faster clock: %w", err)
 	}
 	return nil
+}
+
+// slowDown lowers the bot's clock rate from the next life on when the
+// last restart took more than a slotStarts-th of a kill slot (slot, on the
+// bot's clock) in real time: the machine got loaded, and lives must stay
+// long enough to post and record between kills, or the soak measures the
+// machine, not the bot. The run takes longer instead. It is called while
+// no bot runs.
+func (h *harness) slowDown(slot time.Duration) {
+	if len(h.restarts) == 0 {
+		return
+	}
+	d, r := h.restarts[len(h.restarts)-1], h.tl.rate()
+	if r <= minRate || float64(d)*slotStarts*r <= float64(slot) {
+		return
+	}
+	slower := max(minRate, math.Floor(float64(slot)/float64(slotStarts*d)*10)/10)
+	if slower >= r {
+		return
+	}
+	now := time.Now()
+	h.tl = h.tl.then(slower, now, h.tl.bot(now))
+	h.o.Logf("a restart took %v: the bot's clock runs %gx from life %d on, not %gx, so a kill slot (%v on its clock) lasts %d restarts", d.Round(time.Millisecond), slower, h.life+1, r, slot, slotStarts)
 }
 
 // posts returns the fake Slack's reminder posts with their moments on the
@@ -344,6 +417,7 @@ func (h *harness) killLoop(ctx context.Context, from, until time.Time) error {
 		killed := time.Now()
 		h.kills = append(h.kills, kill{Life: h.life, At: h.tl.bot(killed)})
 		<-h.bot.done
+		h.slowDown(slot)
 		if err := h.startBot(ctx); err != nil {
 			return fmt.Errorf("restart after kill %d: %w", k, err)
 		}

@@ -134,8 +134,8 @@ func (h *harness) upstreamRooms(ctx context.Context) ([]upstreamRoom, error) {
 }
 
 // waitClosed asks the sandbox, every 100 ms, until it holds at least rooms
-// rooms and none is active (every window closed), or until limit (on the
-// bot's clock); the
+// rooms and none is active (every window closed), or until limit (real
+// time); the
 // accounting then says what is missing. The sandbox is another process
 // and gives no other signal, so this polls, as proctest.WaitHTTP does.
 func (h *harness) waitClosed(ctx context.Context, rooms int, limit time.Time) error {
@@ -150,7 +150,7 @@ func (h *harness) waitClosed(ctx context.Context, rooms int, limit time.Time) er
 		if err == nil && len(all) >= rooms && open == 0 {
 			return nil
 		}
-		if !h.tl.now().Before(limit) {
+		if !time.Now().Before(limit) {
 			return fmt.Errorf("%d rooms upstream, %d still active, want %d closed (last error: %v)", len(all), open, rooms, err)
 		}
 		select {

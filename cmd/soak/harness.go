@@ -43,7 +43,7 @@ const restartBudget = time.Second
 
 // slotStarts is how many times as long as a start of the bot a kill slot
 // lasts at least in real time (pickRate, slowDown).
-const slotStarts = 5
+const slotStarts = 3
 
 // minRate is the slowest faster clock slowDown goes to.
 const minRate = 1.2

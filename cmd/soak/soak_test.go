@@ -19,10 +19,10 @@ import (
 // so the 85 s of the bot's clock the kills span (the first reminder 20 s
 // before the start, the one-minute window) take about 14 s, with kill
 // slots 1.4 s apart, several restarts long (the report prints both), and
-// the run about 20 s with the build. On a machine so loaded that the bot's
-// first start takes more than 0.28 s the clock runs slower (pickRate), down
-// to real time, and the run takes longer, up to the two minutes it took on
-// the wall clock; -short skips it.
+// the run about 20 s with the build. On a machine so loaded that a start
+// of the bot takes more than a third of that, the clock runs slower from
+// there (pickRate, slowDown), and the run takes longer, up to the two
+// minutes it took on the wall clock; -short skips it.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real processes and runs for about 20 seconds")

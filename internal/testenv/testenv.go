@@ -19,9 +19,14 @@
 //
 // The driver comes from Options.Driver, else from the environment variable
 // MEETBOT_TEST_STORE (bolt or etcd; default bolt), so one variable runs the
-// scheduler and adapter suites on either backend:
+// scheduler and adapter suites on either backend. The etcd backend is
+// built only with the build tag etcdstore (etcd.go), because the embedded
+// etcd server is about 600 packages and took most of the time spent
+// linking each test binary that imports testenv; without the tag an Env
+// asked for etcd fails its test at once (noetcd.go) rather than quietly
+// running on bbolt:
 //
-//	MEETBOT_TEST_STORE=etcd go test ./core/scheduler/ ./adapters/web/
+//	MEETBOT_TEST_STORE=etcd go test -tags etcdstore ./core/scheduler/ ./adapters/web/
 package testenv
 
 import (
@@ -43,13 +48,15 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/storage"
 	"github.com/meetbot/meetbot/storage/bolt"
-	"github.com/meetbot/meetbot/storage/etcd"
-	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
 
 // StoreEnv is the environment variable that picks the driver of every Env
 // whose Options leave Driver empty.
 const StoreEnv = "MEETBOT_TEST_STORE"
+
+// needsTag is how New fails under MEETBOT_TEST_STORE=etcd in a build
+// without the etcd backend (etcdBuilt false; noetcd.go).
+const needsTag = "MEETBOT_TEST_STORE=etcd needs -tags etcdstore"
 
 // DefaultDriver is the driver MEETBOT_TEST_STORE names (storage.Bolt when
 // unset), for tests that build their own parts on the same backend.
@@ -107,7 +114,7 @@ type Options struct {
 	// the code under test move with it, and Env.Clock is nil. The store is
 	// bbolt (an empty Driver means bolt, etcd is refused).
 	Bubble bool
-	// NoSync runs bbolt without fsync (bolt only; etcdtest's server never
+	// NoSync runs bbolt without fsync (bolt only; the etcd server never
 	// fsyncs), and with a batch delay of noSyncBatchDelay instead of 2 ms:
 	// a commit without fsync is cheap, so waiting for company only slows
 	// a test's writes down (concurrent writes are still batched).
@@ -182,6 +189,9 @@ func New(t testing.TB, o Options) *Env {
 	if o.Config.PublicURL == "" {
 		o.Config.PublicURL = "http://meet.test"
 	}
+	if DefaultDriver() == storage.Etcd && !etcdBuilt {
+		t.Fatal(needsTag)
+	}
 	if o.Driver == "" {
 		o.Driver = DefaultDriver()
 		if o.Bubble {
@@ -191,6 +201,9 @@ func New(t testing.TB, o Options) *Env {
 	switch o.Driver {
 	case storage.Bolt:
 	case storage.Etcd:
+		if !etcdBuilt {
+			t.Fatal("testenv: Options.Driver etcd needs -tags etcdstore")
+		}
 		if o.WriteFault != nil {
 			t.Skip("Options.WriteFault acts out a full disk under bbolt; etcd has no such hook (MEETBOT_TEST_STORE=etcd)")
 		}
@@ -211,7 +224,7 @@ func New(t testing.TB, o Options) *Env {
 		e.Time = e.Clock
 	}
 	if o.Driver == storage.Etcd {
-		e.etcdPrefix = etcdtest.Prefix(t)
+		e.etcdPrefix = newEtcdPrefix(t)
 	}
 	e.startSandbox()
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.serving.Load().ServeHTTP(w, r) })
@@ -248,7 +261,7 @@ func (e *Env) open() {
 			cfg.Bolt.WriteFault, cfg.Bolt.Now = e.opts.WriteFault, e.Time.Now
 		}
 	case storage.Etcd:
-		cfg.Etcd = etcd.Options{Endpoints: etcdtest.Shared(e.T), Prefix: e.etcdPrefix, Logger: e.logger()}
+		cfg.Etcd = e.etcdOptions()
 	}
 	b, err := storage.Open(context.Background(), cfg)
 	if err != nil {

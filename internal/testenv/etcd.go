@@ -9,7 +9,9 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/storage"
+	"github.com/meetbot/meetbot/storage/etcd"
 	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
 
@@ -27,17 +29,25 @@ func newEtcdPrefix(t testing.TB) string {
 	return p
 }
 
-// etcdOptions points the etcd client at this Env's prefix on the shared
-// embedded server.
-func (e *Env) etcdOptions() storage.EtcdOptions {
-	return storage.EtcdOptions{Endpoints: etcdtest.Shared(e.T), Prefix: e.etcdPrefix, Logger: e.logger()}
+// openEtcd opens this Env's prefix on the shared embedded server through
+// the storage factory, as cmd/bot opens etcd.
+func (e *Env) openEtcd() (core.Store, core.Leader) {
+	e.T.Helper()
+	b, err := storage.Open(context.Background(), storage.Config{
+		Driver: storage.Etcd,
+		Etcd:   storage.EtcdOptions{Endpoints: etcdtest.Shared(e.T), Prefix: e.etcdPrefix, Logger: e.logger()},
+	})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return b.Store, b.Leader
 }
 
 // rawEtcd returns every key and value under this Env's prefix, each
 // followed by a zero byte (RawStore on etcd).
 func (e *Env) rawEtcd() []byte {
 	e.T.Helper()
-	resp, err := e.Backend.EtcdDB.Client().Get(context.Background(), e.etcdPrefix, clientv3.WithPrefix())
+	resp, err := e.Store.(*etcd.DB).Client().Get(context.Background(), e.etcdPrefix, clientv3.WithPrefix())
 	if err != nil {
 		e.T.Fatalf("testenv: read the etcd prefix: %v", err)
 	}

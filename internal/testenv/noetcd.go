@@ -5,13 +5,14 @@ package testenv
 import (
 	"testing"
 
-	"github.com/meetbot/meetbot/storage"
+	"github.com/meetbot/meetbot/core"
 )
 
 // etcdBuilt says this build has no etcd backend: without the build tag
-// etcdstore the embedded etcd server is not linked, which keeps every test
-// binary that imports testenv about 600 packages smaller. New then fails a
-// test that asks for etcd (needsTag) before it could run on bbolt instead.
+// etcdstore neither the embedded etcd server nor the etcd client is linked,
+// which keeps every test binary that imports testenv about 290 packages
+// smaller. New then fails a test that asks for etcd (needsTag) before it
+// could run on bbolt instead.
 const etcdBuilt = false
 
 // newEtcdPrefix is never reached: New fails first (needsTag).
@@ -21,11 +22,11 @@ func newEtcdPrefix(t testing.TB) string {
 	return ""
 }
 
-// etcdOptions is never reached: New fails first (needsTag).
-func (e *Env) etcdOptions() storage.EtcdOptions {
+// openEtcd is never reached: New fails first (needsTag).
+func (e *Env) openEtcd() (core.Store, core.Leader) {
 	e.T.Helper()
 	e.T.Fatal(needsTag)
-	return storage.EtcdOptions{}
+	return nil, nil
 }
 
 // rawEtcd is never reached: New fails first (needsTag).

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
-
-	"github.com/meetbot/meetbot/storage"
 )
 
 // fatalTB records the first Fatal of the code under test and ends its
@@ -47,8 +45,8 @@ func newFails(tb *fatalTB, o Options) (returned bool) {
 // every kind of Env (a bubble Env is always on bbolt, yet the run asked
 // for etcd and gets none), instead of running the test on bbolt.
 func TestStoreEnvEtcdNeedsTag(t *testing.T) {
-	t.Setenv(StoreEnv, storage.Etcd)
-	for name, o := range map[string]Options{"default": {}, "bubble": {Bubble: true}, "bolt asked": {Driver: storage.Bolt}} {
+	t.Setenv(StoreEnv, Etcd)
+	for name, o := range map[string]Options{"default": {}, "bubble": {Bubble: true}, "bolt asked": {Driver: Bolt}} {
 		tb := &fatalTB{TB: t}
 		if newFails(tb, o) {
 			t.Fatalf("%s: New returned an Env under %s=etcd without -tags etcdstore", name, StoreEnv)
@@ -62,9 +60,9 @@ func TestStoreEnvEtcdNeedsTag(t *testing.T) {
 // TestDriverEtcdNeedsTag checks the same for an Env that asks for etcd in
 // its Options, whatever the environment says.
 func TestDriverEtcdNeedsTag(t *testing.T) {
-	t.Setenv(StoreEnv, storage.Bolt)
+	t.Setenv(StoreEnv, Bolt)
 	tb := &fatalTB{TB: t}
-	if newFails(tb, Options{Driver: storage.Etcd}) {
+	if newFails(tb, Options{Driver: Etcd}) {
 		t.Fatal("New returned an Env with Options.Driver etcd without -tags etcdstore")
 	}
 	if want := "testenv: Options.Driver etcd needs -tags etcdstore"; tb.fatal != want {

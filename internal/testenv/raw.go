@@ -3,8 +3,6 @@ package testenv
 import (
 	"os"
 	"path/filepath"
-
-	"github.com/meetbot/meetbot/storage"
 )
 
 // RawStore returns every byte the store holds as it sits at rest: the bbolt
@@ -13,7 +11,7 @@ import (
 // it, whichever driver they run on.
 func (e *Env) RawStore() []byte {
 	e.T.Helper()
-	if e.Driver == storage.Etcd {
+	if e.Driver == Etcd {
 		return e.rawEtcd()
 	}
 	raw, err := os.ReadFile(filepath.Join(e.Dir, "meetbot.db"))

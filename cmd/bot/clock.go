@@ -22,6 +22,14 @@ import (
 // with the same value, each life of a restarted bot included, shares one
 // timeline, whenever it was started. Unset, the bot runs on the wall clock.
 // The bot logs a warning when it is set; in production it never is.
+//
+// The scaled clock is core's and the scheduler's "now" (meetings' windows,
+// reminders, rooms, join links, retries, the jobs kept for pruning). What
+// is not about meetings stays on real time: HTTP, call and job deadlines,
+// the scheduler's drain and backoff after a store error, recovery's bound,
+// Slack request signatures, the chat adapters' caches and delivery keys,
+// the RealtimeKit call budget and card pacing, and the room poller (the
+// video service stamps sessions in real time; a soak has no participants).
 const clockEnv = "MEETBOT_CLOCK"
 
 // maxClockRate bounds RATE: at 1000 a minute's window lasts 60 ms of real
@@ -69,9 +77,9 @@ func parseClock(v string) (*scaledClock, error) {
 	if err != nil {
 		return nil, bad("the epoch is not an RFC 3339 time")
 	}
-	// Keep (now - epoch) * rate inside time.Duration for a century either
-	// way, whatever the machine's clock says.
-	if d := time.Since(e); d > 100*365*24*time.Hour/time.Duration(math.Ceil(r)) || d < -100*365*24*time.Hour/time.Duration(math.Ceil(r)) {
+	// Keep (now - epoch) * rate inside time.Duration (292 years) for a
+	// century of the process either way.
+	if time.Since(e).Abs() > time.Duration(float64(100*365*24*time.Hour)/max(r, 1)) {
 		return nil, bad("the epoch is too far from now for this rate")
 	}
 	return &scaledClock{epoch: e.UTC(), rate: r}, nil

@@ -24,9 +24,10 @@ type Report struct {
 	// one a loaded machine made the harness go to (slowDown). Every time
 	// below is on the bot's clock but Restarts.
 	Rates []float64
-	// Slot is the time between two kill slots' starts, and Restarts how
-	// long each restart took from its SIGKILL to /readyz, in real time: a
-	// restart longer than a slot pushes the next kill later.
+	// Slot is the time between two kill slots' starts (on the bot's
+	// clock), and Restarts how long each restart took from its SIGKILL to
+	// /readyz, in real time: a restart longer than a slot pushes the next
+	// kill later.
 	Slot     time.Duration
 	Restarts []time.Duration
 

@@ -31,6 +31,9 @@ type committer struct {
 	// otherwise, and ServeHTTP asks KnownInbox first.
 	fresh freshInbox
 
+	// maxGroup is the package's maxGroup; tests lower it.
+	maxGroup int
+
 	mu      sync.Mutex
 	writing bool // the write loop runs
 	queue   []*commitReq
@@ -45,7 +48,7 @@ type freshInbox interface {
 }
 
 func newCommitter(inbox core.RoomInbox) *committer {
-	c := &committer{inbox: inbox}
+	c := &committer{inbox: inbox, maxGroup: maxGroup}
 	c.fresh, _ = inbox.(freshInbox)
 	return c
 }
@@ -75,7 +78,8 @@ func (c *committer) accept(e *core.InboxEntry) (stored bool, err error) {
 	return !r.dup, r.err
 }
 
-// loop writes the queue in groups of at most maxGroup until it is empty.
+// loop writes the queue in groups of at most c.maxGroup until it is
+// empty.
 func (c *committer) loop() {
 	for {
 		c.mu.Lock()
@@ -84,7 +88,7 @@ func (c *committer) loop() {
 			c.mu.Unlock()
 			return
 		}
-		batch := c.queue[:min(len(c.queue), maxGroup)]
+		batch := c.queue[:min(len(c.queue), c.maxGroup)]
 		if len(batch) == len(c.queue) {
 			c.queue = nil // the next group starts a new array; batch keeps this one
 		} else {

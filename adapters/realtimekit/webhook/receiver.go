@@ -147,11 +147,14 @@ func New(opts Options) (*Receiver, error) {
 	}, nil
 }
 
-// Header names RealtimeKit sends.
+// Header names RealtimeKit sends (rtk-signature, rtk-uuid and
+// rtk-webhook-id), spelled in net/http's canonical form so that
+// Header.Get finds them without building the canonical key on every
+// delivery.
 const (
-	headerSignature = "rtk-signature"
-	headerUUID      = "rtk-uuid"
-	headerWebhookID = "rtk-webhook-id"
+	headerSignature = "Rtk-Signature"
+	headerUUID      = "Rtk-Uuid"
+	headerWebhookID = "Rtk-Webhook-Id"
 )
 
 // ServeHTTP takes one delivery: 413 over MaxBody, 401 for a missing or bad

@@ -13,6 +13,7 @@ import (
 	"github.com/meetbot/meetbot/core/scheduler"
 	"github.com/meetbot/meetbot/internal/testenv"
 	"github.com/meetbot/meetbot/storage"
+	"github.com/meetbot/meetbot/storage/bolt"
 	"github.com/meetbot/meetbot/storage/etcd"
 	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 	"github.com/meetbot/meetbot/storage/internal/dump"
@@ -100,10 +101,14 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 	ctx := context.Background()
 	te := testenv.New(t, testenv.Options{Driver: storage.Bolt, NoSync: true})
 	code := fixture(t, te)
+	// The Env's bbolt store as the factory's Backend (testenv opens bbolt
+	// itself, so that its test binaries do not link the etcd driver).
+	db := te.Store.(*bolt.DB)
+	from := &storage.Backend{Driver: storage.Bolt, Store: db, Leader: te.Leader(), Pruner: db, BoltDB: db}
 
 	var items []dump.Item
 	var want dump.Counts
-	if err := te.Backend.BoltDB.Export(ctx, func(it dump.Item) error { items = append(items, it); want.Add(it); return nil }); err != nil {
+	if err := from.BoltDB.Export(ctx, func(it dump.Item) error { items = append(items, it); want.Add(it); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if want.Meetings != 3 || want.Participants != 1 || want.Secrets == 0 || want.Jobs == 0 || want.Counters != 1 || want.Users == 0 || want.Workspaces != 1 || want.Installations != 1 || want.Once != 1 || want.Attendance != 1 {
@@ -120,7 +125,7 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 		return b
 	}
 	target := open()
-	got, err := storage.Migrate(ctx, te.Backend, target)
+	got, err := storage.Migrate(ctx, from, target)
 	if err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
@@ -231,7 +236,7 @@ func TestMigrateBoltToEtcd(t *testing.T) {
 	}
 
 	// A second migration into the same prefix is refused before writing.
-	again, err := storage.Migrate(ctx, te.Backend, open())
+	again, err := storage.Migrate(ctx, from, open())
 	if core.ErrorCode(err) != core.ECONFLICT || !strings.Contains(err.Error(), "already holds") || !strings.Contains(err.Error(), prefix) || again.Meetings != 0 {
 		t.Fatalf("second migrate: %v", err)
 	}

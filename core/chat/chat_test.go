@@ -9,7 +9,6 @@ import (
 	"github.com/meetbot/meetbot/core"
 	"github.com/meetbot/meetbot/core/chat"
 	"github.com/meetbot/meetbot/internal/testenv"
-	"github.com/meetbot/meetbot/storage"
 )
 
 var ny = testenv.MustZone("America/New_York")
@@ -124,7 +123,7 @@ func TestJoinReplyIsPrivate(t *testing.T) {
 func TestInternalErrorsAreGeneric(t *testing.T) {
 	t.Parallel()
 	env := testenv.New(t, testenv.Options{})
-	if env.Driver == storage.Etcd {
+	if env.Driver == testenv.Etcd {
 		// The test makes its internal error by closing the store; a closed
 		// etcd client is an unreachable store (its own plain sentence).
 		t.Skip("closing an etcd store makes it unreachable (EUNAVAILABLE), not an internal error")

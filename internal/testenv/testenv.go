@@ -1,7 +1,7 @@
 // Package testenv builds a core.Service on real parts for tests: a store
-// opened through the storage factory (a bbolt file in t.TempDir(), or a
-// unique key prefix on the embedded etcd server of storage/etcd/etcdtest)
-// and the official RealtimeKit SDK talking to the sandbox through an
+// (a bbolt file in t.TempDir(), or a unique key prefix on the embedded etcd
+// server of storage/etcd/etcdtest, opened through the storage factory) and
+// the official RealtimeKit SDK talking to the sandbox through an
 // in-process HTTP transport (HandlerTransport), no socket. Only time is
 // fake, so tests advance it instead of sleeping. It is test support,
 // imported only from _test.go files.
@@ -19,9 +19,16 @@
 //
 // The driver comes from Options.Driver, else from the environment variable
 // MEETBOT_TEST_STORE (bolt or etcd; default bolt), so one variable runs the
-// scheduler and adapter suites on either backend:
+// scheduler and adapter suites on either backend. The etcd backend is
+// built only with the build tag etcdstore (etcd.go): the embedded etcd
+// server and the etcd client with gRPC that the storage factory brings
+// (about 330 packages of core/chat's 600) took most of the time spent
+// linking each test binary that imports testenv, so the default build opens
+// bbolt itself, as the factory's bolt driver does, and links neither. Without the tag an
+// Env asked for etcd fails its test at once (noetcd.go) rather than
+// quietly running on bbolt:
 //
-//	MEETBOT_TEST_STORE=etcd go test ./core/scheduler/ ./adapters/web/
+//	MEETBOT_TEST_STORE=etcd go test -tags etcdstore ./core/scheduler/ ./adapters/web/
 package testenv
 
 import (
@@ -41,23 +48,36 @@ import (
 	"github.com/meetbot/meetbot/adapters/realtimekit"
 	"github.com/meetbot/meetbot/adapters/realtimekit/sandbox"
 	"github.com/meetbot/meetbot/core"
-	"github.com/meetbot/meetbot/storage"
 	"github.com/meetbot/meetbot/storage/bolt"
-	"github.com/meetbot/meetbot/storage/etcd"
-	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
+)
+
+// The drivers an Env runs on, by the names storage.Bolt and storage.Etcd
+// give them (etcd_test.go checks they agree). They are repeated here so that a
+// test asks which store it runs on without importing storage, whose etcd
+// driver would link the etcd client and gRPC into every test binary.
+const (
+	Bolt = "bolt"
+	Etcd = "etcd"
 )
 
 // StoreEnv is the environment variable that picks the driver of every Env
-// whose Options leave Driver empty.
+// whose Options leave Driver empty. While it says etcd, a build without the
+// tag etcdstore fails every New (needsTag), even for an Env that would be
+// on bbolt anyway (Options.Bubble, an explicit Driver), so a run meant for
+// etcd cannot pass on bbolt alone.
 const StoreEnv = "MEETBOT_TEST_STORE"
 
-// DefaultDriver is the driver MEETBOT_TEST_STORE names (storage.Bolt when
+// needsTag is how New fails under MEETBOT_TEST_STORE=etcd in a build
+// without the etcd backend (etcdBuilt false; noetcd.go).
+const needsTag = "MEETBOT_TEST_STORE=etcd needs -tags etcdstore"
+
+// DefaultDriver is the driver MEETBOT_TEST_STORE names (Bolt when
 // unset), for tests that build their own parts on the same backend.
 func DefaultDriver() string {
 	if d := os.Getenv(StoreEnv); d != "" {
 		return d
 	}
-	return storage.Bolt
+	return Bolt
 }
 
 // SyncBuffer is a log sink safe for concurrent writers, so tests can assert
@@ -107,12 +127,12 @@ type Options struct {
 	// the code under test move with it, and Env.Clock is nil. The store is
 	// bbolt (an empty Driver means bolt, etcd is refused).
 	Bubble bool
-	// NoSync runs bbolt without fsync (bolt only; etcdtest's server never
+	// NoSync runs bbolt without fsync (bolt only; the etcd server never
 	// fsyncs), and with a batch delay of noSyncBatchDelay instead of 2 ms:
 	// a commit without fsync is cheap, so waiting for company only slows
 	// a test's writes down (concurrent writes are still batched).
 	NoSync bool
-	// Driver is storage.Bolt or storage.Etcd; empty means DefaultDriver().
+	// Driver is Bolt or Etcd; empty means DefaultDriver().
 	Driver   string
 	Config   core.Config   // default: New York zone, PublicURL http://meet.test
 	Start    time.Time     // clock start; default T0
@@ -138,11 +158,9 @@ type Env struct {
 	T       testing.TB
 	Dir     string
 	Service *core.Service
-	// Store is the backend's store; Backend has the rest (Leader, Watch,
-	// the driver's name).
-	Store   core.Store
-	Backend *storage.Backend
-	// Driver is the driver this Env runs on (storage.Bolt or storage.Etcd).
+	// Store is the backend's store (a *bolt.DB, or an *etcd.DB).
+	Store core.Store
+	// Driver is the driver this Env runs on (Bolt or Etcd).
 	Driver  string
 	Sandbox *sandbox.Server
 	Conf    *realtimekit.Client
@@ -156,6 +174,8 @@ type Env struct {
 	Logs   *SyncBuffer
 	Config core.Config
 	opts   Options
+	// leader is the backend's core.Leader (Leader).
+	leader core.Leader
 	// etcdPrefix is this Env's keyspace on the shared etcd server, kept
 	// across Restart.
 	etcdPrefix string
@@ -182,22 +202,28 @@ func New(t testing.TB, o Options) *Env {
 	if o.Config.PublicURL == "" {
 		o.Config.PublicURL = "http://meet.test"
 	}
+	if DefaultDriver() == Etcd && !etcdBuilt {
+		t.Fatal(needsTag)
+	}
 	if o.Driver == "" {
 		o.Driver = DefaultDriver()
 		if o.Bubble {
-			o.Driver = storage.Bolt
+			o.Driver = Bolt
 		}
 	}
 	switch o.Driver {
-	case storage.Bolt:
-	case storage.Etcd:
+	case Bolt:
+	case Etcd:
+		if !etcdBuilt {
+			t.Fatal("testenv: Options.Driver etcd needs -tags etcdstore")
+		}
 		if o.WriteFault != nil {
 			t.Skip("Options.WriteFault acts out a full disk under bbolt; etcd has no such hook (MEETBOT_TEST_STORE=etcd)")
 		}
 	default:
 		t.Fatalf("testenv: driver %q is neither bolt nor etcd (%s)", o.Driver, StoreEnv)
 	}
-	if o.Bubble && o.Driver != storage.Bolt {
+	if o.Bubble && o.Driver != Bolt {
 		t.Fatalf("testenv: Options.Bubble needs the bolt driver, not %s: the etcd client's sockets would keep the bubble's time still", o.Driver)
 	}
 	e := &Env{T: t, Dir: t.TempDir(), Logs: &SyncBuffer{}, Config: o.Config, Driver: o.Driver, opts: o}
@@ -210,8 +236,8 @@ func New(t testing.TB, o Options) *Env {
 		e.Clock = NewClock(o.Start)
 		e.Time = e.Clock
 	}
-	if o.Driver == storage.Etcd {
-		e.etcdPrefix = etcdtest.Prefix(t)
+	if o.Driver == Etcd {
+		e.etcdPrefix = newEtcdPrefix(t)
 	}
 	e.startSandbox()
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.serving.Load().ServeHTTP(w, r) })
@@ -236,27 +262,13 @@ func New(t testing.TB, o Options) *Env {
 // open (re)opens the store and builds a service on it, as a process start does.
 func (e *Env) open() {
 	e.T.Helper()
-	cfg := storage.Config{Driver: e.Driver}
-	switch e.Driver {
-	case storage.Bolt:
-		cfg.BoltPath = filepath.Join(e.Dir, "meetbot.db")
-		cfg.Bolt = bolt.Options{NoSync: e.opts.NoSync}
-		if e.opts.NoSync {
-			cfg.Bolt.MaxBatchDelay = noSyncBatchDelay
-		}
-		if e.opts.WriteFault != nil {
-			cfg.Bolt.WriteFault, cfg.Bolt.Now = e.opts.WriteFault, e.Time.Now
-		}
-	case storage.Etcd:
-		cfg.Etcd = etcd.Options{Endpoints: etcdtest.Shared(e.T), Prefix: e.etcdPrefix, Logger: e.logger()}
+	if e.Driver == Etcd {
+		e.Store, e.leader = e.openEtcd()
+	} else {
+		e.Store, e.leader = e.openBolt()
 	}
-	b, err := storage.Open(context.Background(), cfg)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	e.Backend, e.Store = b, b.Store
-	store := b.Store
-	e.T.Cleanup(func() { _ = b.Close() })
+	store := e.Store
+	e.T.Cleanup(func() { _ = store.Close() })
 	svc, err := core.NewService(context.Background(), e.Config, core.Deps{
 		Store:      store,
 		Conference: e.Conf,
@@ -268,6 +280,25 @@ func (e *Env) open() {
 		e.T.Fatal(err)
 	}
 	e.Service = svc
+}
+
+// openBolt opens the bbolt file as the storage factory's bolt driver does
+// (storage.Open: bolt.Open and bolt.NewLeader on it), without linking the
+// factory's etcd driver.
+func (e *Env) openBolt() (core.Store, core.Leader) {
+	e.T.Helper()
+	o := bolt.Options{NoSync: e.opts.NoSync}
+	if e.opts.NoSync {
+		o.MaxBatchDelay = noSyncBatchDelay
+	}
+	if e.opts.WriteFault != nil {
+		o.WriteFault, o.Now = e.opts.WriteFault, e.Time.Now
+	}
+	db, err := bolt.Open(filepath.Join(e.Dir, "meetbot.db"), o)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return db, bolt.NewLeader(db)
 }
 
 // logger writes to Options.LogSink, else to Logs, at debug level so tests
@@ -316,7 +347,7 @@ func (e *Env) RestartSandbox() {
 }
 
 // Leader is the backend's core.Leader, for tests that run a scheduler.
-func (e *Env) Leader() core.Leader { return e.Backend.Leader }
+func (e *Env) Leader() core.Leader { return e.leader }
 
 // Workspace is the workspace Actor puts users in.
 var Workspace = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}

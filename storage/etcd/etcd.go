@@ -182,7 +182,9 @@ func (db *DB) bounded(ctx context.Context) (context.Context, context.CancelFunc)
 
 // storeErr maps a client error to core's codes: anything that means the
 // cluster could not answer is EUNAVAILABLE with UnavailableMessage; a
-// caller's own cancellation stays as it is.
+// request the cluster refused as malformed is EINTERNAL (telling the user
+// to try again later would be wrong); a caller's own cancellation stays as
+// it is.
 func storeErr(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -196,6 +198,14 @@ func storeErr(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, rpctypes.ErrPermissionDenied) || errors.Is(err, rpctypes.ErrAuthFailed) {
 		return core.Wrap(core.EINTERNAL, err, "meetbot's store refused its credentials; ask the operator to check storage.etcd.")
+	}
+	var refused rpctypes.EtcdError
+	if status.Code(err) == codes.InvalidArgument || (errors.As(err, &refused) && refused.Code() == codes.InvalidArgument) {
+		// The cluster answered and refused the request itself (a duplicate
+		// key in one txn, too many operations, a request over its size
+		// limit): retrying cannot help and the operator cannot fix it, so
+		// it is a defect of this process, not an outage.
+		return core.Wrap(core.EINTERNAL, err, "meetbot's store refused a request it built wrongly; this is a bug, please report it.")
 	}
 	if ctx.Err() == nil && status.Code(err) == codes.Canceled {
 		// Nobody cancelled the call, so the client itself is closing: a

@@ -104,10 +104,11 @@ func NewCluster(dir string, n int) (*Cluster, error) {
 	c := &Cluster{}
 	for _, cfg := range cfgs {
 		d, err := newDoor(cfg.ListenClientUrls[0].Host)
-		if err != nil {
-			return nil, err
+		if err == nil {
+			err = d.open()
 		}
-		if err := d.open(); err != nil {
+		if err != nil {
+			c.Stop() // closes the doors opened so far
 			return nil, err
 		}
 		u := url.URL{Scheme: "http", Host: d.addr}

@@ -30,6 +30,14 @@ var ws = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
 // its record (the deposed leader's completion was refused), which the test
 // counts and reports. Leadership must move on every kill; the failover gap
 // is logged, not asserted.
+//
+// Under -race the run is smaller (at most 200 meetings, 6 kills) and
+// scheduling stops once the last kill's new leader has run a job. Every
+// reminder scheduled until then must still be posted and recorded once,
+// including the backlog of up to 60 in flight across the last kill; the
+// ones the loop used to schedule after it (a fifth to a quarter of the
+// run) fell due with no kill left to come, so they proved only what the
+// calm stretches between kills prove already.
 func TestFailoverExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about a minute of real-time failover; run without -short")
@@ -72,13 +80,21 @@ func TestFailoverExactlyOnce(t *testing.T) {
 		unplanned int
 	)
 	next := make(chan int)
+	// stopped ends scheduling after the last kill, under -race (see the
+	// doc comment); issued counts the schedules handed to the workers.
+	var stopped atomic.Bool
+	var issued atomic.Int64
 	go func() {
 		defer close(next)
 		for i := range meetings {
-			if err := h.ev.wait(5*time.Minute, func() bool { return i < h.ev.ndeliver+backlog }); err != nil {
+			if err := h.ev.wait(5*time.Minute, func() bool { return stopped.Load() || i < h.ev.ndeliver+backlog }); err != nil {
 				t.Errorf("reminders stopped going out at %d: %v", i, err)
 				return
 			}
+			if stopped.Load() {
+				return
+			}
+			issued.Add(1)
 			next <- i
 		}
 	}()
@@ -183,6 +199,12 @@ func TestFailoverExactlyOnce(t *testing.T) {
 		t.Logf("kill %d: %s %s; %s leads", k, how, owner, newOwner)
 		k++
 	}
+	if raceEnabled {
+		stopped.Store(true)
+		h.ev.mu.Lock()
+		h.ev.cond.Broadcast() // a scheduler waiting on the backlog sees it
+		h.ev.mu.Unlock()
+	}
 	wg.Wait()
 
 	// Wait until every acknowledged reminder is recorded done.
@@ -214,8 +236,8 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	stored := storedJobs(t, h, expected)
 	h.ev.mu.Lock()
 	defer h.ev.mu.Unlock()
-	if want+unplanned < meetings*9/10 {
-		t.Errorf("only %d of %d schedules were acknowledged", want, meetings)
+	if n := int(issued.Load()); want+unplanned < n*9/10 {
+		t.Errorf("only %d of %d schedules were acknowledged", want, n)
 	}
 	once, redelivered := 0, 0
 	after := map[string]int{} // what became of the first post of a redelivered reminder
@@ -255,8 +277,8 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	if refusal != nil {
 		t.Logf("a refused record: %v", refusal)
 	}
-	t.Logf("%d reminders acknowledged (%d schedules unanswered by a crashing replica, %d created after their reminder time): %d posted exactly once, %d posted again after a kill between post and record (first post's record refused: %d, never made: %d), 0 lost",
-		want, unanswer, unplanned, once, redelivered, after["refused"], after["unrecorded"])
+	t.Logf("%d schedules, %d reminders acknowledged (%d schedules unanswered by a crashing replica, %d created after their reminder time): %d posted exactly once, %d posted again after a kill between post and record (first post's record refused: %d, never made: %d), 0 lost",
+		issued.Load(), want, unanswer, unplanned, once, redelivered, after["refused"], after["unrecorded"])
 	if len(gaps) > 0 {
 		t.Logf("failover (kill → first job done by the new leader) over %d kills: min %v, median %v, max %v",
 			len(gaps), gaps[0].Round(time.Millisecond), gaps[len(gaps)/2].Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))

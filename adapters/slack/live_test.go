@@ -156,10 +156,9 @@ func testLiveCardEscapesNames(t *testing.T) {
 // client to a fake Web API) with the real pacing, in a synctest bubble: a
 // first join redraws CardSettle (1 s) after it, and a join right after a
 // redraw waits out CardEvery (5 s), give or take the store's write
-// batching (near). The seconds
-// are the bubble's, so the test takes none of them, and the latencies it
-// asserts are the ones the code imposes, which wall time on a loaded
-// machine could not tell apart from the machine's own delay.
+// batching (near). The seconds are the bubble's, so the test takes none of
+// them, and the latencies it asserts are the ones the code imposes, which
+// wall time on a loaded machine could not tell apart from its own delay.
 func TestJoinToCardLatency(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, testJoinToCardLatency)

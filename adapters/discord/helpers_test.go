@@ -56,7 +56,9 @@ type harness struct {
 func newHarness(t testing.TB, tune ...func(*discord.Options)) *harness {
 	t.Helper()
 	h := &harness{api: newFakeAPI(t)}
-	h.env = testenv.New(t, testenv.Options{})
+	// NoSync: these tests check what is answered and stored, not what a
+	// power cut leaves; the fsyncs only made each write wait on the disk.
+	h.env = testenv.New(t, testenv.Options{NoSync: true})
 	o := discord.Options{
 		Service:       h.env.Service,
 		Store:         h.env.Store,

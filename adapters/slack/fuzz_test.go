@@ -22,7 +22,7 @@ import (
 // 413, and a 200 with a body must be a JSON message; an altered one must
 // always be refused.
 func FuzzSignedForm(f *testing.F) {
-	env := testenv.New(f, testenv.Options{})
+	env := testenv.New(f, testenv.Options{NoSync: true})
 	a := slack.New(slack.Options{
 		Service:         env.Service,
 		SigningSecret:   secret,

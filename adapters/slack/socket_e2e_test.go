@@ -352,7 +352,7 @@ func TestSocketE2EAcksAfterShutdown(t *testing.T) {
 	t.Parallel()
 	const inFlight = 25 // more than slack-go's 20 queued responses
 	deadline := time.Now().Add(e2eTimeout)
-	env := testenv.New(t, testenv.Options{})
+	env := testenv.New(t, testenv.Options{NoSync: true})
 	api, hk := newFakeAPI(t), newHooks(t)
 	held := heldTokens{teamTokens: teamTokens{"T1": "xoxb-t1"}, arrived: make(chan struct{}, 4*inFlight), release: make(chan struct{})}
 	a := slack.New(slack.Options{Service: env.Service, Logger: zerolog.New(env.Logs), Tokens: held,

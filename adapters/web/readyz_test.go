@@ -22,7 +22,7 @@ import (
 // leads; a store that cannot be reached is 503 with its plain sentence,
 // and an internal failure's text never reaches the body.
 func TestReadyzReplicaJSON(t *testing.T) {
-	te := testenv.New(t, testenv.Options{})
+	te := testenv.New(t, testenv.Options{NoSync: true})
 	var leading atomic.Bool
 	var fail atomic.Pointer[error]
 	ready := func(ctx context.Context) error {

@@ -70,7 +70,9 @@ func newEnv(tb testing.TB, o envOpts) *env {
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := o.cfg
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
-	te := testenv.New(tb, testenv.Options{Config: cfg, JoinKey: o.joinKey, LogSink: o.logger, CallTimeout: 5 * time.Second})
+	// NoSync: these tests check what is answered and stored, not what a
+	// power cut leaves; the fsyncs only made each write wait on the disk.
+	te := testenv.New(tb, testenv.Options{Config: cfg, JoinKey: o.joinKey, LogSink: o.logger, CallTimeout: 5 * time.Second, NoSync: true})
 	e := &env{tb: tb, clock: te.Clock, logs: te.Logs, sb: te.Sandbox, store: te.Store, svc: te.Service, srv: srv}
 	var sink io.Writer = e.logs
 	if o.logger != nil {

@@ -54,6 +54,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	te := testenv.New(t, testenv.Options{
 		Config:      core.Config{PublicURL: "http://" + srv.Listener.Addr().String(), LinkTTL: time.Hour},
 		CallTimeout: 5 * time.Second,
+		NoSync:      true, // what is answered and stored, not what a power cut leaves
 	})
 	e := &env{t: t, te: te, clock: te.Clock, svc: te.Service, srv: srv}
 	base := o.kitBase

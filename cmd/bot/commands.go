@@ -74,7 +74,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		Open: func(ctx context.Context) ([]string, time.Time, error) {
 			return a.svc.OpenWindows(ctx, core.WorkspaceKey{Platform: core.PlatformConsole, ID: console.WorkspaceID})
 		},
-		Clock: core.SystemClock,
+		Clock: a.clock,
 		Out:   stderr,
 		URL:   a.svc.Config().PublicURL,
 		Zone:  a.svc.Config().DefaultTimeZone,

@@ -14,6 +14,11 @@
 //	                                         exit 0 if a running meetbot answers /healthz (/readyz)
 //
 // Only this package wires adapters and storage to core.
+//
+// MEETBOT_CLOCK=RATEx@EPOCH (for example 6x@2026-12-04T02:40:00Z) runs the
+// process on a clock RATE times faster than real time from EPOCH on, for
+// soak tests only (cmd/soak): see clock.go. It is logged as a warning at
+// start, and a malformed value stops the start; production never sets it.
 package main
 
 import (

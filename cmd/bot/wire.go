@@ -66,6 +66,11 @@ type app struct {
 	// otherwise) and sandboxRoot its base URL, for room events.
 	sandbox     *sandbox.Server
 	sandboxRoot string
+	// clock is the process's "now" (core's and the scheduler's): the wall
+	// clock, or the scaled test clock MEETBOT_CLOCK asks for (clock.go),
+	// which scaled then holds too.
+	clock  core.Clock
+	scaled *scaledClock
 }
 
 // newLogger builds the injected logger; nothing uses zerolog's global one.
@@ -107,6 +112,9 @@ func buildApp(ctx context.Context, cfg Config, log zerolog.Logger, getenv func(s
 			a.close()
 		}
 	}()
+	if err := a.setClock(getenv); err != nil {
+		return nil, err
+	}
 	publicURL, err := a.listen()
 	if err != nil {
 		return nil, err
@@ -293,6 +301,7 @@ func (a *app) newService(ctx context.Context, conf core.Conference, publicURL st
 	}, core.Deps{
 		Store:      a.store,
 		Conference: conf,
+		Clock:      a.clock,
 		Logger:     a.log.With().Str("component", "core").Logger(),
 		Sealer:     sealer,
 		Observer:   a.observer(),
@@ -304,7 +313,7 @@ func (a *app) newService(ctx context.Context, conf core.Conference, publicURL st
 	a.notify = newPlatformNotifier(a.log.With().Str("component", "notify").Logger(), a.observer())
 	svc.SetNotifier(a.notify)
 	a.firstLead = make(chan struct{})
-	a.sched = scheduler.New(scheduler.Options{
+	a.sched = scheduler.New(a.schedulerClock(scheduler.Options{
 		Store:  a.store,
 		Runner: svc,
 		Leader: a.backend.Leader,
@@ -312,7 +321,7 @@ func (a *app) newService(ctx context.Context, conf core.Conference, publicURL st
 		Owner:  a.replica,
 		OnLead: a.onLead,
 		OnRun:  a.observeJob,
-	})
+	}))
 	svc.SetWaker(a.sched.Wake)
 	return nil
 }
@@ -419,7 +428,9 @@ func (a *app) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := a.backend.Pruner.PruneJobs(ctx, time.Now().Add(-jobRetention)); err != nil && ctx.Err() == nil {
+		// Jobs are done on the process's clock; delivery keys expire on
+		// the wall clock (the chat adapters stamp them).
+		if n, err := a.backend.Pruner.PruneJobs(ctx, a.clock.Now().Add(-jobRetention)); err != nil && ctx.Err() == nil {
 			a.log.Warn().Err(err).Msg("pruning old jobs failed")
 		} else if n > 0 {
 			a.log.Info().Int("jobs", n).Msg("old jobs pruned")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -18,13 +19,24 @@ type Report struct {
 	Acked    int // schedules answered with a meeting id
 	Unacked  int // schedules without one
 	Kills    int // SIGKILLs done
+	// Rates are the bot's clock rates, in order: 1 (the wall clock) while
+	// it schedules, then the faster one during the kills, and any slower
+	// one a loaded machine made the harness go to (slowDown). Every time
+	// below is on the bot's clock but Restarts.
+	Rates []float64
+	// Slot is the time between two kill slots' starts, and Restarts how
+	// long each restart took from its SIGKILL to /readyz, in real time: a
+	// restart longer than a slot pushes the next kill later.
+	Slot     time.Duration
+	Restarts []time.Duration
 
 	Reminders int // reminder jobs stored for the acknowledged meetings
 	Once      int // reminders posted exactly once
 	// Twice counts reminders posted twice. Explained says how many of
-	// those had a SIGKILL between the unrecorded post and the reminder's
-	// recorded completion: the process died between posting and recording,
-	// and the next life posted again (at-least-once delivery).
+	// those had a SIGKILL between the unrecorded post and the recorded one
+	// (the life that sent the first was killed before the life that sent
+	// the second): the process died between posting and recording, and a
+	// later life posted again (at-least-once delivery).
 	Twice, Explained int
 	More             int // reminders posted more than twice (never acceptable)
 	// Lost counts reminders never done, given up, or missing from the store.
@@ -62,7 +74,7 @@ func (h *harness) account(ctx context.Context, rep *Report, starts map[string]ti
 	defer db.Close()
 	ws := core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
 	byMeeting := map[string][]post{}
-	for _, p := range h.slack.reminders() {
+	for _, p := range h.posts() {
 		byMeeting[p.meeting] = append(byMeeting[p.meeting], p)
 	}
 	for id, start := range starts {
@@ -87,16 +99,19 @@ func (h *harness) account(ctx context.Context, rep *Report, starts map[string]ti
 // post no job recorded is a duplicate. It is charged to the reminder whose
 // due time is the latest at or before the post (reminders of a meeting are
 // 10 s apart and a post never precedes its due time), and it is explained
-// when a SIGKILL came between it and that reminder's recorded completion:
-// the life that posted it died before recording it, and a later life
-// posted again.
+// when a SIGKILL came between it and that reminder's recorded post: the
+// life that sent it was SIGKILLed, itself or a later one before the life
+// that sent the recorded post (each life posts under its own path, so
+// this is exact, whatever the moments the harness saw them at).
 func (h *harness) accountMeeting(rep *Report, start time.Time, jobs []core.DueJob, posts []post) {
 	recorded := map[string]bool{}
 	deliveries := make([]int, len(jobs))
 	explained := make([]int, len(jobs))
+	recordedBy := make([]int, len(jobs)) // the life of the recorded post
 	byLead := map[time.Duration]int{}
 	for i, j := range jobs {
 		byLead[j.Lead] = i
+		recordedBy[i] = math.MaxInt // none: any kill after the post explains it
 		switch {
 		case j.DoneAt.IsZero(), j.Failed:
 			rep.Lost++
@@ -111,6 +126,7 @@ func (h *harness) accountMeeting(rep *Report, start time.Time, jobs []core.DueJo
 			continue
 		}
 		recorded[posts[k].ts] = true
+		recordedBy[i] = posts[k].life
 		deliveries[i]++
 		rep.Late = append(rep.Late, j.DoneAt.Sub(start.Add(-j.Lead)))
 	}
@@ -124,7 +140,7 @@ func (h *harness) accountMeeting(rep *Report, start time.Time, jobs []core.DueJo
 			continue
 		}
 		deliveries[i]++
-		if h.killedBetween(p.at, jobs[i].DoneAt) {
+		if h.killedBetween(p.life, recordedBy[i]) {
 			explained[i]++
 		}
 	}
@@ -152,11 +168,11 @@ func (h *harness) slotOf(start, t time.Time) time.Duration {
 	return best
 }
 
-// killedBetween reports whether a SIGKILL came at or after from and before
-// to (a zero to means the reminder was never recorded: any later kill).
-func (h *harness) killedBetween(from, to time.Time) bool {
+// killedBetween reports whether a SIGKILL ended one of the lives from
+// (the one that posted) to before to (the one that recorded).
+func (h *harness) killedBetween(from, to int) bool {
 	for _, k := range h.kills {
-		if !k.Before(from) && (to.IsZero() || k.Before(to)) {
+		if from <= k.Life && k.Life < to {
 			return true
 		}
 	}
@@ -208,11 +224,12 @@ func (h *harness) accountRooms(ctx context.Context, db *bolt.DB, ws core.Workspa
 // String renders the report.
 func (r *Report) String() string {
 	return fmt.Sprintf(`meetings: %d asked, %d acknowledged, %d unanswered; SIGKILLs: %d
+bot's clock rates: %v; kill slots %v apart, restarts (SIGKILL to ready, real time): %s
 reminders: %d stored (%d per meeting); posted once: %d; posted twice: %d (a SIGKILL between the unrecorded post and the recorded one: %d); more than twice: %d
 reminders lost: %d; superseded by a later one after a restart: %d; recorded posts Slack never saw or posts never recorded: %d
-reminder lateness (done - planned): %s
+reminder lateness on the bot's clock (done - planned): %s
 rooms upstream: %d; orphans: %d; meetings without a room: %d; rooms open after their window: %d; meetings not ended: %d
-`, r.Meetings, r.Acked, r.Unacked, r.Kills, r.Reminders, r.Leads, r.Once, r.Twice, r.Explained, r.More,
+`, r.Meetings, r.Acked, r.Unacked, r.Kills, r.Rates, r.Slot.Round(time.Millisecond), summary(r.Restarts), r.Reminders, r.Leads, r.Once, r.Twice, r.Explained, r.More,
 		r.Lost, r.Superseded, r.Unmatched, summary(r.Late), r.RoomsUpstream, r.Orphans, r.NoRoom, r.OpenAfter, r.NotEnded)
 }
 

@@ -18,7 +18,10 @@
 //	go run ./cmd/soak -bot /tmp/bot
 //
 // It prints the counts and exits 1 when the run missed the bar (see
-// Report.OK). The short version runs as TestSoak in this package.
+// Report.OK). -rate N runs the bot's clock N times faster than real time
+// while it is killed (cmd/bot's MEETBOT_CLOCK; see speedUp), so the same
+// run takes about a minute of real time at -rate 4; the default, 1, is
+// real time. The short version runs as TestSoak in this package, at 6x.
 package main
 
 import (
@@ -37,6 +40,7 @@ func main() {
 	flag.IntVar(&o.Meetings, "meetings", 200, "meetings to schedule (five reminders each)")
 	flag.IntVar(&o.Minutes, "minutes", 4, "minutes their starts are spread over")
 	flag.IntVar(&o.Kills, "kills", 100, "SIGKILLs of the bot, at random moments")
+	flag.Float64Var(&o.Rate, "rate", 1, "how many times faster than real time the bot's clock runs (MEETBOT_CLOCK); 1 is real time")
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the kill moments")
 	keep := flag.Bool("keep", false, "keep the working directory (logs, config, data)")
 	flag.Parse()

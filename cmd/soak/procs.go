@@ -25,15 +25,19 @@ type proc struct {
 	done chan struct{}
 }
 
-// spawn starts bin with args, its output appended to Dir/name.log (kept
-// across restarts, so a run's log shows every life of the bot).
-func (h *harness) spawn(name, bin string, args ...string) (*proc, error) {
+// spawn starts bin with args and the harness's environment plus env, its
+// output appended to Dir/name.log (kept across restarts, so a run's log
+// shows every life of the bot).
+func (h *harness) spawn(name string, env []string, bin string, args ...string) (*proc, error) {
 	logf, err := os.OpenFile(filepath.Join(h.o.Dir, name+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = h.o.Dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -62,10 +66,16 @@ func (p *proc) stop(limit time.Duration) {
 	}
 }
 
-// startBot starts `bot serve` on the run's config and waits until /readyz
-// answers 200.
+// startBot starts the bot's next life, `bot serve` on the run's config and
+// clock, and waits until /readyz answers 200.
 func (h *harness) startBot(ctx context.Context) error {
-	p, err := h.spawn("bot", h.o.Bot, "serve", "--config", h.config)
+	if h.bot != nil {
+		h.life++
+	}
+	if err := h.writeConfig(); err != nil {
+		return err
+	}
+	p, err := h.spawn("bot", h.tl.env(), h.o.Bot, "serve", "--config", h.config)
 	if err != nil {
 		return err
 	}
@@ -124,7 +134,8 @@ func (h *harness) upstreamRooms(ctx context.Context) ([]upstreamRoom, error) {
 }
 
 // waitClosed asks the sandbox, every 100 ms, until it holds at least rooms
-// rooms and none is active (every window closed), or until limit; the
+// rooms and none is active (every window closed), or until limit (real
+// time); the
 // accounting then says what is missing. The sandbox is another process
 // and gives no other signal, so this polls, as proctest.WaitHTTP does.
 func (h *harness) waitClosed(ctx context.Context, rooms int, limit time.Time) error {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 
 // post is one reminder that reached the fake Slack Web API.
 type post struct {
+	life    int // the life of the bot that sent it (its slack.api_url)
 	meeting string
 	ts      string // the message ts answered, which the bot stores as the job's post reference
 	at      time.Time
@@ -33,7 +36,11 @@ func newSlackAPI() *slackAPI {
 func (s *slackAPI) record(r proctest.Reminder) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.posts = append(s.posts, post{meeting: r.Meeting, ts: r.TS, at: r.At})
+	life, err := strconv.Atoi(strings.TrimPrefix(r.Prefix, "life"))
+	if err != nil {
+		life = -1 // not a path the harness gave out: matches no life
+	}
+	s.posts = append(s.posts, post{life: life, meeting: r.Meeting, ts: r.TS, at: r.At})
 }
 
 // reminders returns a copy of every reminder post so far, in arrival order.

@@ -167,11 +167,21 @@ type scheduleSearch struct {
 	quotedTitle string // set when the title was quoted (then lo is 0)
 	tails       []bool // tails[k]: toks[k:] is a valid option list
 	calls       int    // time-parser calls so far
+	starved     bool   // a spend was refused during the current parse
+	seen        map[string]parsed
+}
+
+// parsed is what reading one run of words gave, and the budget it cost.
+type parsed struct {
+	w     when
+	err   error
+	calls int
 }
 
 // spend takes one time-parser call from the budget.
 func (s *scheduleSearch) spend() error {
 	if s.calls >= maxParses {
+		s.starved = true
 		return exhausted{}
 	}
 	s.calls++
@@ -180,7 +190,38 @@ func (s *scheduleSearch) spend() error {
 
 // parse reads toks[i:k] as a repetition with a time of day or, failing
 // that, as a one-off time, within the call budget.
+//
+// The same words are often read again at another place of the line (a
+// pasted block of "tomorrow 3pm with @a" holds the same few phrases
+// hundreds of times), so each reading is remembered by its words as typed.
+// Reading is a pure function of the words, the context and the budget
+// left, so a remembered answer is the one a fresh reading would give as
+// long as the budget still covers what the first reading cost; it is
+// charged that cost again, so the search stops at the same place as
+// without the memo, only without the regular expressions.
 func (s *scheduleSearch) parse(i, k int) (when, error) {
+	if s.calls >= maxParses {
+		return when{}, exhausted{}
+	}
+	key := memoKey(s.toks[i:k])
+	if p, ok := s.seen[key]; ok && s.calls+p.calls <= maxParses {
+		s.calls += p.calls
+		return p.w, p.err
+	}
+	before := s.calls
+	s.starved = false
+	w, err := s.read(i, k)
+	if !s.starved {
+		if s.seen == nil {
+			s.seen = map[string]parsed{}
+		}
+		s.seen[key] = parsed{w: w, err: err, calls: s.calls - before}
+	}
+	return w, err
+}
+
+// read is parse without the memo.
+func (s *scheduleSearch) read(i, k int) (when, error) {
 	if err := s.spend(); err != nil {
 		return when{}, err
 	}
@@ -189,6 +230,17 @@ func (s *scheduleSearch) parse(i, k int) (when, error) {
 	}
 	r, err := timeparse.Parse(join(s.toks[i:k]), s.c.Now, s.c.Location)
 	return when{one: r}, err
+}
+
+// memoKey names a run of words by how they were typed, quotes included;
+// NUL, which sanitize never lets through, separates them.
+func memoKey(toks []token) string {
+	var b strings.Builder
+	for _, t := range toks {
+		b.WriteString(t.raw)
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // ends lists the indexes where the time may end: before an option word, or

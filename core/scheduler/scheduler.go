@@ -76,6 +76,14 @@ type Options struct {
 	// half-sent and leave it to be sent again. Losing leadership still
 	// stops them at once. Default 10s.
 	Drain time.Duration
+	// MaxSleep caps one sleep of the loop; after it the loop looks again
+	// at the earliest due job. Default 1m. The loop sleeps on the standard
+	// library's timers, which run on the monotonic clock, while due times
+	// are read on Clock: a wall-clock step, a machine suspended and
+	// resumed, or a Clock that runs faster than real time (cmd/bot's
+	// MEETBOT_CLOCK, for soak tests) would otherwise leave it asleep past
+	// a due job. A job is then late by at most MaxSleep of real time.
+	MaxSleep time.Duration
 }
 
 // Scheduler is the due-job loop.
@@ -103,6 +111,7 @@ func New(o Options) *Scheduler {
 	def(&o.Rescue, 2*time.Minute)
 	def(&o.JobTimeout, o.Rescue/2)
 	def(&o.Drain, 10*time.Second)
+	def(&o.MaxSleep, time.Minute)
 	def(&o.BaseBackoff, 10*time.Second)
 	def(&o.MaxBackoff, 5*time.Minute)
 	if o.Batch <= 0 {
@@ -165,7 +174,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 // lead is the loop proper: run what is due, then sleep until the next due
-// job or a wake-up. ctx is Run's, lctx the term's (see jobContext).
+// job (at most MaxSleep) or a wake-up. ctx is Run's, lctx the term's (see
+// jobContext).
 //
 // A term starts by taking over every claim at once, whatever its age: a
 // claim left by an earlier term (a leader that died or was deposed) can no
@@ -205,7 +215,7 @@ func (s *Scheduler) lead(run, lctx context.Context) {
 			if d <= 0 {
 				continue
 			}
-			timer = time.NewTimer(d)
+			timer = time.NewTimer(min(d, s.o.MaxSleep))
 			fire = timer.C
 		}
 		select {

@@ -84,18 +84,25 @@ func checkWeek(t *testing.T, h *harness, meetings map[string]*core.Meeting, runs
 	}
 }
 
+// raceWeek is how many meetings the week tests schedule under the race
+// detector, which makes every store write and HTTP call several times
+// slower and needs no scale to see a race. 300 is more than one claim
+// batch (the scheduler's default Batch is 256): the room jobs, all due at
+// once after scheduling, are claimed in two batches and each batch is run
+// by the 32 workers at the same time, and the week after still has every
+// job kind, claims of jobs due together and reminders in due order.
+const raceWeek = 300
+
 // TestSimulatedWeek schedules many meetings at random times over a week and
 // runs the week on an injected clock: every reminder is sent exactly once,
-// in due order, and every room opens and closes at its times.
+// in due order, and every room opens and closes at its times. It runs
+// 10,000 meetings, 2,000 with -short and raceWeek under the race detector.
 func TestSimulatedWeek(t *testing.T) {
 	t.Parallel()
 	n := 10000
 	switch {
 	case raceEnabled:
-		// The race detector makes each HTTP call several times slower and
-		// needs no scale to see a race: the race pass runs 500 (every
-		// job kind, claims in batches, due order); the -short pass 2,000.
-		n = 500
+		n = raceWeek
 	case testing.Short():
 		n = 2000
 	}
@@ -110,12 +117,19 @@ func TestSimulatedWeek(t *testing.T) {
 }
 
 // TestRestartMidWeek closes the bbolt file half-way through the week and
-// continues on a reopened one: nothing lost, nothing doubled.
+// continues on a reopened one: nothing lost, nothing doubled. It runs 500
+// meetings, raceWeek under the race detector: about 140 of those have all
+// their jobs before the restart, the rest after it, and the room jobs of
+// all of them ran on the file closed.
 func TestRestartMidWeek(t *testing.T) {
 	t.Parallel()
+	n := 500
+	if raceEnabled {
+		n = raceWeek
+	}
 	h := newHarness(t, testenv.Options{})
 	start := h.env.Time.Now()
-	meetings := scheduleRandom(t, h, 500, start, 2)
+	meetings := scheduleRandom(t, h, n, start, 2)
 	h.stepTo(t, start.Add(3*24*time.Hour+7*time.Hour))
 	runs := h.drainRuns()
 	h.restart()

@@ -13,9 +13,17 @@ const maxGroup = 1024
 // committer folds the inbox appends of concurrent deliveries into one
 // AcceptInbox call: the 2xx must wait for a durable write, and one commit
 // (two fsyncs on bbolt) for many deliveries is what keeps the endpoint
-// near the cost of checking the signature. There is no timer: the first
-// caller writes at once, and whoever arrives meanwhile goes into the next
-// write, led by the first of them.
+// near the cost of checking the signature. There is no timer: a write
+// starts as soon as the one before it ends, carrying everything that
+// queued meanwhile.
+//
+// The writes run on one goroutine of their own, started by the first
+// delivery to queue when none is running and ending when the queue is
+// empty. A delivery's goroutine only queues and waits. So the next write
+// starts the moment a commit returns, before the deliveries it answered
+// are scheduled again, rather than when one of them (handed the lead)
+// gets a core back, which took one signature check's worth of time on a
+// busy machine.
 type committer struct {
 	inbox core.RoomInbox
 	// fresh is inbox when it checks the dedupe keys in the write itself
@@ -24,7 +32,7 @@ type committer struct {
 	fresh freshInbox
 
 	mu      sync.Mutex
-	leading bool
+	writing bool // the write loop runs
 	queue   []*commitReq
 }
 
@@ -46,54 +54,54 @@ type commitReq struct {
 	e    *core.InboxEntry
 	err  error
 	dup  bool          // not stored: a key of e is claimed (fresh inboxes only)
-	lead bool          // set instead of a result: this request leads next
-	done chan struct{} // closed when err is set, or lead
+	done chan struct{} // closed when err and dup are set
 }
 
 // accept stores e, sharing the write with concurrent callers. stored is
 // false, with no error, when the inbox found one of e's keys claimed.
-func (c *committer) accept(ctx context.Context, e *core.InboxEntry) (stored bool, err error) {
+// There is no giving up while waiting: the request is in a group that
+// will be written, each write is bounded by storeTimeout, and so is the
+// wait.
+func (c *committer) accept(e *core.InboxEntry) (stored bool, err error) {
 	r := &commitReq{e: e, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
-	if c.leading {
-		c.mu.Unlock()
-		// No giving up here: the request is in a group that will be
-		// written, and whoever leads next must be there to lead. Each
-		// write is bounded by storeTimeout, so the wait is too.
-		<-r.done
-		if !r.lead {
-			return !r.dup, r.err
-		}
-		c.mu.Lock() // lead the next write, which holds r
-	}
-	c.leading = true
-	batch := c.queue[:min(len(c.queue), maxGroup)]
-	c.queue = c.queue[len(batch):]
-	c.mu.Unlock()
-
-	c.write(ctx, batch)
-
-	c.mu.Lock()
-	if len(c.queue) > 0 {
-		next := c.queue[0]
-		next.lead = true
-		close(next.done) // hand the lead over; it stays leading
-	} else {
-		c.leading = false
+	if !c.writing {
+		c.writing = true
+		go c.loop()
 	}
 	c.mu.Unlock()
+	<-r.done
 	return !r.dup, r.err
 }
 
-// write stores one group and answers each of its requests except the
-// leader's own, which reads its result from its request.
-func (c *committer) write(ctx context.Context, batch []*commitReq) {
+// loop writes the queue in groups of at most maxGroup until it is empty.
+func (c *committer) loop() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		batch := c.queue[:min(len(c.queue), maxGroup)]
+		if len(batch) == len(c.queue) {
+			c.queue = nil // the next group starts a new array; batch keeps this one
+		} else {
+			c.queue = c.queue[len(batch):]
+		}
+		c.mu.Unlock()
+		c.write(batch)
+	}
+}
+
+// write stores one group and answers each of its requests.
+func (c *committer) write(batch []*commitReq) {
 	entries := make([]*core.InboxEntry, len(batch))
 	for i, r := range batch {
 		entries[i] = r.e
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	wctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	var stored []bool
 	var err error
 	if c.fresh != nil {
@@ -105,9 +113,6 @@ func (c *committer) write(ctx context.Context, batch []*commitReq) {
 	for i, r := range batch {
 		r.err = err
 		r.dup = err == nil && stored != nil && !stored[i]
-		if r.lead {
-			continue // the leader of this write; it is not waiting
-		}
 		close(r.done)
 	}
 }

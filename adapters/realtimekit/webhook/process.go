@@ -87,10 +87,10 @@ func (rc *Receiver) Drain(ctx context.Context) (int, error) {
 // dropped). The error is the store's; the handler's failure is recorded
 // on the entry instead. Callers hold drainMu.
 func (rc *Receiver) handle(ctx context.Context, e *core.InboxEntry) (handed, gone bool, err error) {
-	ev, use := rc.recall(e.ID)
-	if !use {
-		ev, use, err = Parse(e.Body, deliveryOf(e.ID))
-	}
+	// Parsed again rather than kept from ServeHTTP: it is cheap
+	// (decodePayload), and a map of events waiting for their hand-over
+	// cost every delivery more than the second parse does.
+	ev, use, err := Parse(e.Body, deliveryOf(e.ID))
 	if err != nil || !use {
 		// Stored entries parsed when they came; this is a newer build
 		// that reads them differently. Nothing to retry.

@@ -95,24 +95,15 @@ type Receiver struct {
 	commit *committer
 	wake   chan struct{}
 
-	// drainMu makes Drain passes one at a time; backoff holds, per entry
-	// whose hand-over failed, when it may be tried again.
+	// stampMu guards lastStamp, the last receive time given (see stamp).
 	stampMu   sync.Mutex
 	lastStamp time.Time
 
+	// drainMu makes Drain passes one at a time; backoff holds, per entry
+	// whose hand-over failed, when it may be tried again.
 	drainMu sync.Mutex
 	backoff map[string]time.Time
-
-	// parsed holds the events of deliveries this process stored, by entry
-	// id, so the hand-over does not parse the body a second time; an entry
-	// not here (stored before a restart, or by another replica) is parsed
-	// from the store. Bounded by maxParsed: when full it starts over.
-	parsedMu sync.Mutex
-	parsed   map[string]core.RoomEvent
 }
-
-// maxParsed bounds Receiver.parsed.
-const maxParsed = 4096
 
 var _ http.Handler = (*Receiver)(nil)
 
@@ -153,7 +144,6 @@ func New(opts Options) (*Receiver, error) {
 		commit: newCommitter(opts.Inbox),
 
 		backoff: map[string]time.Time{},
-		parsed:  make(map[string]core.RoomEvent, maxParsed),
 	}, nil
 }
 
@@ -228,7 +218,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// stored too); ClaimInbox lets only one of them through to the handler.
 	now := rc.stamp()
 	e := &core.InboxEntry{ID: id + "@" + strconv.FormatInt(now.UnixNano(), 36), Received: now, Body: body, Keys: keys}
-	stored, err := rc.commit.accept(r.Context(), e) // bounded by storeTimeout
+	stored, err := rc.commit.accept(e) // bounded by storeTimeout
 	if err != nil {
 		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")
@@ -238,7 +228,6 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rc.answer(w, http.StatusOK, "duplicate", string(ev.Kind))
 		return
 	}
-	rc.remember(e.ID, ev)
 	rc.answer(w, http.StatusAccepted, "accepted", string(ev.Kind))
 	rc.Wake()
 }
@@ -264,25 +253,6 @@ func (rc *Receiver) known(ctx context.Context, keys []string) (bool, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	return rc.opts.Inbox.KnownInbox(ctx, keys, rc.clock.Now())
-}
-
-// remember keeps the event of a stored entry for its hand-over.
-func (rc *Receiver) remember(entryID string, ev core.RoomEvent) {
-	rc.parsedMu.Lock()
-	defer rc.parsedMu.Unlock()
-	if len(rc.parsed) >= maxParsed {
-		clear(rc.parsed) // entries handed over by another replica are never recalled here
-	}
-	rc.parsed[entryID] = ev
-}
-
-// recall returns (and forgets) the event remember kept for an entry.
-func (rc *Receiver) recall(entryID string) (core.RoomEvent, bool) {
-	rc.parsedMu.Lock()
-	defer rc.parsedMu.Unlock()
-	ev, ok := rc.parsed[entryID]
-	delete(rc.parsed, entryID)
-	return ev, ok
 }
 
 // stamp is the receive time: the clock's, but always after the previous

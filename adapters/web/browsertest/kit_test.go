@@ -18,7 +18,7 @@ import (
 // so a version bump that forgets to regenerate them fails here, not in
 // people's browsers.
 func TestUIKitIntegrityMatchesPackages(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	all := packages(t)
 	files := web.UIKitFiles()
 	if len(files) < 3 {
@@ -47,7 +47,7 @@ func TestUIKitIntegrityMatchesPackages(t *testing.T) {
 // state, saying the software could not be loaded, with the retry button;
 // the tampered script never runs and init is never called.
 func TestMeetingPageWhenUIKitCannotLoad(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		edit func(file string, b []byte) []byte

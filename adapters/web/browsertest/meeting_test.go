@@ -45,6 +45,7 @@ func initCalls(t *testing.T, ctx context.Context) []initCall {
 // so above everything (no rtk-meeting covers it), with a retry button and
 // the /meet join fallback, and logs the error.
 func TestMeetingPageStartsUIKit(t *testing.T) {
+	t.Parallel() // the time to init is logged, not asserted
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	admin := ana

@@ -38,7 +38,7 @@ func checkPage(t *testing.T, ctx context.Context, name, url, heading string, wan
 // TestNoticePages: each way a link can stop working has its own plain
 // page that names the meeting by its title and says what happened.
 func TestNoticePages(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	bg := context.Background()
@@ -87,7 +87,7 @@ func TestNoticePages(t *testing.T) {
 // occurrence that is over says so and offers the next occurrence with its
 // own wait link, which opens that occurrence's wait page.
 func TestSeriesOccurrenceOverOffersTheNext(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	m := e.schedule(ana, core.ScheduleRequest{Title: "Team sync", Start: testenv.T0.Add(2 * time.Minute), Recurrence: "FREQ=WEEKLY"})
@@ -106,7 +106,7 @@ func TestSeriesOccurrenceOverOffersTheNext(t *testing.T) {
 // TestSandboxPageOnAPhone: the sandbox page's table headers fit their
 // column on a 390 px screen instead of breaking mid-word.
 func TestSandboxPageOnAPhone(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	ctx := tab(t)
 	e := newEnv(t, envOpts{sandbox: true})
 	m := e.schedule(ana, core.ScheduleRequest{Title: "Design review", Start: testenv.T0.Add(2 * time.Minute)})

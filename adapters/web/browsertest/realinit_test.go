@@ -14,7 +14,7 @@ import (
 // network is closed): the page must end in its own error state, on top,
 // within init's time limit, never an endless "Starting…".
 func TestMeetingPageRealInitFails(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	m := e.schedule(ana, core.ScheduleRequest{Title: "Design review", Start: testenv.T0.Add(2 * time.Minute)})

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"mime"
@@ -62,8 +63,8 @@ func findChromium() (string, error) {
 	return "", errors.New("no Chromium found (set MEETBOT_CHROMIUM or put chromium on PATH)")
 }
 
-// The one browser of this test binary, started by the first test that
-// needs it and stopped by TestMain.
+// The one browser of this test binary, started by TestMain (or the first
+// test that needs it) and stopped by TestMain.
 var (
 	browserOnce   sync.Once
 	browserCtx    context.Context
@@ -71,8 +72,18 @@ var (
 	browserCancel = func() {}
 )
 
+// TestMain starts the browser and unpacks the npm packages side by side
+// while the first tests set up, unless -short skips the browser tests: the
+// two take seconds each, mostly waiting, and every browser test needs both.
+// A test still waits for each through its sync.Once.
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Short() {
+		go browserOnce.Do(startBrowser)
+		go pkgOnce.Do(loadPackages)
+	}
 	code := m.Run()
+	browserOnce.Do(func() {}) // a start still under way ends before the stop
 	browserCancel()
 	os.Exit(code)
 }
@@ -154,35 +165,35 @@ var (
 // packages reads the packed packages from testdata/npm, once.
 func packages(t testing.TB) map[string]pkgFiles {
 	t.Helper()
-	pkgOnce.Do(func() {
-		pkgs = map[string]pkgFiles{}
-		for name, file := range tarballs {
-			files, err := readTarball(filepath.Join(npmDir, file))
-			if err != nil {
-				pkgErr = err
-				return
-			}
-			pkgs[name] = files
-		}
-	})
+	pkgOnce.Do(loadPackages)
 	if pkgErr != nil {
 		missing(t, "the packed npm packages are missing: "+pkgErr.Error())
 	}
 	return pkgs
 }
 
+// loadPackages reads every packed package (once, through pkgOnce).
+func loadPackages() {
+	all := map[string]pkgFiles{}
+	for name, file := range tarballs {
+		files, err := readTarball(filepath.Join(npmDir, file))
+		if err != nil {
+			pkgErr = err
+			return
+		}
+		all[name] = files
+	}
+	pkgs = all
+}
+
 // readTarball reads every regular file of an npm pack tarball, keyed by its
 // path below "package/".
 func readTarball(file string) (pkgFiles, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	gz, wait, err := gunzip(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	defer wait()
 	out := pkgFiles{}
 	tr := tar.NewReader(gz)
 	for {
@@ -206,6 +217,35 @@ func readTarball(file string) (pkgFiles, error) {
 		}
 		out[name] = b
 	}
+}
+
+// gunzip opens a gzip file for reading, through the system's gzip when
+// there is one: under the race detector compress/gzip takes some 8 s of CPU
+// for the 38 MB these packages unpack to, which is not what these tests
+// are about; gzip -dc takes a fraction of a second. wait releases it.
+func gunzip(file string) (r io.Reader, wait func(), err error) {
+	if exe, err := exec.LookPath("gzip"); err == nil {
+		cmd := exec.Command(exe, "-dc", file)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, nil, err
+		}
+		return out, func() { _, _ = io.Copy(io.Discard, out); _ = cmd.Wait() }, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return gz, func() { f.Close() }, nil
 }
 
 // cdn serves the packed packages on 127.0.0.1 as jsDelivr's npm mirror

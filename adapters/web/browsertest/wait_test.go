@@ -18,6 +18,7 @@ import (
 // called with the token on the same page (no reload, same address), never
 // before the window opened.
 func TestWaitPageSwitchesToMeeting(t *testing.T) {
+	t.Parallel() // what it asserts holds however slow the machine: see the countdown check
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	timezone(t, ctx, "Europe/Berlin")
@@ -25,26 +26,37 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 	m := e.schedule(ana, core.ScheduleRequest{Title: "Design review", Start: start})
 	opens := start.Add(-5 * time.Minute)
 
-	// The server's clock runs from 4 s before the window opens.
-	const lead = 4 * time.Second
+	// The server's clock runs from 8 s before the window opens: time for
+	// the page to load and show its countdown first on a busy machine (the
+	// test waits in parallel with the others).
+	const lead = 8 * time.Second
 	e.clock.Set(opens.Add(-lead))
 	link := e.join(bo, m.ID)
 	if !link.Early || !link.Expires.Equal(link.Window.Closes) {
-		t.Fatalf("a Join 4 s early: early %v, expires %v (window closes %v)", link.Early, link.Expires, link.Window.Closes)
+		t.Fatalf("a Join 8 s early: early %v, expires %v (window closes %v)", link.Early, link.Expires, link.Window.Closes)
 	}
 	realStart := e.tick(opens.Add(-lead))
 	openReal := realStart.Add(lead)
 
 	open(t, ctx, link.URL, "refuse")
 	waitFor(t, ctx, "the countdown", `document.getElementById("left").textContent.endsWith(" s")`, 5*time.Second)
+	// The seconds left are taken on either side of reading the text, so
+	// the check holds however long the reading takes on a busy machine.
+	leftAt := func(now time.Time) int { return int(openReal.Sub(now).Seconds()) + 1 }
+	before := time.Now()
 	text := eval[string](t, ctx, `document.getElementById("left").textContent`)
+	after := time.Now()
 	if !strings.HasSuffix(text, " s") || text == "0 s" {
 		t.Errorf("countdown shows %q, want seconds left", text)
 	}
-	if time.Now().Before(openReal) {
-		left := int(openReal.Sub(time.Now()).Seconds()) + 1
-		if text != web.Countdown(left) && text != web.Countdown(left-1) && text != web.Countdown(left+1) {
-			t.Errorf("countdown shows %q with about %d s left", text, left)
+	if after.Before(openReal) {
+		hi, lo := leftAt(before), leftAt(after)
+		ok := false
+		for left := lo - 1; left <= hi+1; left++ {
+			ok = ok || text == web.Countdown(left)
+		}
+		if !ok {
+			t.Errorf("countdown shows %q with %d to %d s left", text, lo, hi)
 		}
 	}
 	body := eval[string](t, ctx, `document.body.innerText`)
@@ -56,8 +68,12 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 	if !strings.Contains(body, "8:10 PM your time") { // 14:10 EST is 20:10 in Berlin
 		t.Errorf("wait page does not show the Berlin time of the start:\n%s", body)
 	}
-	if n := len(initCalls(t, ctx)); n != 0 {
-		t.Fatalf("init called %d times before the window opened", n)
+	// Not a count of calls so far: on a slow machine the window may have
+	// opened by now, and init rightly been called; none may come earlier.
+	for _, c := range initCalls(t, ctx) {
+		if early := openReal.Sub(time.UnixMilli(int64(c.Wall))); early > 50*time.Millisecond {
+			t.Fatalf("init called %v before the window opened", early)
+		}
 	}
 	checkA11y(t, ctx, "wait")
 	screenshots(t, ctx, "wait")
@@ -100,7 +116,7 @@ func TestWaitPageSwitchesToMeeting(t *testing.T) {
 // is then moved an hour later opens a wait page for the new time (not an
 // "ended" or "expired" page), and the server keeps answering "before".
 func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
-	t.Parallel() // no timing measured here; the timing tests run alone first
+	t.Parallel()
 	ctx := tab(t)
 	e := newEnv(t, envOpts{})
 	start := testenv.T0.Add(30 * time.Minute)
@@ -133,6 +149,7 @@ func TestWaitPageOfMovedMeetingKeepsWaiting(t *testing.T) {
 // no UI Kit to start, so at the opening the wait page loads the sandbox's
 // page of what would be joined.
 func TestSandboxWaitPageOpensTheSandboxPage(t *testing.T) {
+	t.Parallel()
 	ctx := tab(t)
 	e := newEnv(t, envOpts{sandbox: true})
 	start := testenv.T0.Add(10 * time.Minute)

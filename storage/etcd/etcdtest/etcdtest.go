@@ -27,6 +27,7 @@ type Member struct {
 	ClientURL string
 	PeerURL   string
 	cfg       *embed.Config
+	door      *door // nil for the Shared server, which never stops
 	mu        sync.Mutex
 	etcd      *embed.Etcd
 }
@@ -92,6 +93,9 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 // test (several tests of a package sharing it, each under its own Prefix);
 // the caller stops it with Stop and removes dir. StartCluster is the usual
 // way, tied to one test.
+//
+// Clients reach each member through a door of its own (a loopback relay),
+// so that Member.Stop drops them at once, as a dying process does.
 func NewCluster(dir string, n int) (*Cluster, error) {
 	cfgs, err := configs(fmt.Sprintf("c%d", prefixSeq.Add(1)), dir, n)
 	if err != nil {
@@ -99,7 +103,16 @@ func NewCluster(dir string, n int) (*Cluster, error) {
 	}
 	c := &Cluster{}
 	for _, cfg := range cfgs {
-		c.Members = append(c.Members, &Member{Name: cfg.Name, Dir: cfg.Dir, cfg: cfg, ClientURL: cfg.ListenClientUrls[0].String(), PeerURL: cfg.ListenPeerUrls[0].String()})
+		d, err := newDoor(cfg.ListenClientUrls[0].Host)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.open(); err != nil {
+			return nil, err
+		}
+		u := url.URL{Scheme: "http", Host: d.addr}
+		cfg.AdvertiseClientUrls = []url.URL{u}
+		c.Members = append(c.Members, &Member{Name: cfg.Name, Dir: cfg.Dir, cfg: cfg, door: d, ClientURL: u.String(), PeerURL: cfg.ListenPeerUrls[0].String()})
 	}
 	if err := startAll(c.Members); err != nil {
 		c.Stop()
@@ -108,14 +121,35 @@ func NewCluster(dir string, n int) (*Cluster, error) {
 	return c, nil
 }
 
-// Stop stops every member at once (each waits up to the server's request
-// timeout for its clients' streams, so one after the other would add up).
+// Stop stops every member: the followers together, then the leader. A
+// leader that stops while its followers run hands the lead to one of them
+// first, and one whose followers are stopping with it waits out the
+// server's request timeout (over five seconds) for a transfer that cannot
+// happen; a follower's stop waits up to a second for its peers' streams.
+// Followers first costs that second once.
 func (c *Cluster) Stop() {
+	var leaders []*Member
 	var wg sync.WaitGroup
 	for _, m := range c.Members {
+		m.door.cut()
+		if m.leads() {
+			leaders = append(leaders, m)
+			continue
+		}
 		wg.Go(m.Stop)
 	}
 	wg.Wait()
+	for _, m := range leaders {
+		wg.Go(m.Stop)
+	}
+	wg.Wait()
+}
+
+// leads reports whether the member is running and its raft leader.
+func (m *Member) leads() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.etcd != nil && m.etcd.Server.Leader() == m.etcd.Server.MemberID()
 }
 
 // Endpoints lists every member's client URL.
@@ -127,9 +161,12 @@ func (c *Cluster) Endpoints() []string {
 	return eps
 }
 
-// Stop stops the member (as a crash would, from the clients' view); it can
-// be started again with Restart.
+// Stop stops the member as a crash would, from the clients' view: their
+// connections drop at once. It can be started again with Restart.
 func (m *Member) Stop() {
+	if m.door != nil {
+		m.door.cut()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.etcd != nil {
@@ -157,39 +194,50 @@ func (m *Member) Restart() error {
 		return fmt.Errorf("etcd member %s did not become ready", m.Name)
 	}
 	m.etcd = e
+	if m.door != nil {
+		return m.door.open()
+	}
 	return nil
 }
 
-// startAll starts members concurrently (a cluster's members wait for each
-// other) and waits until each is ready.
+// startAll starts the members one after the other and then waits until
+// each is ready (a cluster's members become ready together, once they
+// elect a leader). One after the other is what keeps a cluster's start
+// short: a new member first asks each peer whether it is already a member,
+// waiting up to a second for an answer; a peer not started yet refuses the
+// connection at once, while one that is starting at the same moment has
+// its port bound but does not answer yet, which cost a second per peer.
+// StartEtcd returns as soon as the member serves its peers, before it is
+// ready.
 func startAll(ms []*Member) error {
-	errs := make(chan error, len(ms))
+	var started []*embed.Etcd
 	for _, m := range ms {
-		go func() {
-			e, err := embed.StartEtcd(m.cfg)
-			if err != nil {
-				errs <- err
-				return
-			}
-			select {
-			case <-e.Server.ReadyNotify():
-				m.mu.Lock()
-				m.etcd = e
-				m.mu.Unlock()
-				errs <- nil
-			case <-time.After(60 * time.Second):
+		e, err := embed.StartEtcd(m.cfg)
+		if err != nil {
+			for _, e := range started {
 				e.Close()
-				errs <- fmt.Errorf("etcd member %s did not become ready", m.Name)
 			}
-		}()
+			return err
+		}
+		started = append(started, e)
 	}
-	var first error
-	for range ms {
-		if err := <-errs; err != nil && first == nil {
-			first = err
+	timeout := time.After(60 * time.Second)
+	for i, e := range started {
+		select {
+		case <-e.Server.ReadyNotify():
+		case <-timeout:
+			for _, e := range started {
+				e.Close()
+			}
+			return fmt.Errorf("etcd member %s did not become ready", ms[i].Name)
 		}
 	}
-	return first
+	for i, m := range ms {
+		m.mu.Lock()
+		m.etcd = started[i]
+		m.mu.Unlock()
+	}
+	return nil
 }
 
 // configs builds n member configs on free loopback ports under dir.

@@ -22,11 +22,11 @@
 // scheduler and adapter suites on either backend. The etcd backend is
 // built only with the build tag etcdstore (etcd.go): the embedded etcd
 // server and the etcd client with gRPC that the storage factory brings
-// (about 330 packages of core/chat's 600) took most of the time spent
-// linking each test binary that imports testenv, so the default build opens
-// bbolt itself, as the factory's bolt driver does, and links neither. Without the tag an
-// Env asked for etcd fails its test at once (noetcd.go) rather than
-// quietly running on bbolt:
+// (about 340 of the 600 packages core/chat's test linked) took most of
+// the time spent linking each test binary that imports testenv, so the
+// default build opens bbolt itself, as the factory's bolt driver does,
+// and links neither. Without the tag an Env asked for etcd fails its test
+// at once (noetcd.go) rather than quietly running on bbolt:
 //
 //	MEETBOT_TEST_STORE=etcd go test -tags etcdstore ./core/scheduler/ ./adapters/web/
 package testenv

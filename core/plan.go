@@ -44,11 +44,57 @@ func (s *planner) SetWaker(wake func()) { s.wake = wake }
 // start and closing at its end. A cancelled meeting has none (Cancel closes
 // the room at once); an ended series has none except a close for a room we
 // believe still open.
-func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) []DueJob {
+func (s *planner) jobsFor(ctx context.Context, m *Meeting, now time.Time) ([]DueJob, error) {
 	if m.State == StateCancelled || m.State == StateFailed || m.State == StateEnded || m.Abandoned {
-		return jobsWith(m, policy{}, now, false)
+		return jobsWith(m, policy{}, now, false), nil
 	}
-	return jobsWith(m, s.workspaces.policy(ctx, m.Workspace), now, s.pendingRevocations(ctx, m))
+	p := s.workspaces.policy(ctx, m.Workspace)
+	return s.keepDueReminders(ctx, m, p, now, jobsWith(m, p, now, s.pendingRevocations(ctx, m)))
+}
+
+// keepDueReminders adds to a re-plan the current occurrence's reminders
+// that fell due before now but have not run yet. jobsWith plans only
+// reminders still ahead (one already past when a meeting is scheduled
+// would repeat the confirmation), and PlanJobs drops every unfinished job
+// a plan leaves out; so without this, any change to a meeting between a
+// reminder's due time and its run (an RSVP while the scheduler is behind,
+// a leader change, a room job retried late) deleted that reminder and it
+// was never sent. Only reminders already stored are kept, never created,
+// and only those of the occurrence being planned: a move gives the
+// occurrence a new start, and its passed reminders stay unsent as for a
+// new meeting. The store is read only when some reminder of the
+// occurrence is already due, which no change before the first lead pays.
+func (s *planner) keepDueReminders(ctx context.Context, m *Meeting, p policy, now time.Time, jobs []DueJob) ([]DueJob, error) {
+	occ := m.CurrentOccurrence(now, p.early, p.grace)
+	passed := false
+	for _, lead := range p.reminders {
+		passed = passed || !occ.Start.Add(-lead).After(now)
+	}
+	if !passed || WindowOf(occ, p.early, p.grace).PhaseAt(now) == PhaseAfter {
+		return jobs, nil
+	}
+	stored, err := s.store.FindJobs(ctx, m.Workspace, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reminders already due of meeting %s: %w", m.ID, err)
+	}
+	planned := make(map[string]bool, len(jobs))
+	for _, j := range jobs {
+		planned[j.ID] = true
+	}
+	kept := false
+	for _, j := range stored {
+		// Not in the plan means due before now; its stored Due may be
+		// later (a retry's backoff), and is kept as it is.
+		if j.Kind == JobRemind && j.DoneAt.IsZero() && j.Occurrence.Equal(occ.Start) &&
+			!planned[j.ID] && slices.Contains(p.reminders, j.Lead) {
+			jobs = append(jobs, j)
+			kept = true
+		}
+	}
+	if kept {
+		slices.SortFunc(jobs, func(a, b DueJob) int { return a.Due.Compare(b.Due) })
+	}
+	return jobs, nil
 }
 
 // jobsWith is jobsFor with what it reads from the store passed in: the
@@ -215,7 +261,10 @@ func maxTime(a, b time.Time) time.Time {
 // Plan writes m's due jobs (an upsert: same meeting, same jobs) and wakes
 // the scheduler. Every change to a meeting's time or state calls it.
 func (s *planner) Plan(ctx context.Context, m *Meeting) error {
-	jobs := s.jobsFor(ctx, m, s.clock.Now())
+	jobs, err := s.jobsFor(ctx, m, s.clock.Now())
+	if err != nil {
+		return fmt.Errorf("plan jobs of meeting %s: %w", m.ID, err)
+	}
 	if err := s.store.PlanJobs(ctx, m.Workspace, m.ID, jobs); err != nil {
 		return fmt.Errorf("plan jobs of meeting %s: %w", m.ID, err)
 	}

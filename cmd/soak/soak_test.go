@@ -42,6 +42,7 @@ func TestSoak(t *testing.T) {
 	if err := os.Mkdir(work, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	keepOnFailure(t, work)
 	rep, err := Run(context.Background(), Options{
 		Bot: bot, Dir: work, Meetings: 30, Minutes: 1, Kills: 10, Seed: 1, Rate: 6,
 		Leads: []time.Duration{20 * time.Second, 10 * time.Second, 0},
@@ -51,13 +52,35 @@ func TestSoak(t *testing.T) {
 		},
 	})
 	if err != nil {
-		t.Fatalf("%v (logs in %s)", err, work)
+		t.Fatalf("%v", err)
 	}
 	t.Log("\n" + rep.String())
 	if rep.Kills != 10 || rep.Reminders != 90 {
 		t.Errorf("%d kills and %d reminders, want 10 and 90", rep.Kills, rep.Reminders)
 	}
 	if !rep.OK() {
-		t.Errorf("the soak missed the bar (logs in %s)", work)
+		t.Errorf("the soak missed the bar")
 	}
+}
+
+// keepOnFailure copies the run's directory (bot.log, sandbox.log,
+// evidence.json, the bbolt file) out of t.TempDir() when the test fails,
+// before the temporary directory is removed, and logs where it went: a
+// failed soak is read from those files. The cleanup is registered after
+// TempDir's, so it runs first.
+func keepOnFailure(t *testing.T, work string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		kept, err := os.MkdirTemp("", "meetbot-soak-")
+		if err == nil {
+			err = os.CopyFS(filepath.Join(kept, "run"), os.DirFS(work))
+		}
+		if err != nil {
+			t.Logf("could not keep the run's logs: %v", err)
+			return
+		}
+		t.Logf("the run's logs and store are kept in %s", filepath.Join(kept, "run"))
+	})
 }

@@ -111,6 +111,9 @@ func TestCalendarClientsAgreeWithCore(t *testing.T) {
 	} {
 		freq, _, _ := strings.Cut(strings.TrimPrefix(c.rule, "FREQ="), ";")
 		t.Run(strings.ReplaceAll(c.zone, "/", "_")+"_"+freq, func(t *testing.T) {
+			// Each case has its own service and store; in parallel, one
+			// case's node start-up overlaps another's.
+			t.Parallel()
 			e := newEnv(t, envOpts{})
 			loc := testenv.MustZone(c.zone)
 			s := c.start

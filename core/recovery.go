@@ -75,10 +75,10 @@ func (s *recovery) recoverOne(ctx context.Context, m *Meeting) error {
 	return nil
 }
 
-// planIfUnplanned plans a pending meeting that has no room job yet. One
-// that has it is left alone: re-planning it after a downtime would drop a
-// reminder that is overdue but not yet sent (a plan keeps only reminders
-// still ahead), and the scheduler sends that one late instead.
+// planIfUnplanned plans a pending meeting that has no room job yet (a
+// crash between the two phases of a schedule). One that has it is planned
+// already and is left alone: its jobs, overdue reminders included, run
+// late from the store as they are.
 func (s *recovery) planIfUnplanned(ctx context.Context, m *Meeting) error {
 	jobs, err := s.planner.store.FindJobs(ctx, m.Workspace, m.ID)
 	if err != nil {

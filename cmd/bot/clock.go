@@ -112,10 +112,9 @@ func (a *app) setClock(getenv func(string) string) error {
 func (a *app) schedulerClock(o scheduler.Options) scheduler.Options {
 	o.Clock = a.clock
 	if a.scaled != nil {
-		const rescue = 2 * time.Minute // the scheduler's default
 		o.MaxSleep = 100 * time.Millisecond
-		o.Rescue = time.Duration(float64(rescue) * a.scaled.rate)
-		o.JobTimeout = rescue / 2
+		o.Rescue = time.Duration(float64(scheduler.DefaultRescue) * a.scaled.rate)
+		o.JobTimeout = scheduler.DefaultRescue / 2
 	}
 	return o
 }

@@ -44,7 +44,8 @@ type Options struct {
 	// Owner names this process in claims; default host-pid-random.
 	Owner string
 	// Rescue is how old a claim must be before another run takes it over
-	// (the owner crashed between claim and completion). Default 2m.
+	// (the owner crashed between claim and completion). Default
+	// DefaultRescue.
 	Rescue time.Duration
 	// JobTimeout bounds one run of a job. Default Rescue/2, so a job
 	// never outlives its claim.
@@ -86,6 +87,11 @@ type Options struct {
 	MaxSleep time.Duration
 }
 
+// DefaultRescue is Options.Rescue's default. It is exported because a
+// caller that scales the clock (cmd/bot's MEETBOT_CLOCK) keeps the same
+// real-time rescue by scaling this.
+const DefaultRescue = 2 * time.Minute
+
 // Scheduler is the due-job loop.
 type Scheduler struct {
 	o       Options
@@ -108,7 +114,7 @@ func New(o Options) *Scheduler {
 			*d = v
 		}
 	}
-	def(&o.Rescue, 2*time.Minute)
+	def(&o.Rescue, DefaultRescue)
 	def(&o.JobTimeout, o.Rescue/2)
 	def(&o.Drain, 10*time.Second)
 	def(&o.MaxSleep, time.Minute)

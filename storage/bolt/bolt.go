@@ -52,7 +52,10 @@ import (
 //     as "none").
 //  4. the room index and attendance per occurrence; the recordings and
 //     summaries settings. Opening an older file indexes its rooms.
-const schemaVersion = 4
+//  5. webhook inbox entries in a binary form (record.EncodeInbox) that a
+//     schema-4 build cannot read; entries in the older JSON form are still
+//     read.
+const schemaVersion = 5
 
 // Defaults for Options. The batch size matches the expected number of
 // concurrent writers: measured on our hardware, a batch that fills up and

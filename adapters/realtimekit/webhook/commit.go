@@ -63,8 +63,9 @@ type commitReq struct {
 // accept stores e, sharing the write with concurrent callers. stored is
 // false, with no error, when the inbox found one of e's keys claimed.
 // There is no giving up while waiting: the request is in a group that
-// will be written, each write is bounded by storeTimeout, and so is the
-// wait.
+// will be written, and each write has storeTimeout as its context, which
+// bounds the wait on etcd; bbolt checks the context only before it
+// starts, so a write stuck in fsync holds every caller queued behind it.
 func (c *committer) accept(e *core.InboxEntry) (stored bool, err error) {
 	r := &commitReq{e: e, done: make(chan struct{})}
 	c.mu.Lock()

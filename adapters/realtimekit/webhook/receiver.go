@@ -221,7 +221,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// stored too); ClaimInbox lets only one of them through to the handler.
 	now := rc.stamp()
 	e := &core.InboxEntry{ID: id + "@" + strconv.FormatInt(now.UnixNano(), 36), Received: now, Body: body, Keys: keys}
-	stored, err := rc.commit.accept(e) // bounded by storeTimeout
+	stored, err := rc.commit.accept(e) // storeTimeout bounds it on etcd (see accept)
 	if err != nil {
 		rc.log.Error().Err(err).Str("event", string(ev.Kind)).Msg("webhook not stored; answering 503 so RealtimeKit retries")
 		rc.answer(w, http.StatusServiceUnavailable, "not stored", "")

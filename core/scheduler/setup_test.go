@@ -75,6 +75,8 @@ type harness struct {
 	rec   *recorder
 	sched *scheduler.Scheduler
 	runs  chan run
+	// batch is the schedulers' claim batch; 0 is the default (256).
+	batch int
 }
 
 type run struct {
@@ -107,6 +109,7 @@ func (h *harness) build() {
 		Clock:       h.env.Time,
 		Logger:      zerolog.New(h.env.Logs),
 		Owner:       "test",
+		Batch:       h.batch,
 		Rescue:      time.Minute,
 		MaxAttempts: 4,
 		BaseBackoff: 10 * time.Second,

@@ -86,12 +86,28 @@ func checkWeek(t *testing.T, h *harness, meetings map[string]*core.Meeting, runs
 
 // raceWeek is how many meetings the week tests schedule under the race
 // detector, which makes every store write and HTTP call several times
-// slower and needs no scale to see a race. 300 is more than one claim
-// batch (the scheduler's default Batch is 256): the room jobs, all due at
-// once after scheduling, are claimed in two batches and each batch is run
-// by the 32 workers at the same time, and the week after still has every
-// job kind, claims of jobs due together and reminders in due order.
-const raceWeek = 300
+// slower and needs no scale to see a race; raceBatch is the claim batch
+// they run with there. 100 meetings are more than one batch of 64: the
+// room jobs, all due at once after scheduling, are claimed in two batches
+// and each batch is run by the 32 workers at the same time, and the week
+// after still has every job kind, claims of jobs due together and
+// reminders in due order. Without the race detector the batch is the
+// scheduler's default (256) and the weeks are larger than it.
+const (
+	raceWeek  = 100
+	raceBatch = 64
+)
+
+// newWeekHarness is newHarness with the claim batch the week tests run
+// with (raceBatch under the race detector).
+func newWeekHarness(t *testing.T) *harness {
+	h := newHarness(t, testenv.Options{})
+	if raceEnabled {
+		h.batch = raceBatch
+		h.build()
+	}
+	return h
+}
 
 // TestSimulatedWeek schedules many meetings at random times over a week and
 // runs the week on an injected clock: every reminder is sent exactly once,
@@ -106,7 +122,7 @@ func TestSimulatedWeek(t *testing.T) {
 	case testing.Short():
 		n = 2000
 	}
-	h := newHarness(t, testenv.Options{})
+	h := newWeekHarness(t)
 	start := h.env.Time.Now()
 	meetings := scheduleRandom(t, h, n, start, 1)
 	h.stepTo(t, start.Add(8*24*time.Hour))
@@ -118,16 +134,16 @@ func TestSimulatedWeek(t *testing.T) {
 
 // TestRestartMidWeek closes the bbolt file half-way through the week and
 // continues on a reopened one: nothing lost, nothing doubled. It runs 500
-// meetings, raceWeek under the race detector: about 140 of those have all
-// their jobs before the restart, the rest after it, and the room jobs of
-// all of them ran on the file closed.
+// meetings, raceWeek under the race detector: nearly half of those have
+// all their jobs before the restart, the rest after it, and the room jobs
+// of all of them ran on the file closed.
 func TestRestartMidWeek(t *testing.T) {
 	t.Parallel()
 	n := 500
 	if raceEnabled {
 		n = raceWeek
 	}
-	h := newHarness(t, testenv.Options{})
+	h := newWeekHarness(t)
 	start := h.env.Time.Now()
 	meetings := scheduleRandom(t, h, n, start, 2)
 	h.stepTo(t, start.Add(3*24*time.Hour+7*time.Hour))

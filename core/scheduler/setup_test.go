@@ -87,7 +87,14 @@ type run struct {
 
 func newHarness(t testing.TB, o testenv.Options) *harness {
 	t.Helper()
-	h := &harness{rec: &recorder{}, runs: make(chan run, 1<<16)}
+	return newHarnessBatch(t, o, 0)
+}
+
+// newHarnessBatch is newHarness with a claim batch for its schedulers (0:
+// the scheduler's default).
+func newHarnessBatch(t testing.TB, o testenv.Options, batch int) *harness {
+	t.Helper()
+	h := &harness{rec: &recorder{}, runs: make(chan run, 1<<16), batch: batch}
 	o.Notifier = h.rec
 	if o.Budget == 0 {
 		o.Budget = 1 << 30

@@ -77,6 +77,7 @@ func wantHit(t *testing.T, db *etcd.DB, what string, read func()) {
 // trip, and a write through another client shows once the reader synced,
 // for every cached kind.
 func TestCacheSeesOtherClientAfterSync(t *testing.T) {
+	t.Parallel()
 	a, b := pairOn(t)
 	ctx := t.Context()
 	mustSync(t, a, b) // both watches run
@@ -144,6 +145,7 @@ func TestCacheSeesOtherClientAfterSync(t *testing.T) {
 // participants, by one ranged delete) reads as gone after Sync, and at once
 // on the replica that deleted it.
 func TestCacheSeesDeletes(t *testing.T) {
+	t.Parallel()
 	a, b := pairOn(t)
 	ctx := t.Context()
 	mustSync(t, a, b)
@@ -194,6 +196,9 @@ func TestCacheSeesDeletes(t *testing.T) {
 // Ensure a watch that broke, or that starts behind a compaction, empties
 // the cache, that the cache does not serve meanwhile, and that a change
 // made while it was down is read afterwards, not the value cached before.
+// Not parallel: compaction is server-wide, and a watch of another test
+// starting meanwhile would fall behind it and restart (this package's
+// parallel tests run only after its sequential ones, so none overlaps).
 func TestCacheClearsOnBrokenWatchAndCompaction(t *testing.T) {
 	a, b := pairOn(t)
 	ctx := t.Context()
@@ -259,6 +264,7 @@ func TestCacheClearsOnBrokenWatchAndCompaction(t *testing.T) {
 // the watch hears is recent enough, so the staleness check ends it and the
 // cache empties; the next watch, on the wall clock, serves again.
 func TestCacheDropsSilentWatch(t *testing.T) {
+	t.Parallel()
 	_, b := pairOn(t)
 	mustSync(t, b)
 	m := newCached(t, b)
@@ -299,6 +305,7 @@ func TestCacheDropsSilentWatch(t *testing.T) {
 // Ensure the cache stays within its entry limit however many records are
 // read, and every read still returns the right record.
 func TestCacheBounded(t *testing.T) {
+	t.Parallel()
 	a, b := pairOn(t)
 	ctx := t.Context()
 	b.SetCacheLimits(10, 1<<20)
@@ -326,6 +333,7 @@ func TestCacheBounded(t *testing.T) {
 // Ensure cached reads are copies: changing what a read returned does not
 // change what the next read returns.
 func TestCacheReturnsCopies(t *testing.T) {
+	t.Parallel()
 	_, b := pairOn(t)
 	ctx := t.Context()
 	mustSync(t, b)
@@ -354,6 +362,7 @@ func TestCacheReturnsCopies(t *testing.T) {
 // Ensure readers racing an updater on another client never see a value go
 // backwards, and see the last one after Sync (run with -race).
 func TestCacheConcurrentReadersAndWriter(t *testing.T) {
+	t.Parallel()
 	a, b := pairOn(t)
 	ctx := t.Context()
 	mustSync(t, a, b)
@@ -405,9 +414,10 @@ func TestCacheConcurrentReadersAndWriter(t *testing.T) {
 // (the connection is down, so nothing says the records are current), and
 // serves from it again once the cluster is back.
 func TestCacheNotServedWhileDisconnected(t *testing.T) {
+	t.Parallel()
 	c := etcdtest.StartCluster(t, 1)
-	db, err := etcd.Open(t.Context(), etcd.Options{Endpoints: c.Endpoints(), Prefix: etcdtest.Prefix(t),
-		DialTimeout: time.Second, RequestTimeout: 300 * time.Millisecond})
+	db, err := etcd.Open(t.Context(), etcd.WithReconnectPause(etcd.Options{Endpoints: c.Endpoints(), Prefix: etcdtest.Prefix(t),
+		DialTimeout: time.Second, RequestTimeout: 300 * time.Millisecond}, reconnectPause))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,6 +449,7 @@ func TestCacheNotServedWhileDisconnected(t *testing.T) {
 
 // Ensure NoReadCache reads every record from etcd and Sync is a no-op.
 func TestNoReadCache(t *testing.T) {
+	t.Parallel()
 	p := etcdtest.Prefix(t)
 	a := open(t, p)
 	defer a.Close()

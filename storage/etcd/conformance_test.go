@@ -23,12 +23,14 @@ func open(t testing.TB, prefix string) *etcd.DB {
 // Ensure the etcd store passes the conformance suite, each test on a fresh
 // prefix of the shared embedded server.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storagetest.Run(t, func(t *testing.T) core.Store { return open(t, etcdtest.Prefix(t)) })
 }
 
 // Ensure everything survives a restart: "the same directory" is the same
 // prefix, reopened with a new client after the first one closed.
 func TestPersistence(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	prefixes := map[string]string{}
 	storagetest.RunPersistence(t, func(t *testing.T, dir string) core.Store {
@@ -46,6 +48,7 @@ func TestPersistence(t *testing.T) {
 // Ensure two clients on one prefix, as two replicas are, race each other
 // safely: dense ids, no lost updates, one claim of a key, one secret.
 func TestShared(t *testing.T) {
+	t.Parallel()
 	storagetest.RunShared(t, func(t *testing.T) (core.Store, core.Store) {
 		p := etcdtest.Prefix(t)
 		return open(t, p), open(t, p)

@@ -18,6 +18,7 @@ import (
 // under a dense id, and every stored meeting reads back with the id its
 // caller was given.
 func TestGroupCommitKeepsCreatesApart(t *testing.T) {
+	t.Parallel()
 	db := open(t, etcdtest.Prefix(t))
 	defer db.Close()
 	const n = 60

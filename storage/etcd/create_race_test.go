@@ -16,6 +16,7 @@ import (
 // workspace, all succeed and get the ids 1..150 exactly once: the counter
 // Txn's retries are enough for the contention of a real deployment.
 func TestThreeReplicasCreateAtOnce(t *testing.T) {
+	t.Parallel()
 	const replicas, each = 3, 50
 	p := etcdtest.Prefix(t)
 	var dbs []core.Store
@@ -67,6 +68,7 @@ func TestThreeReplicasCreateAtOnce(t *testing.T) {
 // Ensure a meeting too large for one etcd request is refused with a
 // sentence (EINVALID) and nothing of it is stored.
 func TestOversizedMeetingRefused(t *testing.T) {
+	t.Parallel()
 	db := open(t, etcdtest.Prefix(t))
 	defer db.Close()
 	m := plainMeeting(time.Date(2031, 3, 30, 9, 0, 0, 0, time.UTC))
@@ -87,6 +89,7 @@ func TestOversizedMeetingRefused(t *testing.T) {
 // next id and keeps the longest duration, so listings still find long
 // meetings.
 func TestCreateAfterAnotherReplicaCreated(t *testing.T) {
+	t.Parallel()
 	p := etcdtest.Prefix(t)
 	a, b := open(t, p), open(t, p)
 	defer a.Close()

@@ -17,6 +17,7 @@ import (
 // minute" would send users and the scheduler's retries after something
 // that can never succeed.
 func TestRefusedRequestIsInternal(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	prefix := etcdtest.Prefix(t)
 	db, err := etcd.Open(ctx, etcd.Options{Endpoints: etcdtest.Shared(t), Prefix: prefix})

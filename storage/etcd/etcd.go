@@ -12,6 +12,8 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	grpcbackoff "google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -66,6 +68,14 @@ type Options struct {
 	// replica changed a few milliseconds ago. For tests that need every
 	// read linearizable, and for operators who prefer that trade.
 	NoReadCache bool
+
+	// reconnect, when set, is the pause between the client's attempts to
+	// reach an endpoint it lost. Unset, gRPC's own backoff applies: one
+	// second, growing to two minutes. Tests set it (WithReconnectPause in
+	// export_test.go) so that a client finds a restarted test server in
+	// milliseconds instead of at its next backoff, which is what their
+	// waits for recovery cost.
+	reconnect time.Duration
 }
 
 // DB is a core.Store on an etcd cluster. It is safe for concurrent use, by
@@ -113,7 +123,8 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		DialKeepAliveTimeout: 3 * time.Second,
 		// The client's own zap logging would bypass ours; its errors
 		// reach us as return values.
-		Logger: zap.NewNop(),
+		Logger:      zap.NewNop(),
+		DialOptions: reconnectPause(opts.reconnect),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("etcd: connect to %s: %w", strings.Join(opts.Endpoints, ", "), err)
@@ -127,6 +138,20 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		db.startCache()
 	}
 	return db, nil
+}
+
+// reconnectPause is the dial option that makes the client retry a lost
+// endpoint every d (none when d is 0: gRPC's default backoff). A refused
+// connection fails at once, so the connect timeout stays generous: a
+// handshake on a loaded machine must not count as a failure.
+func reconnectPause(d time.Duration) []grpc.DialOption {
+	if d <= 0 {
+		return nil
+	}
+	return []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+		Backoff:           grpcbackoff.Config{BaseDelay: d, Multiplier: 1, MaxDelay: d},
+		MinConnectTimeout: 5 * time.Second,
+	})}
 }
 
 // reach asks every endpoint for its status and succeeds when one answers.

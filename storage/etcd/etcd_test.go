@@ -12,6 +12,7 @@ import (
 )
 
 func TestOpenPingsTheSharedServer(t *testing.T) {
+	t.Parallel()
 	db, err := etcd.Open(t.Context(), etcd.Options{Endpoints: etcdtest.Shared(t), Prefix: etcdtest.Prefix(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +24,7 @@ func TestOpenPingsTheSharedServer(t *testing.T) {
 }
 
 func TestOpenNamesTheUnreachableEndpoint(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := etcd.Open(ctx, etcd.Options{Endpoints: []string{"http://127.0.0.1:1"}, DialTimeout: 300 * time.Millisecond})

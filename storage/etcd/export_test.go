@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -17,6 +18,14 @@ func LeaseOf(l *Leader) clientv3.LeaseID {
 		return clientv3.NoLease
 	}
 	return l.session.Lease()
+}
+
+// WithReconnectPause returns o with the client retrying a lost endpoint
+// every d, so a test that restarts its server waits milliseconds for the
+// client to find it again, not gRPC's backoff of a second and more.
+func WithReconnectPause(o Options, d time.Duration) Options {
+	o.reconnect = d
+	return o
 }
 
 // WatchDueFrom is WatchDue from revision from, calling relisted each time

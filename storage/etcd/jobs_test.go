@@ -36,6 +36,7 @@ func replica(t *testing.T, prefix string) *etcd.DB {
 // Ensure etcd's Leader passes the leader conformance cases, with every
 // replica on its own client and session.
 func TestLeaderConformance(t *testing.T) {
+	t.Parallel()
 	storagetest.RunLeader(t, func(t *testing.T) storagetest.LeaderBackend {
 		db := replica(t, "")
 		return storagetest.LeaderBackend{
@@ -69,6 +70,7 @@ func job(meeting string, n int, due time.Time) core.DueJob {
 // Txn holds, still work: the plan is whole, and claims come in batches of at
 // most 40 until every job is taken once.
 func TestLargePlanAndBatchedClaims(t *testing.T) {
+	t.Parallel()
 	db := replica(t, "")
 	t0 := time.Date(2031, 1, 1, 8, 0, 0, 0, time.UTC)
 	var jobs []core.DueJob
@@ -116,6 +118,7 @@ func TestLargePlanAndBatchedClaims(t *testing.T) {
 // Ensure two replicas (two clients on one prefix) claiming at once never
 // get the same job, and together get every due job.
 func TestTwoClientsClaimEachJobOnce(t *testing.T) {
+	t.Parallel()
 	a := replica(t, "")
 	b := replica(t, a.Prefix())
 	t0 := time.Date(2031, 1, 1, 8, 0, 0, 0, time.UTC)
@@ -175,6 +178,7 @@ func TestTwoClientsClaimEachJobOnce(t *testing.T) {
 // Ensure NextDue finds a job far from now (years), one overdue, and the
 // claim deadline when it comes first, through its growing windows.
 func TestNextDueWindows(t *testing.T) {
+	t.Parallel()
 	db := replica(t, "")
 	if _, ok, err := db.NextDue(t.Context(), time.Minute); err != nil || ok {
 		t.Fatalf("NextDue of an empty store = %v, %v", ok, err)
@@ -206,6 +210,7 @@ func TestNextDueWindows(t *testing.T) {
 // due order, through the windows that follow the last claim, and that a job
 // planned before where the last claim stopped is still claimed first.
 func TestBacklogClaimsInDueOrder(t *testing.T) {
+	t.Parallel()
 	db := replica(t, "")
 	now := time.Date(2031, 1, 1, 12, 0, 0, 0, time.UTC)
 	var jobs []core.DueJob

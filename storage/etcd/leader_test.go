@@ -13,6 +13,7 @@ import (
 // but keeps the key, so runs in flight still record under the fence; Close
 // then hands the lead over at once. Leading follows both steps.
 func TestLeaderStopsThenHandsOver(t *testing.T) {
+	t.Parallel()
 	a := replica(t, "")
 	l1, l2 := etcd.NewLeader(a), etcd.NewLeader(replica(t, a.Prefix()))
 	defer l2.Close()

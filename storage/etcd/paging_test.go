@@ -15,6 +15,7 @@ import (
 // once, in start order, with filters and Limit applied across page
 // boundaries, and the pending index likewise.
 func TestFindMeetingsAcrossPages(t *testing.T) {
+	t.Parallel()
 	db := open(t, etcdtest.Prefix(t))
 	defer db.Close()
 	ctx := t.Context()
@@ -66,7 +67,8 @@ func TestFindMeetingsAcrossPages(t *testing.T) {
 
 // Ensure compacting the keyspace (etcd forgets old revisions) changes
 // nothing the store serves: it reads latest values, and its updates compare
-// revisions that compaction keeps.
+// revisions that compaction keeps. Not parallel, for the reason
+// TestCacheClearsOnBrokenWatchAndCompaction is not.
 func TestWorksAfterCompaction(t *testing.T) {
 	db := open(t, etcdtest.Prefix(t))
 	defer db.Close()

@@ -28,6 +28,7 @@ func wakes() (func(), <-chan struct{}) {
 // Ensure a job planned through another replica's client wakes the watcher,
 // and a claim (a delete from the due index) does not.
 func TestWatchDueWakesOnAnotherReplicasPlan(t *testing.T) {
+	t.Parallel()
 	a := replica(t, "")
 	b := replica(t, a.Prefix())
 	wake, woke := wakes()
@@ -76,6 +77,7 @@ func TestWatchDueWakesOnAnotherReplicasPlan(t *testing.T) {
 // watches again from the current revision, so later plans still wake it.
 // It runs on its own server: compaction is server-wide.
 func TestWatchDueSurvivesCompaction(t *testing.T) {
+	t.Parallel()
 	c := etcdtest.StartCluster(t, 1)
 	db, err := etcd.Open(t.Context(), etcd.Options{Endpoints: c.Endpoints(), Prefix: "/compaction/"})
 	if err != nil {

@@ -16,6 +16,7 @@ func runAttendanceTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	// workspace, moved when the room changes, gone with the meeting, and
 	// an unknown room is ENOTFOUND.
 	t.Run("RoomIndexFollowsMeeting", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		a := newMeeting(wsA, "C1", base, time.Hour)
@@ -62,6 +63,7 @@ func runAttendanceTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	// newest first, bounded to core.MaxAttendance, scoped by workspace,
 	// and goes with the meeting.
 	t.Run("AttendanceRoundTripBoundAndTenancy", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
@@ -131,6 +133,7 @@ func runAttendanceTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	// Ensure ErrUnchanged and fn's errors store nothing, and a missing
 	// meeting is ENOTFOUND.
 	t.Run("AttendanceUnchangedErrorsAndMissingMeeting", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))

@@ -11,6 +11,7 @@ import (
 func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure NextDue is the earliest pending Due or the earliest claim plus rescue, whichever is first.
 	t.Run("NextDueFollowsPlansClaimsAndRescue", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		wantNext(t, s, rescue, time.Time{})
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
@@ -33,6 +34,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure ClaimDue returns what is due by now (inclusive) in due order across workspaces, up to limit.
 	t.Run("ClaimDueOrderLimitAndNow", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		var m string
 		for _, ws := range []core.WorkspaceKey{wsA, wsB, wsC} {
@@ -62,6 +64,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a claim holds until rescue has passed, then another owner takes the job over.
 	t.Run("ClaimHeldUntilRescue", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(1))
@@ -100,6 +103,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a claim can be retaken at the very instant it was made (a new leader retakes every claim with rescue 0, and a clock may not have moved), and then completes for the new owner only.
 	t.Run("ClaimRetakenAtTheSameInstant", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(1))
@@ -125,6 +129,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a stale owner's late failure cannot release or give up the claim of the scheduler that rescued the job.
 	t.Run("StaleOwnerCannotReleaseRescuedClaim", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(1))
@@ -152,6 +157,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure rescued claims and newly due jobs come out of one claim together, by Due.
 	t.Run("ClaimDueMergesRescuedAndDue", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a, b, c := kindJob(wsA, m, 1, at(1)), kindJob(wsA, m, 2, at(3)), kindJob(wsA, m, 3, at(0))
@@ -163,6 +169,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure CompleteJob records the outcome, and a done job is neither claimable nor due.
 	t.Run("CompleteJob", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(1))
@@ -180,6 +187,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure RetryJob releases the claim, counts the attempt and makes the job due again at the given time.
 	t.Run("RetryJob", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(1))
@@ -211,6 +219,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure FailJob gives the job up for good, with the reason, even across a re-plan.
 	t.Run("FailJob", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(1))
@@ -234,6 +243,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure finishing an unknown job is ENOTFOUND.
 	t.Run("UnknownJobIsNotFound", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		planJobs(t, s, wsA, m, kindJob(wsA, m, 1, at(1)))
@@ -247,6 +257,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure PruneJobs deletes only done jobs older than the cutoff, and that
 	// a pruned id planned again is a new pending job.
 	t.Run("PruneJobs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		o := create(t, s, newMeeting(wsB, "C1", base, time.Hour)).ID
@@ -283,6 +294,7 @@ func runJobClaimTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure 8 concurrent claimers never get the same job, and together get every due job once.
 	t.Run("ConcurrentClaimDueHandsEachJobOnce", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		const perMeeting, claimers = 20, 8
 		var all []core.DueJob

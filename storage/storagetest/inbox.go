@@ -23,6 +23,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	// Ensure accepted entries come back whole and oldest first, that done
 	// ones leave the queue, and that attempts are kept.
 	t.Run("InboxQueueRoundTrip", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		if got, err := s.PendingInbox(ctx, 10); err != nil || len(got) != 0 {
@@ -74,6 +75,7 @@ func runInboxTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	// its own), the same entry may claim again (a retry, a restart), and
 	// the keys are known until they expire and are pruned.
 	t.Run("InboxClaimDedupesUntilKeysExpire", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		claim := func(e *core.InboxEntry, at time.Time, want bool) {
@@ -123,6 +125,7 @@ func runSharedInboxTests(t *testing.T, pair func(t *testing.T) (core.Store, core
 	// balancer, each getting RealtimeKit's retry) and claimed by many
 	// entries on both stores at once is handed to exactly one of them.
 	t.Run("InboxClaimOnceAcrossStores", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		var won atomic.Int32
 		race(t, 2*sharedWriters, func(i int) error {

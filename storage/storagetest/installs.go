@@ -13,6 +13,7 @@ import (
 
 func runInstallTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	t.Run("InstallationRoundTripAndTenancy", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		if _, err := s.FindInstallation(ctx, wsA); core.ErrorCode(err) != core.ENOTFOUND {
@@ -56,6 +57,7 @@ func runInstallTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	})
 
 	t.Run("OnceExpiresAndPrunes", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		ctx := t.Context()
 		once := func(key string, now time.Time) bool {
@@ -97,6 +99,7 @@ func runInstallTests(t *testing.T, fresh func(t *testing.T) core.Store) {
 	})
 
 	t.Run("OnceIsAtomicAcrossCallers", func(t *testing.T) {
+		t.Parallel()
 		s := fresh(t)
 		var wins atomic.Int32
 		var wg sync.WaitGroup

@@ -153,6 +153,7 @@ func jobByID(t *testing.T, jobs []core.DueJob, id string) core.DueJob {
 func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure planned jobs round-trip field by field, and planning the same jobs twice stores them once.
 	t.Run("PlanJobsIsAnUpsert", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", at(60), time.Hour)).ID
 		jobs := occJobs(wsA, m, at(60))
@@ -172,6 +173,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a re-plan deletes the pending jobs it no longer has, adds the new ones and moves changed ones.
 	t.Run("ReplanDropsAndAddsExactly", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a, b, c := kindJob(wsA, m, 1, at(10)), kindJob(wsA, m, 2, at(20)), kindJob(wsA, m, 3, at(30))
@@ -194,6 +196,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure done jobs survive re-plans, and planning a done id again does not make it pending.
 	t.Run("ReplanKeepsDoneJobs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a, b := kindJob(wsA, m, 1, at(10)), kindJob(wsA, m, 2, at(20))
@@ -220,6 +223,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a re-plan leaves a claimed job in the plan to its owner, and deletes one that left the plan.
 	t.Run("ReplanAndClaimedJobs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a, b := kindJob(wsA, m, 1, at(10)), kindJob(wsA, m, 2, at(10))
@@ -246,6 +250,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a re-plan moves a retried pending job to the new time and keeps its attempts.
 	t.Run("ReplanMovesRetriedJob", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		a := kindJob(wsA, m, 1, at(10))
@@ -270,6 +275,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure FindJobs lists one meeting's pending, claimed and done jobs by Due, in its workspace only.
 	t.Run("FindJobsOrderAndScope", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		other := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
@@ -304,6 +310,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure DeleteMeeting removes the meeting's jobs in every state, and nothing else.
 	t.Run("DeleteMeetingRemovesJobs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		keep := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
@@ -337,6 +344,7 @@ func runJobPlanTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a cancelled context plans nothing.
 	t.Run("PlanJobsCancelledContext", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		ctx, cancel := context.WithCancel(t.Context())

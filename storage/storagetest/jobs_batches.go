@@ -13,6 +13,7 @@ import (
 func runJobBatchTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure claims asked for more than a transaction holds return at most limit each, in due order, and every job once.
 	t.Run("LargeClaimsInDueOrder", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		var want []core.DueJob
 		for range 3 {
@@ -52,6 +53,7 @@ func runJobBatchTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure PruneJobs deletes a backlog larger than one transaction, and keeps what is not due for pruning.
 	t.Run("PruneJobsLargeBacklog", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		var jobs []core.DueJob
@@ -80,6 +82,7 @@ func runJobBatchTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure DeleteMeeting removes a meeting with more jobs than one transaction holds, in every state, and nothing else.
 	t.Run("DeleteMeetingManyJobs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		keep := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID

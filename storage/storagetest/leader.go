@@ -34,7 +34,9 @@ type Resigner interface {
 }
 
 // RunLeader runs the conformance cases of core.Leader and of the fencing
-// of job writes by leadership, each against a fresh backend from open.
+// of job writes by leadership, each against a fresh backend from open. The
+// cases run in parallel, as Run's do, so open must be safe to call from
+// several goroutines and its backends must not share a store.
 func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 	t.Helper()
 	fresh := func(t *testing.T) LeaderBackend {
@@ -50,6 +52,7 @@ func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 
 	// Ensure Lead returns a live context, refuses an ended one, and the lead ends with the caller's context.
 	t.Run("LeadFollowsItsContext", func(t *testing.T) {
+		t.Parallel()
 		b := fresh(t)
 		l := b.NewLeader(t)
 		ended, cancel := context.WithCancel(t.Context())
@@ -68,6 +71,7 @@ func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 
 	// Ensure jobs are claimed and finished under a live lead's context (its fence holds).
 	t.Run("JobsUnderTheLead", func(t *testing.T) {
+		t.Parallel()
 		b := fresh(t)
 		s := b.Store
 		lctx := lead(t, b.NewLeader(t), t.Context())
@@ -101,6 +105,7 @@ func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 
 	// Ensure a second replica's campaign waits while the first leads, and wins once the first resigns.
 	t.Run("SecondCampaignerWaitsForResign", func(t *testing.T) {
+		t.Parallel()
 		b := fresh(t)
 		if b.Single {
 			t.Skip("the backend admits one process only")
@@ -141,6 +146,7 @@ func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 
 	// Ensure a lead lost from outside (lease gone) cancels the leader's context and lets another replica lead.
 	t.Run("LostLeadCancelsContext", func(t *testing.T) {
+		t.Parallel()
 		b := fresh(t)
 		if b.Single || b.Depose == nil {
 			t.Skip("the backend's lead cannot be lost")
@@ -169,6 +175,7 @@ func RunLeader(t *testing.T, open func(t *testing.T) LeaderBackend) {
 
 	// Ensure a leader deposed between claim and completion can neither finish nor claim, and the new leader rescues the job.
 	t.Run("DeposedLeaderCannotFinishOrClaim", func(t *testing.T) {
+		t.Parallel()
 		b := fresh(t)
 		if b.Single || b.Depose == nil {
 			t.Skip("the backend's lead cannot be lost")

@@ -15,6 +15,7 @@ import (
 func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure CreateMeeting assigns short, distinct, increasing ids and Version 1, also past "9".
 	t.Run("CreateMeetingAssignsIncreasingIDs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		var prev string
 		for i := range 12 {
@@ -37,6 +38,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure each workspace has its own id sequence: creating in one does not advance another.
 	t.Run("MeetingIDsArePerWorkspace", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		first := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		create(t, s, newMeeting(wsA, "C1", base, time.Hour))
@@ -50,6 +52,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure deleting meetings does not free their ids for reuse.
 	t.Run("MeetingIDsAreNeverReused", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		var all []string
 		for range 3 {
@@ -70,6 +73,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure every field, including time instants and the zone name, round-trips.
 	t.Run("FindMeetingByIDRoundTrips", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		want := newMeeting(wsA, "C1", base, 90*time.Minute)
 		want.State = core.StateCancelled
@@ -89,6 +93,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a missing id, and another workspace's id, are both ENOTFOUND.
 	t.Run("FindMeetingByIDIsScopedByWorkspace", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		_, err := s.FindMeetingByID(t.Context(), wsA, "999999")
@@ -101,6 +106,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure UpdateMeeting gives fn the stored meeting, stores its change and bumps Version.
 	t.Run("UpdateMeetingAppliesFn", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		got, err := s.UpdateMeeting(t.Context(), wsA, m.ID, func(c *core.Meeting) error {
@@ -128,6 +134,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure an error from fn is returned as is and nothing is stored.
 	t.Run("UpdateMeetingFnErrorStoresNothing", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		sentinel := core.Errorf(core.EFORBIDDEN, "Only the organizer can do that.")
@@ -148,6 +155,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure UpdateMeeting of a missing or foreign meeting is ENOTFOUND without calling fn.
 	t.Run("UpdateMeetingNotFound", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		for _, c := range []struct {
@@ -164,6 +172,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure 32 concurrent updates of one meeting are all kept (no lost update).
 	t.Run("UpdateMeetingConcurrentNoLostUpdate", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := newMeeting(wsA, "C1", base, time.Hour)
 		m.Invitees = nil
@@ -199,6 +208,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure callers get copies: mutating an argument or a result never changes the store.
 	t.Run("MeetingValuesAreCopies", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		want := m.Clone()
@@ -232,6 +242,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure DeleteMeeting removes the meeting and its participants, and only in its workspace.
 	t.Run("DeleteMeetingRemovesParticipants", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m1 := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		m2 := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
@@ -276,6 +287,7 @@ func runMeetingTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a cancelled context is refused before anything is written.
 	t.Run("CancelledContextIsRefused", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()

@@ -61,6 +61,7 @@ func sameParticipant(t *testing.T, got, want *core.Participant) {
 func runParticipantTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure a participant can be put, found, listed, replaced and deleted, with its token intact.
 	t.Run("ParticipantRoundTrip", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		p := newParticipant(wsA, m.ID, "U1")
@@ -95,6 +96,7 @@ func runParticipantTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure participants are scoped by workspace and meeting, even when one meeting id prefixes another ("1", "12").
 	t.Run("ParticipantsAreScoped", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		var mids []string
 		for range 12 {
@@ -144,6 +146,7 @@ func runParticipantTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure ListParticipants orders by user id.
 	t.Run("ListParticipantsOrderedByUser", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		for _, u := range []string{"U30", "U1", "U200", "A9"} {
@@ -160,6 +163,7 @@ func runParticipantTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a participant cannot be stored for a meeting that does not exist (it would outlive any delete).
 	t.Run("PutParticipantNeedsMeeting", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour))
 		err := s.PutParticipant(t.Context(), newParticipant(wsB, m.ID, "U1"))

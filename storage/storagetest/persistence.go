@@ -11,10 +11,13 @@ import (
 // RunPersistence checks that a store keeps everything across a restart. open
 // must open the store kept in dir; the suite calls it twice on the same dir,
 // closing the first store before opening the second, and closes the second.
+// The cases run in parallel, each on a dir of its own, so open may be called
+// for two dirs at once.
 func RunPersistence(t *testing.T, open func(t *testing.T, dir string) core.Store) {
 	t.Helper()
 	// Ensure meetings, indexes, participants, users, workspaces, secrets and the id sequence survive a reopen.
 	t.Run("EverythingSurvivesReopen", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		s := open(t, dir)
 
@@ -110,6 +113,7 @@ func RunPersistence(t *testing.T, open func(t *testing.T, dir string) core.Store
 	})
 	// Ensure due jobs in every state, and their indexes, survive a reopen.
 	t.Run("JobsSurviveReopen", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		s := open(t, dir)
 		m := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID

@@ -14,6 +14,7 @@ import (
 func runPlannedCreateTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure the plan sees the assigned id and its jobs are stored under it, pending.
 	t.Run("CreatePlannedMeetingStoresMeetingAndJobs", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		m := newMeeting(wsA, "C1", at(60), time.Hour)
 		var seen []string
@@ -51,6 +52,7 @@ func runPlannedCreateTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure concurrent planned creates each get their own id and their own jobs.
 	t.Run("ConcurrentPlannedCreates", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		const n = 24
 		ids := make([]string, n)

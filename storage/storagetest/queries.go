@@ -11,6 +11,7 @@ import (
 func runMeetingQueryTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure FindMeetings filters by channel, states, EndsAfter and Limit, within one workspace, ordered by Start.
 	t.Run("FindMeetingsFiltersAndOrders", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		mk := func(ws core.WorkspaceKey, ch string, start time.Time, d time.Duration, st core.MeetingState) string {
 			m := newMeeting(ws, ch, start, d)
@@ -65,6 +66,7 @@ func runMeetingQueryTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure FindMeetings order follows a Start changed by UpdateMeeting.
 	t.Run("FindMeetingsFollowsUpdatedStart", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		a := create(t, s, newMeeting(wsA, "C1", base, time.Hour)).ID
 		b := create(t, s, newMeeting(wsA, "C1", base.Add(time.Hour), time.Hour)).ID
@@ -88,6 +90,7 @@ func runMeetingQueryTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure FindPendingMeetings lists pending meetings of every workspace and follows state changes and deletes.
 	t.Run("FindPendingMeetingsAcrossWorkspaces", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		pending := func(ws core.WorkspaceKey) *core.Meeting {
 			m := newMeeting(ws, "C1", base, time.Hour)
@@ -168,6 +171,7 @@ func runMeetingQueryTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure FindActiveRooms lists exactly the meetings whose room is ACTIVE,
 	// in every workspace, following updates, deletes and restarts of the index.
 	t.Run("FindActiveRoomsFollowsRoomStatus", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		mk := func(ws core.WorkspaceKey, st core.RoomStatus) *core.Meeting {
 			m := newMeeting(ws, "C1", base, time.Hour)

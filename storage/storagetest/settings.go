@@ -53,6 +53,7 @@ func sameUser(t *testing.T, got, want *core.User) {
 func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure users round-trip, are replaced by PutUser, and are scoped by workspace.
 	t.Run("UserRoundTripAndScope", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		key := core.UserKey{Workspace: wsA, UserID: "U1"}
 		_, err := s.FindUser(t.Context(), key)
@@ -82,6 +83,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure workspace settings round-trip with nil, zero and non-zero durations, nil versus empty
 	// reminder leads (default versus none), and are scoped by platform.
 	t.Run("WorkspaceRoundTripAndScope", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		_, err := s.FindWorkspace(t.Context(), wsA)
 		wantCode(t, err, core.ENOTFOUND, "workspace never stored")
@@ -122,6 +124,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 	// Ensure UpdateUser is atomic: concurrent changes to different fields all
 	// land, ErrUnchanged writes nothing, and a failing fn stores nothing.
 	t.Run("UpdateUserIsAtomic", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		key := core.UserKey{Workspace: wsA, UserID: "U9"}
 		other := core.UserKey{Workspace: wsB, UserID: "U9"}
@@ -162,6 +165,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 	})
 
 	t.Run("UpdateWorkspaceIsAtomic", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		boom := errors.New("refused")
 		if _, err := s.UpdateWorkspace(t.Context(), wsA, func(w *core.Workspace) error {
@@ -208,6 +212,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure a secret is generated once and then returned as stored, per name.
 	t.Run("SecretIsCreatedOnce", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		gen := func(b byte) func() ([]byte, error) {
 			return func() ([]byte, error) { return bytes.Repeat([]byte{b}, 32), nil }
@@ -229,6 +234,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure 16 concurrent first callers all get the one value that was stored.
 	t.Run("SecretConcurrentCallersAgree", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		const n = 16
 		var (
@@ -265,6 +271,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure an error from gen is returned and nothing is stored.
 	t.Run("SecretGenErrorStoresNothing", func(t *testing.T) {
+		t.Parallel()
 		s := open(t)
 		boom := errors.New("entropy unavailable")
 		_, err := s.Secret(t.Context(), "join-link", func() ([]byte, error) { return nil, boom })
@@ -279,6 +286,7 @@ func runSettingsTests(t *testing.T, open func(*testing.T) core.Store) {
 
 	// Ensure Ping succeeds on an open store.
 	t.Run("Ping", func(t *testing.T) {
+		t.Parallel()
 		if err := open(t).Ping(t.Context()); err != nil {
 			t.Fatalf("Ping: %v", err)
 		}

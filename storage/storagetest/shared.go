@@ -44,7 +44,8 @@ func syncStores(t *testing.T, stores ...core.Store) {
 // on the same data (two clients of one cluster, or one embedded store
 // handed out twice) racing each other. open returns both; they may be the
 // same value. The suite closes each store once. Before a store reads what
-// the other wrote, the suite lets it catch up (see Syncer).
+// the other wrote, the suite lets it catch up (see Syncer). The cases run in
+// parallel, as Run's do, each on a pair of its own.
 func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	t.Helper()
 	pair := func(t *testing.T) (core.Store, core.Store) {
@@ -66,6 +67,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	// Ensure concurrent creates through both stores get the ids 1..N, each
 	// once, and that every meeting is stored as created.
 	t.Run("ConcurrentCreatesAreDenseAndUnique", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		n := 2 * sharedWriters
 		got := make([]string, n)
@@ -109,6 +111,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	// Ensure concurrent updates of one meeting through both stores each see
 	// the one before: none is lost and Version counts every one.
 	t.Run("ConcurrentUpdatesLoseNothing", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		m := newMeeting(wsA, "C1", base, time.Hour)
 		m.Invitees, m.RoomStatus = nil, core.RoomInactive
@@ -146,6 +149,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	// Ensure concurrent attendance updates of one occurrence through both
 	// stores each see the one before: every peer is kept once.
 	t.Run("ConcurrentAttendanceLosesNothing", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		m := create(t, a, newMeeting(wsA, "C1", base, time.Hour))
 		syncStores(t, b)
@@ -177,6 +181,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	// Ensure a key is claimed exactly once across both stores, and exactly
 	// once again after it ran out.
 	t.Run("OnceClaimedExactlyOnce", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		for round, now := range []time.Time{base, base.Add(time.Minute)} {
 			var mu sync.Mutex
@@ -200,6 +205,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	// Ensure racing creators of a secret all get the bytes stored first, and
 	// later readers through either store too.
 	t.Run("SecretCreatedOnce", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		n := 2 * sharedWriters
 		got := make([][]byte, n)
@@ -229,6 +235,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 
 	// Ensure concurrent settings changes through both stores all land.
 	t.Run("UpdateWorkspaceFromBoth", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		n := 2 * sharedWriters
 		race(t, n, func(i int) error {
@@ -259,6 +266,7 @@ func RunShared(t *testing.T, open func(t *testing.T) (a, b core.Store)) {
 	// up (at once, for a store without Sync): its participants are gone, and
 	// a late join cannot put one back even before that.
 	t.Run("DeleteSeenByTheOther", func(t *testing.T) {
+		t.Parallel()
 		a, b := pair(t)
 		m := create(t, a, newMeeting(wsA, "C1", base, time.Hour))
 		putParticipant(t, b, newParticipant(wsA, m.ID, "U1"))

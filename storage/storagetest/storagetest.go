@@ -21,6 +21,12 @@ import (
 // Run runs the behaviour tests, each against a fresh store from open. The
 // suite closes every store it opens, so open need not register a cleanup for
 // Close (it should for anything else it creates, such as temp dirs).
+//
+// The tests run in parallel (t.Parallel), since each has a store of its own
+// and a networked backend spends most of a test waiting on round trips: open
+// is called from several goroutines at once and must be safe for that, and
+// the stores it returns must not share data (a fresh temp dir, a fresh key
+// prefix).
 func Run(t *testing.T, open func(t *testing.T) core.Store) {
 	t.Helper()
 	fresh := func(t *testing.T) core.Store {

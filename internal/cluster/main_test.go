@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/meetbot/meetbot/internal/testmain"
 	"github.com/meetbot/meetbot/storage/etcd/etcdtest"
 )
 
@@ -45,5 +46,5 @@ func TestMain(m *testing.M) {
 	if shared.dir != "" {
 		_ = os.RemoveAll(shared.dir)
 	}
-	os.Exit(code)
+	testmain.Exit(code)
 }

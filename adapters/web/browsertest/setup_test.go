@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/meetbot/meetbot/internal/testmain"
 )
 
 // npmDir holds the packed packages (npm pack, by .ci/run); gitignored.
@@ -84,8 +86,10 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	browserOnce.Do(func() {}) // a start still under way ends before the stop
-	browserCancel()
-	os.Exit(code)
+	if browserCancel != nil { // nil when Chromium did not start
+		browserCancel()
+	}
+	testmain.Exit(code)
 }
 
 // startBrowser starts headless Chromium with the flags this machine needs
@@ -202,7 +206,7 @@ func readTarball(file string) (pkgFiles, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return nil, fmt.Errorf("%s: %w%s", file, err, wait())
 		}
 		if h.Typeflag != tar.TypeReg {
 			continue
@@ -224,11 +228,14 @@ func readTarball(file string) (pkgFiles, error) {
 // gunzip opens a gzip file for reading, through the system's gzip when
 // there is one: under the race detector compress/gzip takes some 8 s of CPU
 // for the 38 MB these packages unpack to, which is not what these tests
-// are about; gzip -dc takes a fraction of a second. wait releases it.
-func gunzip(file string) (r io.Reader, wait func(), err error) {
+// are about; gzip -dc takes a fraction of a second. wait releases it and
+// says what gzip said, if it failed (its stderr is kept, not shared: this
+// runs beside M.Run, which may swap os.Stderr).
+func gunzip(file string) (r io.Reader, wait func() string, err error) {
 	if exe, err := exec.LookPath("gzip"); err == nil {
 		cmd := exec.Command(exe, "-dc", file)
-		cmd.Stderr = os.Stderr
+		var said strings.Builder
+		cmd.Stderr = &said
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			return nil, nil, err
@@ -236,7 +243,17 @@ func gunzip(file string) (r io.Reader, wait func(), err error) {
 		if err := cmd.Start(); err != nil {
 			return nil, nil, err
 		}
-		return out, func() { _, _ = io.Copy(io.Discard, out); _ = cmd.Wait() }, nil
+		var once sync.Once
+		var why string
+		return out, func() string {
+			once.Do(func() {
+				_, _ = io.Copy(io.Discard, out)
+				if err := cmd.Wait(); err != nil {
+					why = fmt.Sprintf(" (gzip: %v: %s)", err, strings.TrimSpace(said.String()))
+				}
+			})
+			return why
+		}, nil
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -247,7 +264,7 @@ func gunzip(file string) (r io.Reader, wait func(), err error) {
 		f.Close()
 		return nil, nil, err
 	}
-	return gz, func() { f.Close() }, nil
+	return gz, func() string { f.Close(); return "" }, nil
 }
 
 // cdn serves the packed packages on 127.0.0.1 as jsDelivr's npm mirror

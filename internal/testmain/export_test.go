@@ -1,0 +1,4 @@
+package testmain
+
+// RaceEnabled lets the external tests know the build.
+const RaceEnabled = raceEnabled

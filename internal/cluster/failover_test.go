@@ -42,6 +42,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("about a minute of real-time failover; run without -short")
 	}
+	t.Parallel() // its kills are its own replicas' (see sharedCluster)
 	meetings, kills, backlog, ahead, spread := 2000, 20, 150, 2*time.Second, 2*time.Second
 	lo, hi := 30, 90 // posts between kills: 20 kills fit well within 2,000
 	if raceEnabled {
@@ -300,6 +301,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 // every claim at once, which would leave the deposed leader no claim to
 // be refused on); it then takes the claim over and runs the reminder once.
 func TestDeposedLeaderCannotComplete(t *testing.T) {
+	t.Parallel()
 	clock := testenv.NewClock(testenv.T0)
 	paused, release := make(chan string, 1), make(chan struct{})
 	var once sync.Once

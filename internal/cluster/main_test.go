@@ -12,9 +12,9 @@ import (
 // shared is the one 3-member cluster of the package's tests, each on its
 // own prefix (newHarness), so the package pays one cluster start-up and
 // shut-down. No test stops or restarts its members: a kill is a replica's
-// (its client, or its session's lease, which lives under its own prefix).
-// The failover tests run alone on it; the Shared* tests, which only
-// read and write, run in parallel after them.
+// (its client, or its session's lease, which lives under its own prefix),
+// so all the tests run on it in parallel; the failover test's gaps are
+// then measured under the others' load, and only logged.
 var shared struct {
 	once sync.Once
 	dir  string

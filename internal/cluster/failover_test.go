@@ -34,7 +34,7 @@ var ws = core.WorkspaceKey{Platform: core.PlatformSlack, ID: "T1"}
 // Under -race the run is smaller (at most 200 meetings, 6 kills) and
 // scheduling stops once the last kill's new leader has run a job. Every
 // reminder scheduled until then must still be posted and recorded once,
-// including the backlog of up to 60 in flight across the last kill; the
+// including the backlog of up to 30 in flight across the last kill; the
 // ones the loop used to schedule after it (a fifth to a quarter of the
 // run) fell due with no kill left to come, so they proved only what the
 // calm stretches between kills prove already.
@@ -52,7 +52,7 @@ func TestFailoverExactlyOnce(t *testing.T) {
 		// the first reminder and after the last kill, and a schedule that
 		// a loaded machine makes after its reminder time is counted as
 		// unplanned, not lost.
-		meetings, kills, backlog, ahead, spread, lo, hi = 200, 6, 60, 1500*time.Millisecond, time.Second, 5, 15
+		meetings, kills, backlog, ahead, spread, lo, hi = 200, 6, 30, 1500*time.Millisecond, time.Second, 5, 15
 	}
 	h := newHarness(t, sharedCluster(t), options{
 		Clock:  core.SystemClock,

@@ -104,9 +104,16 @@ func (m *Meeting) CurrentOccurrence(now time.Time, early, grace time.Duration) O
 	}
 	// An occurrence whose window has not closed yet ends after now-grace,
 	// so it starts after now-d-grace (windows are open on the right).
+	// Each look computes every rule start in its range (the earliest is
+	// known only then), and this runs on every job: look six weeks ahead
+	// first, where nearly every series starts again, and only then five
+	// years. The answer is the same; a daily series costs 42 starts, not
+	// 1,800.
 	from := now.Add(-m.Duration - grace + time.Nanosecond)
-	if next := m.OccurrencesBetween(from, now.AddDate(5, 0, 0), 1); len(next) > 0 {
-		return next[0]
+	for _, to := range []time.Time{now.AddDate(0, 0, 42), now.AddDate(5, 0, 0)} {
+		if next := m.OccurrencesBetween(from, to, 1); len(next) > 0 {
+			return next[0]
+		}
 	}
 	if last, ok := m.lastBefore(now); ok {
 		return last

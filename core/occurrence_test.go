@@ -32,6 +32,10 @@ func TestCurrentOccurrenceOfLongSeries(t *testing.T) {
 		{"daily, tomorrow skipped", meeting("FREQ=DAILY", core.Exception{Original: at(2027, 11, 4, 9, 30), Skipped: true}), at(2027, 11, 5, 9, 30)},
 		{"daily, tomorrow moved to now", meeting("FREQ=DAILY", core.Exception{Original: at(2027, 11, 4, 9, 30), Start: at(2027, 11, 3, 11, 50)}), at(2027, 11, 3, 11, 50)},
 		{"weekly on Monday", meeting("FREQ=WEEKLY;BYDAY=MO"), at(2027, 11, 8, 9, 30)},
+		// Past the first six weeks CurrentOccurrence looks at.
+		{"yearly, next in four months", meeting("FREQ=YEARLY"), at(2028, 3, 1, 9, 30)},
+		{"yearly, next moved to next week", meeting("FREQ=YEARLY", core.Exception{Original: at(2028, 3, 1, 9, 30), Start: at(2027, 11, 10, 10, 0)}), at(2027, 11, 10, 10, 0)},
+		{"monthly, next two skipped", meeting("FREQ=MONTHLY", core.Exception{Original: at(2027, 12, 1, 9, 30), Skipped: true}, core.Exception{Original: at(2028, 1, 1, 9, 30), Skipped: true}), at(2028, 2, 1, 9, 30)},
 		{"ended by UNTIL years ago", meeting("FREQ=WEEKLY;BYDAY=MO;UNTIL=20230101T000000Z"), at(2022, 12, 26, 9, 30)},
 		{"ended by COUNT", meeting("FREQ=DAILY;COUNT=1000"), first.AddDate(0, 0, 999)},
 		{"last meeting moved later", meeting("FREQ=DAILY;UNTIL=20250601", core.Exception{Original: at(2025, 6, 1, 9, 30), Start: at(2025, 6, 20, 15, 0)}), at(2025, 6, 20, 15, 0)},

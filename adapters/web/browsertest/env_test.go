@@ -46,6 +46,10 @@ type env struct {
 type envOpts struct {
 	sandbox bool
 	kitBase string // web.ui_kit_base_url; empty: the local copy
+	// editCDN gives the env a local copy of its own, whose files the test
+	// may change (env.cdn.setEdit); otherwise it shares the package's,
+	// which the browser caches as it would jsDelivr's.
+	editCDN bool
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -58,9 +62,13 @@ func newEnv(t *testing.T, o envOpts) *env {
 	})
 	e := &env{t: t, te: te, clock: te.Clock, svc: te.Service, srv: srv}
 	base := o.kitBase
-	if base == "" {
+	switch {
+	case base != "":
+	case o.editCDN:
 		e.cdn = newCDN(t)
 		base = e.cdn.base()
+	default:
+		base = sharedCDN(t).base()
 	}
 	var decode func(string) (map[string]any, error)
 	if o.sandbox {

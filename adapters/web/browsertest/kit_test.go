@@ -63,7 +63,7 @@ func TestMeetingPageWhenUIKitCannotLoad(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := tab(t)
-			e := newEnv(t, envOpts{})
+			e := newEnv(t, envOpts{editCDN: true})
 			e.cdn.setEdit(tc.edit)
 			m := e.schedule(ana, core.ScheduleRequest{Title: "Design review", Start: testenv.T0.Add(2 * time.Minute)})
 			open(t, ctx, e.join(bo, m.ID).URL, "refuse")

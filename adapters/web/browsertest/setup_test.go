@@ -279,9 +279,35 @@ type cdn struct {
 	hits map[string]int
 }
 
+// sharedKit is the package's one cdn for the tests that do not edit files.
+// It sends the cache headers jsDelivr sends for a pinned version, so the
+// browser's HTTP and code caches keep the multi-megabyte UI Kit across
+// tabs as they do across a user's meetings, instead of every test's tab
+// fetching and compiling it anew on a fresh port. It lives until the
+// binary exits.
+var sharedKit struct {
+	once sync.Once
+	c    *cdn
+}
+
+func sharedCDN(t testing.TB) *cdn {
+	t.Helper()
+	all := packages(t) // fails t, not the once, when the packages are missing
+	sharedKit.once.Do(func() { sharedKit.c = serveCDN(all, true) })
+	return sharedKit.c
+}
+
+// newCDN is a cdn of t's own, closed at its end. It sends no cache
+// headers, so what the browser got from it never outlives it, even on a
+// port a later server reuses.
 func newCDN(t testing.TB) *cdn {
 	t.Helper()
-	all := packages(t)
+	c := serveCDN(packages(t), false)
+	t.Cleanup(c.Close)
+	return c
+}
+
+func serveCDN(all map[string]pkgFiles, cacheable bool) *cdn {
 	c := &cdn{hits: map[string]int{}}
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest, ok := strings.CutPrefix(r.URL.Path, "/npm/")
@@ -308,9 +334,11 @@ func newCDN(t testing.TB) *cdn {
 			ct = "text/javascript; charset=utf-8"
 		}
 		w.Header().Set("Content-Type", ct)
+		if cacheable {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
 		_, _ = w.Write(b)
 	}))
-	t.Cleanup(c.Close)
 	return c
 }
 

@@ -15,28 +15,29 @@
 //           hours around a change.
 //
 // Usage: node expand.mjs FROM TO < file.ics   (FROM, TO: RFC 3339 instants)
+//        node expand.mjs --lines
+// With --lines it answers many files in one process (a node start-up costs
+// more than an expansion): each stdin line is a request,
+// {"from": FROM, "to": TO, "ics": text}, and each answer one stdout line,
+// the JSON above or {"error": message}, in the order asked. ical.js's
+// timezone registry is emptied before each file, so a file can only use
+// the VTIMEZONEs it carries.
 // Run by adapters/web's TestCalendarClientsAgreeWithCore.
 import ICAL from "ical.js";
+import { createInterface } from "node:readline";
 import * as tsics from "ts-ics";
 
-const [from, to] = process.argv.slice(2).map((s) => new Date(s));
-if (!(from < to)) {
-  console.error("usage: node expand.mjs FROM TO < file.ics");
-  process.exit(2);
-}
-const text = await new Promise((resolve, reject) => {
-  let s = "";
-  process.stdin.setEncoding("utf8");
-  process.stdin.on("data", (c) => (s += c));
-  process.stdin.on("end", () => resolve(s));
-  process.stdin.on("error", reject);
-});
-
-const inRange = (d) => d >= from && d < to;
 const iso = (d) => d.toISOString().replace(".000Z", "Z");
-const sorted = (list) => list.filter(inRange).sort((a, b) => a - b).map(iso);
 
-function withIcalJs() {
+// expand returns both parsers' occurrence starts in [from, to) of text.
+function expand(text, from, to) {
+  const inRange = (d) => d >= from && d < to;
+  const sorted = (list) => list.filter(inRange).sort((a, b) => a - b).map(iso);
+  ICAL.TimezoneService.reset();
+  return { icaljs: withIcalJs(text, to, sorted), tsics: withTsIcs(text, to, sorted) };
+}
+
+function withIcalJs(text, to, sorted) {
   const root = new ICAL.Component(ICAL.parse(text));
   for (const vtz of root.getAllSubcomponents("vtimezone")) {
     ICAL.TimezoneService.register(new ICAL.Timezone(vtz));
@@ -59,7 +60,7 @@ function withIcalJs() {
   return sorted(out);
 }
 
-function withTsIcs() {
+function withTsIcs(text, to, sorted) {
   const cal = tsics.convertIcsCalendar(undefined, text);
   const master = cal.events.find((e) => !e.recurrenceId);
   const tzid = master.start.local?.timezone;
@@ -96,4 +97,32 @@ function withTsIcs() {
   return sorted(out);
 }
 
-process.stdout.write(JSON.stringify({ icaljs: withIcalJs(), tsics: withTsIcs() }) + "\n");
+const readAll = () => new Promise((resolve, reject) => {
+  let s = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (c) => (s += c));
+  process.stdin.on("end", () => resolve(s));
+  process.stdin.on("error", reject);
+});
+
+if (process.argv[2] === "--lines") {
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    let answer;
+    try {
+      const req = JSON.parse(line);
+      const from = new Date(req.from), to = new Date(req.to);
+      if (!(from < to)) throw new Error(`from ${req.from} is not before to ${req.to}`);
+      answer = expand(req.ics, from, to);
+    } catch (err) {
+      answer = { error: String(err && err.stack || err) };
+    }
+    process.stdout.write(JSON.stringify(answer) + "\n");
+  }
+} else {
+  const [from, to] = process.argv.slice(2).map((s) => new Date(s));
+  if (!(from < to)) {
+    console.error("usage: node expand.mjs FROM TO < file.ics, or node expand.mjs --lines");
+    process.exit(2);
+  }
+  process.stdout.write(JSON.stringify(expand(await readAll(), from, to)) + "\n");
+}

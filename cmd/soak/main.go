@@ -24,7 +24,7 @@
 // bot (pickRate, slowDown): with 100 kills over 285 s that is 2.85 s of its
 // clock, so on two shared cores -rate 4 ran at 2.6x, then 1.8x and 1.2x, in
 // 3.8 minutes instead of 6. The default, 1, is real time. The short version
-// runs as TestSoak in this package, at up to 15x.
+// runs as TestSoak in this package, at up to 30x.
 package main
 
 import (

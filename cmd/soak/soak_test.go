@@ -14,12 +14,12 @@ import (
 // at random moments and restarted. Nothing may be lost, a reminder may be
 // posted twice only when its first post came right before a kill, and
 // every meeting ends with exactly its one room, closed. Starts are on a
-// minute and meetings last at least one: the bot's clock runs 15 times
+// minute and meetings last at least one: the bot's clock runs 30 times
 // faster than real time from just before the first kill slot (speedUp),
 // so the 85 s of the bot's clock the kills span (the first reminder 20 s
-// before the start, the one-minute window) take under 6 s, with kill
-// slots 0.57 s apart, about ten restarts long on a quiet machine (the
-// report prints both), and the run about 8 s with the build. On a machine
+// before the start, the one-minute window) take under 3 s, with kill
+// slots 0.28 s apart, about six restarts long on a quiet machine (the
+// report prints both), and the run about 5 s with the build. On a machine
 // so loaded that a start of the bot takes more than a third of a slot, the
 // clock runs slower from there (pickRate, slowDown), and the run takes
 // longer, up to the two minutes it took on the wall clock; -short skips it.
@@ -44,7 +44,7 @@ func TestSoak(t *testing.T) {
 	}
 	keepOnFailure(t, work)
 	rep, err := Run(context.Background(), Options{
-		Bot: bot, Dir: work, Meetings: 30, Minutes: 1, Kills: 10, Seed: 1, Rate: 15,
+		Bot: bot, Dir: work, Meetings: 30, Minutes: 1, Kills: 10, Seed: 1, Rate: 30,
 		Leads: []time.Duration{20 * time.Second, 10 * time.Second, 0},
 		// Each line with the real time, to read against bot.log.
 		Logf: func(format string, args ...any) {

@@ -24,6 +24,10 @@ const maxGroup = 1024
 // are scheduled again, rather than when one of them (handed the lead)
 // gets a core back, which took one signature check's worth of time on a
 // busy machine.
+//
+// Deliveries queue in groups of at most maxGroup, each written by one
+// store call and answered by closing one channel: a delivery costs a slot
+// in its group's slice, not a request and a channel of its own.
 type committer struct {
 	inbox core.RoomInbox
 	// fresh is inbox when it checks the dedupe keys in the write itself
@@ -35,8 +39,8 @@ type committer struct {
 	maxGroup int
 
 	mu      sync.Mutex
-	writing bool // the write loop runs
-	queue   []*commitReq
+	writing bool           // the write loop runs
+	queue   []*commitGroup // oldest first; the last one may still grow
 }
 
 // freshInbox is a core.RoomInbox that can refuse, in the write that
@@ -53,34 +57,43 @@ func newCommitter(inbox core.RoomInbox) *committer {
 	return c
 }
 
-type commitReq struct {
-	e    *core.InboxEntry
-	err  error
-	dup  bool          // not stored: a key of e is claimed (fresh inboxes only)
-	done chan struct{} // closed when err and dup are set
+// commitGroup is the deliveries one write carries. entries only grows
+// while the group is the last in the queue; once the loop takes it, it
+// is read-only, and after done is closed err and dup are the answers.
+type commitGroup struct {
+	entries []*core.InboxEntry
+	dup     []bool // dup[i]: entries[i] not stored, a key is claimed (fresh inboxes only)
+	err     error
+	done    chan struct{}
 }
 
 // accept stores e, sharing the write with concurrent callers. stored is
 // false, with no error, when the inbox found one of e's keys claimed.
-// There is no giving up while waiting: the request is in a group that
+// There is no giving up while waiting: the delivery is in a group that
 // will be written, and each write has storeTimeout as its context, which
 // bounds the wait on etcd; bbolt checks the context only before it
 // starts, so a write stuck in fsync holds every caller queued behind it.
 func (c *committer) accept(e *core.InboxEntry) (stored bool, err error) {
-	r := &commitReq{e: e, done: make(chan struct{})}
 	c.mu.Lock()
-	c.queue = append(c.queue, r)
+	var g *commitGroup
+	if n := len(c.queue); n > 0 && len(c.queue[n-1].entries) < c.maxGroup {
+		g = c.queue[n-1]
+	} else {
+		g = &commitGroup{done: make(chan struct{})}
+		c.queue = append(c.queue, g)
+	}
+	i := len(g.entries)
+	g.entries = append(g.entries, e)
 	if !c.writing {
 		c.writing = true
 		go c.loop()
 	}
 	c.mu.Unlock()
-	<-r.done
-	return !r.dup, r.err
+	<-g.done
+	return !g.dup[i], g.err
 }
 
-// loop writes the queue in groups of at most c.maxGroup until it is
-// empty.
+// loop writes the queued groups, oldest first, until none is left.
 func (c *committer) loop() {
 	for {
 		c.mu.Lock()
@@ -89,35 +102,27 @@ func (c *committer) loop() {
 			c.mu.Unlock()
 			return
 		}
-		batch := c.queue[:min(len(c.queue), c.maxGroup)]
-		if len(batch) == len(c.queue) {
-			c.queue = nil // the next group starts a new array; batch keeps this one
-		} else {
-			c.queue = c.queue[len(batch):]
-		}
+		g := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
 		c.mu.Unlock()
-		c.write(batch)
+		c.write(g)
 	}
 }
 
-// write stores one group and answers each of its requests.
-func (c *committer) write(batch []*commitReq) {
-	entries := make([]*core.InboxEntry, len(batch))
-	for i, r := range batch {
-		entries[i] = r.e
-	}
+// write stores one group and answers its deliveries.
+func (c *committer) write(g *commitGroup) {
 	wctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	var stored []bool
-	var err error
 	if c.fresh != nil {
-		stored, err = c.fresh.AcceptNewInbox(wctx, entries)
+		stored, g.err = c.fresh.AcceptNewInbox(wctx, g.entries)
 	} else {
-		err = c.inbox.AcceptInbox(wctx, entries)
+		g.err = c.inbox.AcceptInbox(wctx, g.entries)
 	}
 	cancel()
-	for i, r := range batch {
-		r.err = err
-		r.dup = err == nil && stored != nil && !stored[i]
-		close(r.done)
+	g.dup = make([]bool, len(g.entries))
+	for i := range g.dup {
+		g.dup[i] = g.err == nil && stored != nil && !stored[i]
 	}
+	close(g.done)
 }

@@ -26,7 +26,7 @@ func init() { allBuckets = append(allBuckets, bucketInboxQueue, bucketInboxKeys)
 
 // inboxQueueKey is receive time (big-endian nanoseconds) then the id.
 func inboxQueueKey(e *core.InboxEntry) []byte {
-	return append(record.InboxOrder(e.Received), e.ID...)
+	return append(record.AppendInboxOrder(make([]byte, 0, 8+len(e.ID)), e.Received), e.ID...)
 }
 
 // AcceptInbox appends the entries to the queue in one transaction (through
@@ -53,9 +53,9 @@ func (db *DB) acceptInbox(ctx context.Context, entries []*core.InboxEntry, dedup
 		return nil, err
 	}
 	vals := make([][]byte, len(entries))
-	var keys [][]string
+	var keys [][][]byte
 	if dedupe {
-		keys = make([][]string, len(entries))
+		keys = make([][][]byte, len(entries))
 	}
 	for i, e := range entries {
 		if err := record.CheckInbox(e); err != nil {
@@ -67,7 +67,7 @@ func (db *DB) acceptInbox(ctx context.Context, entries []*core.InboxEntry, dedup
 		}
 		vals[i] = v
 		if dedupe {
-			keys[i] = record.InboxKeys(e.Keys)
+			keys[i] = record.InboxKeyBytes(e.Keys)
 		}
 	}
 	stored := make([]bool, len(entries))
@@ -98,9 +98,9 @@ func (db *DB) acceptInbox(ctx context.Context, entries []*core.InboxEntry, dedup
 
 // claimedAt reports whether one of keys (stored form) is claimed and not
 // expired at now.
-func claimedAt(kb *bolt.Bucket, keys []string, now time.Time) bool {
+func claimedAt(kb *bolt.Bucket, keys [][]byte, now time.Time) bool {
 	for _, k := range keys {
-		if exp, _, ok := record.ParseInboxClaim(kb.Get([]byte(k))); ok && exp.After(now) {
+		if exp, _, ok := record.ParseInboxClaim(kb.Get(k)); ok && exp.After(now) {
 			return true
 		}
 	}
@@ -114,7 +114,7 @@ func (db *DB) KnownInbox(ctx context.Context, keys []string, now time.Time) (boo
 	}
 	known := false
 	err := db.db.View(func(tx *bolt.Tx) error {
-		known = claimedAt(tx.Bucket(bucketInboxKeys), record.InboxKeys(keys), now)
+		known = claimedAt(tx.Bucket(bucketInboxKeys), record.InboxKeyBytes(keys), now)
 		return nil
 	})
 	if err != nil {

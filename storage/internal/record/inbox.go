@@ -146,13 +146,39 @@ func CheckInbox(e *core.InboxEntry) error {
 	return nil
 }
 
+// inboxKeyTag prefixes every stored dedupe key.
+const inboxKeyTag = "key:"
+
 // InboxKeys are dedupe keys as stored: tagged, and each once (an etcd Txn
 // refuses to write one key twice).
 func InboxKeys(keys []string) []string {
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if k := "key:" + k; !slices.Contains(out, k) {
+		if k := inboxKeyTag + k; !slices.Contains(out, k) {
 			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// InboxKeyBytes are InboxKeys as bytes, all in one buffer, for a driver
+// that looks keys up as []byte on every delivery (bbolt): two allocations
+// however many keys, instead of one per key and one per conversion.
+func InboxKeyBytes(keys []string) [][]byte {
+	n := 0
+	for _, k := range keys {
+		n += len(inboxKeyTag) + len(k)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, 0, len(keys))
+	for _, k := range keys {
+		start := len(buf)
+		buf = append(append(buf, inboxKeyTag...), k...)
+		key := buf[start:len(buf):len(buf)]
+		if !slices.ContainsFunc(out, func(o []byte) bool { return bytes.Equal(o, key) }) {
+			out = append(out, key)
+		} else {
+			buf = buf[:start]
 		}
 	}
 	return out
@@ -175,7 +201,10 @@ func ParseInboxClaim(v []byte) (exp time.Time, id string, ok bool) {
 // InboxOrder is the 8-byte big-endian receive time that orders pending
 // entries oldest first in both drivers' queue keys.
 func InboxOrder(t time.Time) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(t.UnixNano()))
-	return b[:]
+	return AppendInboxOrder(make([]byte, 0, 8), t)
+}
+
+// AppendInboxOrder appends InboxOrder(t) to dst.
+func AppendInboxOrder(dst []byte, t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(dst, uint64(t.UnixNano()))
 }

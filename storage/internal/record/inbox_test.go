@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,28 @@ func TestInboxBinaryRefusesDamage(t *testing.T) {
 	}
 	if _, err := EncodeInbox(&core.InboxEntry{ID: "x", Received: time.Unix(1, 0), Attempts: -1}); err == nil {
 		t.Fatal("a negative attempt count encoded")
+	}
+}
+
+// TestInboxKeyBytesAreInboxKeys: the byte form a driver looks keys up by
+// is the stored form, key for key, duplicates dropped the same way, and
+// no key's bytes are changed by the ones after it (they share a buffer).
+func TestInboxKeyBytesAreInboxKeys(t *testing.T) {
+	for _, keys := range [][]string{
+		nil,
+		{"uuid:a"},
+		{"body:" + strings.Repeat("f", 64), "uuid:b"},
+		{"uuid:c", "uuid:c", "uuid:d", "uuid:c"},
+	} {
+		want := InboxKeys(keys)
+		got := InboxKeyBytes(keys)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d byte keys, want %d", keys, len(got), len(want))
+		}
+		for i := range want {
+			if string(got[i]) != want[i] {
+				t.Errorf("%q: key %d is %q, want %q", keys, i, got[i], want[i])
+			}
+		}
 	}
 }

@@ -70,8 +70,9 @@ type Options struct {
 	NoReadCache bool
 
 	// reconnect, when set, is the pause between the client's attempts to
-	// reach an endpoint it lost. Unset, gRPC's own backoff applies: one
-	// second, growing to two minutes. Tests set it (WithReconnectPause in
+	// reach an endpoint it lost. Unset, gRPC's backoff applies (one
+	// second, growing 1.6 times with jitter), capped at maxReconnect
+	// instead of gRPC's two minutes. Tests set it (WithReconnectPause in
 	// export_test.go) so that a client finds a restarted test server in
 	// milliseconds instead of at its next backoff, which is what their
 	// waits for recovery cost.
@@ -124,7 +125,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		// The client's own zap logging would bypass ours; its errors
 		// reach us as return values.
 		Logger:      zap.NewNop(),
-		DialOptions: reconnectPause(opts.reconnect),
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(connectParams(opts.reconnect))},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("etcd: connect to %s: %w", strings.Join(opts.Endpoints, ", "), err)
@@ -140,18 +141,28 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// reconnectPause is the dial option that makes the client retry a lost
-// endpoint every d (none when d is 0: gRPC's default backoff). A refused
-// connection fails at once, so the connect timeout stays generous: a
-// handshake on a loaded machine must not count as a failure.
-func reconnectPause(d time.Duration) []grpc.DialOption {
+// maxReconnect caps the pause between a client's attempts to reach an
+// endpoint it lost. gRPC's own cap is two minutes, which after a long
+// outage left a replica up to two minutes behind a cluster that was back
+// (no leader, no jobs, commands refused); an attempt every few seconds
+// per endpoint costs the cluster nothing.
+const maxReconnect = 5 * time.Second
+
+// connectParams is how the client reconnects to a lost endpoint: every d
+// when d is set (tests), else gRPC's default backoff capped at
+// maxReconnect. A refused connection fails at once, so the connect
+// timeout stays generous: a handshake on a loaded machine must not count
+// as a failure.
+func connectParams(d time.Duration) grpc.ConnectParams {
 	if d <= 0 {
-		return nil
+		b := grpcbackoff.DefaultConfig
+		b.MaxDelay = maxReconnect
+		return grpc.ConnectParams{Backoff: b, MinConnectTimeout: 20 * time.Second}
 	}
-	return []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+	return grpc.ConnectParams{
 		Backoff:           grpcbackoff.Config{BaseDelay: d, Multiplier: 1, MaxDelay: d},
 		MinConnectTimeout: 5 * time.Second,
-	})}
+	}
 }
 
 // reach asks every endpoint for its status and succeeds when one answers.

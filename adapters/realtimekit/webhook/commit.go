@@ -59,12 +59,14 @@ func newCommitter(inbox core.RoomInbox) *committer {
 
 // commitGroup is the deliveries one write carries. entries only grows
 // while the group is the last in the queue; once the loop takes it, it
-// is read-only, and after done is closed err and dup are the answers.
+// is read-only, and after done is closed err and stored are the answers.
 type commitGroup struct {
 	entries []*core.InboxEntry
-	dup     []bool // dup[i]: entries[i] not stored, a key is claimed (fresh inboxes only)
-	err     error
-	done    chan struct{}
+	// stored[i] is false when entries[i] was refused for a claimed key;
+	// nil when the inbox does not check keys as it writes, or on err.
+	stored []bool
+	err    error
+	done   chan struct{}
 }
 
 // accept stores e, sharing the write with concurrent callers. stored is
@@ -90,7 +92,7 @@ func (c *committer) accept(e *core.InboxEntry) (stored bool, err error) {
 	}
 	c.mu.Unlock()
 	<-g.done
-	return !g.dup[i], g.err
+	return g.stored == nil || g.stored[i], g.err
 }
 
 // loop writes the queued groups, oldest first, until none is left.
@@ -113,16 +115,14 @@ func (c *committer) loop() {
 // write stores one group and answers its deliveries.
 func (c *committer) write(g *commitGroup) {
 	wctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	var stored []bool
 	if c.fresh != nil {
-		stored, g.err = c.fresh.AcceptNewInbox(wctx, g.entries)
+		g.stored, g.err = c.fresh.AcceptNewInbox(wctx, g.entries)
 	} else {
 		g.err = c.inbox.AcceptInbox(wctx, g.entries)
 	}
 	cancel()
-	g.dup = make([]bool, len(g.entries))
-	for i := range g.dup {
-		g.dup[i] = g.err == nil && stored != nil && !stored[i]
+	if g.err != nil || len(g.stored) != len(g.entries) {
+		g.stored = nil // no per-entry answer to trust
 	}
 	close(g.done)
 }

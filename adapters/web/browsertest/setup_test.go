@@ -276,7 +276,6 @@ type cdn struct {
 	*httptest.Server
 	mu   sync.Mutex
 	edit func(file string, b []byte) []byte
-	hits map[string]int
 }
 
 // sharedKit is the package's one cdn for the tests that do not edit files.
@@ -308,7 +307,7 @@ func newCDN(t testing.TB) *cdn {
 }
 
 func serveCDN(all map[string]pkgFiles, cacheable bool) *cdn {
-	c := &cdn{hits: map[string]int{}}
+	c := &cdn{}
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest, ok := strings.CutPrefix(r.URL.Path, "/npm/")
 		var b []byte
@@ -318,7 +317,6 @@ func serveCDN(all map[string]pkgFiles, cacheable bool) *cdn {
 			}
 		}
 		c.mu.Lock()
-		c.hits[rest]++
 		edit := c.edit
 		c.mu.Unlock()
 		if b != nil && edit != nil {

@@ -150,20 +150,20 @@ func CheckInbox(e *core.InboxEntry) error {
 const inboxKeyTag = "key:"
 
 // InboxKeys are dedupe keys as stored: tagged, and each once (an etcd Txn
-// refuses to write one key twice).
+// refuses to write one key twice). See InboxKeyBytes.
 func InboxKeys(keys []string) []string {
-	out := make([]string, 0, len(keys))
-	for _, k := range keys {
-		if k := inboxKeyTag + k; !slices.Contains(out, k) {
-			out = append(out, k)
-		}
+	b := InboxKeyBytes(keys)
+	out := make([]string, len(b))
+	for i, k := range b {
+		out[i] = string(k)
 	}
 	return out
 }
 
-// InboxKeyBytes are InboxKeys as bytes, all in one buffer, for a driver
-// that looks keys up as []byte on every delivery (bbolt): two allocations
-// however many keys, instead of one per key and one per conversion.
+// InboxKeyBytes are the stored dedupe keys as bytes, all in one buffer,
+// for a driver that looks keys up as []byte on every delivery (bbolt):
+// two allocations however many keys, instead of one per key and one per
+// conversion. It is the one place the tag and the dedupe rule live.
 func InboxKeyBytes(keys []string) [][]byte {
 	n := 0
 	for _, k := range keys {

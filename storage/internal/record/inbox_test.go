@@ -76,24 +76,27 @@ func TestInboxBinaryRefusesDamage(t *testing.T) {
 	}
 }
 
-// TestInboxKeyBytesAreInboxKeys: the byte form a driver looks keys up by
-// is the stored form, key for key, duplicates dropped the same way, and
-// no key's bytes are changed by the ones after it (they share a buffer).
-func TestInboxKeyBytesAreInboxKeys(t *testing.T) {
-	for _, keys := range [][]string{
-		nil,
-		{"uuid:a"},
-		{"body:" + strings.Repeat("f", 64), "uuid:b"},
-		{"uuid:c", "uuid:c", "uuid:d", "uuid:c"},
+// TestInboxKeysTaggedOnce: stored keys are tagged and each kept once, in
+// first-seen order, in both forms; no key's bytes are changed by the ones
+// after it (they share one buffer).
+func TestInboxKeysTaggedOnce(t *testing.T) {
+	long := "body:" + strings.Repeat("f", 64)
+	for _, c := range []struct{ in, want []string }{
+		{nil, []string{}},
+		{[]string{"uuid:a"}, []string{"key:uuid:a"}},
+		{[]string{long, "uuid:b"}, []string{"key:" + long, "key:uuid:b"}},
+		{[]string{"uuid:c", "uuid:c", "uuid:d", "uuid:c"}, []string{"key:uuid:c", "key:uuid:d"}},
 	} {
-		want := InboxKeys(keys)
-		got := InboxKeyBytes(keys)
-		if len(got) != len(want) {
-			t.Fatalf("%q: %d byte keys, want %d", keys, len(got), len(want))
+		if got := InboxKeys(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("InboxKeys(%q) = %q, want %q", c.in, got, c.want)
 		}
-		for i := range want {
-			if string(got[i]) != want[i] {
-				t.Errorf("%q: key %d is %q, want %q", keys, i, got[i], want[i])
+		got := InboxKeyBytes(c.in)
+		if len(got) != len(c.want) {
+			t.Fatalf("InboxKeyBytes(%q): %d keys, want %d", c.in, len(got), len(c.want))
+		}
+		for i := range got {
+			if string(got[i]) != c.want[i] {
+				t.Errorf("InboxKeyBytes(%q)[%d] = %q, want %q", c.in, i, got[i], c.want[i])
 			}
 		}
 	}
